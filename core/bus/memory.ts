@@ -1,0 +1,164 @@
+/**
+ * In-process bus for the embedded all-in-one.
+ *
+ * In: published batches. Out: each subscribed group receives every message, in publish order,
+ * in batches of at most `maxBatch`. `publish` resolves when every group's handler has resolved for
+ * all of its messages, which is the durability signal the collector's write-ahead log waits for.
+ * A group's queue is bounded: `publish` waits for room instead of growing without limit.
+ * Not here: persistence (the collector's WAL provides it) and several members per group.
+ */
+import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic } from './bus.js'
+
+interface Tracker {
+  remaining: number
+  resolve: () => void
+}
+
+interface Pending {
+  message: BusMessage
+  tracker: Tracker
+}
+
+export interface MemoryBusOptions {
+  /** Messages a group may hold before `publish` waits. */
+  maxQueue?: number
+  /** Delay before a failed batch is handed to the handler again. */
+  retryDelayMs?: number
+  onHandlerError?: (error: unknown, topic: Topic, group: string) => void
+}
+
+class GroupQueue {
+  private readonly queue: Pending[] = []
+  private readonly waitingForRoom: Array<() => void> = []
+  private wake: (() => void) | undefined
+  private closed = false
+  readonly done: Promise<void>
+
+  constructor(
+    readonly topic: Topic,
+    readonly group: string,
+    private readonly handler: BatchHandler<Topic>,
+    private readonly maxBatch: number,
+    private readonly maxQueue: number,
+    private readonly retryDelayMs: number,
+    private readonly onError: MemoryBusOptions['onHandlerError'],
+  ) {
+    this.done = this.run()
+  }
+
+  get depth(): number {
+    return this.queue.length
+  }
+
+  async push(items: Pending[]): Promise<void> {
+    for (const item of items) {
+      while (this.queue.length >= this.maxQueue && !this.closed) {
+        await new Promise<void>((resolve) => this.waitingForRoom.push(resolve))
+      }
+      this.queue.push(item)
+    }
+    this.wake?.()
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    this.wake?.()
+    for (const resolve of this.waitingForRoom.splice(0)) resolve()
+    await this.done
+  }
+
+  private async run(): Promise<void> {
+    const context: BatchContext = { topic: this.topic, partitions: [0] }
+    for (;;) {
+      if (this.queue.length === 0) {
+        if (this.closed) return
+        await new Promise<void>((resolve) => (this.wake = resolve))
+        this.wake = undefined
+        continue
+      }
+      const batch = this.queue.slice(0, this.maxBatch)
+      try {
+        await this.handler(
+          batch.map((p) => p.message),
+          context,
+        )
+      } catch (error) {
+        this.onError?.(error, this.topic, this.group)
+        if (this.closed) return
+        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs))
+        continue
+      }
+      this.queue.splice(0, batch.length)
+      for (const resolve of this.waitingForRoom.splice(0)) resolve()
+      for (const { tracker } of batch) {
+        if (--tracker.remaining === 0) tracker.resolve()
+      }
+    }
+  }
+}
+
+export class MemoryBus implements Bus {
+  readonly kind = 'memory' as const
+  private readonly groups = new Map<Topic, Map<string, GroupQueue>>()
+  private readonly maxQueue: number
+  private readonly retryDelayMs: number
+
+  constructor(private readonly options: MemoryBusOptions = {}) {
+    this.maxQueue = options.maxQueue ?? 100_000
+    this.retryDelayMs = options.retryDelayMs ?? 200
+  }
+
+  async publish<T extends Topic>(topic: T, messages: BusMessage<T>[]): Promise<void> {
+    const groups = [...(this.groups.get(topic)?.values() ?? [])]
+    if (groups.length === 0 || messages.length === 0) return
+    await new Promise<void>((resolve, reject) => {
+      const tracker: Tracker = { remaining: groups.length * messages.length, resolve }
+      const pushes = groups.map((group) => group.push(messages.map((message) => ({ message, tracker }))))
+      Promise.all(pushes).catch(reject)
+    })
+  }
+
+  async subscribe<T extends Topic>(
+    topic: T,
+    options: SubscribeOptions,
+    handler: BatchHandler<T>,
+  ): Promise<Subscription> {
+    let byGroup = this.groups.get(topic)
+    if (!byGroup) this.groups.set(topic, (byGroup = new Map()))
+    if (byGroup.has(options.group)) {
+      throw new Error(`in-process bus: group "${options.group}" already subscribed to "${topic}"`)
+    }
+    const queue = new GroupQueue(
+      topic,
+      options.group,
+      handler as BatchHandler<Topic>,
+      options.maxBatch ?? 5_000,
+      this.maxQueue,
+      this.retryDelayMs,
+      this.options.onHandlerError,
+    )
+    byGroup.set(options.group, queue)
+    return {
+      caughtUp: Promise.resolve(),
+      close: async () => {
+        byGroup.delete(options.group)
+        await queue.close()
+      },
+    }
+  }
+
+  /** Messages waiting per `topic/group`, for metrics. */
+  depths(): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const [topic, groups] of this.groups) {
+      for (const [group, queue] of groups) out[`${topic}/${group}`] = queue.depth
+    }
+    return out
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.groups.values()].flatMap((g) => [...g.values()])
+    this.groups.clear()
+    await Promise.all(all.map((q) => q.close()))
+  }
+}

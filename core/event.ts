@@ -1,0 +1,180 @@
+/**
+ * The privpath event: one flat record per thing an agent did on its privilege path.
+ *
+ * Collector produces it, the bus carries it, the writer stores it (one ClickHouse column per
+ * field, same names), the detector evaluates rules over it and the API returns it. Fields that do
+ * not apply to a kind hold their empty value ('' / [] / null), never undefined, so every consumer
+ * can rely on the shape. Times are Unix epoch milliseconds (fractions carry microseconds).
+ */
+import { createHash } from 'node:crypto'
+import Type, { type Static } from 'typebox'
+
+export const EVENT_KINDS = [
+  'task_start',
+  'prompt',
+  'reasoning_step',
+  'tool_invocation',
+  'credential_issued',
+  'credential_used',
+  'credential_revoked',
+  'authz_decision',
+  'delegation',
+  'approval',
+  'task_end',
+  'other',
+] as const
+
+export type EventKind = (typeof EVENT_KINDS)[number]
+
+/** Which instrumentation convention the source span followed. */
+export const EVENT_SOURCES = [
+  'privpath',
+  'gen_ai',
+  'openinference',
+  'openllmetry',
+  'vercel_ai',
+  'otel',
+] as const
+export type EventSource = (typeof EVENT_SOURCES)[number]
+
+/** Markers the collector attaches; rules match on them. */
+export const EVENT_FLAGS = [
+  'tenant_mismatch',
+  'secret_redacted',
+  'content_truncated',
+  'credential_id_fingerprinted',
+  'late_parent',
+  'orphan',
+] as const
+export type EventFlag = (typeof EVENT_FLAGS)[number]
+
+const Str = Type.String()
+const StrList = Type.Array(Type.String())
+
+export const EventSchema = Type.Object({
+  event_id: Str,
+  kind: Type.Union(EVENT_KINDS.map((k) => Type.Literal(k))),
+  ts: Type.Number(),
+  /** Position of the record inside its span (0 = the span itself, n = its n-th span event); orders ties in ts. */
+  seq: Type.Integer({ minimum: 0 }),
+  observed_at: Type.Number(),
+
+  tenant_id: Str,
+  task_id: Str,
+  trace_id: Str,
+  span_id: Str,
+  parent_span_id: Str,
+  agent_id: Str,
+  agent_name: Str,
+  workload_id: Str,
+  user_id: Str,
+  source: Type.Union(EVENT_SOURCES.map((s) => Type.Literal(s))),
+  name: Str,
+
+  tool_name: Str,
+  tool_call_id: Str,
+  tool_arguments: Str,
+  target_resource: Str,
+  target_tenant: Str,
+
+  credential_id: Str,
+  credential_type: Str,
+  credential_issuer: Str,
+  credential_subject: Str,
+  credential_scopes: StrList,
+  credential_expires_at: Type.Union([Type.Number(), Type.Null()]),
+  credential_task_id: Str,
+
+  authz_result: Type.Union([Type.Literal(''), Type.Literal('allow'), Type.Literal('deny')]),
+  authz_policy: Str,
+  authz_engine: Str,
+  authz_action: Str,
+  authz_resource: Str,
+
+  delegate_agent_id: Str,
+  delegate_agent_name: Str,
+  delegated_scopes: StrList,
+
+  approval_result: Type.Union([
+    Type.Literal(''),
+    Type.Literal('requested'),
+    Type.Literal('granted'),
+    Type.Literal('denied'),
+  ]),
+  approval_approver: Str,
+  approval_action: Str,
+
+  content: Str,
+  status: Type.Union([Type.Literal('unset'), Type.Literal('ok'), Type.Literal('error')]),
+  error: Str,
+  flags: StrList,
+  attributes: Type.Record(Type.String(), Type.String()),
+})
+
+export type PrivpathEvent = Static<typeof EventSchema>
+
+/** Every field at its empty value; mappers spread this and set what applies. */
+export function emptyEvent(): PrivpathEvent {
+  return {
+    event_id: '',
+    kind: 'other',
+    ts: 0,
+    seq: 0,
+    observed_at: 0,
+    tenant_id: '',
+    task_id: '',
+    trace_id: '',
+    span_id: '',
+    parent_span_id: '',
+    agent_id: '',
+    agent_name: '',
+    workload_id: '',
+    user_id: '',
+    source: 'otel',
+    name: '',
+    tool_name: '',
+    tool_call_id: '',
+    tool_arguments: '',
+    target_resource: '',
+    target_tenant: '',
+    credential_id: '',
+    credential_type: '',
+    credential_issuer: '',
+    credential_subject: '',
+    credential_scopes: [],
+    credential_expires_at: null,
+    credential_task_id: '',
+    authz_result: '',
+    authz_policy: '',
+    authz_engine: '',
+    authz_action: '',
+    authz_resource: '',
+    delegate_agent_id: '',
+    delegate_agent_name: '',
+    delegated_scopes: [],
+    approval_result: '',
+    approval_approver: '',
+    approval_action: '',
+    content: '',
+    status: 'unset',
+    error: '',
+    flags: [],
+    attributes: {},
+  }
+}
+
+/**
+ * Deterministic id: the same span re-sent yields the same ids, so replays deduplicate.
+ * `position` distinguishes several events derived from one span record (e.g. a tool span that
+ * also yields credential_used).
+ */
+export function eventId(traceId: string, spanId: string, kind: EventKind, seq: number, position = 0): string {
+  return createHash('sha256')
+    .update(`${traceId}\u0000${spanId}\u0000${kind}\u0000${seq}\u0000${position}`)
+    .digest('hex')
+    .slice(0, 32)
+}
+
+export function isEventKind(value: unknown): value is EventKind {
+  return typeof value === 'string' && (EVENT_KINDS as readonly string[]).includes(value)
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config'
+
+// chDB binds one data directory per process, so every test file runs in its own fork.
+export default defineConfig({
+  test: {
+    pool: 'forks',
+    isolate: true,
+    include: ['**/*.test.ts'],
+    exclude: ['node_modules/**', 'dist/**', 'test/containers/**', 'sdk/node_modules/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})
