@@ -23,7 +23,7 @@ export const AlertSchema = Type.Object({
   alert_id: Type.String(),
   rule_id: Type.String(),
   rule_title: Type.String(),
-  severity: Type.Union(SEVERITIES.map((s) => Type.Literal(s))),
+  severity: Type.Enum(SEVERITIES),
   tenant_id: Type.String(),
   task_id: Type.String(),
   agent_id: Type.String(),

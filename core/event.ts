@@ -53,7 +53,7 @@ const StrList = Type.Array(Type.String())
 
 export const EventSchema = Type.Object({
   event_id: Str,
-  kind: Type.Union(EVENT_KINDS.map((k) => Type.Literal(k))),
+  kind: Type.Enum(EVENT_KINDS),
   ts: Type.Number(),
   /** Position of the record inside its span (0 = the span itself, n = its n-th span event); orders ties in ts. */
   seq: Type.Integer({ minimum: 0 }),
@@ -68,7 +68,7 @@ export const EventSchema = Type.Object({
   agent_name: Str,
   workload_id: Str,
   user_id: Str,
-  source: Type.Union(EVENT_SOURCES.map((s) => Type.Literal(s))),
+  source: Type.Enum(EVENT_SOURCES),
   name: Str,
 
   tool_name: Str,

@@ -1,0 +1,164 @@
+/**
+ * The configuration schema: one TypeBox schema, from which the types, the defaults and the
+ * validation messages derive. Each component owns one section; settings are snake_case in YAML
+ * and reach code as the same names.
+ */
+import Type, { type Static } from 'typebox'
+
+
+export const ServerSection = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 4318 }),
+    /** Base URL people reach the console at; used for links in alerts. */
+    public_url: Type.String({ default: '' }),
+    /** OTLP body limit after decompression. */
+    max_body_bytes: Type.Integer({ minimum: 1024, default: 64 * 1024 * 1024 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const StoreSection = Type.Object(
+  {
+    /** chDB data directory for the embedded store (also holds the WAL and outboxes). */
+    data_dir: Type.String({ default: './data' }),
+    /** ClickHouse server URL; when set, the embedded chDB is not used. */
+    clickhouse_url: Type.String({ default: '' }),
+    username: Type.String({ default: 'default' }),
+    password: Type.String({ default: '' }),
+    database: Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$', default: 'privpath' }),
+    /** Cluster name for `ON CLUSTER` DDL and Replicated engines; empty for a single server. */
+    cluster: Type.String({ default: '' }),
+    events_ttl_days: Type.Integer({ minimum: 1, default: 30 }),
+    insert_batch_rows: Type.Integer({ minimum: 1, default: 20_000 }),
+    insert_flush_ms: Type.Integer({ minimum: 0, default: 200 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const AuthSection = Type.Object(
+  {
+    /** `tenant:key` pairs; a key for tenant `*` is an admin key that reads every tenant. */
+    tenant_keys: Type.Array(Type.String({ pattern: '^[^:\\s]+:\\S+$' }), { default: [] }),
+    /** File with one `tenant:key` per line (# comments allowed). */
+    tenant_keys_file: Type.String({ default: '' }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const CollectorSection = Type.Object(
+  {
+    /** How long a span whose parent has not arrived is held before it is placed anyway. */
+    grace_window_ms: Type.Integer({ minimum: 0, default: 30_000 }),
+    /** Requests accepted but not yet processed; beyond it OTLP answers 429/503. */
+    max_queued_requests: Type.Integer({ minimum: 1, default: 2_000 }),
+    /** Store prompt, reasoning and tool-argument content (redacted). */
+    capture_content: Type.Boolean({ default: true }),
+    max_content_chars: Type.Integer({ minimum: 0, default: 4_096 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const DetectorSection = Type.Object(
+  {
+    rules_dir: Type.String({ default: '' }),
+    max_credential_ttl_s: Type.Integer({ minimum: 1, default: 900 }),
+    privileged_tools: Type.Array(Type.String(), { default: [] }),
+    approval_required_tools: Type.Array(Type.String(), { default: [] }),
+    untrusted_output_tools: Type.Array(Type.String(), { default: [] }),
+    task_retention_ms: Type.Integer({ minimum: 0, default: 15 * 60_000 }),
+    credential_grace_ms: Type.Integer({ minimum: 0, default: 60 * 60_000 }),
+    allowed_lateness_ms: Type.Integer({ minimum: 0, default: 30_000 }),
+    max_tasks: Type.Integer({ minimum: 1, default: 200_000 }),
+    max_credentials: Type.Integer({ minimum: 1, default: 1_000_000 }),
+    rule_timeout_ms: Type.Integer({ minimum: 1, default: 50 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const KafkaSection = Type.Object(
+  {
+    brokers: Type.Array(Type.String({ pattern: '^[^:\\s]+:\\d+$' }), { default: [] }),
+    client_id: Type.String({ default: 'privpath' }),
+    topic_prefix: Type.String({ default: 'privpath.' }),
+    ssl: Type.Boolean({ default: false }),
+    sasl: Type.Optional(
+      Type.Object(
+        {
+          mechanism: Type.Enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+          username: Type.String(),
+          password: Type.String(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const BusSection = Type.Object(
+  {
+    kind: Type.Enum(['memory', 'kafka'], { default: 'memory' }),
+    kafka: KafkaSection,
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const SinkSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[a-z0-9_-]+$' }),
+    type: Type.Enum(['slack', 'webhook']),
+    url: Type.String({ default: '' }),
+    token: Type.String({ default: '' }),
+    channel: Type.String({ default: '' }),
+    secret: Type.String({ default: '' }),
+    timeout_ms: Type.Integer({ minimum: 1, default: 10_000 }),
+    max_attempts: Type.Integer({ minimum: 1, default: 12 }),
+  },
+  { additionalProperties: false },
+)
+
+export const RouteSchema = Type.Object(
+  {
+    name: Type.String(),
+    min_severity: Type.Enum(['info', 'low', 'medium', 'high', 'critical'], { default: 'info' }),
+    tenants: Type.Array(Type.String(), { default: [] }),
+    tags: Type.Array(Type.String(), { default: [] }),
+    /** JSONata over the alert; the route matches when it is truthy. */
+    when: Type.String({ default: '' }),
+    sinks: Type.Array(Type.String(), { minItems: 1 }),
+    /** Deliveries per minute on this route; more are folded into one digest, never dropped. */
+    rate_per_minute: Type.Integer({ minimum: 0, default: 0 }),
+  },
+  { additionalProperties: false },
+)
+
+export const AlertsSection = Type.Object(
+  {
+    sinks: Type.Array(SinkSchema, { default: [] }),
+    routes: Type.Array(RouteSchema, { default: [] }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export const ROLES = ['collector', 'writer', 'detector', 'api'] as const
+export type Role = (typeof ROLES)[number]
+
+export const ConfigSchema = Type.Object(
+  {
+    log_level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    roles: Type.Array(Type.Enum(ROLES), { default: [...ROLES] }),
+    server: ServerSection,
+    store: StoreSection,
+    auth: AuthSection,
+    collector: CollectorSection,
+    detector: DetectorSection,
+    bus: BusSection,
+    alerts: AlertsSection,
+  },
+  { additionalProperties: false, default: {} },
+)
+
+export type Config = Static<typeof ConfigSchema>
+export type SinkConfig = Static<typeof SinkSchema>
+export type RouteConfig = Static<typeof RouteSchema>
