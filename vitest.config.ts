@@ -7,6 +7,7 @@ export default defineConfig({
     isolate: true,
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**', 'dist/**', 'test/containers/**', 'sdk/node_modules/**'],
+    reporters: ['default', ['json', { outputFile: 'test-output/vitest.json' }]],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },
