@@ -1,0 +1,9 @@
+/** Every schema step, in the order they apply. A new step gets the next version; applied ones never change. */
+import { migration as events } from './001_events.js'
+import { migration as taskSummary } from './002_task_summary.js'
+import { migration as credentials } from './003_credentials.js'
+import { migration as alerts } from './004_alerts.js'
+import type { Migration } from './migration.js'
+
+export type { Migration }
+export const MIGRATIONS: readonly Migration[] = [events, taskSummary, credentials, alerts]

@@ -1,0 +1,108 @@
+/**
+ * PrivpathEvent / Alert ⇄ ClickHouse JSONEachRow rows.
+ *
+ * Times travel as integer ticks of the column's precision (µs for DateTime64(6), ms for
+ * DateTime64(3)): ClickHouse reads a JSON integer into a DateTime64 as ticks, which is exact and
+ * the cheapest to produce (see bench/row-encoding.bench.ts). Reads select ticks back through
+ * `toUnixTimestamp64Micro/Milli` under `*_us` / `*_ms` aliases, so a WHERE or ORDER BY on the
+ * real column never sees a shadowing alias.
+ */
+import type { Alert } from '../alert.js'
+import type { PrivpathEvent } from '../event.js'
+import { EVENT_COLUMNS } from './migrations/001_events.js'
+import { ALERT_COLUMNS } from './migrations/004_alerts.js'
+
+export type EventRow = Omit<PrivpathEvent, 'ts' | 'observed_at' | 'credential_expires_at'> & {
+  ts: number
+  observed_at: number
+  credential_expires_at: number | null
+}
+
+export type AlertRow = Omit<Alert, 'first_seen' | 'last_seen' | 'window_start' | 'updated_at'> & {
+  first_seen: number
+  last_seen: number
+  window_start: number
+  updated_at: number
+}
+
+/** Thrown for a value ClickHouse would reject, so the writer can set the row aside without a round trip. */
+export class RowEncodingError extends Error {
+  override readonly name = 'RowEncodingError'
+}
+
+function ticks(value: number, perMs: number, field: string): number {
+  const t = Math.round(value * perMs)
+  if (!Number.isSafeInteger(t)) throw new RowEncodingError(`${field} is not a finite time: ${value}`)
+  return t
+}
+
+/** Epoch ms (with µs fraction) → µs ticks for DateTime64(6). */
+export const toMicros = (ms: number, field = 'time'): number => ticks(ms, 1000, field)
+/** Epoch ms → ms ticks for DateTime64(3). */
+export const toMillis = (ms: number, field = 'time'): number => ticks(ms, 1, field)
+
+export function eventToRow(e: PrivpathEvent): EventRow {
+  return {
+    ...e,
+    ts: toMicros(e.ts, 'ts'),
+    observed_at: toMillis(e.observed_at, 'observed_at'),
+    credential_expires_at:
+      e.credential_expires_at === null ? null : toMillis(e.credential_expires_at, 'credential_expires_at'),
+  }
+}
+
+export function alertToRow(a: Alert): AlertRow {
+  return {
+    ...a,
+    first_seen: toMicros(a.first_seen, 'first_seen'),
+    last_seen: toMicros(a.last_seen, 'last_seen'),
+    window_start: toMicros(a.window_start, 'window_start'),
+    updated_at: toMicros(a.updated_at, 'updated_at'),
+  }
+}
+
+const columnName = (definition: string): string => definition.slice(0, definition.indexOf(' '))
+
+const EVENT_TIME_READS: Record<string, string> = {
+  ts: 'toUnixTimestamp64Micro(ts) AS ts_us',
+  observed_at: 'toUnixTimestamp64Milli(observed_at) AS observed_at_ms',
+  credential_expires_at: 'toUnixTimestamp64Milli(credential_expires_at) AS credential_expires_at_ms',
+}
+
+/** SELECT list that `rowToEvent` understands; prefix with a table alias when joining. */
+export const EVENT_SELECT = EVENT_COLUMNS.map(columnName)
+  .map((c) => EVENT_TIME_READS[c] ?? c)
+  .join(', ')
+
+export const ALERT_SELECT = ALERT_COLUMNS.map(columnName)
+  .map((c) => (c.endsWith('_seen') || c === 'window_start' || c === 'updated_at' ? `toUnixTimestamp64Micro(${c}) AS ${c}_us` : c))
+  .join(', ')
+
+type Read = Record<string, unknown>
+
+/** Int64 arrives as a number or, from a server that quotes 64-bit integers, a string. */
+const micros = (v: unknown): number => Number(v) / 1000
+const millis = (v: unknown): number => Number(v)
+
+export function rowToEvent(row: Read): PrivpathEvent {
+  const { ts_us, observed_at_ms, credential_expires_at_ms, ...rest } = row
+  return {
+    ...(rest as Omit<PrivpathEvent, 'ts' | 'observed_at' | 'credential_expires_at'>),
+    seq: Number(rest.seq),
+    ts: micros(ts_us),
+    observed_at: millis(observed_at_ms),
+    credential_expires_at: credential_expires_at_ms === null ? null : millis(credential_expires_at_ms),
+  } as PrivpathEvent
+}
+
+export function rowToAlert(row: Read): Alert {
+  const { first_seen_us, last_seen_us, window_start_us, updated_at_us, ...rest } = row
+  return {
+    ...(rest as Omit<Alert, 'first_seen' | 'last_seen' | 'window_start' | 'updated_at'>),
+    count: Number(rest.count),
+    first_seen: micros(first_seen_us),
+    last_seen: micros(last_seen_us),
+    window_start: micros(window_start_us),
+    updated_at: micros(updated_at_us),
+  } as Alert
+}
