@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   PP_ERR_QUEUE_FULL: { status: 429, retryable: true },
   PP_ERR_UNAVAILABLE: { status: 503, retryable: true },
   PP_ERR_RULE_INVALID: { status: 500, retryable: false },
+  PP_ERR_INTERNAL: { status: 500, retryable: true },
 } as const
 
 export type ErrorCode = keyof typeof ERROR_CODES
