@@ -1,0 +1,86 @@
+/**
+ * Reading an OTLP/HTTP body: the media type it claims, the bytes (bounded before and after
+ * decompression), nothing else.
+ */
+import type { IncomingMessage } from 'node:http'
+import { promisify } from 'node:util'
+import { gunzip, inflate, inflateRaw } from 'node:zlib'
+import { PrivpathError } from '../../core/errors.js'
+import type { BodyFormat } from '../wal/index.js'
+
+const gunzipAsync = promisify(gunzip)
+const inflateAsync = promisify(inflate)
+const inflateRawAsync = promisify(inflateRaw)
+
+const MEDIA_TYPES: Record<string, BodyFormat> = {
+  'application/x-protobuf': 'protobuf',
+  'application/protobuf': 'protobuf',
+  'application/json': 'json',
+}
+
+export const CONTENT_TYPE: Record<BodyFormat, string> = {
+  protobuf: 'application/x-protobuf',
+  json: 'application/json',
+}
+
+/** The body format a Content-Type names (parameters such as charset allowed), or undefined. */
+export function formatOf(contentType: string | undefined): BodyFormat | undefined {
+  if (!contentType) return undefined
+  const mediaType = contentType.split(';', 1)[0].trim().toLowerCase()
+  return MEDIA_TYPES[mediaType]
+}
+
+export function requireFormat(contentType: string | undefined): BodyFormat {
+  const format = formatOf(contentType)
+  if (format === undefined) {
+    throw new PrivpathError(
+      'PP_ERR_UNSUPPORTED_MEDIA_TYPE',
+      `unsupported Content-Type ${contentType ? `"${contentType}"` : '(none)'}: send application/x-protobuf or application/json`,
+    )
+  }
+  return format
+}
+
+const tooLarge = (limit: number, when: string) =>
+  new PrivpathError('PP_ERR_BODY_TOO_LARGE', `request body exceeds server.max_body_bytes (${limit} bytes) ${when}`)
+
+/** Reads the raw body, refusing as soon as it passes `limit`. */
+export async function readRawBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(raw.headers['content-length'])
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, '(Content-Length)')
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of raw as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > limit) throw tooLarge(limit, 'while reading')
+    chunks.push(chunk)
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)
+}
+
+/**
+ * Inflates a gzip or deflate body. zlib stops inflating once the output passes `limit`
+ * (maxOutputLength), so a decompression bomb costs at most `limit` bytes of memory.
+ */
+export async function decodeContentEncoding(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
+  const name = (encoding ?? '').trim().toLowerCase()
+  if (name === '' || name === 'identity') return body
+  const inflater =
+    name === 'gzip' || name === 'x-gzip'
+      ? gunzipAsync
+      : name === 'deflate'
+        ? (body[0] & 0x0f) === 8 && ((body[0] << 8) | body[1]) % 31 === 0
+          ? inflateAsync
+          : inflateRawAsync
+        : undefined
+  if (inflater === undefined) {
+    throw new PrivpathError('PP_ERR_UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Encoding "${encoding}": send gzip, deflate or identity`)
+  }
+  try {
+    return await inflater(body, { maxOutputLength: limit })
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) throw tooLarge(limit, 'after decompression')
+    throw new PrivpathError('PP_ERR_BAD_ENCODING', `body is not valid ${name}: ${(error as Error).message}`, { cause: error })
+  }
+}

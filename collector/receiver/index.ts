@@ -1,0 +1,150 @@
+/**
+ * The OTLP/HTTP receiver (a fastify plugin): `POST /v1/traces` and `POST /v1/logs`.
+ *
+ * In: protobuf or JSON export requests, optionally gzip/deflate, optionally with a tenant key.
+ * Out: 200 with an Export*ServiceResponse (partial_success when spans were rejected) only after
+ * the write-ahead log's fsync covers the request and the pipeline holds it; otherwise a
+ * google.rpc.Status in the request's encoding: 400 undecodable, 401 bad key, 413 too large, 415
+ * unsupported type or encoding, 429/503 with Retry-After when the pipeline cannot take more.
+ * The request is decoded once, here (to answer 400), and handed on decoded.
+ * Not here: mapping and correlation (pipeline), the OTLP wire formats (otlp codec, injected).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Counter, type Registry } from 'prom-client'
+import type { Authenticator, Caller } from '../../core/auth.js'
+import { PrivpathError } from '../../core/errors.js'
+import type { BodyFormat, Signal, WalEntry } from '../wal/index.js'
+import { CONTENT_TYPE, decodeContentEncoding, formatOf, readRawBody, requireFormat } from './body.js'
+import { classify } from './status.js'
+
+export { classify, type Classified } from './status.js'
+export { formatOf } from './body.js'
+
+export interface DecodedExport<Req> {
+  request: Req
+  /** Items in the request (spans or log records), accepted or not. */
+  received: number
+  rejected: number
+  rejectReasons: string[]
+}
+
+/** The OTLP wire formats, supplied by the otlp module. */
+export interface OtlpCodec<Req> {
+  decode(signal: Signal, body: Uint8Array, format: BodyFormat): DecodedExport<Req>
+  encodeExportResponse(
+    signal: Signal,
+    format: BodyFormat,
+    partialSuccess: { rejected: number; errorMessage: string } | undefined,
+  ): Uint8Array | string
+  encodeStatus(format: BodyFormat, status: { code: number; message: string }): Uint8Array | string
+}
+
+/** Where accepted requests go: a bounded queue in front of a durable log. */
+export interface IngestSink<Req> {
+  /** Claims room or throws PP_ERR_QUEUE_FULL / PP_ERR_UNAVAILABLE. */
+  reserve(): void
+  release(): void
+  /** Resolves with the LSN once durable. */
+  append(entry: WalEntry): Promise<number>
+  accept(item: { lsn: number; signal: Signal; request: Req; authTenant: string }): void
+}
+
+export interface ReceiverOptions<Req> {
+  codec: OtlpCodec<Req>
+  sink: IngestSink<Req>
+  auth: Authenticator
+  registry: Registry
+  maxBodyBytes: number
+}
+
+const SIGNAL_ROUTES: Record<Signal, string> = { traces: '/v1/traces', logs: '/v1/logs' }
+
+export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
+  const registers = [options.registry]
+  const received = new Counter({
+    name: 'privpath_collector_items_received_total',
+    help: 'Spans and log records received in decodable requests',
+    labelNames: ['signal'],
+    registers,
+  })
+  const rejected = new Counter({
+    name: 'privpath_collector_items_rejected_total',
+    help: 'Spans and log records rejected (reported as partial success)',
+    labelNames: ['signal'],
+    registers,
+  })
+  const requests = new Counter({
+    name: 'privpath_collector_requests_total',
+    help: 'OTLP requests by signal and response status',
+    labelNames: ['signal', 'status'],
+    registers,
+  })
+  const callers = new WeakMap<FastifyRequest, Caller>()
+
+  return async function receiver(app: FastifyInstance): Promise<void> {
+    // The body is read by the handler: it alone knows the limits and the content encoding.
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('*', (_request, _payload, done) => done(null))
+
+    app.addHook('onRequest', async (request) => {
+      callers.set(request, options.auth.authenticate(request.headers.authorization))
+    })
+
+    app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
+
+    app.addHook('onResponse', async (request, reply) => {
+      const signal = (request.routeOptions.config as { signal?: Signal } | undefined)?.signal
+      if (signal) requests.inc({ signal, status: String(reply.statusCode) })
+    })
+
+    for (const signal of ['traces', 'logs'] as const) {
+      app.post(SIGNAL_ROUTES[signal], { config: { signal } }, async (request, reply) => {
+        const format = requireFormat(request.headers['content-type'])
+        const raw = await readRawBody(request.raw, options.maxBodyBytes)
+        const body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes)
+        const decoded = options.codec.decode(signal, body, format)
+        received.inc({ signal }, decoded.received)
+        if (decoded.rejected > 0) rejected.inc({ signal }, decoded.rejected)
+
+        const authTenant = callers.get(request)?.tenant ?? ''
+        options.sink.reserve()
+        let lsn: number
+        try {
+          lsn = await options.sink.append({ signal, format, tenant: authTenant, body })
+        } catch (error) {
+          options.sink.release()
+          request.log.error({ err: error }, 'write-ahead log append failed')
+          throw new PrivpathError('PP_ERR_UNAVAILABLE', `cannot make the request durable: ${(error as Error).message}`, {
+            cause: error,
+            retryAfterSeconds: 5,
+          })
+        }
+        options.sink.accept({ lsn, signal, request: decoded.request, authTenant })
+
+        const partial =
+          decoded.rejected > 0 ? { rejected: decoded.rejected, errorMessage: decoded.rejectReasons.join('; ') } : undefined
+        return reply
+          .code(200)
+          .header('content-type', CONTENT_TYPE[format])
+          .send(toPayload(options.codec.encodeExportResponse(signal, format, partial)))
+      })
+    }
+
+    function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+      const classified = classify(error)
+      if (classified.status >= 500) request.log.error({ err: error }, 'OTLP request failed')
+      const format = formatOf(request.headers['content-type']) ?? 'json'
+      if (classified.retryAfterSeconds !== undefined) reply.header('retry-after', String(classified.retryAfterSeconds))
+      // A body we stopped reading cannot be drained cheaply: close the connection instead.
+      if (classified.status === 413) reply.header('connection', 'close')
+      return reply
+        .code(classified.status)
+        .header('content-type', CONTENT_TYPE[format])
+        .send(toPayload(options.codec.encodeStatus(format, { code: classified.grpcCode, message: `${classified.code}: ${classified.message}` })))
+    }
+  }
+}
+
+function toPayload(encoded: Uint8Array | string): Buffer | string {
+  return typeof encoded === 'string' ? encoded : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength)
+}

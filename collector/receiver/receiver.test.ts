@@ -1,0 +1,191 @@
+import { gzipSync, deflateSync, createGzip } from 'node:zlib'
+import Fastify from 'fastify'
+import { Registry } from 'prom-client'
+import { describe, expect, it } from 'vitest'
+import { createAuthenticator } from '../../core/auth.js'
+import { PrivpathError } from '../../core/errors.js'
+import type { WalEntry } from '../wal/index.js'
+import { otlpReceiver, type IngestSink, type OtlpCodec } from './index.js'
+
+interface FakeRequest {
+  spans: Array<{ ok: boolean }>
+}
+
+// Stands in for the otlp module: JSON `{spans:[{ok}]}`; "protobuf" is the same JSON behind a 0x0a byte.
+const codec: OtlpCodec<FakeRequest> = {
+  decode(_signal, body, format) {
+    const text = Buffer.from(format === 'protobuf' ? body.subarray(1) : body).toString()
+    let request: FakeRequest
+    try {
+      request = JSON.parse(text) as FakeRequest
+    } catch {
+      throw new PrivpathError('PP_ERR_DECODE', 'resourceSpans[0].scopeSpans: unexpected end of input')
+    }
+    const bad = request.spans.filter((s) => !s.ok).length
+    return { request, received: request.spans.length, rejected: bad, rejectReasons: bad ? ['span 0: empty trace_id'] : [] }
+  },
+  encodeExportResponse: (_signal, format, partial) =>
+    format === 'json' ? JSON.stringify(partial ? { partialSuccess: partial } : {}) : Buffer.from(partial ? `PS:${partial.rejected}:${partial.errorMessage}` : ''),
+  encodeStatus: (format, status) => (format === 'json' ? JSON.stringify(status) : Buffer.from(`STATUS:${status.code}:${status.message}`)),
+}
+
+function fakeSink(capacity = 10) {
+  const accepted: Array<{ lsn: number; authTenant: string; request: FakeRequest }> = []
+  const appended: WalEntry[] = []
+  let used = 0
+  const sink: IngestSink<FakeRequest> & { accepted: typeof accepted; appended: typeof appended; failAppend: boolean } = {
+    accepted,
+    appended,
+    failAppend: false,
+    reserve() {
+      if (used >= capacity) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 2 })
+      used++
+    },
+    release: () => void used--,
+    async append(entry) {
+      if (sink.failAppend) throw new Error('EIO: disk gone')
+      appended.push(entry)
+      return appended.length
+    },
+    accept: (item) => void accepted.push(item),
+  }
+  return sink
+}
+
+async function server(options: { keys?: string[]; capacity?: number; maxBodyBytes?: number } = {}) {
+  const sink = fakeSink(options.capacity)
+  const registry = new Registry()
+  const app = Fastify()
+  await app.register(
+    otlpReceiver({
+      codec,
+      sink,
+      registry,
+      auth: createAuthenticator({ tenant_keys: options.keys ?? [], tenant_keys_file: '' }),
+      maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
+    }),
+  )
+  return { app, sink, registry }
+}
+
+const json = (spans: Array<{ ok: boolean }>) => JSON.stringify({ spans })
+const proto = (spans: Array<{ ok: boolean }>) => Buffer.concat([Buffer.from([0x0a]), Buffer.from(json(spans))])
+
+describe('OTLP/HTTP receiver', () => {
+  it('accepts protobuf and JSON (with charset), answers in the request content type, and hands over the decoded request', async () => {
+    const { app, sink } = await server()
+    const a = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/x-protobuf' }, payload: proto([{ ok: true }]) })
+    expect(a.statusCode).toBe(200)
+    expect(a.headers['content-type']).toBe('application/x-protobuf')
+    const b = await app.inject({ method: 'POST', url: '/v1/logs', headers: { 'content-type': 'application/json; charset=utf-8' }, payload: json([{ ok: true }]) })
+    expect(b.statusCode).toBe(200)
+    expect(b.headers['content-type']).toMatch(/^application\/json/)
+    expect(b.json()).toEqual({})
+    expect(sink.appended.map((e) => [e.signal, e.format])).toEqual([['traces', 'protobuf'], ['logs', 'json']])
+    expect(sink.accepted.map((a) => a.lsn)).toEqual([1, 2])
+    expect(sink.accepted[0].request.spans).toEqual([{ ok: true }])
+  })
+
+  it('inflates gzip and deflate bodies and logs the decompressed body', async () => {
+    const { app, sink } = await server()
+    for (const [encoding, payload] of [['gzip', gzipSync(json([{ ok: true }]))], ['deflate', deflateSync(json([{ ok: true }]))]] as const) {
+      const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json', 'content-encoding': encoding }, payload })
+      expect(res.statusCode, encoding).toBe(200)
+    }
+    expect(sink.appended.map((e) => Buffer.from(e.body).toString())).toEqual([json([{ ok: true }]), json([{ ok: true }])])
+  })
+
+  it('stops a gzip bomb at the limit while inflating (413), and a broken gzip stream is a 400', async () => {
+    const { app, sink } = await server({ maxBodyBytes: 1024 * 1024 })
+    const gzip = createGzip()
+    const parts: Buffer[] = []
+    gzip.on('data', (c: Buffer) => parts.push(c))
+    const zeros = Buffer.alloc(1024 * 1024)
+    for (let i = 0; i < 256; i++) gzip.write(zeros)
+    await new Promise((resolve) => gzip.end(resolve))
+    const bomb = Buffer.concat(parts)
+    expect(bomb.length).toBeLessThan(1024 * 1024)
+    const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: bomb })
+    expect(res.statusCode).toBe(413)
+    expect(res.json().message).toMatch(/PP_ERR_BODY_TOO_LARGE.*after decompression/)
+    const broken = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: Buffer.from('not gzip at all') })
+    expect(broken.statusCode).toBe(400)
+    expect(broken.json().message).toMatch(/PP_ERR_BAD_ENCODING/)
+    expect(sink.appended).toHaveLength(0)
+  })
+
+  it('answers 413 for an uncompressed body over the limit', async () => {
+    const { app } = await server({ maxBodyBytes: 2048 })
+    const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: 'x'.repeat(4096) })
+    expect(res.statusCode).toBe(413)
+    expect(res.json()).toMatchObject({ code: 3 })
+  })
+
+  it('answers 415 for other content types and encodings, naming what was sent', async () => {
+    const { app } = await server()
+    const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'text/plain' }, payload: 'hello' })
+    expect(res.statusCode).toBe(415)
+    expect(res.json().message).toMatch(/text\/plain/)
+    const enc = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json', 'content-encoding': 'br' }, payload: 'x' })
+    expect(enc.statusCode).toBe(415)
+    expect(enc.json().message).toMatch(/Content-Encoding "br"/)
+  })
+
+  it('answers 400 with a google.rpc.Status naming the problem, in the request encoding', async () => {
+    const { app, sink } = await server()
+    const j = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: '{"spans":' })
+    expect(j.statusCode).toBe(400)
+    expect(j.json()).toEqual({ code: 3, message: 'PP_ERR_DECODE: resourceSpans[0].scopeSpans: unexpected end of input' })
+    const p = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/x-protobuf' }, payload: Buffer.from([0x0a, 0x7b]) })
+    expect(p.statusCode).toBe(400)
+    expect(p.headers['content-type']).toBe('application/x-protobuf')
+    expect(p.body).toMatch(/^STATUS:3:PP_ERR_DECODE: resourceSpans/)
+    expect(sink.appended).toHaveLength(0)
+  })
+
+  it('reports rejected spans as partial success and counts them', async () => {
+    const { app, registry } = await server()
+    const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: json([{ ok: true }, { ok: false }]) })
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ partialSuccess: { rejected: 1, errorMessage: 'span 0: empty trace_id' } })
+    const text = await registry.metrics()
+    expect(text).toMatch(/privpath_collector_items_rejected_total\{signal="traces"\} 1/)
+    expect(text).toMatch(/privpath_collector_items_received_total\{signal="traces"\} 2/)
+    expect(text).toMatch(/privpath_collector_requests_total\{signal="traces",status="200"\} 1/)
+  })
+
+  it('answers 429 with Retry-After when the queue is full, and never acknowledges what it did not keep', async () => {
+    const { app, sink } = await server({ capacity: 1 })
+    const send = () => app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: json([{ ok: true }]) })
+    expect((await send()).statusCode).toBe(200)
+    const full = await send()
+    expect(full.statusCode).toBe(429)
+    expect(full.headers['retry-after']).toBe('2')
+    expect(full.json()).toMatchObject({ code: 8 })
+    expect(sink.appended).toHaveLength(1)
+  })
+
+  it('answers 503 with Retry-After when the request cannot be made durable, and gives the slot back', async () => {
+    const { app, sink } = await server({ capacity: 1 })
+    sink.failAppend = true
+    const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: json([{ ok: true }]) })
+    expect(res.statusCode).toBe(503)
+    expect(res.headers['retry-after']).toBe('5')
+    sink.failAppend = false
+    const again = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: json([{ ok: true }]) })
+    expect(again.statusCode).toBe(200)
+  })
+
+  it('requires a tenant key when keys are configured and stamps the tenant from it', async () => {
+    const { app, sink } = await server({ keys: ['acme:k-acme', 'globex:k-globex'] })
+    const send = (headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json', ...headers }, payload: json([{ ok: true }]) })
+    const none = await send({})
+    expect(none.statusCode).toBe(401)
+    expect(none.json()).toMatchObject({ code: 16, message: expect.stringMatching(/PP_ERR_UNAUTHORIZED/) })
+    expect((await send({ authorization: 'Bearer wrong' })).statusCode).toBe(401)
+    expect((await send({ authorization: 'Bearer k-globex' })).statusCode).toBe(200)
+    expect(sink.accepted[0].authTenant).toBe('globex')
+    expect(sink.appended[0].tenant).toBe('globex')
+  })
+})
