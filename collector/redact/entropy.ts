@@ -1,0 +1,75 @@
+/**
+ * High-entropy token detection: finds strings that look randomly generated (keys, tokens) while
+ * leaving ids and words alone. Measured choices (see docs/conventions.md, "Redaction"):
+ * - only runs of 20+ token characters are candidates;
+ * - hex-only strings (span/trace ids, UUIDs, digests) and SRI digests are never flagged;
+ * - identifiers built from simple segments (words, numbers, hex, short pieces) are never flagged;
+ * - the rest is flagged when Shannon entropy ≥ 3.5 bits/char AND character-class switches are
+ *   frequent (random text switches class every ~2 chars, camelCase words every ~6).
+ */
+
+export const MIN_TOKEN_LENGTH = 20
+export const MIN_ENTROPY_BITS = 3.5
+const MIN_SWITCH_RATIO_SHORT = 0.3
+const MIN_SWITCH_RATIO_LONG = 0.22
+const LONG_TOKEN_LENGTH = 32
+
+/** Runs of characters that make up base64, base64url and typical API-key alphabets. */
+export const TOKEN_RUN = /[A-Za-z0-9+/=_-]{20,}/g
+
+export function shannonEntropy(value: string): number {
+  if (value.length === 0) return 0
+  const counts = new Map<string, number>()
+  for (const char of value) counts.set(char, (counts.get(char) ?? 0) + 1)
+  let bits = 0
+  for (const count of counts.values()) {
+    const p = count / value.length
+    bits -= p * Math.log2(p)
+  }
+  return bits
+}
+
+const LOWER = 1
+const UPPER = 2
+const DIGIT = 3
+const OTHER = 4
+
+function charClass(code: number): number {
+  if (code >= 97 && code <= 122) return LOWER
+  if (code >= 65 && code <= 90) return UPPER
+  if (code >= 48 && code <= 57) return DIGIT
+  return OTHER
+}
+
+/** Share of adjacent pairs that change character class; a capital starting a word does not count. */
+export function classSwitchRatio(value: string): number {
+  if (value.length < 2) return 0
+  let switches = 0
+  let previous = charClass(value.charCodeAt(0))
+  for (let i = 1; i < value.length; i++) {
+    const current = charClass(value.charCodeAt(i))
+    if (current !== previous && !(previous === UPPER && current === LOWER)) switches++
+    previous = current
+  }
+  return switches / (value.length - 1)
+}
+
+const HEX_OR_UUID = /^[0-9a-fA-F-]+$/
+const SRI_DIGEST = /^sha(?:1|256|384|512)-/
+const SEPARATORS = /[-_./+]/
+const SIMPLE_SEGMENT = /^(?:[A-Za-z]+|[0-9]+|[0-9a-fA-F]+)$/
+
+function isSimpleSegment(segment: string): boolean {
+  return segment.length <= 6 || SIMPLE_SEGMENT.test(segment)
+}
+
+export function isHighEntropyToken(candidate: string): boolean {
+  const token = candidate.replace(/=+$/, '')
+  if (token.length < MIN_TOKEN_LENGTH) return false
+  if (HEX_OR_UUID.test(token) || SRI_DIGEST.test(token)) return false
+  const segments = token.split(SEPARATORS).filter((segment) => segment.length > 0)
+  if (segments.every(isSimpleSegment)) return false
+  if (shannonEntropy(token) < MIN_ENTROPY_BITS) return false
+  const minSwitches = token.length >= LONG_TOKEN_LENGTH ? MIN_SWITCH_RATIO_LONG : MIN_SWITCH_RATIO_SHORT
+  return classSwitchRatio(token.replace(/[-_./+]/g, '')) >= minSwitches
+}

@@ -1,0 +1,78 @@
+/**
+ * Redaction: text in, the same text with secrets replaced by `[REDACTED:<kind>]` out, plus the
+ * kinds found. Known token formats first (patterns.ts), then high-entropy tokens (entropy.ts).
+ * Also: fingerprints for credential ids that are raw secrets, and sensitive attribute names.
+ * Does not yet: learn per-tenant custom patterns or detect secrets split across several values.
+ */
+import { createHash } from 'node:crypto'
+import { isHighEntropyToken, TOKEN_RUN } from './entropy.js'
+import { SECRET_PATTERNS } from './patterns.js'
+
+export { classSwitchRatio, isHighEntropyToken, shannonEntropy } from './entropy.js'
+export { SECRET_PATTERNS } from './patterns.js'
+export type { SecretPattern } from './patterns.js'
+
+export interface Redaction {
+  text: string
+  /** Distinct kinds replaced, in order of first detection; empty when nothing was found. */
+  kinds: string[]
+}
+
+export const HIGH_ENTROPY_KIND = 'high_entropy'
+export const SENSITIVE_ATTRIBUTE_KIND = 'sensitive_attribute'
+
+export function placeholder(kind: string): string {
+  return `[REDACTED:${kind}]`
+}
+
+export function redactText(text: string): Redaction {
+  const kinds: string[] = []
+  const found = (kind: string): string => {
+    if (!kinds.includes(kind)) kinds.push(kind)
+    return placeholder(kind)
+  }
+  let result = text
+  for (const { kind, regex } of SECRET_PATTERNS) {
+    regex.lastIndex = 0
+    result = result.replace(regex, (match: string, ...rest: unknown[]) => {
+      const groups = rest.at(-1)
+      const secret =
+        typeof groups === 'object' && groups !== null
+          ? Object.values(groups as Record<string, string | undefined>).find((value) => value !== undefined)
+          : undefined
+      if (secret === undefined) return found(kind)
+      return match.slice(0, match.length - secret.length) + found(kind)
+    })
+  }
+  TOKEN_RUN.lastIndex = 0
+  result = result.replace(TOKEN_RUN, (run) => (isHighEntropyToken(run) ? found(HIGH_ENTROPY_KIND) : run))
+  return { text: result, kinds }
+}
+
+/** Attribute names whose whole value is a secret whatever it looks like (`db.password`, `http.request.header.authorization`). */
+const SENSITIVE_NAME =
+  /(?:^|[._-])(?:password|passwd|passphrase|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|refresh[_-]?token|id[_-]?token|session[_-]?token|authorization|cookie|set-cookie|private[_-]?key|client[_-]?secret|secret[_-]?key)$/i
+
+export function isSensitiveAttributeName(name: string): boolean {
+  return SENSITIVE_NAME.test(name)
+}
+
+/** Redacts an attribute value, wholly when its name says it is a secret. */
+export function redactAttribute(name: string, value: string): Redaction {
+  if (value !== '' && isSensitiveAttributeName(name)) {
+    return { text: placeholder(SENSITIVE_ATTRIBUTE_KIND), kinds: [SENSITIVE_ATTRIBUTE_KIND] }
+  }
+  return redactText(value)
+}
+
+/**
+ * A credential id that is itself the secret rather than a handle to one: it contains a known token
+ * format or a high-entropy run (20+ characters by construction). UUIDs and `cred-<hex>` handles pass.
+ */
+export function looksLikeRawSecret(value: string): boolean {
+  return redactText(value).kinds.length > 0
+}
+
+export function fingerprint(value: string): string {
+  return `sha256:${createHash('sha256').update(value).digest('hex')}`
+}

@@ -1,0 +1,53 @@
+/**
+ * Known secret formats. Each pattern's secret is the tail of its match: the named group `secret`
+ * when present (the key name or scheme before it stays readable), otherwise the whole match.
+ * Patterns with a distinctive prefix have no leading word boundary so a token glued to other text
+ * is still found; generic ones (`sk-`, `Bearer`, assignments) keep it to avoid false positives.
+ */
+
+export interface SecretPattern {
+  kind: string
+  regex: RegExp
+}
+
+/** Values already replaced are never matched again. */
+const NOT_REDACTED = '(?!\\[REDACTED:)'
+
+export const SECRET_PATTERNS: readonly SecretPattern[] = [
+  {
+    kind: 'pem_private_key',
+    regex: /-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|$)/g,
+  },
+  { kind: 'jwt', regex: /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g },
+  { kind: 'aws_access_key_id', regex: /(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}/g },
+  {
+    kind: 'aws_secret_access_key',
+    regex: new RegExp(
+      `aws_?secret(?:_?access)?_?key["']?\\s*[:=]\\s*["']?${NOT_REDACTED}(?<secret>[A-Za-z0-9/+=]{40})`,
+      'gi',
+    ),
+  },
+  { kind: 'github_token', regex: /(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}/g },
+  { kind: 'github_token', regex: /github_pat_[A-Za-z0-9_]{22,255}/g },
+  { kind: 'slack_token', regex: /xox[abposrec]-[A-Za-z0-9-]{10,250}/g },
+  { kind: 'openai_key', regex: /\bsk-(?:proj-|svcacct-|admin-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}/g },
+  { kind: 'google_api_key', regex: /AIza[0-9A-Za-z_-]{35}/g },
+  { kind: 'stripe_key', regex: /(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}/g },
+  { kind: 'url_password', regex: new RegExp(`\\b[a-z][a-z0-9+.-]*://[^\\s:@/]+:${NOT_REDACTED}(?<secret>[^\\s@/]+)(?=@)`, 'gi') },
+  {
+    kind: 'authorization_header',
+    regex: new RegExp(
+      `\\b(?:proxy-)?authorization["']?\\s*[:=]\\s*["']?(?:(?:bearer|basic|token|digest|apikey)\\s+)?${NOT_REDACTED}(?!(?:bearer|basic|token|digest|apikey)\\s)(?<secret>[^\\s"',;]{6,})`,
+      'gi',
+    ),
+  },
+  { kind: 'bearer_token', regex: new RegExp(`\\bbearer\\s+${NOT_REDACTED}(?<secret>[A-Za-z0-9._~+/-]{8,}=*)`, 'gi') },
+  {
+    kind: 'secret_assignment',
+    regex: new RegExp(
+      '\\b(?:password|passwd|pwd|passphrase|secret|client_?secret|api_?key|apikey|x-api-key|access_?token|auth_?token|refresh_?token|private_?key|secret_?key)' +
+        `["']?\\s*[:=]\\s*(?:"${NOT_REDACTED}(?<secret>[^"]{3,})|'${NOT_REDACTED}(?<quoted>[^']{3,})|${NOT_REDACTED}(?<bare>[^\\s"'&,;}]{3,}))`,
+      'gi',
+    ),
+  },
+]
