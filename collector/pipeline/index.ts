@@ -1,0 +1,273 @@
+/**
+ * The collector pipeline: accepted OTLP requests in, privpath events on the bus out.
+ *
+ * In: decoded requests that the write-ahead log made durable (from the receiver), and records the
+ * log replays at start. Then: map (conventions → events, redaction) → correlate (spans wait for
+ * their parent up to the grace window; a timer places expired ones) → publish on `events` (key =
+ * task id) and credential events also on `credentials` (key = credential id). When the bus has
+ * resolved every event a request produced, its WAL record is completed (checkpointed).
+ * The queue of accepted, unprocessed requests is bounded: `reserve()` refuses with
+ * PP_ERR_QUEUE_FULL before anything is acknowledged, so nothing is answered 200 and then dropped.
+ * Not here: HTTP (receiver), decoding rules (otlp), the mapping itself (mapping / correlate).
+ */
+import type { Logger } from 'pino'
+import { Counter, Gauge, type Registry } from 'prom-client'
+import type { Bus, BusMessage } from '../../core/bus/bus.js'
+import { PrivpathError } from '../../core/errors.js'
+import type { PrivpathEvent } from '../../core/event.js'
+import type { Signal, WalRecord } from '../wal/index.js'
+
+/** What the mapper produces per span (or log record); `origin` is ours and rides through the correlator. */
+export interface PipelineRecord {
+  events: PrivpathEvent[]
+  origin?: unknown
+}
+
+export interface CorrelatorLike<R extends PipelineRecord> {
+  add(records: R[], now: number): R[]
+  expire(now: number): R[]
+  held(): number
+}
+
+/** The decode / map / correlate steps, injected so the pipeline composes them without owning them. */
+export interface PipelineStages<Req, R extends PipelineRecord> {
+  /** Decodes a replayed WAL body (normal requests arrive decoded from the receiver). */
+  decode(signal: Signal, body: Uint8Array, format: WalRecord['format']): Req
+  map(signal: Signal, request: Req, context: { authTenant: string; observedAt: number }): R[]
+  correlator: CorrelatorLike<R>
+}
+
+/** Something whose WAL record completes when all its events are published. */
+export interface Completion {
+  complete(lsn: number): void
+}
+
+export interface PipelineOptions<Req, R extends PipelineRecord> {
+  bus: Bus
+  stages: PipelineStages<Req, R>
+  wal: Completion
+  logger: Logger
+  registry: Registry
+  maxQueuedRequests: number
+  /** How often held spans are checked against the grace window. */
+  expireEveryMs?: number
+  /** Publishes that may be in flight at once. */
+  maxInflightPublishes?: number
+  /** Requests handled per map/correlate/publish round. */
+  maxBatchRequests?: number
+  now?: () => number
+}
+
+export interface AcceptedRequest<Req> {
+  lsn: number
+  signal: Signal
+  request: Req
+  authTenant: string
+}
+
+interface Ticket {
+  lsn: number
+  remaining: number
+}
+
+const CREDENTIAL_KINDS = new Set(['credential_issued', 'credential_used', 'credential_revoked'])
+
+export class Pipeline<Req, R extends PipelineRecord> {
+  private readonly queue: Array<AcceptedRequest<Req>> = []
+  private reserved = 0
+  private inflightPublishes = 0
+  private readonly idleWaiters: Array<() => void> = []
+  private readonly publishSlotWaiters: Array<() => void> = []
+  private scheduled = false
+  private stopped = false
+  private readonly timer: NodeJS.Timeout
+  private readonly now: () => number
+  private readonly published: Counter
+  private readonly publishFailures: Counter
+
+  constructor(private readonly options: PipelineOptions<Req, R>) {
+    this.now = options.now ?? Date.now
+    const registers = [options.registry]
+    this.published = new Counter({
+      name: 'privpath_collector_events_published_total',
+      help: 'Events published on the bus (credentials topic counted separately)',
+      labelNames: ['topic'],
+      registers,
+    })
+    this.publishFailures = new Counter({
+      name: 'privpath_collector_publish_failures_total',
+      help: 'Bus publishes that failed and were retried',
+      registers,
+    })
+    const self = this
+    new Gauge({
+      name: 'privpath_collector_queue_depth',
+      help: 'Accepted requests not yet published to the bus',
+      registers,
+      collect() {
+        this.set(self.reserved)
+      },
+    })
+    new Gauge({
+      name: 'privpath_collector_held_spans',
+      help: 'Spans waiting for their parent (up to the grace window)',
+      registers,
+      collect() {
+        this.set(options.stages.correlator.held())
+      },
+    })
+    const every = options.expireEveryMs ?? 1_000
+    this.timer = setInterval(() => this.expireHeld(), every)
+    this.timer.unref()
+  }
+
+  /** Requests reserved or queued and not yet published. */
+  depth(): number {
+    return this.reserved
+  }
+
+  /** Claims a queue slot before the request is acknowledged; throws PP_ERR_QUEUE_FULL when none is left. */
+  reserve(): void {
+    if (this.stopped) throw new PrivpathError('PP_ERR_UNAVAILABLE', 'collector is shutting down', { retryAfterSeconds: 5 })
+    if (this.reserved >= this.options.maxQueuedRequests) {
+      throw new PrivpathError(
+        'PP_ERR_QUEUE_FULL',
+        `collector queue is full (${this.options.maxQueuedRequests} requests waiting); retry later`,
+        { retryAfterSeconds: 1 },
+      )
+    }
+    this.reserved++
+  }
+
+  /** Gives back a slot whose request was not acknowledged (e.g. the WAL append failed). */
+  release(): void {
+    this.reserved--
+    this.notifyIdle()
+  }
+
+  /** Hands over a reserved, durable request. */
+  accept(item: AcceptedRequest<Req>): void {
+    this.queue.push(item)
+    this.schedule()
+  }
+
+  /** Replays a WAL record at start; takes a slot without the bound (replay precedes serving). */
+  replay(record: WalRecord): void {
+    this.reserved++
+    let request: Req
+    try {
+      request = this.options.stages.decode(record.signal, record.body, record.format)
+    } catch (error) {
+      this.options.logger.error({ err: error, lsn: record.lsn }, 'write-ahead log record no longer decodes; skipping it')
+      this.reserved--
+      this.options.wal.complete(record.lsn)
+      return
+    }
+    this.accept({ lsn: record.lsn, signal: record.signal, request, authTenant: record.tenant })
+  }
+
+  /** Resolves when every accepted request has been published. */
+  async drain(): Promise<void> {
+    while (this.reserved > 0 || this.inflightPublishes > 0) {
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+    }
+  }
+
+  /** Stops taking requests, drains, stops the expiry timer. Held spans stay in the WAL for the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    await this.drain()
+    clearInterval(this.timer)
+    const held = this.options.stages.correlator.held()
+    if (held > 0) this.options.logger.info({ held }, 'spans still waiting for their parent stay in the write-ahead log for the next start')
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      void this.processQueued()
+    })
+  }
+
+  private async processQueued(): Promise<void> {
+    while (this.queue.length > 0) {
+      if (this.inflightPublishes >= (this.options.maxInflightPublishes ?? 4)) {
+        await new Promise<void>((resolve) => this.publishSlotWaiters.push(resolve))
+        continue
+      }
+      const batch = this.queue.splice(0, this.options.maxBatchRequests ?? 256)
+      const now = this.now()
+      const records: R[] = []
+      for (const item of batch) {
+        const ticket: Ticket = { lsn: item.lsn, remaining: 0 }
+        let mapped: R[]
+        try {
+          mapped = this.options.stages.map(item.signal, item.request, { authTenant: item.authTenant, observedAt: now })
+        } catch (error) {
+          // A mapper bug must not wedge the queue: log it and checkpoint the record (retrying cannot help).
+          this.options.logger.error({ err: error, lsn: item.lsn }, 'mapping failed; request skipped')
+          mapped = []
+        }
+        ticket.remaining = mapped.length
+        for (const record of mapped) record.origin = ticket
+        if (mapped.length === 0) this.options.wal.complete(item.lsn)
+        records.push(...mapped)
+      }
+      const ready = this.options.stages.correlator.add(records, now)
+      this.publish(ready, batch.length)
+    }
+  }
+
+  private expireHeld(): void {
+    const ready = this.options.stages.correlator.expire(this.now())
+    if (ready.length > 0) this.publish(ready, 0)
+  }
+
+  private publish(records: R[], requests: number): void {
+    this.inflightPublishes++
+    void this.publishWithRetry(records).then(() => {
+      for (const record of records) {
+        const ticket = record.origin as Ticket | undefined
+        if (ticket && --ticket.remaining === 0) this.options.wal.complete(ticket.lsn)
+      }
+      this.reserved -= requests
+      this.inflightPublishes--
+      this.publishSlotWaiters.splice(0).forEach((wake) => wake())
+      this.notifyIdle()
+    })
+  }
+
+  private async publishWithRetry(records: R[]): Promise<void> {
+    const events: Array<BusMessage<'events'>> = []
+    const credentials: Array<BusMessage<'credentials'>> = []
+    for (const record of records) {
+      for (const event of record.events) {
+        events.push({ key: event.task_id, value: event })
+        if (CREDENTIAL_KINDS.has(event.kind)) credentials.push({ key: event.credential_id, value: event })
+      }
+    }
+    if (events.length === 0) return
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await Promise.all([
+          this.options.bus.publish('events', events),
+          credentials.length > 0 ? this.options.bus.publish('credentials', credentials) : undefined,
+        ])
+        this.published.inc({ topic: 'events' }, events.length)
+        if (credentials.length > 0) this.published.inc({ topic: 'credentials' }, credentials.length)
+        return
+      } catch (error) {
+        // The records stay un-checkpointed in the WAL, so retrying here loses nothing.
+        this.publishFailures.inc()
+        this.options.logger.warn({ err: error, attempt, events: events.length }, 'bus publish failed; retrying')
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 100 * 2 ** Math.min(attempt, 9))))
+      }
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.reserved === 0 && this.inflightPublishes === 0) this.idleWaiters.splice(0).forEach((wake) => wake())
+  }
+}

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest'
+import { MemoryBus } from '../../core/bus/memory.js'
+import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
+import { silentTelemetry } from '../../core/telemetry.js'
+import { Pipeline, type CorrelatorLike, type PipelineRecord } from './index.js'
+
+interface Req {
+  spans: Array<{ id: string; parent?: string; credential?: string }>
+}
+type Rec = PipelineRecord & { id: string; parent?: string }
+
+/** Holds a record until its parent id has been seen; expire() releases everything held. */
+class ParentWaits implements CorrelatorLike<Rec> {
+  private readonly seen = new Set<string>()
+  private waiting: Rec[] = []
+  add(records: Rec[]): Rec[] {
+    const out: Rec[] = []
+    for (const r of records) {
+      if (r.parent && !this.seen.has(r.parent)) this.waiting.push(r)
+      else out.push(r)
+      this.seen.add(r.id)
+    }
+    const ready = this.waiting.filter((r) => this.seen.has(r.parent!))
+    this.waiting = this.waiting.filter((r) => !this.seen.has(r.parent!))
+    return [...out, ...ready]
+  }
+  expire(): Rec[] {
+    return this.waiting.splice(0)
+  }
+  held(): number {
+    return this.waiting.length
+  }
+}
+
+const event = (id: string, credential?: string): PrivpathEvent => ({
+  ...emptyEvent(),
+  event_id: id,
+  task_id: `task-${id}`,
+  kind: credential ? 'credential_issued' : 'tool_invocation',
+  credential_id: credential ?? '',
+})
+
+function setup(options: { maxQueuedRequests?: number; slowMs?: number } = {}) {
+  const { logger, registry } = silentTelemetry()
+  const bus = new MemoryBus()
+  const completed: number[] = []
+  const delivered: Record<string, Array<{ key: string; id: string }>> = { events: [], credentials: [] }
+  const correlator = new ParentWaits()
+  const pipeline = new Pipeline<Req, Rec>({
+    bus,
+    logger,
+    registry,
+    wal: { complete: (lsn) => void completed.push(lsn) },
+    maxQueuedRequests: options.maxQueuedRequests ?? 10,
+    expireEveryMs: 20,
+    stages: {
+      decode: (_signal, body) => JSON.parse(Buffer.from(body).toString()) as Req,
+      map: (_signal, request) => request.spans.map((s) => ({ id: s.id, parent: s.parent, events: [event(s.id, s.credential)] })),
+      correlator,
+    },
+  })
+  const subscribe = async (topic: 'events' | 'credentials') =>
+    bus.subscribe(topic, { group: 'test' }, async (messages) => {
+      if (options.slowMs) await new Promise((resolve) => setTimeout(resolve, options.slowMs))
+      delivered[topic].push(...messages.map((m) => ({ key: m.key, id: m.value.event_id })))
+    })
+  return { pipeline, bus, completed, delivered, registry, subscribe, correlator }
+}
+
+describe('pipeline', () => {
+  it('publishes events keyed by task, credential events also keyed by credential, then completes the WAL record', async () => {
+    const { pipeline, completed, delivered, subscribe } = setup()
+    await subscribe('events')
+    await subscribe('credentials')
+    pipeline.reserve()
+    pipeline.accept({ lsn: 7, signal: 'traces', authTenant: '', request: { spans: [{ id: 'a' }, { id: 'b', credential: 'cred-1' }] } })
+    await pipeline.drain()
+    expect(delivered.events).toEqual([{ key: 'task-a', id: 'a' }, { key: 'task-b', id: 'b' }])
+    expect(delivered.credentials).toEqual([{ key: 'cred-1', id: 'b' }])
+    expect(completed).toEqual([7])
+    expect(pipeline.depth()).toBe(0)
+  })
+
+  it('completes a record only when its held spans are published too', async () => {
+    const { pipeline, completed, delivered, subscribe } = setup()
+    await subscribe('events')
+    pipeline.reserve()
+    pipeline.accept({ lsn: 1, signal: 'traces', authTenant: '', request: { spans: [{ id: 'child', parent: 'root' }, { id: 'x' }] } })
+    await pipeline.drain()
+    expect(completed).toEqual([])
+    expect(delivered.events.map((e) => e.id)).toEqual(['x'])
+    pipeline.reserve()
+    pipeline.accept({ lsn: 2, signal: 'traces', authTenant: '', request: { spans: [{ id: 'root' }] } })
+    await pipeline.drain()
+    expect(delivered.events.map((e) => e.id)).toEqual(['x', 'root', 'child'])
+    expect(completed.sort()).toEqual([1, 2])
+  })
+
+  it('places spans whose parent never comes once the correlator expires them', async () => {
+    const { pipeline, completed, delivered, subscribe } = setup()
+    await subscribe('events')
+    pipeline.reserve()
+    pipeline.accept({ lsn: 3, signal: 'traces', authTenant: '', request: { spans: [{ id: 'orphan', parent: 'never' }] } })
+    await pipeline.drain()
+    await expect.poll(() => completed, { timeout: 2000 }).toEqual([3])
+    expect(delivered.events.map((e) => e.id)).toEqual(['orphan'])
+    await pipeline.stop()
+  })
+
+  it('refuses beyond its bound with PP_ERR_QUEUE_FULL until published requests free their slots', async () => {
+    const { pipeline, subscribe, registry } = setup({ maxQueuedRequests: 2, slowMs: 50 })
+    await subscribe('events')
+    for (const lsn of [1, 2]) {
+      pipeline.reserve()
+      pipeline.accept({ lsn, signal: 'traces', authTenant: '', request: { spans: [{ id: `s${lsn}` }] } })
+    }
+    expect(() => pipeline.reserve()).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL', retryAfterSeconds: 1 }))
+    expect(await registry.metrics()).toMatch(/privpath_collector_queue_depth 2/)
+    await pipeline.drain()
+    expect(() => pipeline.reserve()).not.toThrow()
+  })
+
+  it('replays WAL records through decode and completes records without spans at once', async () => {
+    const { pipeline, completed, delivered, subscribe } = setup()
+    await subscribe('events')
+    pipeline.replay({ lsn: 10, signal: 'traces', format: 'json', tenant: 'acme', body: Buffer.from(JSON.stringify({ spans: [{ id: 'r' }] })) })
+    pipeline.replay({ lsn: 11, signal: 'traces', format: 'json', tenant: 'acme', body: Buffer.from(JSON.stringify({ spans: [] })) })
+    pipeline.replay({ lsn: 12, signal: 'traces', format: 'json', tenant: 'acme', body: Buffer.from('not json') })
+    await pipeline.drain()
+    expect(delivered.events.map((e) => e.id)).toEqual(['r'])
+    expect(completed.sort()).toEqual([10, 11, 12])
+  })
+
+  it('refuses new requests once stopping, after draining what it holds', async () => {
+    const { pipeline, delivered, subscribe } = setup({ slowMs: 20 })
+    await subscribe('events')
+    pipeline.reserve()
+    pipeline.accept({ lsn: 1, signal: 'traces', authTenant: '', request: { spans: [{ id: 'last' }] } })
+    await pipeline.stop()
+    expect(delivered.events.map((e) => e.id)).toEqual(['last'])
+    expect(() => pipeline.reserve()).toThrow(expect.objectContaining({ code: 'PP_ERR_UNAVAILABLE' }))
+  })
+})
