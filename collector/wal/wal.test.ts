@@ -49,7 +49,7 @@ describe('write-ahead log', () => {
     const lsns = await Promise.all(Array.from({ length: 200 }, (_, i) => wal.append(entry(i))))
     expect(lsns).toEqual(Array.from({ length: 200 }, (_, i) => i + 1))
     const metrics = await registry.getSingleMetric('privpath_collector_wal_fsync_seconds')!.get()
-    const syncs = metrics.values.find((v) => v.metricName === 'privpath_collector_wal_fsync_seconds_count')!.value
+    const syncs = metrics.values.find((v) => (v as { metricName?: string }).metricName === 'privpath_collector_wal_fsync_seconds_count')!.value
     expect(syncs).toBeGreaterThanOrEqual(1)
     expect(syncs).toBeLessThan(200)
   })

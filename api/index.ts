@@ -1,0 +1,175 @@
+/**
+ * The query API (a fastify plugin): tasks, credentials and alerts read from the store, scoped to
+ * the caller's tenant, plus health, readiness and Prometheus metrics.
+ *
+ * In: HTTP GETs (query strings validated by TypeBox; a bad parameter is a 400 naming it), the
+ * caller's tenant key. Out: JSON. The queries themselves are injected (api/queries over the store).
+ * Not here: writes of any kind, pagination cursors (use `until` with the last item's time).
+ */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { Registry } from 'prom-client'
+import Type from 'typebox'
+import { readScope, type Authenticator, type Caller } from '../core/auth.js'
+import { PrivpathError, isPrivpathError } from '../core/errors.js'
+import { parseTime } from './time.js'
+
+export { parseTime } from './time.js'
+
+export interface Scope {
+  /** The tenant the caller may read, or '*' for every tenant. */
+  tenant: string
+}
+
+export interface TaskListParams {
+  tenant?: string
+  since?: number
+  until?: number
+  limit: number
+  has_alerts?: boolean
+}
+
+export interface AlertListParams {
+  tenant?: string
+  since?: number
+  until?: number
+  rule?: string
+  task?: string
+  severity?: string
+  limit: number
+}
+
+export interface ApiQueries {
+  listTasks(params: TaskListParams, scope: Scope): Promise<unknown[]>
+  getTask(id: string, scope: Scope): Promise<unknown | undefined>
+  getCredential(id: string, scope: Scope): Promise<unknown | undefined>
+  listAlerts(params: AlertListParams, scope: Scope): Promise<unknown[]>
+}
+
+export interface Readiness {
+  ready: boolean
+  checks: Record<string, boolean>
+}
+
+export interface ApiOptions {
+  queries: ApiQueries
+  auth: Authenticator
+  registry: Registry
+  readiness: () => Readiness
+}
+
+const Limit = Type.Integer({ minimum: 1, maximum: 10_000, default: 100 })
+const Time = Type.String({ maxLength: 40 })
+const TaskListQuery = Type.Object(
+  {
+    tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    since: Type.Optional(Time),
+    until: Type.Optional(Time),
+    limit: Limit,
+    has_alerts: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+)
+const AlertListQuery = Type.Object(
+  {
+    tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    since: Type.Optional(Time),
+    until: Type.Optional(Time),
+    rule: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    task: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    severity: Type.Optional(Type.Enum(['info', 'low', 'medium', 'high', 'critical'])),
+    limit: Limit,
+  },
+  { additionalProperties: false },
+)
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512 }) })
+
+export function queryApi(options: ApiOptions) {
+  const callers = new WeakMap<FastifyRequest, Caller>()
+  const scopeOf = (request: FastifyRequest): Scope => readScope(callers.get(request) ?? { tenant: '', authenticated: false })
+
+  return async function api(base: FastifyInstance): Promise<void> {
+    const app = base.withTypeProvider<TypeBoxTypeProvider>()
+    app.setErrorHandler((error, request, reply) => sendError(request, reply, error))
+
+    app.get('/healthz', async () => ({ status: 'ok' }))
+    app.get('/readyz', async (_request, reply) => {
+      const readiness = options.readiness()
+      return reply.code(readiness.ready ? 200 : 503).send(readiness)
+    })
+    app.get('/metrics', async (_request, reply) =>
+      reply.header('content-type', options.registry.contentType).send(await options.registry.metrics()),
+    )
+
+    await app.register(async (scoped) => {
+      const api = scoped.withTypeProvider<TypeBoxTypeProvider>()
+      api.addHook('onRequest', async (request) => {
+        callers.set(request, options.auth.authenticate(request.headers.authorization))
+      })
+
+      api.get('/api/tasks', { schema: { querystring: TaskListQuery }, preValidation: onlyKnown(TaskListQuery) }, async (request) => {
+        const q = request.query
+        const params: TaskListParams = {
+          tenant: q.tenant,
+          since: parseTime('since', q.since),
+          until: parseTime('until', q.until),
+          limit: q.limit,
+          has_alerts: q.has_alerts,
+        }
+        return { tasks: await options.queries.listTasks(params, scopeOf(request)) }
+      })
+
+      api.get('/api/tasks/:id', { schema: { params: IdParams } }, async (request) => {
+        const task = await options.queries.getTask(request.params.id, scopeOf(request))
+        if (task === undefined) throw new PrivpathError('PP_ERR_NOT_FOUND', `task ${request.params.id} not found`)
+        return task
+      })
+
+      api.get('/api/credentials/:id', { schema: { params: IdParams } }, async (request) => {
+        const credential = await options.queries.getCredential(request.params.id, scopeOf(request))
+        if (credential === undefined) throw new PrivpathError('PP_ERR_NOT_FOUND', `credential ${request.params.id} not found`)
+        return credential
+      })
+
+      api.get('/api/alerts', { schema: { querystring: AlertListQuery }, preValidation: onlyKnown(AlertListQuery) }, async (request) => {
+        const q = request.query
+        const params: AlertListParams = {
+          tenant: q.tenant,
+          since: parseTime('since', q.since),
+          until: parseTime('until', q.until),
+          rule: q.rule,
+          task: q.task,
+          severity: q.severity,
+          limit: q.limit,
+        }
+        return { alerts: await options.queries.listAlerts(params, scopeOf(request)) }
+      })
+    })
+  }
+}
+
+/** Fastify's validator strips unknown parameters; a misspelt filter should be an error instead. */
+function onlyKnown(schema: { properties: Record<string, unknown> }) {
+  const known = new Set(Object.keys(schema.properties))
+  return async (request: FastifyRequest) => {
+    for (const name of Object.keys(request.query as object)) {
+      if (!known.has(name)) {
+        throw new PrivpathError('PP_ERR_BAD_REQUEST', `querystring/${name}: unknown parameter (expected one of ${[...known].join(', ')})`)
+      }
+    }
+  }
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  if (isPrivpathError(error)) {
+    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
+    if (error.status >= 500) request.log.error({ err: error }, 'API request failed')
+    return reply.code(error.status).send({ code: error.code, message: error.message })
+  }
+  const fastifyError = error as { statusCode?: number; validation?: unknown; message?: string }
+  if (fastifyError.validation !== undefined || (fastifyError.statusCode ?? 500) < 500) {
+    return reply.code(fastifyError.statusCode ?? 400).send({ code: 'PP_ERR_BAD_REQUEST', message: fastifyError.message })
+  }
+  request.log.error({ err: error }, 'API request failed')
+  return reply.code(500).send({ code: 'PP_ERR_INTERNAL', message: 'internal error' })
+}
