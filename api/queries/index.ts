@@ -1,0 +1,11 @@
+/**
+ * Read side of the API: plain functions over a ClickHouse client, each taking the caller's scope
+ * and returning JSON-ready objects (times as epoch ms). The fastify routes are a thin layer on top.
+ * In: a `@clickhouse/client` client, the database name, filters, a scope. Out: tasks, task
+ * details with events, credential lifecycles, alerts. Every user value is a query parameter.
+ * Not here yet: cursor pagination (queries take a limit), full-text search over content.
+ */
+export { listAlerts, type ListAlertsFilter } from './alerts.js'
+export { getCredential, type CredentialLifecycle, type CredentialUse, type GetCredentialOptions } from './credentials.js'
+export { ALL_TENANTS, MAX_LIMIT, visibleTenant, type Scope } from './scope.js'
+export { getTask, listTasks, type GetTaskOptions, type ListTasksFilter, type QueryClient, type TaskDetail, type TaskSummary } from './tasks.js'
