@@ -1,0 +1,95 @@
+/**
+ * What every recording function needs: where spans go and whether content may be recorded. The
+ * tracer is resolved on each call so a provider registered after import (setupPrivpath, a test
+ * harness) is picked up.
+ */
+import {
+  context,
+  trace,
+  SpanStatusCode,
+  type Context,
+  type Span,
+  type SpanOptions,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api'
+import { ATTR_ERROR_TYPE } from './attributes.js'
+
+export const SDK_NAME = '@privpath/sdk'
+export const SDK_VERSION = '0.1.0'
+
+export interface PrivpathOptions {
+  /** Record prompt text, reasoning text and tool arguments/results. Off by default: content may hold secrets and personal data. */
+  captureContent?: boolean
+  /** Where spans go; the globally registered provider when absent. */
+  tracerProvider?: TracerProvider
+}
+
+export interface Runtime {
+  tracer(): Tracer
+  captureContent(): boolean
+}
+
+export function createRuntime(options: PrivpathOptions): Runtime & { update(next: PrivpathOptions): void } {
+  let captureContent = options.captureContent ?? false
+  let provider = options.tracerProvider
+  return {
+    tracer: () => (provider ?? trace.getTracerProvider()).getTracer(SDK_NAME, SDK_VERSION),
+    captureContent: () => captureContent,
+    update(next) {
+      if (next.captureContent !== undefined) captureContent = next.captureContent
+      if ('tracerProvider' in next) provider = next.tracerProvider
+    },
+  }
+}
+
+/**
+ * Run `fn` inside a new span made current in `parent`, end the span when `fn` returns or its promise
+ * settles, and mark it failed (status, `error.type`, exception event) when `fn` throws or rejects.
+ */
+export function runInSpan<T>(
+  tracer: Tracer,
+  name: string,
+  options: SpanOptions,
+  parent: Context,
+  fn: (span: Span) => T,
+  onResult?: (span: Span, value: Awaited<T>) => void,
+): T {
+  const span = tracer.startSpan(name, options, parent)
+  const fail = (error: unknown): never => {
+    markFailed(span, error)
+    span.end()
+    throw error
+  }
+  let result: T
+  try {
+    result = context.with(trace.setSpan(parent, span), fn, undefined, span)
+  } catch (error) {
+    return fail(error)
+  }
+  if (isPromiseLike(result)) {
+    return Promise.resolve(result).then((value) => {
+      onResult?.(span, value as Awaited<T>)
+      span.end()
+      return value
+    }, fail) as T
+  }
+  onResult?.(span, result as Awaited<T>)
+  span.end()
+  return result
+}
+
+function markFailed(span: Span, error: unknown): void {
+  const err = error instanceof Error ? error : new Error(String(error))
+  span.recordException(err)
+  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message })
+  span.setAttribute(ATTR_ERROR_TYPE, err.name === 'Error' ? err.constructor.name : err.name)
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
