@@ -1,8 +1,9 @@
 /**
  * Privilege facts that happen at a point in time: a credential issued or revoked, an authorization
  * decision, a human approval. Each is a span event on the current span (the tool call or task it
- * belongs to). With no recording span in context, the event gets a span of its own carrying the
- * task attributes, so it is never lost.
+ * belongs to). With no recording span in context it becomes a span of its own, named like the
+ * event and carrying the event's and the task's attributes, so it is never lost (the collector
+ * reads a span with a contract event name as that event).
  */
 import { context, trace, SpanKind, type Attributes, type Span } from '@opentelemetry/api'
 import {
@@ -126,11 +127,8 @@ function addEvent(runtime: Runtime, name: string, attributes: Attributes): void 
     current.addEvent(name, attributes)
     return
   }
-  const own = runtime
-    .tracer()
-    .startSpan(name, { kind: SpanKind.INTERNAL, attributes: scopeAttributes(scopeOf(active)) }, active)
-  own.addEvent(name, attributes)
-  own.end()
+  const own = { ...scopeAttributes(scopeOf(active)), ...attributes }
+  runtime.tracer().startSpan(name, { kind: SpanKind.INTERNAL, attributes: own }, active).end()
 }
 
 function toRfc3339(value: Date | string | number): string {
