@@ -43,6 +43,38 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'PRIVPATH_LOG_LEVEL', path: ['log_level'], parse: text },
 ]
 
+/**
+ * Quick alert setup: each variable fills a field of the sink it names, creating that sink when the
+ * file has none of that name. A sink created this way joins the default route (every sink) when no
+ * routes are configured, or gets a route of its own (`env-<sink>`, every alert) when some are.
+ */
+export const ALERT_SINK_ENV: ReadonlyArray<{ variable: string; sink: string; type: 'slack' | 'webhook'; field: 'url' | 'secret' }> = [
+  { variable: 'PRIVPATH_SLACK_WEBHOOK_URL', sink: 'slack', type: 'slack', field: 'url' },
+  { variable: 'PRIVPATH_WEBHOOK_URL', sink: 'webhook', type: 'webhook', field: 'url' },
+  { variable: 'PRIVPATH_WEBHOOK_SECRET', sink: 'webhook', type: 'webhook', field: 'secret' },
+]
+
+function applyAlertSinkEnv(raw: Record<string, unknown>, env: Env, origin: Map<string, string>): void {
+  for (const binding of ALERT_SINK_ENV) {
+    const value = env[binding.variable]
+    if (value === undefined || value === '') continue
+    if (raw.alerts === undefined) raw.alerts = {}
+    const alerts = raw.alerts as Record<string, unknown>
+    if (typeof alerts !== 'object' || alerts === null) return
+    if (alerts.sinks === undefined) alerts.sinks = []
+    if (!Array.isArray(alerts.sinks)) return
+    const sinks = alerts.sinks as Array<Record<string, unknown>>
+    let index = sinks.findIndex((sink) => sink?.name === binding.sink)
+    if (index === -1) {
+      index = sinks.push({ name: binding.sink, type: binding.type }) - 1
+      const routes = alerts.routes
+      if (Array.isArray(routes) && routes.length > 0) routes.push({ name: `env-${binding.sink}`, sinks: [binding.sink] })
+    }
+    sinks[index][binding.field] = value
+    origin.set(`/alerts/sinks/${index}/${binding.field}`, binding.variable)
+  }
+}
+
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = target
   for (const key of path.slice(0, -1)) {
@@ -91,6 +123,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     setPath(raw, binding.path, binding.parse(value))
     origin.set('/' + binding.path.join('/'), binding.variable)
   }
+  applyAlertSinkEnv(raw, env, origin)
   for (const { path, value } of options.overrides ?? []) setPath(raw, path, value)
   if (raw.bus === undefined && env.PRIVPATH_KAFKA_BROKERS && !env.PRIVPATH_BUS) setPath(raw, ['bus', 'kind'], 'kafka')
   return validateConfig(raw, origin)

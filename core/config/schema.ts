@@ -114,6 +114,13 @@ export const SinkSchema = Type.Object(
     secret: Type.String({ default: '' }),
     timeout_ms: Type.Integer({ minimum: 1, default: 10_000 }),
     max_attempts: Type.Integer({ minimum: 1, default: 12 }),
+    /** Requests in flight to this sink at once. */
+    concurrency: Type.Integer({ minimum: 1, default: 4 }),
+    /** Retry delays grow from this base, doubling per attempt, with full jitter, up to the max. */
+    backoff_base_ms: Type.Integer({ minimum: 1, default: 1_000 }),
+    backoff_max_ms: Type.Integer({ minimum: 1, default: 300_000 }),
+    /** Slack Web API base (bot-token mode); changed only to point at a test receiver. */
+    api_url: Type.String({ default: 'https://slack.com/api' }),
   },
   { additionalProperties: false },
 )

@@ -1,0 +1,296 @@
+/**
+ * One sink's outbox worker: takes entries (durably, before `enqueue` resolves), sends them with
+ * at most `concurrency` requests in flight, retries with full-jitter backoff (or the receiver's
+ * `Retry-After`), and moves entries that cannot be delivered to the dead letter with the last
+ * error. A newer version of a pending alert replaces the older one. Each sink has its own worker,
+ * so a slow or dead sink delays no other sink and never the bus.
+ */
+import type { Logger } from 'pino'
+import type { DeliveryMetrics } from '../metrics.js'
+import { idempotencyKey, type SendOutcome, type Sink } from '../sink.js'
+import { backoffDelay, DueQueue } from './due-queue.js'
+import { compareVersions, type OutboxEntry } from './entry.js'
+import type { OutboxStore } from './store.js'
+
+/** A receiver's `Retry-After` is honoured up to this (or the sink's backoff maximum, if larger). */
+export const MAX_RETRY_AFTER_MS = 3_600_000
+
+export interface WorkerOptions {
+  sink: Sink
+  store: OutboxStore
+  logger: Logger
+  metrics: DeliveryMetrics
+  publicUrl: string
+  concurrency: number
+  maxAttempts: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  /** Removes secrets from error texts before they are logged or stored. */
+  scrub: (text: string) => string
+  /** Delivered versions remembered to drop bus redeliveries; bounded, oldest forgotten first. */
+  rememberDelivered?: number
+  now?: () => number
+  random?: () => number
+}
+
+export interface SinkCounters {
+  attempts: number
+  delivered: number
+  failed: number
+  retried: number
+  dead_lettered: number
+  coalesced: number
+  duplicates: number
+}
+
+export class OutboxWorker {
+  private readonly entries = new Map<string, OutboxEntry>()
+  private readonly inFlight = new Map<string, Promise<void>>()
+  private readonly writes = new Map<string, Promise<void>>()
+  private readonly delivered = new Map<string, { version: number; updated_at: number }>()
+  private readonly queue: DueQueue
+  private readonly abort = new AbortController()
+  private readonly now: () => number
+  private deadCount = 0
+  private stopped = false
+  readonly counters: SinkCounters = { attempts: 0, delivered: 0, failed: 0, retried: 0, dead_lettered: 0, coalesced: 0, duplicates: 0 }
+
+  constructor(private readonly options: WorkerOptions) {
+    this.now = options.now ?? Date.now
+    this.queue = new DueQueue(() => this.pump())
+  }
+
+  get name(): string {
+    return this.options.sink.name
+  }
+
+  get sink(): Sink {
+    return this.options.sink
+  }
+
+  get depth(): number {
+    return this.entries.size
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight.size
+  }
+
+  get dead(): number {
+    return this.deadCount
+  }
+
+  /** Loads what a previous run left pending and starts sending it. */
+  async start(): Promise<void> {
+    const corrupt: string[] = []
+    for (const entry of await this.options.store.list('pending', corrupt)) {
+      this.entries.set(entry.id, entry)
+      this.queue.push({ due: entry.next_attempt_at, id: entry.id })
+    }
+    this.deadCount = (await this.options.store.list('dead', corrupt)).length
+    if (corrupt.length > 0) {
+      this.options.logger.error({ sink: this.name, files: corrupt }, 'unreadable outbox files moved to corrupt/')
+    }
+    if (this.entries.size > 0) this.options.logger.info({ sink: this.name, pending: this.entries.size }, 'resuming outbox')
+    this.pump()
+  }
+
+  pending(): OutboxEntry[] {
+    return [...this.entries.values()]
+  }
+
+  /** Resolves once every entry is on disk (or recognised as a duplicate of what is). */
+  async enqueue(incoming: OutboxEntry[]): Promise<void> {
+    if (this.stopped) throw new Error(`sink "${this.name}" is stopped`)
+    const writes: Promise<void>[] = []
+    for (const entry of incoming) {
+      const existing = this.entries.get(entry.id)
+      const sent = this.delivered.get(entry.id)
+      if (existing ? compareVersions(entry, existing) <= 0 : sent !== undefined && compareVersions(entry, sent) <= 0) {
+        this.counters.duplicates++
+        this.options.metrics.duplicates.inc({ sink: this.name })
+        continue
+      }
+      if (existing) {
+        existing.notification = entry.notification
+        existing.version = entry.version
+        existing.updated_at = entry.updated_at
+        existing.routes = [...new Set([...existing.routes, ...entry.routes])]
+        existing.coalesced++
+        this.counters.coalesced++
+        this.options.metrics.coalesced.inc({ sink: this.name })
+      } else {
+        this.entries.set(entry.id, entry)
+        this.queue.push({ due: entry.next_attempt_at, id: entry.id })
+      }
+      writes.push(this.persist(entry.id))
+    }
+    if (writes.length === 0) return
+    await Promise.all(writes)
+    await this.options.store.sync('pending')
+    this.pump()
+  }
+
+  /** Moves dead letters back (all, or one id) with a fresh attempt budget; returns how many. */
+  async redeliver(filter: { id?: string }): Promise<number> {
+    const moved = await this.options.store.redeliver(filter, this.now())
+    this.deadCount = (await this.options.store.list('dead')).length
+    for (const entry of moved) {
+      const existing = this.entries.get(entry.id)
+      if (existing && compareVersions(existing, entry) >= 0) continue
+      this.delivered.delete(entry.id)
+      this.entries.set(entry.id, entry)
+      this.queue.push({ due: entry.next_attempt_at, id: entry.id })
+    }
+    this.pump()
+    return moved.length
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    this.queue.disarm()
+    this.abort.abort()
+    await Promise.all(this.inFlight.values())
+    await Promise.all(this.writes.values())
+  }
+
+  private pump(): void {
+    if (this.stopped) return
+    const now = this.now()
+    while (this.inFlight.size < this.options.concurrency) {
+      const next = this.queue.peek()
+      if (!next || next.due > now) break
+      this.queue.pop()
+      const entry = this.entries.get(next.id)
+      if (!entry || entry.next_attempt_at !== next.due || this.inFlight.has(next.id)) continue
+      const run = this.attempt(entry)
+        .catch((error: unknown) => {
+          this.options.logger.error({ sink: this.name, alert_id: entry.id, error: this.options.scrub(String(error)) }, 'outbox update failed')
+        })
+        .finally(() => {
+          this.inFlight.delete(entry.id)
+          this.pump()
+        })
+      this.inFlight.set(entry.id, run)
+    }
+    this.queue.arm(now)
+  }
+
+  private async attempt(entry: OutboxEntry): Promise<void> {
+    const { sink, metrics, logger } = this.options
+    const sent = { notification: entry.notification, version: entry.version, updated_at: entry.updated_at }
+    entry.attempts++
+    entry.last_attempt_at = this.now()
+    this.counters.attempts++
+    metrics.attempts.inc({ sink: this.name })
+    const stopTimer = metrics.duration.startTimer({ sink: this.name })
+    let outcome: SendOutcome
+    try {
+      outcome = await sink.send(sent.notification, {
+        attempt: entry.attempts,
+        idempotencyKey: idempotencyKey(sent.notification),
+        signal: this.abort.signal,
+        publicUrl: this.options.publicUrl,
+      })
+    } catch (error) {
+      outcome = { status: 'retry', error: `sink "${this.name}" failed: ${(error as Error).message ?? String(error)}` }
+    }
+    stopTimer({ outcome: outcome.status })
+    const newer = compareVersions(entry, sent) > 0
+
+    if (outcome.status === 'delivered') {
+      this.counters.delivered++
+      metrics.successes.inc({ sink: this.name })
+      this.remember(entry.id, sent)
+      if (newer) return this.reschedule(entry, 0, this.now())
+      this.entries.delete(entry.id)
+      await this.persist(entry.id)
+      await this.dropStaleDeadLetter(entry.id, sent)
+      return
+    }
+
+    const error = this.options.scrub(outcome.error)
+    entry.last_error = error
+    this.counters.failed++
+    metrics.failures.inc({ sink: this.name, kind: outcome.status === 'retry' ? 'retryable' : 'permanent' })
+    if (this.stopped) {
+      // Interrupted by shutdown: the attempt does not count against the budget.
+      entry.attempts--
+      await this.persist(entry.id)
+      return
+    }
+    if (newer) return this.reschedule(entry, 0, this.now())
+    if (outcome.status === 'permanent' || entry.attempts >= this.options.maxAttempts) {
+      return this.deadLetter(entry, outcome.status === 'permanent' ? 'permanent failure' : 'attempts exhausted')
+    }
+    const delay =
+      outcome.retryAfterMs !== undefined
+        ? Math.min(outcome.retryAfterMs, Math.max(this.options.backoffMaxMs, MAX_RETRY_AFTER_MS))
+        : backoffDelay(entry.attempts, this.options.backoffBaseMs, this.options.backoffMaxMs, this.options.random)
+    this.counters.retried++
+    metrics.retries.inc({ sink: this.name })
+    logger.warn({ sink: this.name, alert_id: entry.id, attempt: entry.attempts, retry_in_ms: delay, error }, 'delivery failed, will retry')
+    await this.reschedule(entry, entry.attempts, this.now() + delay)
+  }
+
+  private async reschedule(entry: OutboxEntry, attempts: number, at: number): Promise<void> {
+    entry.attempts = attempts
+    entry.next_attempt_at = at
+    this.queue.push({ due: at, id: entry.id })
+    await this.persist(entry.id)
+  }
+
+  private async deadLetter(entry: OutboxEntry, reason: string): Promise<void> {
+    entry.dead_at = this.now()
+    this.entries.delete(entry.id)
+    this.counters.dead_lettered++
+    this.options.metrics.deadLetters.inc({ sink: this.name })
+    this.options.logger.error(
+      { sink: this.name, alert_id: entry.id, attempts: entry.attempts, error: entry.last_error },
+      `delivery dead-lettered (${reason})`,
+    )
+    await this.chain(entry.id, async () => {
+      await this.options.store.write('dead', entry)
+      await this.options.store.sync('dead')
+      await this.options.store.remove('pending', entry.id)
+    })
+    this.deadCount++
+  }
+
+  private async dropStaleDeadLetter(id: string, sent: { version: number; updated_at: number }): Promise<void> {
+    if (this.deadCount === 0) return
+    const dead = await this.options.store.read('dead', id)
+    if (dead && compareVersions(dead, sent) <= 0) {
+      await this.options.store.remove('dead', id)
+      this.deadCount--
+    }
+  }
+
+  private remember(id: string, version: { version: number; updated_at: number }): void {
+    this.delivered.delete(id)
+    this.delivered.set(id, { version: version.version, updated_at: version.updated_at })
+    const limit = this.options.rememberDelivered ?? 50_000
+    if (this.delivered.size > limit) this.delivered.delete(this.delivered.keys().next().value as string)
+  }
+
+  /** Writes the entry's current state (or removes its file when it is gone); writes per id run in order. */
+  private persist(id: string): Promise<void> {
+    return this.chain(id, async () => {
+      const current = this.entries.get(id)
+      if (current) await this.options.store.write('pending', current)
+      else await this.options.store.remove('pending', id)
+    })
+  }
+
+  private chain(id: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.writes.get(id) ?? Promise.resolve()).then(work)
+    const settled = next.catch((error: unknown) => {
+      this.options.logger.error({ sink: this.name, alert_id: id, error: this.options.scrub(String(error)) }, 'outbox write failed')
+    })
+    this.writes.set(id, settled)
+    void settled.then(() => {
+      if (this.writes.get(id) === settled) this.writes.delete(id)
+    })
+    return next
+  }
+}
