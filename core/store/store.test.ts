@@ -1,0 +1,98 @@
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { EVENT_KINDS, type PrivpathEvent } from '../event.js'
+import { DB, insertAlerts, insertEvents, makeAlert, makeEvent, openTestStore, type TestStore } from '../../test/store-fixtures.js'
+import { appliedVersions, migrate } from './migrate.js'
+import { MIGRATIONS } from './migrations/index.js'
+import { ALERT_SELECT, EVENT_SELECT, rowToAlert, rowToEvent } from './rows.js'
+
+const DAY = 86_400_000
+const NOW = Date.now()
+let store: TestStore
+beforeAll(async () => {
+  store = await openTestStore()
+})
+afterAll(async () => {
+  await store.destroy()
+})
+
+async function tableNames(): Promise<string[]> {
+  const r = await store.client.query({ query: 'SELECT name FROM system.tables WHERE database = {db:String} ORDER BY name', query_params: { db: DB }, format: 'JSONEachRow' })
+  return (await r.json<{ name: string }>()).map((t) => t.name)
+}
+
+describe('migrations', () => {
+  it('records every version once and applies nothing on a second run', async () => {
+    expect(await appliedVersions(store.client, DB)).toEqual(MIGRATIONS.map((m) => m.version))
+    const again = await migrate(store.client, { database: DB, eventsTtlDays: 30 })
+    expect(again).toEqual({ applied: [], current: MIGRATIONS.at(-1)!.version, retentionChanged: [] })
+    expect(await appliedVersions(store.client, DB)).toEqual(MIGRATIONS.map((m) => m.version))
+    expect(await tableNames()).toEqual(['alerts', 'credentials', 'credentials_mv', 'events', 'schema_migrations', 'task_summary', 'task_summary_mv'])
+  })
+
+  it('applies only a migration it has not recorded yet', async () => {
+    const next = { version: 99, name: 'scratch', statements: () => [`CREATE TABLE IF NOT EXISTS ${DB}.scratch (x UInt8) ENGINE = MergeTree ORDER BY x`] }
+    const result = await migrate(store.client, { database: DB, eventsTtlDays: 30 }, [...MIGRATIONS, next])
+    expect(result.applied).toEqual([99])
+    expect(await tableNames()).toContain('scratch')
+    expect((await migrate(store.client, { database: DB, eventsTtlDays: 30 }, [...MIGRATIONS, next])).applied).toEqual([])
+    await store.client.command({ query: `DROP TABLE ${DB}.scratch` })
+  })
+
+  it('refuses migrations listed out of order', async () => {
+    await expect(migrate(store.client, { database: DB, eventsTtlDays: 30 }, [MIGRATIONS[1], MIGRATIONS[0]])).rejects.toThrow(/increasing/)
+  })
+
+  it('changes the TTL when the configured retention changes, and only then', async () => {
+    expect((await migrate(store.client, { database: DB, eventsTtlDays: 7 })).retentionChanged).toEqual(['events', 'task_summary'])
+    expect((await migrate(store.client, { database: DB, eventsTtlDays: 7 })).retentionChanged).toEqual([])
+    const r = await store.client.query({ query: `SELECT engine_full FROM system.tables WHERE database = '${DB}' AND name = 'events'`, format: 'JSONEachRow' })
+    expect((await r.json<{ engine_full: string }>())[0].engine_full).toContain('toIntervalDay(7)')
+    await migrate(store.client, { database: DB, eventsTtlDays: 30 })
+  })
+})
+
+describe('row round trip through ClickHouse', () => {
+  const str = fc.string({ maxLength: 12 })
+  const event = fc.record({
+    kind: fc.constantFrom(...EVENT_KINDS),
+    // µs precision for ts; DateTime64(3) columns keep ms. Within TTL and under 100 day-partitions per insert.
+    ts: fc.integer({ min: (NOW - 20 * DAY) * 1000, max: (NOW + 20 * DAY) * 1000 }).map((us) => us / 1000),
+    observed_at: fc.integer({ min: 0, max: 7_258_118_400_000 }),
+    credential_expires_at: fc.option(fc.integer({ min: 0, max: 7_258_118_400_000 }), { nil: null }),
+    seq: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+    task_id: str,
+    content: fc.string({ unit: 'grapheme', maxLength: 40 }),
+    credential_scopes: fc.array(str, { maxLength: 3 }),
+    attributes: fc.dictionary(str, str, { maxKeys: 3 }),
+  })
+
+  it('reads back every event field exactly, ts to the microsecond', async () => {
+    const events: PrivpathEvent[] = fc.sample(event, 300).map((e, i) =>
+      makeEvent({ ...e, tenant_id: 'roundtrip', event_id: `rt-${i}`, authz_result: 'allow', flags: ['orphan'] }),
+    )
+    await insertEvents(store.client, events)
+    const r = await store.client.query({ query: `SELECT ${EVENT_SELECT} FROM ${DB}.events WHERE tenant_id = 'roundtrip'`, format: 'JSONEachRow' })
+    const back = new Map((await r.json<Record<string, unknown>>()).map(rowToEvent).map((e) => [e.event_id, e]))
+    expect(back.size).toBe(events.length)
+    for (const e of events) expect(back.get(e.event_id)).toEqual(e)
+  })
+
+  it('reads back alerts exactly', async () => {
+    const alert = makeAlert({ rule_id: 'rt', dedup_key: 'k', tenant_id: 'roundtrip', first_seen: 1_700_000_000_000.001, last_seen: 1_700_000_000_999.999, event_ids: ['a', 'b'], count: 3 })
+    await insertAlerts(store.client, [alert])
+    const r = await store.client.query({ query: `SELECT ${ALERT_SELECT} FROM ${DB}.alerts WHERE tenant_id = 'roundtrip'`, format: 'JSONEachRow' })
+    expect((await r.json<Record<string, unknown>>()).map(rowToAlert)).toEqual([alert])
+  })
+})
+
+describe('persistence', () => {
+  it('keeps data after the client is closed and the same directory reopened', async () => {
+    await insertEvents(store.client, [makeEvent({ kind: 'prompt', task_id: 'persist', tenant_id: 'persist' })])
+    await store.close()
+    const client = await store.reopen()
+    const r = await client.query({ query: `SELECT count() AS n FROM ${DB}.events WHERE tenant_id = 'persist'`, format: 'JSONEachRow' })
+    expect(await r.json()).toEqual([{ n: 1 }])
+    expect((await migrate(client, { database: DB, eventsTtlDays: 30 })).applied).toEqual([])
+  })
+})
