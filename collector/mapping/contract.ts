@@ -1,0 +1,98 @@
+/**
+ * privpath's own contract events (span events, whole spans by name, or log records by event name):
+ * credentials, authorization decisions, approvals and explicit task boundaries.
+ */
+import type { EventKind, PrivpathEvent } from '../../core/event.js'
+import type { AttributeReader } from './attributes.js'
+
+export const CONTRACT_EVENTS: Readonly<Record<string, EventKind>> = {
+  'credential.issued': 'credential_issued',
+  'credential.used': 'credential_used',
+  'credential.revoked': 'credential_revoked',
+  'authz.decision': 'authz_decision',
+  approval: 'approval',
+  'agent.task.start': 'task_start',
+  'agent.task.end': 'task_end',
+}
+
+function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined
+}
+
+export function contractKind(name: string): EventKind | undefined {
+  return lookup(CONTRACT_EVENTS, name)
+}
+
+const AUTHZ_RESULTS: Readonly<Record<string, PrivpathEvent['authz_result']>> = {
+  allow: 'allow',
+  allowed: 'allow',
+  permit: 'allow',
+  deny: 'deny',
+  denied: 'deny',
+  forbid: 'deny',
+}
+
+const APPROVAL_RESULTS: Readonly<Record<string, PrivpathEvent['approval_result']>> = {
+  requested: 'requested',
+  pending: 'requested',
+  granted: 'granted',
+  approved: 'granted',
+  denied: 'denied',
+  rejected: 'denied',
+}
+
+/** `credential.expires_at` (RFC 3339, or epoch ms) or event time + `credential.ttl_s`; null when neither parses. */
+function expiresAt(reader: AttributeReader, ts: number): number | null {
+  const raw = reader.string('credential.expires_at')
+  if (raw !== '') {
+    const parsed = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Date.parse(raw)
+    if (Number.isFinite(parsed)) return parsed
+  }
+  const ttl = Number(reader.string('credential.ttl_s'))
+  return reader.has('credential.ttl_s') && Number.isFinite(ttl) ? ts + ttl * 1000 : null
+}
+
+/** Credential fields of any event that names a credential (`credential.id` present). */
+export function credentialFields(reader: AttributeReader, ts: number): Partial<PrivpathEvent> {
+  return {
+    credential_id: reader.string('credential.id'),
+    credential_type: reader.string('credential.type'),
+    credential_issuer: reader.string('credential.issuer'),
+    credential_subject: reader.string('credential.subject'),
+    credential_scopes: reader.list('credential.scopes'),
+    credential_expires_at: expiresAt(reader, ts),
+    credential_task_id: reader.string('credential.task.id'),
+  }
+}
+
+/** The fields a contract event of `kind` carries; unknown result words leave the result empty (raw value kept in attributes). */
+export function contractFields(kind: EventKind, reader: AttributeReader, ts: number): Partial<PrivpathEvent> {
+  switch (kind) {
+    case 'credential_issued':
+    case 'credential_used':
+    case 'credential_revoked':
+      return credentialFields(reader, ts)
+    case 'authz_decision': {
+      const result = lookup(AUTHZ_RESULTS, reader.attributes['authz.result']?.toString().toLowerCase() ?? '')
+      if (result) reader.consume('authz.result')
+      return {
+        authz_result: result ?? '',
+        authz_policy: reader.string('authz.policy'),
+        authz_engine: reader.string('authz.engine'),
+        authz_action: reader.string('authz.action'),
+        authz_resource: reader.string('authz.resource'),
+      }
+    }
+    case 'approval': {
+      const result = lookup(APPROVAL_RESULTS, reader.attributes['approval.result']?.toString().toLowerCase() ?? '')
+      if (result) reader.consume('approval.result')
+      return {
+        approval_result: result ?? '',
+        approval_approver: reader.string('approval.approver'),
+        approval_action: reader.string('approval.action'),
+      }
+    }
+    default:
+      return {}
+  }
+}

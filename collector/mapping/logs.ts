@@ -1,0 +1,91 @@
+/**
+ * One OTLP log record → one SpanRecord (signal 'log') attached to the span it was emitted in.
+ * Records named like a contract span event map the same way; GenAI content events become prompts
+ * (and reasoning steps); anything else is kept as kind `other` with its body.
+ */
+import { createHash } from 'node:crypto'
+import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
+import type { InstrumentationScope, LogRecord } from '../otlp/model.js'
+import { AttributeReader, nanosToMillis, stringify } from './attributes.js'
+import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
+import { contractFields, contractKind } from './contract.js'
+import { type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
+import { readIdentity } from './identity.js'
+import { type SpanRecord, UNTRACED_TASK } from './record.js'
+
+/** OTel severity numbers 17–24 are ERROR and FATAL. */
+const SEVERITY_ERROR = 17
+const INFERENCE_DETAILS = 'gen_ai.client.inference.operation.details'
+
+/** Log records have no span id of their own; this keeps ids deterministic and distinct per record. */
+function logIdentity(record: LogRecord, eventName: string): string {
+  const digest = createHash('sha256')
+    .update(`${record.timeUnixNano}\u0000${eventName}\u0000${stringify(record.attributes)}\u0000${stringify(record.body)}`)
+    .digest('hex')
+    .slice(0, 16)
+  return `${record.spanId}/log/${digest}`
+}
+
+export function mapLogRecord(record: LogRecord, resource: AttributeReader, scope: InstrumentationScope, options: ResolvedOptions): SpanRecord {
+  const reader = new AttributeReader(record.attributes)
+  const eventName = record.eventName || reader.string('event.name')
+  reader.consume('event.name')
+  const identity = readIdentity(reader, resource)
+  const time = record.timeUnixNano > 0n ? record.timeUnixNano : record.observedTimeUnixNano
+  const ts = time > 0n ? nanosToMillis(time) : options.observedAt
+  const isError = record.severityNumber >= SEVERITY_ERROR
+  const base: PrivpathEvent = {
+    ...emptyEvent(),
+    ts,
+    observed_at: options.observedAt,
+    trace_id: record.traceId,
+    span_id: record.spanId,
+    agent_id: identity.agentId,
+    agent_name: identity.agentName,
+    workload_id: identity.workloadId,
+    user_id: identity.userId,
+    name: eventName || 'log',
+    status: isError ? 'error' : 'unset',
+    error: isError ? record.severityText || 'error' : '',
+  }
+  const drafts: Draft[] = []
+  const kind = contractKind(eventName)
+  if (kind) {
+    drafts.push({ event: { ...base, kind, source: 'privpath', ...contractFields(kind, reader, ts) }, leftovers: [] })
+  } else if (GENAI_PROMPT_EVENTS.has(eventName)) {
+    drafts.push({ event: { ...base, kind: 'prompt', source: 'gen_ai', content: promptEventContent(eventName, reader, record.body) }, leftovers: [] })
+  } else if (eventName === INFERENCE_DETAILS) {
+    drafts.push({ event: { ...base, kind: 'prompt', source: 'gen_ai', content: promptContent(reader) }, leftovers: [] })
+    for (const part of reasoningParts(reader)) drafts.push({ event: { ...base, kind: 'reasoning_step', source: 'gen_ai', content: part }, leftovers: [] })
+  } else {
+    drafts.push({ event: { ...base, kind: 'other', source: 'otel' }, leftovers: [] })
+    if (record.body !== null && record.body !== '') drafts[0].leftovers.push(['log.body', record.body])
+  }
+  drafts[0].leftovers.unshift(...reader.remaining())
+  if (record.severityText !== '') drafts[0].leftovers.push(['log.severity', record.severityText])
+
+  const tenancy = resolveTenant(options.authTenant, identity.tenantClaim)
+  const context: Array<[string, string]> = [['service.name', resource.string('service.name')], ['otel.scope.name', scope.name]]
+  const events = finishDrafts(
+    drafts,
+    { tenancy, idSpanId: logIdentity(record, eventName), context: context.filter(([, value]) => value !== '') },
+    options,
+  )
+  return {
+    signal: 'log',
+    tenantId: tenancy.tenantId,
+    traceId: record.traceId,
+    spanId: record.spanId,
+    parentSpanId: '',
+    explicitTaskId: identity.explicitTaskId,
+    fallbackTaskId: identity.conversationId || record.traceId || UNTRACED_TASK,
+    agentId: identity.agentId,
+    agentName: identity.agentName,
+    invokesAgent: false,
+    delegatedScopes: [],
+    startTs: ts,
+    endTs: ts,
+    events,
+    origin: undefined,
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * What the mapper hands the correlator: one record per span (or log record) with the events it
+ * produced and what correlation needs to place them in their task.
+ */
+import type { PrivpathEvent } from '../../core/event.js'
+
+export interface SpanRecord {
+  /** 'span' registers itself so descendants inherit its task; 'log' attaches to the span it was emitted in (`spanId`). */
+  signal: 'span' | 'log'
+  /** The tenant the events are stamped with (authenticated, else claimed, else 'default'). */
+  tenantId: string
+  traceId: string
+  spanId: string
+  /** '' for root spans and for log records. */
+  parentSpanId: string
+  /** From `agent.task.id` (or its baggage / association-property forms); '' when absent. */
+  explicitTaskId: string
+  /** Where the events go when nothing better is known: conversation or session id, else trace id, else 'untraced'. */
+  fallbackTaskId: string
+  /** The span's own agent (`gen_ai.agent.id`, falling back to its name); '' when the span names none. */
+  agentId: string
+  agentName: string
+  /** An invoke_agent (or AGENT / agent) span: a delegation when its agent differs from its parent's. */
+  invokesAgent: boolean
+  delegatedScopes: string[]
+  startTs: number
+  endTs: number
+  /** events[0] is the span's (or record's) own event; every task_id is '' until the correlator resolves it. */
+  events: PrivpathEvent[]
+  /** The pipeline's bookkeeping; passed through untouched. */
+  origin: unknown
+}
+
+export interface MappingOptions {
+  /** Tenant of the API key that sent the request; '' or absent when the request was not authenticated. */
+  authTenant?: string
+  /** When the collector received the request (epoch ms); defaults to now. */
+  observedAt?: number
+  /** Keep prompt, reasoning and tool-argument text (redacted). Default true. */
+  captureContent?: boolean
+  /** Longer content is cut (flag content_truncated). Default 4096; 0 keeps nothing. */
+  maxContentChars?: number
+}
+
+export const DEFAULT_MAX_CONTENT_CHARS = 4_096
+/** Bounds on the stringified `attributes` map of an event. */
+export const MAX_ATTRIBUTES = 64
+export const MAX_ATTRIBUTE_CHARS = 1_024
+/** The tenant of events from unauthenticated senders that claim none. */
+export const DEFAULT_TENANT = 'default'
+export const UNTRACED_TASK = 'untraced'
