@@ -8,7 +8,7 @@
 import type { Logger } from 'pino'
 import type { DeliveryMetrics } from '../metrics.js'
 import { idempotencyKey, type SendOutcome, type Sink } from '../sink.js'
-import { backoffDelay, DueQueue } from './due-queue.js'
+import { backoffDelay, type Due, DueQueue } from './due-queue.js'
 import { compareVersions, type OutboxEntry } from './entry.js'
 import type { OutboxStore } from './store.js'
 
@@ -157,12 +157,18 @@ export class OutboxWorker {
   private pump(): void {
     if (this.stopped) return
     const now = this.now()
+    // Due while its previous attempt is still in flight: back in the queue for when that ends.
+    const busy: Due[] = []
     while (this.inFlight.size < this.options.concurrency) {
       const next = this.queue.peek()
       if (!next || next.due > now) break
       this.queue.pop()
       const entry = this.entries.get(next.id)
-      if (!entry || entry.next_attempt_at !== next.due || this.inFlight.has(next.id)) continue
+      if (!entry || entry.next_attempt_at !== next.due) continue
+      if (this.inFlight.has(next.id)) {
+        busy.push(next)
+        continue
+      }
       const run = this.attempt(entry)
         .catch((error: unknown) => {
           this.options.logger.error({ sink: this.name, alert_id: entry.id, error: this.options.scrub(String(error)) }, 'outbox update failed')
@@ -173,6 +179,7 @@ export class OutboxWorker {
         })
       this.inFlight.set(entry.id, run)
     }
+    for (const item of busy) this.queue.push(item)
     this.queue.arm(now)
   }
 
