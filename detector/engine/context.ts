@@ -1,0 +1,13 @@
+/** What every rule expression is evaluated against. */
+import type { PrivpathEvent } from '../../core/event.js'
+import type { CredentialEntry } from '../state/registry.js'
+import type { TaskState } from '../state/task.js'
+import type { DetectorConfig } from '../config.js'
+
+export interface RuleContext {
+  event: PrivpathEvent
+  task: TaskState
+  credential: CredentialEntry | null
+  now: number
+  config: DetectorConfig
+}

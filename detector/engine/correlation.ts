@@ -1,0 +1,270 @@
+/**
+ * Rule logic per form, written once as generators (see drive.ts): plain rules, sliding
+ * threshold windows, sequences and absences, plus the shared firing step (exceptions, dedup key,
+ * summary). Correlation state lives in `CorrelationState`, keyed by rule id so a hot reload that
+ * keeps a rule keeps its windows.
+ */
+import type { PrivpathEvent } from '../../core/event.js'
+import type { Variables } from '../jsonata/compile.js'
+import { boolize, toJsonataString } from '../jsonata/runtime.js'
+import type { Rule, RuleStep } from '../rules/types.js'
+import type { RuleContext } from './context.js'
+import type { Firing } from './dedup.js'
+import { need, type RuleRun } from './drive.js'
+import { describePath } from './path.js'
+
+export const NO_VARS: Variables = Object.freeze({}) as Variables
+export const MAX_PARTIALS_PER_KEY = 16
+export const MAX_KEYS_PER_RULE = 100_000
+
+interface Stamp {
+  ts: number
+  id: string
+}
+interface Partial {
+  start: number
+  events: PrivpathEvent[]
+}
+export interface PendingAbsence {
+  rule: Rule
+  key: string
+  after: PrivpathEvent
+  deadline: number | null
+  open: boolean
+}
+
+export interface CorrelationHooks {
+  watermark(): number
+  lateness(): number
+  suppressed(rule: Rule, exception: string): void
+  dropped(reason: string): void
+  scheduleAbsence(pending: PendingAbsence): void
+}
+
+export class CorrelationState {
+  readonly thresholds = new Map<string, Map<string, Stamp[]>>()
+  readonly sequences = new Map<string, Map<string, Partial[]>>()
+  readonly absences = new Map<string, Map<string, PendingAbsence[]>>()
+  readonly exceptionHits = new Map<string, number>()
+
+  constructor(private readonly hooks: CorrelationHooks) {}
+
+  forgetRule(ruleId: string): void {
+    this.thresholds.delete(ruleId)
+    this.sequences.delete(ruleId)
+    for (const list of this.absences.get(ruleId)?.values() ?? []) for (const p of list) p.open = false
+    this.absences.delete(ruleId)
+  }
+
+  /** Drops windows and partial sequences that can no longer match. */
+  sweep(rules: Map<string, Rule>): void {
+    const horizon = this.hooks.watermark() - this.hooks.lateness()
+    for (const [ruleId, groups] of this.thresholds) {
+      const c = rules.get(ruleId)?.correlation
+      if (c?.type !== 'threshold') continue
+      for (const [group, stamps] of groups) {
+        if (stamps.length === 0 || stamps[stamps.length - 1].ts < horizon - c.windowMs) groups.delete(group)
+      }
+    }
+    for (const [ruleId, keys] of this.sequences) {
+      const c = rules.get(ruleId)?.correlation
+      if (c?.type !== 'sequence') continue
+      for (const [key, partials] of keys) {
+        const live = partials.filter((p) => p.start + c.withinMs >= horizon)
+        if (live.length === 0) keys.delete(key)
+        else if (live.length !== partials.length) keys.set(key, live)
+      }
+    }
+  }
+
+  sizes(): { thresholdGroups: number; sequencePartials: number; pendingAbsences: number } {
+    let thresholdGroups = 0
+    let sequencePartials = 0
+    let pendingAbsences = 0
+    for (const g of this.thresholds.values()) thresholdGroups += g.size
+    for (const k of this.sequences.values()) for (const p of k.values()) sequencePartials += p.length
+    for (const k of this.absences.values()) for (const p of k.values()) pendingAbsences += p.length
+    return { thresholdGroups, sequencePartials, pendingAbsences }
+  }
+
+  *fire(rule: Rule, ctx: RuleContext, vars: Variables, eventIds: string[], ts: number): RuleRun<Firing | undefined> {
+    for (const exception of rule.exceptions) {
+      if (exception.expires !== null && ts >= exception.expires) continue
+      if (boolize(yield need(exception.when, ctx, vars))) {
+        const hit = `${rule.id}\u0000${exception.name}`
+        this.exceptionHits.set(hit, (this.exceptionHits.get(hit) ?? 0) + 1)
+        this.hooks.suppressed(rule, exception.name)
+        return undefined
+      }
+    }
+    const key = rule.dedup.key ? keyString(yield need(rule.dedup.key, ctx, vars)) : ctx.event.task_id
+    const summary = keyString(yield need(rule.summary, ctx, vars))
+    const { event } = ctx
+    return {
+      rule, key, summary, ts,
+      tenant_id: event.tenant_id, task_id: event.task_id, agent_id: event.agent_id,
+      path: describePath(ctx.task, event),
+      event_ids: eventIds,
+    }
+  }
+
+  *plain(rule: Rule, ctx: RuleContext): RuleRun<Firing | undefined> {
+    if (rule.when && !boolize(yield need(rule.when, ctx, NO_VARS))) return undefined
+    return yield* this.fire(rule, ctx, NO_VARS, [ctx.event.event_id], ctx.event.ts)
+  }
+
+  *threshold(rule: Rule, ctx: RuleContext): RuleRun<Firing | undefined> {
+    const c = rule.correlation
+    if (c.type !== 'threshold') return undefined
+    if (rule.when && !boolize(yield need(rule.when, ctx, NO_VARS))) return undefined
+    const group = c.groupBy ? keyString(yield need(c.groupBy, ctx, NO_VARS)) : ctx.event.task_id
+    const groups = mapFor(this.thresholds, rule.id)
+    let stamps = groups.get(group)
+    if (!stamps) {
+      if (groups.size >= MAX_KEYS_PER_RULE) this.evictOldestKey(groups, 'threshold_groups')
+      groups.set(group, (stamps = []))
+    }
+    const { ts, event_id: id } = ctx.event
+    let at = stamps.length
+    while (at > 0 && stamps[at - 1].ts > ts) at--
+    stamps.splice(at, 0, { ts, id })
+    const horizon = this.hooks.watermark() - this.hooks.lateness() - c.windowMs
+    let drop = 0
+    while (drop < at && stamps[drop].ts < horizon) drop++
+    if (drop > 0) {
+      stamps.splice(0, drop)
+      at -= drop
+    }
+    // windows [end - window, end] for every end at or after this event that still contains it
+    let best = 0
+    let bestFrom = 0
+    let bestTo = 0
+    for (let end = at; end < stamps.length && stamps[end].ts <= ts + c.windowMs; end++) {
+      let from = at
+      while (from > 0 && stamps[from - 1].ts >= stamps[end].ts - c.windowMs) from--
+      const count = end - from + 1
+      if (count > best) [best, bestFrom, bestTo] = [count, from, end]
+    }
+    if (best < c.count) return undefined
+    const ids = stamps.slice(bestFrom, bestTo + 1).map((s) => s.id)
+    return yield* this.fire(rule, ctx, { count: best }, ids, ts)
+  }
+
+  *sequence(rule: Rule, ctx: RuleContext): RuleRun<Firing | undefined> {
+    const c = rule.correlation
+    if (c.type !== 'sequence') return undefined
+    if (rule.when && !boolize(yield need(rule.when, ctx, NO_VARS))) return undefined
+    const key = c.by ? keyString(yield need(c.by, ctx, NO_VARS)) : ctx.event.task_id
+    const keys = mapFor(this.sequences, rule.id)
+    const event = ctx.event
+    let partials = (keys.get(key) ?? []).filter((p) => event.ts - p.start <= c.withinMs || event.ts < p.start)
+    let completed: Partial | undefined
+    for (const p of [...partials]) {
+      const step = c.steps[p.events.length]
+      const last = p.events[p.events.length - 1]
+      if (!step.on.includes(event.kind) || event.ts < last.ts || event.ts - p.start > c.withinMs) continue
+      if (!(yield* this.stepMatches(step, ctx, { prev: last, steps: p.events }))) continue
+      p.events = [...p.events, event]
+      if (p.events.length === c.steps.length) {
+        partials = partials.filter((q) => q !== p)
+        completed ??= p
+      }
+    }
+    if (yield* this.stepMatches(c.steps[0], ctx, { prev: undefined, steps: [] })) {
+      partials.push({ start: event.ts, events: [event] })
+      if (partials.length > MAX_PARTIALS_PER_KEY) {
+        partials.shift()
+        this.hooks.dropped('sequence_partials')
+      }
+    }
+    if (partials.length === 0) keys.delete(key)
+    else {
+      if (!keys.has(key) && keys.size >= MAX_KEYS_PER_RULE) this.evictOldestKey(keys, 'sequence_keys')
+      keys.set(key, partials)
+    }
+    if (!completed) return undefined
+    const steps = completed.events
+    return yield* this.fire(rule, ctx, { prev: steps[steps.length - 2], steps }, steps.map((e) => e.event_id), event.ts)
+  }
+
+  /** Resolves open absences with this event, or opens one; absences fire from the engine's timers. */
+  *absence(rule: Rule, ctx: RuleContext): RuleRun<undefined> {
+    const c = rule.correlation
+    if (c.type !== 'absence') return undefined
+    const event = ctx.event
+    const isExpect = c.expect.on.includes(event.kind)
+    const isAfter = c.after.on.includes(event.kind)
+    if (!isExpect && !isAfter) return undefined
+    const key = c.by ? keyString(yield need(c.by, ctx, NO_VARS)) : event.task_id
+    const keys = mapFor(this.absences, rule.id)
+    let pendings = keys.get(key) ?? []
+    if (isExpect && pendings.length > 0) {
+      for (const p of pendings) {
+        if (event.ts < p.after.ts) continue
+        if (yield* this.stepMatches(c.expect, ctx, { after: p.after })) p.open = false
+      }
+      pendings = pendings.filter((p) => p.open)
+    }
+    if (isAfter && (!rule.when || boolize(yield need(rule.when, ctx, NO_VARS)))) {
+      if (yield* this.stepMatches(c.after, ctx, NO_VARS)) {
+        const pending: PendingAbsence = {
+          rule, key, after: event, deadline: c.withinMs === null ? null : event.ts + c.withinMs, open: true,
+        }
+        pendings.push(pending)
+        this.hooks.scheduleAbsence(pending)
+      }
+    }
+    if (pendings.length === 0) keys.delete(key)
+    else {
+      if (!keys.has(key) && keys.size >= MAX_KEYS_PER_RULE) this.evictOldestKey(keys, 'absence_keys')
+      keys.set(key, pendings)
+    }
+    return undefined
+  }
+
+  /** Removes a pending absence that is about to fire (or was evicted). */
+  close(pending: PendingAbsence): void {
+    pending.open = false
+    const keys = this.absences.get(pending.rule.id)
+    const list = keys?.get(pending.key)
+    if (!keys || !list) return
+    const live = list.filter((p) => p.open)
+    if (live.length === 0) keys.delete(pending.key)
+    else keys.set(pending.key, live)
+  }
+
+  /** Open `until: task_end` absences opened by events of this task. */
+  openUntilTaskEnd(rule: Rule, taskId: string): PendingAbsence[] {
+    const out: PendingAbsence[] = []
+    for (const list of this.absences.get(rule.id)?.values() ?? []) {
+      for (const p of list) if (p.open && p.deadline === null && p.after.task_id === taskId) out.push(p)
+    }
+    return out
+  }
+
+  private *stepMatches(step: RuleStep, ctx: RuleContext, vars: Variables): RuleRun<boolean> {
+    if (!step.on.includes(ctx.event.kind)) return false
+    return !step.when || boolize(yield need(step.when, ctx, vars))
+  }
+
+  private evictOldestKey<V>(map: Map<string, V>, reason: string): void {
+    const oldest = map.keys().next().value
+    if (oldest !== undefined) {
+      const value = map.get(oldest)
+      if (Array.isArray(value)) for (const p of value) if ((p as PendingAbsence).open !== undefined) (p as PendingAbsence).open = false
+      map.delete(oldest)
+    }
+    this.hooks.dropped(reason)
+  }
+}
+
+function mapFor<V>(outer: Map<string, Map<string, V>>, ruleId: string): Map<string, V> {
+  let inner = outer.get(ruleId)
+  if (!inner) outer.set(ruleId, (inner = new Map()))
+  return inner
+}
+
+export function keyString(value: unknown): string {
+  if (value === undefined || value === null) return ''
+  return typeof value === 'string' ? value : (toJsonataString(value) ?? '')
+}

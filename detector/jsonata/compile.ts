@@ -1,0 +1,363 @@
+/**
+ * Compiles the common subset of JSONata (from the parser's AST) to JavaScript closures that
+ * evaluate synchronously. In: `jsonata(expr).ast()`. Out: a function of (input, variables), or
+ * `undefined` when the expression uses anything outside the subset (the caller then keeps the
+ * interpreter for that expression). Semantics follow jsonata 2.x node by node: every node result
+ * passes through sequence normalisation, filters run per step, comparisons and arithmetic throw
+ * on the same type errors.
+ */
+import type jsonata from 'jsonata'
+import { CUSTOM_FUNCTIONS } from './functions.js'
+import {
+  append,
+  boolize,
+  createSequence,
+  deepEqual,
+  isArrayOfNumbers,
+  isNumeric,
+  isSequence,
+  JsonataRuntimeError,
+  lookup,
+  normalize,
+  toBoolean,
+  toJsonataString,
+  type Seq,
+} from './runtime.js'
+
+export type Variables = Record<string, unknown>
+export type CompiledFn = (input: unknown, vars: Variables) => unknown
+
+/** The AST as jsonata really produces it (its .d.ts lists fewer node types than exist). */
+type Node = Omit<jsonata.ExprNode, 'type'> & { type: string } & Record<string, any>
+
+class Unsupported extends Error {}
+
+const UNSUPPORTED_PROPS = ['group', 'focus', 'index', 'tuple', 'ancestor', 'seekingParent', 'keepSingletonArray']
+
+function typeError(code: string, message: string): never {
+  throw new JsonataRuntimeError(code, message)
+}
+
+const BUILTINS: Record<string, { arity: number; fn: (...args: unknown[]) => unknown }> = {
+  count: { arity: 1, fn: (a) => (a === undefined ? 0 : Array.isArray(a) ? a.length : 1) },
+  exists: { arity: 1, fn: (a) => a !== undefined },
+  string: {
+    arity: 1,
+    fn: (a) => toJsonataString(a),
+  },
+  lowercase: { arity: 1, fn: (a) => (a === undefined ? undefined : requireString(a, 'lowercase').toLowerCase()) },
+  uppercase: { arity: 1, fn: (a) => (a === undefined ? undefined : requireString(a, 'uppercase').toUpperCase()) },
+  length: { arity: 1, fn: (a) => (a === undefined ? undefined : [...requireString(a, 'length')].length) },
+  contains: {
+    arity: 2,
+    fn: (s, p) => {
+      if (s === undefined) return undefined
+      return requireString(s, 'contains').includes(requireString(p, 'contains'))
+    },
+  },
+  not: { arity: 1, fn: (a) => (a === undefined ? undefined : !toBoolean(a)) },
+  boolean: { arity: 1, fn: (a) => toBoolean(a) },
+}
+
+function requireString(value: unknown, fn: string): string {
+  if (typeof value !== 'string') typeError('T0410', `argument of $${fn} must be a string`)
+  return value
+}
+
+export function compileAst(ast: jsonata.ExprNode): CompiledFn | undefined {
+  try {
+    return compileNode(ast as unknown as Node)
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined
+    throw error
+  }
+}
+
+function compileNode(node: Node): CompiledFn {
+  for (const prop of UNSUPPORTED_PROPS) if (node[prop] !== undefined) throw new Unsupported(prop)
+  const body = compileBody(node)
+  const predicates: CompiledFilter[] = (node.predicate ?? []).map((p: Node) => compileFilter(p))
+  const keepArray = node.keepArray === true
+  if (predicates.length === 0) return (input, vars) => normalize(body(input, vars), keepArray)
+  return (input, vars) => {
+    let result = body(input, vars)
+    for (const filter of predicates) result = filter(result, vars)
+    return normalize(result, keepArray)
+  }
+}
+
+function compileBody(node: Node): CompiledFn {
+  switch (node.type) {
+    case 'string':
+    case 'number':
+    case 'value': {
+      const value = node.value
+      return () => value
+    }
+    case 'name': {
+      const key = node.value as string
+      return (input) => lookup(input, key)
+    }
+    case 'variable': {
+      const name = node.value as string
+      if (name === '') return (input) => input
+      if (name in BUILTINS || name in CUSTOM_FUNCTIONS || name === '$') throw new Unsupported('function value')
+      return (_input, vars) => vars[name]
+    }
+    case 'path':
+      return compilePath(node)
+    case 'binary':
+      return compileBinary(node)
+    case 'unary':
+      return compileUnary(node)
+    case 'condition': {
+      const condition = compileNode(node.condition)
+      const then = compileNode(node.then)
+      const otherwise = node.else === undefined ? undefined : compileNode(node.else)
+      return (input, vars) =>
+        toBoolean(condition(input, vars)) ? then(input, vars) : otherwise ? otherwise(input, vars) : undefined
+    }
+    case 'block': {
+      const expressions = (node.expressions as Node[]).map((e) => {
+        if (e.type === 'bind') throw new Unsupported('bind')
+        return compileNode(e)
+      })
+      return (input, vars) => {
+        let result: unknown
+        for (const e of expressions) result = e(input, vars)
+        return result
+      }
+    }
+    case 'function':
+      return compileFunction(node)
+    default:
+      throw new Unsupported(node.type)
+  }
+}
+
+function compileFunction(node: Node): CompiledFn {
+  const procedure = node.procedure as Node
+  if (procedure.type !== 'variable' || procedure.predicate || procedure.stages) throw new Unsupported('procedure')
+  const name = procedure.value as string
+  const args = (node.arguments as Node[]).map((a) => compileNode(a))
+  const builtin = BUILTINS[name]
+  const fn = builtin?.fn ?? CUSTOM_FUNCTIONS[name]
+  if (!fn) throw new Unsupported(`function $${name}`)
+  if (builtin && builtin.arity !== args.length) throw new Unsupported(`arity of $${name}`)
+  if (args.length === 1) {
+    const [a] = args
+    return (input, vars) => fn(a(input, vars))
+  }
+  if (args.length === 2) {
+    const [a, b] = args
+    return (input, vars) => fn(a(input, vars), b(input, vars))
+  }
+  return (input, vars) => fn(...args.map((a) => a(input, vars)))
+}
+
+function compileUnary(node: Node): CompiledFn {
+  if (node.value === '-') {
+    const expression = compileNode(node.expression)
+    return (input, vars) => {
+      const value = expression(input, vars)
+      if (value === undefined) return undefined
+      if (isNumeric(value)) return -value
+      return typeError('D1002', 'cannot negate a non-numeric value')
+    }
+  }
+  if (node.value === '[') {
+    const items = (node.expressions as Node[]).map((e) => ({ nested: e.value === '[', fn: compileNode(e) }))
+    const cons = node.consarray === true
+    return (input, vars) => {
+      let result: unknown[] = []
+      for (const item of items) {
+        const value = item.fn(input, vars)
+        if (value === undefined) continue
+        if (item.nested) result.push(value)
+        else result = append(result, value) as unknown[]
+      }
+      if (cons) Object.defineProperty(result, 'cons', { enumerable: false, configurable: false, value: true })
+      return result
+    }
+  }
+  throw new Unsupported(`unary ${node.value}`)
+}
+
+function compileBinary(node: Node): CompiledFn {
+  const op = node.value as string
+  const lhs = compileNode(node.lhs as Node)
+  const rhs = compileNode(node.rhs as Node)
+  switch (op) {
+    case 'and':
+      return (input, vars) => boolize(lhs(input, vars)) && boolize(rhs(input, vars))
+    case 'or':
+      return (input, vars) => boolize(lhs(input, vars)) || boolize(rhs(input, vars))
+    case '=':
+    case '!=': {
+      const negate = op === '!='
+      return (input, vars) => {
+        const l = lhs(input, vars)
+        const r = rhs(input, vars)
+        if (l === undefined || r === undefined) return false
+        return deepEqual(l, r) !== negate
+      }
+    }
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      return (input, vars) => compare(lhs(input, vars), rhs(input, vars), op)
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+      return (input, vars) => arithmetic(lhs(input, vars), rhs(input, vars), op)
+    case '&':
+      return (input, vars) => {
+        const l = lhs(input, vars)
+        const r = rhs(input, vars)
+        return (l === undefined ? '' : toJsonataString(l)!) + (r === undefined ? '' : toJsonataString(r)!)
+      }
+    case 'in':
+      return (input, vars) => {
+        const l = lhs(input, vars)
+        const r = rhs(input, vars)
+        if (l === undefined || r === undefined) return false
+        return Array.isArray(r) ? r.includes(l) : r === l
+      }
+    default:
+      throw new Unsupported(`operator ${op}`)
+  }
+}
+
+function compare(l: unknown, r: unknown, op: string): boolean | undefined {
+  const lt = typeof l
+  const rt = typeof r
+  const lok = lt === 'undefined' || lt === 'string' || lt === 'number'
+  const rok = rt === 'undefined' || rt === 'string' || rt === 'number'
+  if (!lok || !rok) typeError('T2010', 'comparison needs numbers or strings')
+  if (l === undefined || r === undefined) return undefined
+  if (lt !== rt) typeError('T2009', 'comparison of a number with a string')
+  const a = l as number | string
+  const b = r as number | string
+  switch (op) {
+    case '<':
+      return a < b
+    case '<=':
+      return a <= b
+    case '>':
+      return a > b
+    default:
+      return a >= b
+  }
+}
+
+function arithmetic(l: unknown, r: unknown, op: string): number | undefined {
+  if (l !== undefined && !isNumeric(l)) typeError('T2001', `left side of ${op} must be a number`)
+  if (r !== undefined && !isNumeric(r)) typeError('T2002', `right side of ${op} must be a number`)
+  if (l === undefined || r === undefined) return undefined
+  const a = l as number
+  const b = r as number
+  switch (op) {
+    case '+':
+      return a + b
+    case '-':
+      return a - b
+    case '*':
+      return a * b
+    case '/':
+      return a / b
+    default:
+      return a % b
+  }
+}
+
+type CompiledFilter = (input: unknown, vars: Variables) => Seq | unknown[]
+
+function compileFilter(stage: Node): CompiledFilter {
+  if (stage.type !== 'filter') throw new Unsupported(`stage ${stage.type}`)
+  const predicate = stage.expr as Node
+  if (predicate.type === 'number') {
+    const literal = Math.floor(predicate.value as number)
+    return (input) => {
+      const items = Array.isArray(input) ? input : createSequence(input)
+      const index = literal < 0 ? items.length + literal : literal
+      const item = items[index]
+      if (item === undefined) return createSequence()
+      return Array.isArray(item) ? item : createSequence(item)
+    }
+  }
+  const fn = compileNode(predicate)
+  return (input, vars) => {
+    const results = createSequence()
+    const items = Array.isArray(input) ? input : createSequence(input)
+    for (let index = 0; index < items.length; index++) {
+      const item = items[index]
+      let res = fn(item, vars)
+      if (isNumeric(res)) res = [res]
+      if (isArrayOfNumbers(res)) {
+        for (const raw of res) {
+          let i = Math.floor(raw)
+          if (i < 0) i = items.length + i
+          if (i === index) results.push(item)
+        }
+      } else if (toBoolean(res)) {
+        results.push(item)
+      }
+    }
+    return results
+  }
+}
+
+interface CompiledStep {
+  fn: CompiledFn
+  stages: CompiledFilter[]
+  consarray: boolean
+}
+
+function compilePath(node: Node): CompiledFn {
+  const stepNodes = node.steps as Node[]
+  const firstIsVariable = stepNodes[0]?.type === 'variable'
+  const steps: CompiledStep[] = stepNodes.map((step) => {
+    if (step.type === 'sort') throw new Unsupported('sort')
+    return {
+      fn: compileNode(step),
+      stages: ((step.stages ?? []) as Node[]).map((s) => compileFilter(s)),
+      consarray: step.consarray === true,
+    }
+  })
+  return (input, vars) => {
+    let inputSequence: unknown[] = Array.isArray(input) && !firstIsVariable ? input : createSequence(input)
+    let resultSequence: unknown[] | undefined
+    for (let i = 0; i < steps.length; i++) {
+      const step = steps[i]
+      if (i === 0 && step.consarray) {
+        resultSequence = step.fn(inputSequence, vars) as unknown[] | undefined
+      } else {
+        resultSequence = evaluateStep(step, inputSequence, vars, i === steps.length - 1)
+      }
+      if (resultSequence === undefined || resultSequence.length === 0) break
+      inputSequence = resultSequence
+    }
+    return resultSequence
+  }
+}
+
+function evaluateStep(step: CompiledStep, input: unknown[], vars: Variables, lastStep: boolean): unknown[] {
+  const result: unknown[] = []
+  for (const item of input) {
+    let res = step.fn(item, vars)
+    for (const stage of step.stages) res = stage(res, vars)
+    if (res !== undefined) result.push(res)
+  }
+  if (lastStep && result.length === 1 && Array.isArray(result[0]) && !isSequence(result[0])) {
+    return result[0] as unknown[]
+  }
+  const resultSequence = createSequence()
+  for (const res of result) {
+    if (!Array.isArray(res) || (res as Seq).cons) resultSequence.push(res)
+    else for (const v of res) resultSequence.push(v)
+  }
+  return resultSequence
+}

@@ -1,0 +1,84 @@
+/** A loaded, validated rule: expressions compiled, durations in ms, ready for the engine. */
+import type { Severity } from '../../core/alert.js'
+import type { EventKind, PrivpathEvent } from '../../core/event.js'
+import type { Expression } from '../jsonata/expression.js'
+
+export const RULE_STATUSES = ['stable', 'test', 'experimental', 'deprecated'] as const
+export type RuleStatus = (typeof RULE_STATUSES)[number]
+
+export interface RuleException {
+  name: string
+  when: Expression
+  owner: string
+  /** Epoch ms, or null when it never expires. */
+  expires: number | null
+}
+
+export interface RuleStep {
+  on: EventKind[]
+  when: Expression | undefined
+}
+
+export type Correlation =
+  | { type: 'none' }
+  | { type: 'threshold'; count: number; windowMs: number; groupBy: Expression | undefined }
+  | { type: 'sequence'; by: Expression | undefined; withinMs: number; steps: RuleStep[] }
+  | {
+      type: 'absence'
+      by: Expression | undefined
+      after: RuleStep
+      expect: RuleStep
+      withinMs: number | null
+      untilTaskEnd: boolean
+    }
+
+export interface RuleTestExpectation {
+  count?: number
+  summary?: string
+  summary_contains?: string
+  task_id?: string
+  severity?: Severity
+}
+
+export interface RuleTest {
+  name: string
+  config: Record<string, unknown>
+  events: PrivpathEvent[]
+  expect: RuleTestExpectation[]
+}
+
+export interface Rule {
+  id: string
+  title: string
+  description: string
+  severity: Severity
+  status: RuleStatus
+  /** Kinds the rule is evaluated on (for correlation rules: the union of its steps' kinds). */
+  on: EventKind[]
+  when: Expression | undefined
+  summary: Expression
+  dedup: { key: Expression | undefined; windowMs: number }
+  exceptions: RuleException[]
+  frameworks: string[]
+  runbook: string
+  tags: string[]
+  tests: RuleTest[]
+  correlation: Correlation
+  /** Where it was defined, for messages. */
+  file: string
+  line: number
+}
+
+export interface RuleProblem {
+  file: string
+  line: number
+  col: number
+  rule_id: string
+  message: string
+}
+
+export interface RuleSet {
+  rules: Rule[]
+  errors: RuleProblem[]
+  warnings: RuleProblem[]
+}

@@ -1,0 +1,149 @@
+/**
+ * The global credential registry (`credential` in rules): every credential seen, which task it
+ * is bound to, where it was used, when it expires or was revoked. Fed from the `events` topic in
+ * the embedded mode, or from the `credentials` topic (`apply` is idempotent, so getting a
+ * credential event from both is harmless). Bounded: entries leave `grace` after expiry or
+ * revocation, and the least recently touched leaves when the cap is reached.
+ */
+import type { PrivpathEvent } from '../../core/event.js'
+import { DeadlineBuckets } from './buckets.js'
+
+export interface CredentialEntry {
+  credential_id: string
+  task_id: string
+  tenant_id: string
+  type: string
+  issuer: string
+  subject: string
+  scopes: string[]
+  issued_at: number | null
+  expires_at: number | null
+  revoked_at: number | null
+  used_in_tasks: string[]
+  task_ended_at: number | null
+}
+
+const USED_IN_CAP = 200
+
+export class CredentialRegistry {
+  private readonly entries = new Map<string, CredentialEntry>()
+  private readonly byTask = new Map<string, Set<string>>()
+  private readonly deadlines = new DeadlineBuckets()
+
+  constructor(
+    private readonly limits: { graceMs: number; max: number },
+    private readonly onEvict: (reason: 'expired' | 'cap') => void = () => {},
+  ) {}
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  get(credentialId: string): CredentialEntry | null {
+    return credentialId === '' ? null : (this.entries.get(credentialId) ?? null)
+  }
+
+  apply(event: PrivpathEvent): void {
+    if (event.kind === 'task_end') this.taskEnded(event.task_id, event.ts)
+    if (event.credential_id === '') return
+    let entry = this.entries.get(event.credential_id)
+    if (entry) {
+      this.entries.delete(event.credential_id)
+    } else {
+      entry = {
+        credential_id: event.credential_id,
+        task_id: event.credential_task_id || event.task_id,
+        tenant_id: event.tenant_id,
+        type: event.credential_type,
+        issuer: event.credential_issuer,
+        subject: event.credential_subject,
+        scopes: event.credential_scopes,
+        issued_at: null,
+        expires_at: event.credential_expires_at,
+        revoked_at: null,
+        used_in_tasks: [],
+        task_ended_at: null,
+      }
+      this.bind(entry)
+    }
+    this.entries.set(event.credential_id, entry)
+    if (event.kind === 'credential_issued') {
+      this.unbind(entry)
+      Object.assign(entry, {
+        task_id: event.credential_task_id || event.task_id,
+        tenant_id: event.tenant_id,
+        type: event.credential_type,
+        issuer: event.credential_issuer,
+        subject: event.credential_subject,
+        scopes: event.credential_scopes,
+        issued_at: entry.issued_at === null ? event.ts : Math.min(entry.issued_at, event.ts),
+        expires_at: event.credential_expires_at,
+      })
+      this.bind(entry)
+    } else if (event.kind === 'credential_revoked') {
+      entry.revoked_at = entry.revoked_at === null ? event.ts : Math.min(entry.revoked_at, event.ts)
+    } else if (event.task_id !== '' && !entry.used_in_tasks.includes(event.task_id)) {
+      entry.used_in_tasks.push(event.task_id)
+      if (entry.used_in_tasks.length > USED_IN_CAP) entry.used_in_tasks.shift()
+    }
+    const end = this.endOf(entry)
+    if (end !== null) this.deadlines.add(entry.credential_id, end + this.limits.graceMs)
+    while (this.entries.size > this.limits.max) {
+      const oldest = this.entries.keys().next().value as string
+      this.remove(oldest)
+      this.onEvict('cap')
+    }
+  }
+
+  taskEnded(taskId: string, ts: number): void {
+    for (const id of this.byTask.get(taskId) ?? []) {
+      const entry = this.entries.get(id)
+      if (entry && entry.task_ended_at === null) entry.task_ended_at = ts
+    }
+  }
+
+  /** Drops entries whose expiry or revocation is older than `now - grace`. */
+  evict(now: number): void {
+    for (const id of this.deadlines.due(now)) {
+      const entry = this.entries.get(id)
+      if (!entry) continue
+      const end = this.endOf(entry)
+      if (end === null) continue
+      if (end + this.limits.graceMs <= now) {
+        this.remove(id)
+        this.onEvict('expired')
+      } else {
+        this.deadlines.add(id, end + this.limits.graceMs)
+      }
+    }
+  }
+
+  entriesSnapshot(): CredentialEntry[] {
+    return [...this.entries.values()]
+  }
+
+  private endOf(entry: CredentialEntry): number | null {
+    const ends = [entry.expires_at, entry.revoked_at].filter((v): v is number => typeof v === 'number')
+    return ends.length === 0 ? null : Math.min(...ends)
+  }
+
+  private bind(entry: CredentialEntry): void {
+    if (entry.task_id === '') return
+    let set = this.byTask.get(entry.task_id)
+    if (!set) this.byTask.set(entry.task_id, (set = new Set()))
+    set.add(entry.credential_id)
+  }
+
+  private unbind(entry: CredentialEntry): void {
+    const set = this.byTask.get(entry.task_id)
+    set?.delete(entry.credential_id)
+    if (set && set.size === 0) this.byTask.delete(entry.task_id)
+  }
+
+  private remove(id: string): void {
+    const entry = this.entries.get(id)
+    if (!entry) return
+    this.entries.delete(id)
+    this.unbind(entry)
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Per-task state as rules see it (`task`): what the task did so far. `applyEvent` folds one
+ * event in; lists keep their last LIST_CAP entries so a runaway task stays bounded.
+ */
+import type { PrivpathEvent } from '../../core/event.js'
+import { glob } from '../jsonata/functions.js'
+
+export const LIST_CAP = 200
+
+export interface ToolCall {
+  name: string
+  call_id: string
+  target_resource: string
+  target_tenant: string
+  agent_id: string
+  ts: number
+  event_id: string
+}
+
+export interface TaskState {
+  task_id: string
+  tenant_id: string
+  started_at: number | null
+  ended_at: number | null
+  agents: string[]
+  workloads: string[]
+  prompt_count: number
+  reasoning_count: number
+  tool_count: number
+  tools: ToolCall[]
+  credentials_issued: string[]
+  credentials_used: string[]
+  credentials_revoked: string[]
+  authz: Array<{ action: string; resource: string; result: string; policy: string; agent_id: string; ts: number }>
+  approvals: Array<{ action: string; result: string; approver: string; ts: number }>
+  delegations: Array<{ from_agent: string; to_agent: string; scopes: string[]; ts: number }>
+  agent_scopes: Record<string, string[]>
+  untrusted_outputs: Array<{ tool: string; ts: number }>
+  last_ts: number
+}
+
+export function emptyTask(taskId: string, tenantId: string): TaskState {
+  return {
+    task_id: taskId,
+    tenant_id: tenantId,
+    started_at: null,
+    ended_at: null,
+    agents: [],
+    workloads: [],
+    prompt_count: 0,
+    reasoning_count: 0,
+    tool_count: 0,
+    tools: [],
+    credentials_issued: [],
+    credentials_used: [],
+    credentials_revoked: [],
+    authz: [],
+    approvals: [],
+    delegations: [],
+    agent_scopes: {},
+    untrusted_outputs: [],
+    last_ts: 0,
+  }
+}
+
+function push<T>(list: T[], item: T): void {
+  list.push(item)
+  if (list.length > LIST_CAP) list.shift()
+}
+
+function addDistinct(list: string[], value: string): void {
+  if (value !== '' && !list.includes(value)) push(list, value)
+}
+
+function addScopes(task: TaskState, agent: string, scopes: string[]): void {
+  if (agent === '' || scopes.length === 0) return
+  const have = (task.agent_scopes[agent] ??= [])
+  for (const scope of scopes) addDistinct(have, scope)
+}
+
+export function applyEvent(task: TaskState, event: PrivpathEvent, untrustedOutputTools: string[]): void {
+  if (task.tenant_id === '') task.tenant_id = event.tenant_id
+  addDistinct(task.agents, event.agent_id)
+  addDistinct(task.workloads, event.workload_id)
+  if (event.ts > task.last_ts) task.last_ts = event.ts
+  switch (event.kind) {
+    case 'task_start':
+      task.started_at ??= event.ts
+      break
+    case 'task_end':
+      task.ended_at = Math.max(task.ended_at ?? event.ts, event.ts)
+      break
+    case 'prompt':
+      task.prompt_count++
+      break
+    case 'reasoning_step':
+      task.reasoning_count++
+      break
+    case 'tool_invocation':
+      task.tool_count++
+      push(task.tools, {
+        name: event.tool_name,
+        call_id: event.tool_call_id,
+        target_resource: event.target_resource,
+        target_tenant: event.target_tenant,
+        agent_id: event.agent_id,
+        ts: event.ts,
+        event_id: event.event_id,
+      })
+      if (untrustedOutputTools.length > 0 && glob(event.tool_name, untrustedOutputTools)) {
+        push(task.untrusted_outputs, { tool: event.tool_name, ts: event.ts })
+      }
+      break
+    case 'credential_issued':
+      addDistinct(task.credentials_issued, event.credential_id)
+      addScopes(task, event.credential_subject || event.agent_id, event.credential_scopes)
+      break
+    case 'credential_revoked':
+      addDistinct(task.credentials_revoked, event.credential_id)
+      break
+    case 'authz_decision':
+      push(task.authz, {
+        action: event.authz_action,
+        resource: event.authz_resource,
+        result: event.authz_result,
+        policy: event.authz_policy,
+        agent_id: event.agent_id,
+        ts: event.ts,
+      })
+      break
+    case 'approval':
+      push(task.approvals, {
+        action: event.approval_action,
+        result: event.approval_result,
+        approver: event.approval_approver,
+        ts: event.ts,
+      })
+      break
+    case 'delegation':
+      push(task.delegations, {
+        from_agent: event.agent_id,
+        to_agent: event.delegate_agent_id,
+        scopes: event.delegated_scopes,
+        ts: event.ts,
+      })
+      addScopes(task, event.delegate_agent_id, event.delegated_scopes)
+      break
+    default:
+      break
+  }
+  if (event.credential_id !== '' && event.kind !== 'credential_issued' && event.kind !== 'credential_revoked') {
+    addDistinct(task.credentials_used, event.credential_id)
+  }
+}
