@@ -1,0 +1,122 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { silentTelemetry } from '../core/telemetry.js'
+import { classifyInsertError } from './classify.js'
+import { DeadLetterFile } from './dead-letter.js'
+import { TableInserter, type Encoded, type InsertClient } from './inserter.js'
+import { writerMetrics } from './metrics.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'privpath-inserter-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+/** Shaped like the errors @clickhouse/client raises for a server answer. */
+function clickhouseError(code: number, type: string, message = type): Error {
+  return Object.assign(new Error(message), { code: String(code), type })
+}
+
+interface Row {
+  id: number
+  bad?: boolean
+}
+
+/** Inserts into an array; rejects batches over `maxRows` as too large and any batch holding a bad row as malformed. */
+function fakeClient(options: { maxRows?: number; failFirst?: Error[]; always?: Error } = {}) {
+  const stored: number[] = []
+  const calls: number[] = []
+  const failFirst = [...(options.failFirst ?? [])]
+  const client: InsertClient = {
+    insert: (async (params: { values: Row[] }) => {
+      const values = params.values
+      calls.push(values.length)
+      if (options.always) throw options.always
+      const next = failFirst.shift()
+      if (next) throw next
+      if (options.maxRows !== undefined && values.length > options.maxRows) throw clickhouseError(241, 'MEMORY_LIMIT_EXCEEDED')
+      if (values.some((v) => v.bad)) throw clickhouseError(27, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED')
+      stored.push(...values.map((v) => v.id))
+      return { executed: true, query_id: 'q', summary: undefined, response_headers: {} }
+    }) as unknown as InsertClient['insert'],
+  }
+  return { client, stored, calls }
+}
+
+let n = 0
+function inserter(client: InsertClient) {
+  const telemetry = silentTelemetry()
+  const metrics = writerMetrics(telemetry.registry)
+  const deadLetters = new DeadLetterFile(join(dir, `dl-${++n}`))
+  const instance = new TableInserter({
+    client,
+    table: 'events',
+    target: 'privpath.events',
+    deadLetters,
+    metrics,
+    logger: telemetry.logger,
+    retry: { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2 },
+  })
+  const metric = async (name: string) => (await telemetry.registry.getSingleMetric(name)!.get()).values
+  return { instance, deadLetters, metric }
+}
+
+const rows = (count: number, bad: number[] = []): Encoded[] =>
+  Array.from({ length: count }, (_, id) => ({ row: { id, bad: bad.includes(id) }, source: { event_id: `e${id}` } }))
+
+describe('TableInserter', () => {
+  it('inserts a batch ClickHouse rejects as too large as halves, recursively', async () => {
+    const fake = fakeClient({ maxRows: 3 })
+    const { instance, metric } = inserter(fake.client)
+    await instance.insert(rows(10))
+    expect(fake.stored.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    expect(fake.calls).toEqual([10, 5, 2, 3, 5, 2, 3])
+    expect((await metric('privpath_writer_batch_splits_total'))[0].value).toBe(3)
+    expect((await metric('privpath_writer_rows_written_total'))[0].value).toBe(10)
+  })
+
+  it('isolates a malformed row, dead-letters it with its source and inserts every other row', async () => {
+    const fake = fakeClient()
+    const { instance, deadLetters, metric } = inserter(fake.client)
+    await instance.insert(rows(16, [5, 11]))
+    expect(fake.stored.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14, 15])
+    const letters = readFileSync(deadLetters.pathFor('events'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    expect(letters.map((l) => l.value)).toEqual([{ event_id: 'e5' }, { event_id: 'e11' }])
+    expect(letters[0].reason).toMatch(/^malformed: CANNOT_PARSE/)
+    expect((await metric('privpath_writer_dead_letter_rows_total'))[0]).toMatchObject({ value: 2, labels: { table: 'events', reason: 'malformed' } })
+  })
+
+  it('retries transient failures with the same batch', async () => {
+    const fake = fakeClient({ failFirst: [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), clickhouseError(202, 'TOO_MANY_SIMULTANEOUS_QUERIES')] })
+    const { instance, metric } = inserter(fake.client)
+    await instance.insert(rows(4))
+    expect(fake.calls).toEqual([4, 4, 4])
+    expect(fake.stored).toEqual([0, 1, 2, 3])
+    expect(await metric('privpath_writer_insert_failures_total')).toEqual([{ value: 2, labels: { table: 'events', reason: 'transient' } }])
+  })
+
+  it('fails the batch when transient errors outlast the retries, so the bus redelivers it', async () => {
+    const fake = fakeClient({ always: clickhouseError(209, 'SOCKET_TIMEOUT') })
+    const { instance } = inserter(fake.client)
+    await expect(instance.insert(rows(4))).rejects.toThrow('SOCKET_TIMEOUT')
+    expect(fake.calls).toEqual([4, 4, 4, 4])
+  })
+
+  it('fails at once, without splitting or dead-lettering, on errors that are not about the rows', async () => {
+    const fake = fakeClient({ always: clickhouseError(60, 'UNKNOWN_TABLE') })
+    const { instance } = inserter(fake.client)
+    await expect(instance.insert(rows(4))).rejects.toThrow('UNKNOWN_TABLE')
+    expect(fake.calls).toEqual([4])
+  })
+})
+
+describe('classifyInsertError', () => {
+  it('tells too-large, malformed, transient and fatal apart', () => {
+    expect(classifyInsertError(clickhouseError(252, 'TOO_MANY_PARTS', 'Too many partitions for single INSERT block (more than 100)'))).toBe('too_large')
+    expect(classifyInsertError(clickhouseError(252, 'TOO_MANY_PARTS', 'Too many parts (300). Merges are processing significantly slower than inserts'))).toBe('transient')
+    expect(classifyInsertError(new Error('Request Entity Too Large (413)'))).toBe('too_large')
+    expect(classifyInsertError(clickhouseError(53, 'TYPE_MISMATCH'))).toBe('malformed')
+    expect(classifyInsertError(clickhouseError(999, 'KEEPER_EXCEPTION'))).toBe('transient')
+    expect(classifyInsertError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe('transient')
+    expect(classifyInsertError(clickhouseError(516, 'AUTHENTICATION_FAILED'))).toBe('fatal')
+  })
+})

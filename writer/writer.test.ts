@@ -1,0 +1,164 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getTask, listAlerts, listTasks } from '../api/queries/index.js'
+import type { BatchHandler, Bus, BusMessage, Subscription, Topic } from '../core/bus/bus.js'
+import { MemoryBus } from '../core/bus/memory.js'
+import type { PrivpathEvent } from '../core/event.js'
+import { silentTelemetry, type Telemetry } from '../core/telemetry.js'
+import { DB, makeAlert, makeEvent, openTestStore, type TestStore } from '../test/store-fixtures.js'
+import { startWriter, type InsertClient } from './index.js'
+
+const admin = { tenant: '*' }
+let store: TestStore
+
+beforeAll(async () => {
+  store = await openTestStore('privpath-writer-')
+})
+afterAll(async () => {
+  await store.destroy()
+})
+
+/** The store's client, recording the size of every insert per table. */
+function recordingClient(): { client: InsertClient; inserts: Record<string, number[]> } {
+  const inserts: Record<string, number[]> = {}
+  const client: InsertClient = {
+    insert: ((params: { table: string; values: unknown[] }) => {
+      const table = params.table.split('.').at(-1)!.replaceAll('`', '')
+      ;(inserts[table] ??= []).push(params.values.length)
+      return store.client.insert(params as Parameters<InsertClient['insert']>[0])
+    }) as InsertClient['insert'],
+  }
+  return { client, inserts }
+}
+
+function messages(events: PrivpathEvent[]): BusMessage<'events'>[] {
+  return events.map((value) => ({ key: value.task_id, value }))
+}
+
+function taskEvents(taskId: string, tenant = 'acme'): PrivpathEvent[] {
+  return [
+    makeEvent({ kind: 'task_start', task_id: taskId, tenant_id: tenant, ts: 1_000 + Date.now(), span_id: `${taskId}-root` }),
+    makeEvent({ kind: 'prompt', task_id: taskId, tenant_id: tenant, ts: 1_000.5 + Date.now(), span_id: `${taskId}-p` }),
+    makeEvent({ kind: 'tool_invocation', task_id: taskId, tenant_id: tenant, ts: 1_001 + Date.now(), span_id: `${taskId}-t`, tool_name: 'db.query', agent_id: 'a1' }),
+    makeEvent({ kind: 'task_end', task_id: taskId, tenant_id: tenant, ts: 1_002 + Date.now(), span_id: `${taskId}-root`, seq: 1 }),
+  ]
+}
+
+interface Started {
+  bus: MemoryBus
+  inserts: Record<string, number[]>
+  telemetry: Telemetry
+  deadLetterDir: string
+  stop(): Promise<void>
+}
+
+let runs = 0
+async function start(batchRows: number, flushMs: number): Promise<Started> {
+  const bus = new MemoryBus({ retryDelayMs: 10 })
+  const { client, inserts } = recordingClient()
+  const telemetry = silentTelemetry()
+  const deadLetterDir = join(store.dir, `dead-letter-${++runs}`)
+  const writer = await startWriter({ bus, client, database: DB, telemetry, batchRows, flushMs, deadLetterDir })
+  return {
+    bus,
+    inserts,
+    telemetry,
+    deadLetterDir,
+    stop: async () => {
+      await writer.stop()
+      await bus.close()
+    },
+  }
+}
+
+describe('writer over the in-process bus', () => {
+  it('stores published events and alerts; publish resolves only after the insert', async () => {
+    const w = await start(1_000, 0)
+    await w.bus.publish('events', messages(taskEvents('e2e-1')))
+    const detail = await getTask(store.client, DB, 'e2e-1', admin)
+    expect(detail?.events.map((e) => e.kind)).toEqual(['task_start', 'prompt', 'tool_invocation', 'task_end'])
+    expect(detail?.task).toMatchObject({ counts: { task_start: 1, prompt: 1, tool_invocation: 1, task_end: 1 }, event_count: 4, tools: ['db.query'] })
+
+    const alert = makeAlert({ rule_id: 'writer-e2e', dedup_key: 'k', task_id: 'e2e-1' })
+    await w.bus.publish('alerts', [{ key: alert.alert_id, value: alert }])
+    expect((await listAlerts(store.client, DB, { rule: 'writer-e2e' }, admin)).alerts).toEqual([alert])
+    await w.stop()
+  })
+
+  it('leaves no duplicate in events or task counts when events are replayed', async () => {
+    const w = await start(1_000, 0)
+    const events = taskEvents('e2e-replay')
+    await w.bus.publish('events', messages(events))
+    await w.bus.publish('events', messages(events))
+    await w.bus.publish('events', messages([events[1], events[2]]))
+    const detail = await getTask(store.client, DB, 'e2e-replay', admin)
+    expect(detail?.events.map((e) => e.event_id)).toEqual(events.map((e) => e.event_id))
+    expect(detail?.task.counts).toEqual({ task_start: 1, prompt: 1, tool_invocation: 1, task_end: 1 })
+    const [listed] = (await listTasks(store.client, DB, { tenant: 'acme' }, admin)).tasks.filter((t) => t.task_id === 'e2e-replay')
+    expect(listed.event_count).toBe(4)
+    await w.stop()
+  })
+
+  it('inserts full batches by size and the remainder on stop', async () => {
+    const w = await start(100, 60_000)
+    const events = Array.from({ length: 250 }, (_, i) => makeEvent({ kind: 'reasoning_step', task_id: 'e2e-size', seq: i, span_id: 's', ts: Date.now() }))
+    const published = w.bus.publish('events', messages(events))
+    await new Promise((r) => setTimeout(r, 300))
+    expect(w.inserts.events).toEqual([100, 100])
+    await w.stop()
+    await published
+    expect(w.inserts.events).toEqual([100, 100, 50])
+    expect((await getTask(store.client, DB, 'e2e-size', admin))?.events).toHaveLength(250)
+  })
+
+  it('inserts a partial batch once flushMs has passed', async () => {
+    const w = await start(1_000, 150)
+    const started = performance.now()
+    await w.bus.publish('events', messages(taskEvents('e2e-time').slice(0, 2)))
+    expect(performance.now() - started).toBeGreaterThanOrEqual(140)
+    expect(w.inserts.events).toEqual([2])
+    await w.stop()
+  })
+
+  it('dead-letters rows ClickHouse rejects or that cannot be encoded, and stores the rest', async () => {
+    const w = await start(1_000, 0)
+    const good = taskEvents('e2e-bad')
+    const rejected = { ...makeEvent({ kind: 'prompt', task_id: 'e2e-bad', span_id: 'bad' }), seq: 'not a number' } as unknown as PrivpathEvent
+    const unencodable = makeEvent({ kind: 'prompt', task_id: 'e2e-bad', span_id: 'nan', ts: Number.NaN })
+    await w.bus.publish('events', messages([good[0], rejected, good[1], unencodable, good[2], good[3]]))
+    expect((await getTask(store.client, DB, 'e2e-bad', admin))?.events.map((e) => e.event_id)).toEqual(good.map((e) => e.event_id))
+    const letters = readFileSync(join(w.deadLetterDir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    expect(letters.map((l) => [l.value.span_id, l.reason.split(':')[0]]).sort()).toEqual([['bad', 'malformed'], ['nan', 'unencodable']])
+    const counted = await w.telemetry.registry.getSingleMetric('privpath_writer_dead_letter_rows_total')!.get()
+    expect(counted.values.reduce((n, v) => n + v.value, 0)).toBe(2)
+    await w.stop()
+  })
+})
+
+/** A bus that hands deliveries to the handler concurrently, as a Kafka consumer with several partitions does. */
+class ConcurrentBus implements Bus {
+  readonly kind = 'kafka' as const
+  readonly handlers = new Map<Topic, BatchHandler<Topic>>()
+  async publish(): Promise<void> {
+    throw new Error('not used')
+  }
+  async subscribe<T extends Topic>(topic: T, _options: unknown, handler: BatchHandler<T>): Promise<Subscription> {
+    this.handlers.set(topic, handler as BatchHandler<Topic>)
+    return { caughtUp: Promise.resolve(), close: async () => void this.handlers.delete(topic) }
+  }
+  async close(): Promise<void> {}
+}
+
+describe('writer with concurrent deliveries', () => {
+  it('coalesces deliveries that arrive while a batch fills into one insert', async () => {
+    const bus = new ConcurrentBus()
+    const { client, inserts } = recordingClient()
+    const writer = await startWriter({ bus, client, database: DB, telemetry: silentTelemetry(), batchRows: 1_000, flushMs: 100, deadLetterDir: join(store.dir, 'dl-concurrent') })
+    const handler = bus.handlers.get('events')!
+    const context = { topic: 'events' as const, partitions: [0] }
+    await Promise.all([0, 1, 2].map((p) => handler(messages(taskEvents(`e2e-coalesce-${p}`)), { ...context, partitions: [p] })))
+    expect(inserts.events).toEqual([12])
+    await writer.stop()
+  })
+})
