@@ -101,3 +101,20 @@ export interface ResourceLogs {
 export interface ExportLogsServiceRequest {
   resourceLogs: ResourceLogs[]
 }
+
+/** A decoded trace request; malformed spans are left out of `request` and counted here. */
+export interface DecodedTraces {
+  request: ExportTraceServiceRequest
+  /** Spans dropped for malformed ids or status; the receiver reports them as partial success. */
+  rejectedSpans: number
+  /** Where and why, for the first rejections (a last entry counts the rest). */
+  rejectReasons: string[]
+}
+
+/** A decoded log request; malformed log records are left out of `request` and counted here. */
+export interface DecodedLogs {
+  request: ExportLogsServiceRequest
+  /** Log records dropped for malformed trace context; reported as partial success. */
+  rejectedLogRecords: number
+  rejectReasons: string[]
+}

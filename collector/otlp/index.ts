@@ -1,0 +1,42 @@
+/**
+ * OTLP decoding. In: the body of an OTLP/HTTP export request (ExportTraceServiceRequest or
+ * ExportLogsServiceRequest) as protobuf bytes or OTLP/JSON. Out: the decoded model of model.ts
+ * (hex ids, bigint nanosecond times, plain-object attributes), with malformed spans and log
+ * records (bad ids, unknown status code) left out and counted for a partial-success answer, and
+ * the response bodies (export responses, google.rpc.Status) in either encoding. Anything else
+ * malformed fails the request with PrivpathError PP_ERR_DECODE naming the field's path.
+ * Not yet: metrics and profiles signals, gRPC framing, and decompression (the receiver inflates
+ * gzip before calling in).
+ */
+export { decodeLogs, decodeTraces } from './decode.js'
+export { decodeLogsJson, decodeLogsJsonValue } from './json-logs.js'
+export { decodeTracesJson, decodeTracesJsonValue } from './json-traces.js'
+export { decodeLogsProtobuf } from './protobuf-logs.js'
+export { decodeTracesProtobuf } from './protobuf-traces.js'
+export {
+  CONTENT_TYPES,
+  RPC_CODES,
+  encodeLogsExportResponse,
+  encodeRpcStatus,
+  encodeTraceExportResponse,
+} from './responses.js'
+export type { ExportOutcome, OtlpEncoding, RpcStatus, RpcStatusDetail } from './responses.js'
+export type {
+  AnyValue,
+  Attributes,
+  DecodedLogs,
+  DecodedTraces,
+  ExportLogsServiceRequest,
+  ExportTraceServiceRequest,
+  InstrumentationScope,
+  LogRecord,
+  Resource,
+  ResourceLogs,
+  ResourceSpans,
+  ScopeLogs,
+  ScopeSpans,
+  Span,
+  SpanEvent,
+  SpanLink,
+  SpanStatus,
+} from './model.js'
