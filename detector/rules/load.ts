@@ -92,9 +92,6 @@ export async function loadRules(dirs: string | string[], options: LoadOptions = 
   return { rules: unique, errors, warnings }
 }
 
-/** Same as loadRules; kept as the CLI's name for "check without running". */
-export const validateRules = loadRules
-
 export function formatProblem(p: RuleProblem): string {
   return `${p.file}:${p.line}:${p.col}${p.rule_id ? ` [${p.rule_id}]` : ''} ${p.message}`
 }

@@ -1,0 +1,154 @@
+/**
+ * The detector as a running service: loads and validates rules (refusing to start on an
+ * invalid one), rebuilds task state and the credential registry from history, then consumes the
+ * `events` topic (group `detector`) and publishes alerts on `alerts` before acknowledging each
+ * batch. A wall-clock tick fires absences when traffic stops. Rule files are watched (debounced)
+ * and hot-reloaded; an edit that does not validate keeps the previous rules and is logged.
+ */
+import { watch, type FSWatcher } from 'node:fs'
+import type { Alert } from '../core/alert.js'
+import type { Bus, Subscription } from '../core/bus/bus.js'
+import { PrivpathError } from '../core/errors.js'
+import type { PrivpathEvent } from '../core/event.js'
+import type { Telemetry } from '../core/telemetry.js'
+import type { DetectorConfig } from './config.js'
+import { DetectorEngine } from './engine/engine.js'
+import { isPromise } from './engine/drive.js'
+import { formatProblem, loadRules, resolveRulesDirs } from './rules/load.js'
+import type { RuleProblem } from './rules/types.js'
+
+export interface StartDetectorOptions {
+  bus: Bus
+  config: DetectorConfig
+  telemetry: Telemetry
+  /** Rule directories; default from `config.rules_dir` ('' = built-in rules/). */
+  rulesDirs?: string[]
+  /** Events to rebuild state from before consuming (credential events, open tasks). */
+  loadHistory?: () => AsyncIterable<PrivpathEvent>
+  /** Also feed the registry from the `credentials` topic (Kafka deployments). */
+  consumeCredentials?: boolean
+  /** Wall-clock tick period for absences; 0 disables. */
+  tickMs?: number
+  /** Watch rule files for changes; default true. */
+  watchRules?: boolean
+  debounceMs?: number
+}
+
+export interface RunningDetector {
+  ready: Promise<void>
+  reload(): Promise<{ ok: boolean; errors: RuleProblem[] }>
+  stop(): Promise<void>
+  /** The engine, once ready (stats, tests). */
+  engine(): DetectorEngine | undefined
+}
+
+export function startDetector(options: StartDetectorOptions): RunningDetector {
+  const { bus, config, telemetry } = options
+  const log = telemetry.logger.child({ component: 'detector' })
+  const dirs = options.rulesDirs ?? resolveRulesDirs(config.rules_dir)
+  const subscriptions: Subscription[] = []
+  const watchers: FSWatcher[] = []
+  let engine: DetectorEngine | undefined
+  let timer: NodeJS.Timeout | undefined
+  let debounce: NodeJS.Timeout | undefined
+  let stopped = false
+  // engine calls must not overlap: batches, ticks and reloads go through one chain
+  let chain: Promise<unknown> = Promise.resolve()
+  const serial = <T>(work: () => Promise<T> | T): Promise<T> => {
+    const next = chain.then(work)
+    chain = next.catch(() => undefined)
+    return next
+  }
+  const publish = async (alerts: Alert[]): Promise<void> => {
+    if (alerts.length > 0) await bus.publish('alerts', alerts.map((a) => ({ key: a.alert_id, value: a })))
+  }
+
+  const load = async () => loadRules(dirs, { timeoutMs: config.rule_timeout_ms })
+
+  const reload = async (): Promise<{ ok: boolean; errors: RuleProblem[] }> => {
+    const set = await load()
+    if (set.errors.length > 0) {
+      for (const problem of set.errors) log.error({ rule: problem.rule_id }, `rule reload rejected: ${formatProblem(problem)}`)
+      log.error({ errors: set.errors.length }, 'rules not reloaded: the previous rules keep running')
+      return { ok: false, errors: set.errors }
+    }
+    await serial(() => engine?.replaceRules(set.rules))
+    log.info({ rules: set.rules.length, warnings: set.warnings.length }, 'rules reloaded')
+    return { ok: true, errors: [] }
+  }
+
+  const ready = (async () => {
+    const set = await load()
+    if (set.errors.length > 0) {
+      const names = [...new Set(set.errors.map((e) => e.rule_id || e.file))].join(', ')
+      throw new PrivpathError('PP_ERR_RULE_INVALID', `invalid rules (${names}):\n${set.errors.map(formatProblem).join('\n')}`)
+    }
+    for (const warning of set.warnings) log.warn({ rule: warning.rule_id }, formatProblem(warning))
+    engine = new DetectorEngine({ rules: set.rules, config, telemetry })
+    const current = engine
+    if (options.loadHistory) {
+      let restored = 0
+      for await (const event of options.loadHistory()) {
+        current.restore(event)
+        restored++
+      }
+      log.info({ ...current.stats(), restored }, 'detector state rebuilt from history')
+    }
+    if (stopped) return
+    if (options.consumeCredentials) {
+      subscriptions.push(
+        await bus.subscribe('credentials', { group: 'detector-registry' }, async (messages) => {
+          await serial(() => messages.forEach((m) => current.updateRegistry(m.value)))
+        }),
+      )
+    }
+    subscriptions.push(
+      await bus.subscribe('events', { group: 'detector' }, async (messages) => {
+        const alerts = await serial(() => current.processBatch(messages.map((m) => m.value)))
+        await publish(alerts)
+      }),
+    )
+    const tickMs = options.tickMs ?? 1_000
+    if (tickMs > 0) {
+      timer = setInterval(() => {
+        serial(() => {
+          const out = current.tick(Date.now())
+          return isPromise(out) ? out : Promise.resolve(out)
+        })
+          .then(publish)
+          .catch((error: unknown) => log.error({ err: error }, 'detector tick failed'))
+      }, tickMs)
+      timer.unref()
+    }
+    if (options.watchRules ?? true) {
+      for (const dir of dirs) {
+        try {
+          const watcher = watch(dir, () => {
+            clearTimeout(debounce)
+            debounce = setTimeout(() => void reload().catch((error: unknown) => log.error({ err: error }, 'rule reload failed')), options.debounceMs ?? 300)
+          })
+          watcher.on('error', (error) => log.warn({ err: error, dir }, 'rule directory watch failed'))
+          watchers.push(watcher)
+        } catch (error) {
+          log.warn({ err: error, dir }, 'cannot watch rule directory; use reload()')
+        }
+      }
+    }
+    log.info({ rules: set.rules.length, dirs }, 'detector started')
+  })()
+
+  return {
+    ready,
+    reload,
+    engine: () => engine,
+    async stop() {
+      stopped = true
+      clearInterval(timer)
+      clearTimeout(debounce)
+      for (const w of watchers.splice(0)) w.close()
+      await ready.catch(() => undefined)
+      for (const s of subscriptions.splice(0)) await s.close()
+      await chain
+    },
+  }
+}
