@@ -1,10 +1,10 @@
 import type { Command } from 'commander'
-import { register as registerRules } from './rules.js'
+import { register as registerAlerts } from './alerts.js'
 
 /**
  * Sub-commands register themselves here: add one import and one call per module
  * (`cli/commands/<name>.ts` exporting `register(program: Command): void`).
  */
 export function registerCommands(program: Command): void {
-  registerRules(program)
+  registerAlerts(program)
 }
