@@ -1,0 +1,272 @@
+import { Registry } from 'prom-client'
+import { describe, expect, it } from 'vitest'
+import type { Attributes } from '../otlp/model.js'
+import { logRecord, logRequest, span, traceRequest, type SpanInit } from '../mapping/fixtures.js'
+import { mapLogRequest, mapTraceRequest, type SpanRecord } from '../mapping/index.js'
+import { Correlator } from './index.js'
+
+const T0 = 1_700_000_000_000
+const TRACE = 'aaaabbbbccccddddeeeeffff00001111'
+
+function records(spans: SpanInit[], options: { authTenant?: string } = {}): SpanRecord[] {
+  return mapTraceRequest(traceRequest(spans.map((init) => span({ traceId: TRACE, startMs: T0, ...init }))), { observedAt: T0, ...options })
+}
+
+function correlator(overrides: Partial<ConstructorParameters<typeof Correlator>[0]> = {}) {
+  return new Correlator({ graceWindowMs: 30_000, maxHeldSpans: 1_000, maxKnownSpans: 10_000, ...overrides })
+}
+
+function tasksBySpan(out: SpanRecord[]): Record<string, string> {
+  return Object.fromEntries(out.map((record) => [record.spanId, record.events[0].task_id]))
+}
+
+const kinds = (record: SpanRecord) => record.events.map((event) => event.kind)
+const task = (id: string): Attributes => ({ 'agent.task.id': id })
+
+describe('Correlator: task resolution', () => {
+  it('resolves child-before-parent inside one batch without holding', () => {
+    const c = correlator()
+    const out = c.add(
+      records([
+        { spanId: 'c1', parentSpanId: 'p1' },
+        { spanId: 'g1', parentSpanId: 'c1' },
+        { spanId: 'p1', attributes: task('task-A') },
+      ]),
+      T0,
+    )
+    expect(c.held()).toBe(0)
+    expect(tasksBySpan(out)).toEqual({ c1: 'task-A', g1: 'task-A', p1: 'task-A' })
+    for (const record of out) for (const event of record.events) expect(event.flags).toEqual([])
+  })
+
+  it('inherits through a parent chain 3 levels deep across batches', () => {
+    const c = correlator()
+    c.add(records([{ spanId: 'r', attributes: task('task-R') }]), T0)
+    c.add(records([{ spanId: 'l1', parentSpanId: 'r' }]), T0 + 1)
+    c.add(records([{ spanId: 'l2', parentSpanId: 'l1' }]), T0 + 2)
+    const [l3] = c.add(records([{ spanId: 'l3', parentSpanId: 'l2' }]), T0 + 3)
+    expect(l3.events[0].task_id).toBe('task-R')
+  })
+
+  it('holds a child whose parent is unknown and releases it when the parent arrives in a later batch', () => {
+    const c = correlator()
+    expect(c.add(records([{ spanId: 'child', parentSpanId: 'root' }]), T0)).toEqual([])
+    expect(c.held()).toBe(1)
+    const out = c.add(records([{ spanId: 'root', attributes: task('task-B') }]), T0 + 10_000)
+    expect(c.held()).toBe(0)
+    expect(tasksBySpan(out)).toEqual({ root: 'task-B', child: 'task-B' })
+    expect(out.find((record) => record.spanId === 'child')!.events[0].flags).toEqual(['late_parent'])
+    expect(out.find((record) => record.spanId === 'root')!.events[1].flags).toEqual([])
+  })
+
+  it('places a held span by its fallback when the window expires, flagged orphan', () => {
+    const c = correlator({ graceWindowMs: 5_000 })
+    c.add(records([{ spanId: 'x', parentSpanId: 'missing', attributes: { 'gen_ai.conversation.id': 'conv-9' } }]), T0)
+    c.add(records([{ spanId: 'y', parentSpanId: 'missing' }]), T0 + 1_000)
+    expect(c.expire(T0 + 4_999)).toEqual([])
+    const first = c.expire(T0 + 5_000)
+    expect(tasksBySpan(first)).toEqual({ x: 'conv-9' })
+    expect(first[0].events[0].flags).toEqual(['orphan'])
+    expect(kinds(first[0])).toEqual(['other'])
+    const second = c.expire(T0 + 6_000)
+    expect(tasksBySpan(second)).toEqual({ y: TRACE })
+    expect(c.held()).toBe(0)
+  })
+
+  it('children of an expired span inherit its task when they were waiting on it', () => {
+    const c = correlator({ graceWindowMs: 1_000 })
+    c.add(records([{ spanId: 'mid', parentSpanId: 'gone', attributes: { 'session.id': 's-1' } }]), T0)
+    c.add(records([{ spanId: 'leaf', parentSpanId: 'mid' }]), T0 + 500)
+    const out = c.expire(T0 + 1_000)
+    expect(tasksBySpan(out)).toEqual({ mid: 's-1', leaf: 's-1' })
+    expect(out[1].events[0].flags).toEqual(['late_parent'])
+    expect(c.held()).toBe(0)
+  })
+
+  it('a root span without explicit task uses the conversation id, else the trace id', () => {
+    const c = correlator()
+    expect(c.add(records([{ spanId: 'r1', attributes: { 'gen_ai.conversation.id': 'conv-1' } }]), T0)[0].events[0].task_id).toBe('conv-1')
+    expect(c.add(records([{ spanId: 'r2' }]), T0)[0].events[0].task_id).toBe(TRACE)
+  })
+
+  it('an explicit task with an unknown parent is placed at once (not an invoke_agent span)', () => {
+    const c = correlator()
+    const out = c.add(records([{ spanId: 'e', parentSpanId: 'unknown', attributes: task('task-E') }]), T0)
+    expect(tasksBySpan(out)).toEqual({ e: 'task-E' })
+    expect(kinds(out[0])).toEqual(['other'])
+    expect(c.held()).toBe(0)
+  })
+
+  it('keeps tenants apart: the same trace and span ids in another tenant do not inherit', () => {
+    const c = correlator()
+    c.add(records([{ spanId: 'p', attributes: task('acme-task') }], { authTenant: 'acme' }), T0)
+    expect(c.add(records([{ spanId: 'c', parentSpanId: 'p' }], { authTenant: 'globex' }), T0)).toEqual([])
+    expect(c.add(records([{ spanId: 'c', parentSpanId: 'p' }], { authTenant: 'acme' }), T0)[0].events[0].task_id).toBe('acme-task')
+  })
+
+  it('fills credential_task_id of credential_issued with the task, and inherits the agent', () => {
+    const c = correlator()
+    const out = c.add(
+      records([
+        { spanId: 'agent', attributes: { ...task('t'), 'gen_ai.agent.id': 'planner' } },
+        { spanId: 'tool', parentSpanId: 'agent', events: [{ name: 'credential.issued', atMs: T0, attributes: { 'credential.id': 'c1' } }] },
+      ]),
+      T0,
+    )
+    const tool = out.find((record) => record.spanId === 'tool')!
+    expect(tool.events[1]).toMatchObject({ kind: 'credential_issued', task_id: 't', credential_task_id: 't', agent_id: 'planner' })
+  })
+
+  it('attaches log records to the span they were emitted in, holding them until it arrives', () => {
+    const c = correlator()
+    const logs = mapLogRequest(logRequest([logRecord({ traceId: TRACE, spanId: 'sp', eventName: 'credential.used', attributes: { 'credential.id': 'c' } })]))
+    expect(c.add(logs, T0)).toEqual([])
+    const out = c.add(records([{ spanId: 'sp', attributes: task('task-L') }]), T0 + 1)
+    const log = out.find((record) => record.signal === 'log')!
+    expect(log.events[0]).toMatchObject({ kind: 'credential_used', task_id: 'task-L', flags: ['late_parent'] })
+    expect(kinds(log)).toEqual(['credential_used'])
+  })
+})
+
+describe('Correlator: task boundaries', () => {
+  it('adds task_start at the root span start and task_end at its end, after its span events', () => {
+    const c = correlator()
+    const [root] = c.add(
+      records([{ spanId: 'root', startMs: T0, endMs: T0 + 900, attributes: task('t1'), events: [{ name: 'approval', atMs: T0 + 5 }] }]),
+      T0,
+    )
+    expect(root.events.map((event) => [event.kind, event.ts, event.seq])).toEqual([
+      ['task_start', T0, 0],
+      ['other', T0, 0],
+      ['approval', T0 + 5, 1],
+      ['task_end', T0 + 900, 2],
+    ])
+    expect(root.events[0].task_id).toBe('t1')
+    expect(new Set(root.events.map((event) => event.event_id)).size).toBe(4)
+  })
+
+  it('a child with its own task id is the root of that task', () => {
+    const c = correlator()
+    const out = c.add(records([{ spanId: 'p', attributes: task('outer') }, { spanId: 'sub', parentSpanId: 'p', attributes: task('inner') }]), T0)
+    const sub = out.find((record) => record.spanId === 'sub')!
+    expect(kinds(sub)).toEqual(['task_start', 'other', 'task_end'])
+    expect(sub.events[0].task_id).toBe('inner')
+  })
+
+  it('does not add boundaries for inner spans, orphans, or spans that sent their own', () => {
+    const c = correlator({ graceWindowMs: 1 })
+    const out = c.add(
+      records([
+        { spanId: 'r', events: [{ name: 'agent.task.start', atMs: T0 }] },
+        { spanId: 'inner', parentSpanId: 'r' },
+        { spanId: 'orphan', parentSpanId: 'nowhere' },
+      ]),
+      T0,
+    )
+    expect(kinds(out.find((record) => record.spanId === 'r')!)).toEqual(['other', 'task_start'])
+    expect(kinds(out.find((record) => record.spanId === 'inner')!)).toEqual(['other'])
+    expect(kinds(c.expire(T0 + 1)[0])).toEqual(['other'])
+  })
+})
+
+describe('Correlator: delegation', () => {
+  const invoke = (agent: string, extra: Attributes = {}): Attributes => ({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': agent, 'gen_ai.agent.name': agent.toUpperCase(), ...extra })
+
+  it('an invoke_agent span whose agent differs from its parent’s is a delegation by the parent’s agent', () => {
+    const c = correlator()
+    const out = c.add(
+      records([
+        { spanId: 'sub', parentSpanId: 'step', attributes: invoke('billing', { 'agent.delegation.scopes': 'refunds:write,orders:read' }) },
+        { spanId: 'step', parentSpanId: 'main' },
+        { spanId: 'main', attributes: { ...invoke('planner'), ...task('t') } },
+      ]),
+      T0,
+    )
+    const sub = out.find((record) => record.spanId === 'sub')!
+    expect(sub.events[0]).toMatchObject({
+      kind: 'delegation',
+      agent_id: 'planner',
+      agent_name: 'PLANNER',
+      delegate_agent_id: 'billing',
+      delegate_agent_name: 'BILLING',
+      delegated_scopes: ['refunds:write', 'orders:read'],
+      task_id: 't',
+    })
+    expect(kinds(out.find((record) => record.spanId === 'main')!)).toEqual(['task_start', 'other', 'task_end'])
+    const [grandchild] = c.add(records([{ spanId: 'tool', parentSpanId: 'sub', attributes: { 'gen_ai.operation.name': 'execute_tool' } }]), T0)
+    expect(grandchild.events[0].agent_id).toBe('billing')
+  })
+
+  it('the same agent, or no parent agent, is not a delegation; an unknown parent is waited for', () => {
+    const c = correlator()
+    const out = c.add(records([{ spanId: 'a', attributes: invoke('planner') }, { spanId: 'b', parentSpanId: 'a', attributes: invoke('planner') }]), T0)
+    expect(out.map((record) => record.events.find((event) => event.seq === 0 && event.kind !== 'task_start')!.kind)).toEqual(['other', 'other'])
+    expect(c.add(records([{ spanId: 'd', parentSpanId: 'later', attributes: invoke('x', task('t')) }]), T0)).toEqual([])
+    const released = c.add(records([{ spanId: 'later', attributes: { ...invoke('y'), ...task('t') } }]), T0)
+    expect(released.find((record) => record.spanId === 'd')!.events[0]).toMatchObject({ kind: 'delegation', agent_id: 'y', delegate_agent_id: 'x' })
+  })
+
+  it('delegation event ids are deterministic', () => {
+    const batch = () => records([{ spanId: 'm', attributes: invoke('p') }, { spanId: 's', parentSpanId: 'm', attributes: invoke('q') }])
+    const ids = () => correlator().add(batch(), T0).flatMap((record) => record.events.map((event) => event.event_id))
+    expect(ids()).toEqual(ids())
+  })
+})
+
+describe('Correlator: bounds and accounting', () => {
+  it('releases the oldest held record by its fallback when the hold is full, and counts it', async () => {
+    const registry = new Registry()
+    const c = correlator({ maxHeldSpans: 2, registry })
+    expect(c.add(records([{ spanId: 'h1', parentSpanId: 'm1' }, { spanId: 'h2', parentSpanId: 'm2' }]), T0)).toEqual([])
+    const out = c.add(records([{ spanId: 'h3', parentSpanId: 'm3' }]), T0)
+    expect(out.map((record) => [record.spanId, record.events[0].flags])).toEqual([['h1', ['orphan']]])
+    expect(c.held()).toBe(2)
+    const metrics = await registry.getMetricsAsJSON()
+    const released = metrics.find((metric) => metric.name === 'privpath_collector_spans_released_total')!
+    expect(released.values).toEqual([expect.objectContaining({ labels: { reason: 'capacity' }, value: 1 })])
+  })
+
+  it('evicts the least recently used placement beyond maxKnownSpans and counts it', async () => {
+    const registry = new Registry()
+    const c = correlator({ maxKnownSpans: 2, registry })
+    c.add(records([{ spanId: 'k1', attributes: task('t1') }]), T0)
+    c.add(records([{ spanId: 'k2', attributes: task('t2') }]), T0)
+    c.add(records([{ spanId: 'k3', attributes: task('t3') }]), T0)
+    expect(c.knownSpans()).toBe(2)
+    expect(c.add(records([{ spanId: 'c', parentSpanId: 'k1' }]), T0)).toEqual([])
+    expect(c.add(records([{ spanId: 'c3', parentSpanId: 'k3' }]), T0)[0].events[0].task_id).toBe('t3')
+    const metrics = await registry.getMetricsAsJSON()
+    // k1 when k3 arrived, k2 when c3 was remembered
+    expect(metrics.find((metric) => metric.name === 'privpath_collector_known_spans_evicted_total')!.values[0].value).toBe(2)
+  })
+
+  it('every record added comes out exactly once, with origin untouched', () => {
+    const c = correlator({ graceWindowMs: 100, maxHeldSpans: 3 })
+    const seen: SpanRecord[] = []
+    const inputs: SpanRecord[] = []
+    for (let i = 0; i < 40; i++) {
+      const batch = records([
+        { spanId: `s${i}`, parentSpanId: i % 3 === 0 ? '' : `s${i + 2}` },
+        { spanId: `t${i}`, parentSpanId: `nope${i}` },
+      ])
+      batch.forEach((record, n) => (record.origin = { i, n }))
+      inputs.push(...batch)
+      seen.push(...c.add(batch, T0 + i * 10), ...c.expire(T0 + i * 10))
+    }
+    seen.push(...c.expire(T0 + 1_000_000))
+    expect(c.held()).toBe(0)
+    expect(seen).toHaveLength(inputs.length)
+    expect(new Set(seen)).toEqual(new Set(inputs))
+    for (const record of seen) {
+      expect(record.origin).toEqual(inputs.find((input) => input === record)!.origin)
+      for (const event of record.events) expect(event.task_id).not.toBe('')
+    }
+  })
+
+  it('survives parent cycles by holding and then placing by fallback', () => {
+    const c = correlator({ graceWindowMs: 10 })
+    const out = c.add(records([{ spanId: 'a', parentSpanId: 'b' }, { spanId: 'b', parentSpanId: 'a' }]), T0)
+    const later = c.expire(T0 + 10)
+    expect([...out, ...later].map((record) => record.spanId).sort()).toEqual(['a', 'b'])
+  })
+})

@@ -1,0 +1,234 @@
+/**
+ * Correlation: mapped span/log records in (arrival order, children often before parents, across
+ * requests), the same records out with every event's task_id set — each record exactly once, from
+ * `add` when its place is known, else from `expire` when its grace window passes or early when the
+ * hold is full. Task: explicit id > parent's task (same tenant and trace) > conversation/session
+ * id > trace id. Also decides delegations (agent differs from the parent's) and adds task_start /
+ * task_end for task root spans. State is in memory only: held spans are recovered from the WAL.
+ */
+import { Counter, type Registry } from 'prom-client'
+import type { EventFlag } from '../../core/event.js'
+import type { SpanRecord } from '../mapping/index.js'
+import { KnownSpans, type Placement } from './known-spans.js'
+import { addTaskBoundaries, isDelegation, markDelegation } from './task-boundaries.js'
+
+export type { Placement } from './known-spans.js'
+
+export interface CorrelatorOptions {
+  /** How long a span whose parent is unknown waits for it (default 30 000). */
+  graceWindowMs?: number
+  /** Held records beyond this release the oldest at once, placed by fallback. */
+  maxHeldSpans: number
+  /** Span placements remembered for later children (least recently used evicted). */
+  maxKnownSpans: number
+  registry?: Registry
+}
+
+export const DEFAULT_GRACE_WINDOW_MS = 30_000
+/** Parent chains deeper than this inside one batch are resolved through holding instead of recursion. */
+const MAX_CHAIN_DEPTH = 2_000
+
+interface Held {
+  record: SpanRecord
+  anchor: string
+  deadline: number
+}
+
+type ReleaseReason = 'expired' | 'capacity'
+
+function key(tenantId: string, traceId: string, spanId: string): string {
+  return `${tenantId}\u0000${traceId}\u0000${spanId}`
+}
+
+/** The span a record hangs from: a span's parent, or the span a log record was emitted in. */
+function anchorOf(record: SpanRecord): string | undefined {
+  const spanId = record.signal === 'span' ? record.parentSpanId : record.spanId
+  return spanId === '' || record.traceId === '' ? undefined : key(record.tenantId, record.traceId, spanId)
+}
+
+function selfKey(record: SpanRecord): string | undefined {
+  return record.signal === 'span' && record.spanId !== '' ? key(record.tenantId, record.traceId, record.spanId) : undefined
+}
+
+export class Correlator {
+  private readonly graceWindowMs: number
+  private readonly known: KnownSpans
+  private readonly holding = new Map<number, Held>()
+  private readonly waiting = new Map<string, Set<number>>()
+  private nextHoldId = 0
+  /** Placements made during the current `add`, so in-batch children find parents even if the LRU evicted them. */
+  private batchPlacements = new Map<string, Placement>()
+  private readonly heldTotal: Counter
+  private readonly released: Counter<'reason'>
+  private readonly evicted: Counter
+
+  constructor(private readonly options: CorrelatorOptions) {
+    this.graceWindowMs = options.graceWindowMs ?? DEFAULT_GRACE_WINDOW_MS
+    const registers = options.registry ? [options.registry] : []
+    this.heldTotal = new Counter({
+      name: 'privpath_collector_spans_held_total',
+      help: 'Span and log records held because their parent span was not known yet',
+      registers,
+    })
+    this.released = new Counter({
+      name: 'privpath_collector_spans_released_total',
+      help: 'Held records released: parent arrived, grace window expired, or hold capacity reached',
+      labelNames: ['reason'],
+      registers,
+    })
+    this.evicted = new Counter({
+      name: 'privpath_collector_known_spans_evicted_total',
+      help: 'Remembered span placements evicted (least recently used) to stay within max_known_spans',
+      registers,
+    })
+    this.known = new KnownSpans(options.maxKnownSpans, () => this.evicted.inc())
+  }
+
+  /** Places what can be placed now (resolving parents inside the batch first); holds the rest. */
+  add(records: SpanRecord[], now: number): SpanRecord[] {
+    const out: SpanRecord[] = []
+    const inBatch = new Map<string, number>()
+    records.forEach((record, index) => {
+      const self = selfKey(record)
+      if (self !== undefined) inBatch.set(self, index)
+    })
+    const visited = new Uint8Array(records.length)
+    const visit = (index: number, depth: number): void => {
+      if (visited[index] !== 0) return
+      visited[index] = 1
+      const record = records[index]
+      const anchor = anchorOf(record)
+      if (anchor !== undefined && !this.known.has(anchor) && !this.batchPlacements.has(anchor) && depth < MAX_CHAIN_DEPTH) {
+        const parent = inBatch.get(anchor)
+        if (parent !== undefined) visit(parent, depth + 1)
+      }
+      this.place(record, now, out)
+    }
+    try {
+      for (let index = 0; index < records.length; index++) visit(index, 0)
+    } finally {
+      this.batchPlacements = new Map()
+    }
+    return out
+  }
+
+  /** Releases held records whose grace window has passed, placed by their fallback and flagged `orphan`. */
+  expire(now: number): SpanRecord[] {
+    const out: SpanRecord[] = []
+    try {
+      for (const [id, held] of this.holding) {
+        // Holds are made in arrival order with one window, so the first unexpired one ends the scan.
+        if (held.deadline > now) break
+        this.releaseOrphan(id, held, 'expired', out)
+      }
+    } finally {
+      this.batchPlacements = new Map()
+    }
+    return out
+  }
+
+  held(): number {
+    return this.holding.size
+  }
+
+  knownSpans(): number {
+    return this.known.size()
+  }
+
+  private place(record: SpanRecord, now: number, out: SpanRecord[]): void {
+    const anchor = anchorOf(record)
+    if (anchor === undefined) {
+      this.emit(record, record.explicitTaskId || record.fallbackTaskId, undefined, record.signal === 'span', out)
+      return
+    }
+    const parent = this.known.get(anchor) ?? this.batchPlacements.get(anchor)
+    if (parent !== undefined) {
+      this.placeUnder(record, parent, out)
+      return
+    }
+    if (record.explicitTaskId !== '' && !record.invokesAgent) {
+      // The task is known; only the agent and the task-root decision would need the parent.
+      this.emit(record, record.explicitTaskId, undefined, false, out)
+      return
+    }
+    this.hold(record, anchor, now, out)
+  }
+
+  private placeUnder(record: SpanRecord, parent: Placement, out: SpanRecord[], flag?: EventFlag): void {
+    const taskId = record.explicitTaskId || parent.taskId
+    this.emit(record, taskId, parent, record.signal === 'span' && taskId !== parent.taskId, out, flag)
+  }
+
+  private hold(record: SpanRecord, anchor: string, now: number, out: SpanRecord[]): void {
+    while (this.holding.size > 0 && this.holding.size >= this.options.maxHeldSpans) {
+      const [id, oldest] = this.holding.entries().next().value as [number, Held]
+      this.releaseOrphan(id, oldest, 'capacity', out)
+    }
+    if (this.options.maxHeldSpans <= 0) {
+      this.heldTotal.inc()
+      this.released.inc({ reason: 'capacity' })
+      this.emit(record, record.explicitTaskId || record.fallbackTaskId, undefined, false, out, 'orphan')
+      return
+    }
+    const id = this.nextHoldId++
+    this.holding.set(id, { record, anchor, deadline: now + this.graceWindowMs })
+    const waiters = this.waiting.get(anchor) ?? new Set<number>()
+    waiters.add(id)
+    this.waiting.set(anchor, waiters)
+    this.heldTotal.inc()
+  }
+
+  private releaseOrphan(id: number, held: Held, reason: ReleaseReason, out: SpanRecord[]): void {
+    this.unhold(id, held)
+    this.released.inc({ reason })
+    this.emit(held.record, held.record.explicitTaskId || held.record.fallbackTaskId, undefined, false, out, 'orphan')
+  }
+
+  private unhold(id: number, held: Held): void {
+    this.holding.delete(id)
+    const waiters = this.waiting.get(held.anchor)
+    waiters?.delete(id)
+    if (waiters?.size === 0) this.waiting.delete(held.anchor)
+  }
+
+  private emit(record: SpanRecord, taskId: string, parent: Placement | undefined, taskRoot: boolean, out: SpanRecord[], flag?: EventFlag): void {
+    for (const event of record.events) {
+      if (event.task_id === '') event.task_id = taskId
+      if (event.agent_id === '' && parent !== undefined) {
+        event.agent_id = parent.agentId
+        event.agent_name = event.agent_name || parent.agentName
+      }
+      if (event.kind === 'credential_issued' && event.credential_task_id === '') event.credential_task_id = event.task_id
+      if (flag !== undefined && !event.flags.includes(flag)) event.flags.push(flag)
+    }
+    if (isDelegation(record, parent)) markDelegation(record, parent)
+    if (taskRoot) addTaskBoundaries(record)
+    out.push(record)
+
+    const self = selfKey(record)
+    if (self === undefined) return
+    const inherited = record.agentId === '' && parent !== undefined
+    const placement: Placement = {
+      taskId,
+      agentId: inherited ? parent.agentId : record.agentId,
+      agentName: inherited ? parent.agentName : record.agentName,
+    }
+    this.known.set(self, placement)
+    this.batchPlacements.set(self, placement)
+    this.releaseWaiters(self, placement, out)
+  }
+
+  /** Children held for `parentKey` are placed now that it is known, flagged `late_parent`. */
+  private releaseWaiters(parentKey: string, parent: Placement, out: SpanRecord[]): void {
+    const waiters = this.waiting.get(parentKey)
+    if (waiters === undefined) return
+    this.waiting.delete(parentKey)
+    for (const id of waiters) {
+      const held = this.holding.get(id)
+      if (held === undefined) continue
+      this.holding.delete(id)
+      this.released.inc({ reason: 'parent' })
+      this.placeUnder(held.record, parent, out, 'late_parent')
+    }
+  }
+}
