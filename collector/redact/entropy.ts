@@ -14,8 +14,11 @@ const MIN_SWITCH_RATIO_SHORT = 0.3
 const MIN_SWITCH_RATIO_LONG = 0.22
 const LONG_TOKEN_LENGTH = 32
 
-/** Runs of characters that make up base64, base64url and typical API-key alphabets. */
-export const TOKEN_RUN = /[A-Za-z0-9+/=_-]{20,}/g
+/**
+ * Maximal runs of characters that make up base64, base64url and typical API-key alphabets. The
+ * lookbehind makes the scan linear: a run is only tried from its first character.
+ */
+export const TOKEN_RUN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,}/g
 
 export function shannonEntropy(value: string): number {
   if (value.length === 0) return 0

@@ -32,7 +32,8 @@ export function redactText(text: string): Redaction {
     return placeholder(kind)
   }
   let result = text
-  for (const { kind, regex } of SECRET_PATTERNS) {
+  for (const { kind, regex, hint } of SECRET_PATTERNS) {
+    if (hint !== undefined && !result.includes(hint)) continue
     regex.lastIndex = 0
     result = result.replace(regex, (match: string, ...rest: unknown[]) => {
       const groups = rest.at(-1)

@@ -8,6 +8,8 @@
 export interface SecretPattern {
   kind: string
   regex: RegExp
+  /** A substring every match contains; text without it skips the regex (a cheap prefilter). */
+  hint?: string
 }
 
 /** Values already replaced are never matched again. */
@@ -17,8 +19,9 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     kind: 'pem_private_key',
     regex: /-----BEGIN[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----|$)/g,
+    hint: '-----BEGIN',
   },
-  { kind: 'jwt', regex: /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g },
+  { kind: 'jwt', regex: /eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, hint: 'eyJ' },
   { kind: 'aws_access_key_id', regex: /(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}/g },
   {
     kind: 'aws_secret_access_key',
@@ -28,12 +31,16 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     ),
   },
   { kind: 'github_token', regex: /(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}/g },
-  { kind: 'github_token', regex: /github_pat_[A-Za-z0-9_]{22,255}/g },
-  { kind: 'slack_token', regex: /xox[abposrec]-[A-Za-z0-9-]{10,250}/g },
+  { kind: 'github_token', regex: /github_pat_[A-Za-z0-9_]{22,255}/g, hint: 'github_pat_' },
+  { kind: 'slack_token', regex: /xox[abposrec]-[A-Za-z0-9-]{10,250}/g, hint: 'xox' },
   { kind: 'openai_key', regex: /\bsk-(?:proj-|svcacct-|admin-|ant-(?:api\d\d-)?)?[A-Za-z0-9_-]{20,}/g },
-  { kind: 'google_api_key', regex: /AIza[0-9A-Za-z_-]{35}/g },
+  { kind: 'google_api_key', regex: /AIza[0-9A-Za-z_-]{35}/g, hint: 'AIza' },
   { kind: 'stripe_key', regex: /(?:sk|rk)_(?:live|test)_[0-9A-Za-z]{16,}/g },
-  { kind: 'url_password', regex: new RegExp(`\\b[a-z][a-z0-9+.-]*://[^\\s:@/]+:${NOT_REDACTED}(?<secret>[^\\s@/]+)(?=@)`, 'gi') },
+  {
+    kind: 'url_password',
+    regex: new RegExp(`\\b[a-z][a-z0-9+.-]*://[^\\s:@/]+:${NOT_REDACTED}(?<secret>[^\\s@/]+)(?=@)`, 'gi'),
+    hint: '://',
+  },
   {
     kind: 'authorization_header',
     regex: new RegExp(
