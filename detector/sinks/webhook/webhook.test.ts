@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryBus } from '../../../core/bus/memory.js'
@@ -182,5 +183,25 @@ describe('webhook delivery', () => {
     expect(sent[0].headers['idempotency-key']).toBe(`${v1.alert_id}:3`)
     expect(JSON.parse(sent[0].body).count).toBe(3)
     expect(delivery.stats().sinks[0].counters).toMatchObject({ coalesced: 2, duplicates: 1, delivered: 1 })
+  })
+})
+
+describe('docs/alerts.md verification recipe', () => {
+  it('accepts what the sink signs and rejects tampering and stale timestamps', async () => {
+    const doc = readFileSync(join(import.meta.dirname, '../../../docs/alerts.md'), 'utf8')
+    const snippet = /### Verifying the signature[\s\S]*?```js\n([\s\S]*?)```/.exec(doc)?.[1]
+    expect(snippet).toContain('export function verifyPrivpath')
+    const file = join(mkdtempSync(join(tmpdir(), 'pp-doc-')), 'verify.mjs')
+    writeFileSync(file, snippet!)
+    const { verifyPrivpath } = (await import(pathToFileURL(file).href)) as {
+      verifyPrivpath: (secret: string, body: string, header: string | undefined, tolerance?: number) => boolean
+    }
+    const body = JSON.stringify(webhookPayload({ kind: 'alert', alert: makeAlert() }, ''))
+    const header = signBody(SECRET, body, Math.floor(Date.now() / 1000))
+    expect(verifyPrivpath(SECRET, body, header)).toBe(true)
+    expect(verifyPrivpath(SECRET, body.replace('acme', 'acmf'), header)).toBe(false)
+    expect(verifyPrivpath('wrong', body, header)).toBe(false)
+    expect(verifyPrivpath(SECRET, body, signBody(SECRET, body, Math.floor(Date.now() / 1000) - 600))).toBe(false)
+    expect(verifyPrivpath(SECRET, body, undefined)).toBe(false)
   })
 })

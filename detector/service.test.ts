@@ -1,0 +1,93 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Alert } from '../core/alert.js'
+import { MemoryBus } from '../core/bus/memory.js'
+import { emptyEvent, type PrivpathEvent } from '../core/event.js'
+import { silentTelemetry } from '../core/telemetry.js'
+import { detectorConfig } from './config.js'
+import { startDetector, type RunningDetector } from './service.js'
+
+const REUSE = `id: reuse
+title: Credential reused beyond its task
+severity: high
+on: [credential_used]
+when: credential != null and credential.task_id != event.task_id
+summary: '"reuse of " & event.credential_id & " in " & event.task_id'
+`
+
+function ev(partial: Partial<PrivpathEvent> & Pick<PrivpathEvent, 'kind'>): PrivpathEvent {
+  return { ...emptyEvent(), tenant_id: 'acme', task_id: 't1', event_id: `${partial.kind}-${partial.ts}`, ...partial }
+}
+
+async function setup(rules: string, history: PrivpathEvent[] = []) {
+  const dir = await mkdtemp(join(tmpdir(), 'detector-'))
+  await writeFile(join(dir, 'rule.yaml'), rules)
+  const bus = new MemoryBus()
+  const alerts: Alert[] = []
+  await bus.subscribe('alerts', { group: 'test' }, async (messages) => {
+    alerts.push(...messages.map((m) => m.value))
+  })
+  const detector = startDetector({
+    bus,
+    config: detectorConfig({ rules_dir: dir }),
+    telemetry: silentTelemetry(),
+    loadHistory: async function* () {
+      yield* history
+    },
+    debounceMs: 50,
+  })
+  return { dir, bus, alerts, detector }
+}
+
+let running: RunningDetector | undefined
+afterEach(async () => {
+  await running?.stop()
+  running = undefined
+})
+
+describe('startDetector', () => {
+  it('refuses to start on an invalid rule and names it', async () => {
+    const { detector } = await setup(REUSE.replace('severity: high', 'severity: urgent'))
+    running = detector
+    await expect(detector.ready).rejects.toMatchObject({ code: 'PP_ERR_RULE_INVALID', message: expect.stringContaining('reuse') })
+  })
+
+  it('rebuilds the registry from history so reuse across a restart is caught, alerts published before ack', async () => {
+    const { bus, alerts, detector } = await setup(REUSE, [
+      ev({ kind: 'credential_issued', credential_id: 'c1', task_id: 'before-restart', ts: 1 }),
+    ])
+    running = detector
+    await detector.ready
+    expect(detector.engine()?.stats()).toMatchObject({ credentials: 1, tasks: 1 })
+    // publish resolves once every group handled the batch, and the detector publishes before resolving
+    await bus.publish('events', [{ key: 't2', value: ev({ kind: 'credential_used', credential_id: 'c1', task_id: 't2', ts: 2 }) }])
+    expect(alerts.map((a) => a.summary)).toEqual(['reuse of c1 in t2'])
+  })
+
+  it('hot-reloads valid edits, keeps the previous rules on an invalid one, and watches the files', async () => {
+    const { dir, bus, alerts, detector } = await setup(REUSE)
+    running = detector
+    await detector.ready
+    await writeFile(join(dir, 'rule.yaml'), REUSE.replace('on: [credential_used]', 'on: [credential_usd]'))
+    const rejected = await detector.reload()
+    expect(rejected.ok).toBe(false)
+    expect(rejected.errors[0].message).toMatch(/unknown event kind/)
+    await bus.publish('events', [
+      { key: 't1', value: ev({ kind: 'credential_issued', credential_id: 'c1', ts: 1 }) },
+      { key: 't2', value: ev({ kind: 'credential_used', credential_id: 'c1', task_id: 't2', ts: 2 }) },
+    ])
+    expect(alerts).toHaveLength(1)
+    await writeFile(join(dir, 'rule.yaml'), REUSE.replace(`"reuse of "`, `"reused: "`))
+    for (let i = 0; i < 100 && detector.engine()?.rules()[0].summary.source.includes('reuse of'); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    expect(detector.engine()?.rules()[0].summary.source).toContain('reused: ')
+    await bus.publish('events', [{ key: 't3', value: ev({ kind: 'credential_used', credential_id: 'c1', task_id: 't3', ts: 3 }) }])
+    expect(alerts.map((a) => [a.summary, a.count])).toEqual([
+      ['reuse of c1 in t2', 1],
+      ['reused: c1 in t3', 1], // the registry survived the reload: c1 is still known as t1's
+    ])
+  })
+})
