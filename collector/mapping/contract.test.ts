@@ -171,6 +171,17 @@ describe('privpath contract: span events', () => {
     expect(record.events[0]).toMatchObject({ kind: 'reasoning_step', source: 'privpath', content: 'I should query the db' })
   })
 
+  it('a reasoning-step span with reasoning output parts is one step carrying their text', () => {
+    const record = mapOne({
+      spanId: 'g2',
+      attributes: {
+        'agent.step.kind': 'reasoning',
+        'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'reasoning', content: 'first' }, { type: 'reasoning', content: 'then' }] }]),
+      },
+    })
+    expect(record.events.map((event) => [event.kind, event.content])).toEqual([['reasoning_step', 'first\nthen']])
+  })
+
   it('lists unmapped span events on the span event instead of dropping them silently', () => {
     const record = mapOne({ spanId: 'h', events: [{ name: 'ai.stream.firstChunk', atMs: T0 }, { name: 'custom', atMs: T0 }] })
     expect(record.events).toHaveLength(1)

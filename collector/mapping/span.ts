@@ -88,8 +88,12 @@ export function mapSpan(span: Span, resource: AttributeReader, scope: Instrument
   const drafts: Draft[] = [own]
   const promptFromAttributes = own.event.kind === 'prompt' && own.event.content !== ''
 
-  for (const part of reasoningParts(reader)) {
-    drafts.push({ event: { ...base, kind: 'reasoning_step', ts: endTs, content: part }, leftovers: [] })
+  const parts = reasoningParts(reader)
+  if (shape.kind === 'reasoning_step') {
+    // A reasoning-step span is one step: output reasoning parts are its text, not further steps.
+    if (own.event.content === '') own.event.content = parts.join('\n')
+  } else {
+    for (const part of parts) drafts.push({ event: { ...base, kind: 'reasoning_step', ts: endTs, content: part }, leftovers: [] })
   }
   if (shape.kind === 'tool_invocation' && reader.has('credential.id')) {
     drafts.push({ event: { ...base, kind: 'credential_used', source: 'privpath', ...credentialFields(reader, startTs) }, leftovers: [] })
