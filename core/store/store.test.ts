@@ -86,6 +86,16 @@ describe('row round trip through ClickHouse', () => {
   })
 })
 
+describe('client', () => {
+  it('pins the settings that differ between chDB and a server', async () => {
+    const r = await store.client.query({
+      query: "SELECT getSetting('date_time_input_format') AS parsing, getSetting('output_format_json_quote_64bit_integers') AS quoted, toUInt64(1) AS n",
+      format: 'JSONEachRow',
+    })
+    expect(await r.json()).toEqual([{ parsing: 'basic', quoted: false, n: 1 }])
+  })
+})
+
 describe('persistence', () => {
   it('keeps data after the client is closed and the same directory reopened', async () => {
     await insertEvents(store.client, [makeEvent({ kind: 'prompt', task_id: 'persist', tenant_id: 'persist' })])
