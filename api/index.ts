@@ -41,7 +41,8 @@ export interface AlertListParams {
 
 export interface ApiQueries {
   listTasks(params: TaskListParams, scope: Scope): Promise<unknown[]>
-  getTask(id: string, scope: Scope): Promise<unknown | undefined>
+  /** `tenant` picks among several tenants' tasks of one id (admin callers). */
+  getTask(id: string, scope: Scope, tenant?: string): Promise<unknown | undefined>
   getCredential(id: string, scope: Scope): Promise<unknown | undefined>
   listAlerts(params: AlertListParams, scope: Scope): Promise<unknown[]>
 }
@@ -52,7 +53,8 @@ export interface Readiness {
 }
 
 export interface ApiOptions {
-  queries: ApiQueries
+  /** Absent when this process does not run the api role: only health, readiness and metrics are served. */
+  queries: ApiQueries | undefined
   auth: Authenticator
   registry: Registry
   readiness: () => Readiness
@@ -83,6 +85,7 @@ const AlertListQuery = Type.Object(
   { additionalProperties: false },
 )
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 512 }) })
+const TaskQuery = Type.Object({ tenant: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }, { additionalProperties: false })
 
 export function queryApi(options: ApiOptions) {
   const callers = new WeakMap<FastifyRequest, Caller>()
@@ -101,6 +104,8 @@ export function queryApi(options: ApiOptions) {
       reply.header('content-type', options.registry.contentType).send(await options.registry.metrics()),
     )
 
+    const queries = options.queries
+    if (!queries) return
     await app.register(async (scoped) => {
       const api = scoped.withTypeProvider<TypeBoxTypeProvider>()
       api.addHook('onRequest', async (request) => {
@@ -116,17 +121,17 @@ export function queryApi(options: ApiOptions) {
           limit: q.limit,
           has_alerts: q.has_alerts,
         }
-        return { tasks: await options.queries.listTasks(params, scopeOf(request)) }
+        return { tasks: await queries.listTasks(params, scopeOf(request)) }
       })
 
-      api.get('/api/tasks/:id', { schema: { params: IdParams } }, async (request) => {
-        const task = await options.queries.getTask(request.params.id, scopeOf(request))
+      api.get('/api/tasks/:id', { schema: { params: IdParams, querystring: TaskQuery }, preValidation: onlyKnown(TaskQuery) }, async (request) => {
+        const task = await queries.getTask(request.params.id, scopeOf(request), request.query.tenant)
         if (task === undefined) throw new PrivpathError('PP_ERR_NOT_FOUND', `task ${request.params.id} not found`)
         return task
       })
 
       api.get('/api/credentials/:id', { schema: { params: IdParams } }, async (request) => {
-        const credential = await options.queries.getCredential(request.params.id, scopeOf(request))
+        const credential = await queries.getCredential(request.params.id, scopeOf(request))
         if (credential === undefined) throw new PrivpathError('PP_ERR_NOT_FOUND', `credential ${request.params.id} not found`)
         return credential
       })
@@ -142,7 +147,7 @@ export function queryApi(options: ApiOptions) {
           severity: q.severity,
           limit: q.limit,
         }
-        return { alerts: await options.queries.listAlerts(params, scopeOf(request)) }
+        return { alerts: await queries.listAlerts(params, scopeOf(request)) }
       })
     })
   }

@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
 import { register as registerAlerts } from './alerts.js'
+import { register as registerRules } from './rules.js'
+import { register as registerUp } from './up.js'
 
 /**
  * Sub-commands register themselves here: add one import and one call per module
@@ -7,4 +9,6 @@ import { register as registerAlerts } from './alerts.js'
  */
 export function registerCommands(program: Command): void {
   registerAlerts(program)
+  registerUp(program)
+  registerRules(program)
 }

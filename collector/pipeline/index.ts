@@ -63,6 +63,8 @@ export interface AcceptedRequest<Req> {
   signal: Signal
   request: Req
   authTenant: string
+  /** Came from the write-ahead log at start rather than from a client. */
+  replayed?: boolean
 }
 
 interface Ticket {
@@ -75,6 +77,8 @@ const CREDENTIAL_KINDS = new Set(['credential_issued', 'credential_used', 'crede
 export class Pipeline<Req, R extends PipelineRecord> {
   private readonly queue: Array<AcceptedRequest<Req>> = []
   private reserved = 0
+  private replaying = 0
+  private readonly replayWaiters: Array<() => void> = []
   private inflightPublishes = 0
   private readonly idleWaiters: Array<() => void> = []
   private readonly publishSlotWaiters: Array<() => void> = []
@@ -154,16 +158,24 @@ export class Pipeline<Req, R extends PipelineRecord> {
   /** Replays a WAL record at start; takes a slot without the bound (replay precedes serving). */
   replay(record: WalRecord): void {
     this.reserved++
+    this.replaying++
     let request: Req
     try {
       request = this.options.stages.decode(record.signal, record.body, record.format)
     } catch (error) {
       this.options.logger.error({ err: error, lsn: record.lsn }, 'write-ahead log record no longer decodes; skipping it')
       this.reserved--
+      this.replaying--
       this.options.wal.complete(record.lsn)
+      this.notifyIdle()
       return
     }
-    this.accept({ lsn: record.lsn, signal: record.signal, request, authTenant: record.tenant })
+    this.accept({ lsn: record.lsn, signal: record.signal, request, authTenant: record.tenant, replayed: true })
+  }
+
+  /** Resolves when every replayed record has been mapped and its ready events published (held ones follow their parents). */
+  async replayDone(): Promise<void> {
+    while (this.replaying > 0) await new Promise<void>((resolve) => this.replayWaiters.push(resolve))
   }
 
   /** Resolves when every accepted request has been published. */
@@ -216,16 +228,16 @@ export class Pipeline<Req, R extends PipelineRecord> {
         records.push(...mapped)
       }
       const ready = this.options.stages.correlator.add(records, now)
-      this.publish(ready, batch.length)
+      this.publish(ready, batch.length, batch.filter((item) => item.replayed).length)
     }
   }
 
   private expireHeld(): void {
     const ready = this.options.stages.correlator.expire(this.now())
-    if (ready.length > 0) this.publish(ready, 0)
+    if (ready.length > 0) this.publish(ready, 0, 0)
   }
 
-  private publish(records: R[], requests: number): void {
+  private publish(records: R[], requests: number, replayed: number): void {
     this.inflightPublishes++
     void this.publishWithRetry(records).then(() => {
       for (const record of records) {
@@ -233,6 +245,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
         if (ticket && --ticket.remaining === 0) this.options.wal.complete(ticket.lsn)
       }
       this.reserved -= requests
+      this.replaying -= replayed
       this.inflightPublishes--
       this.publishSlotWaiters.splice(0).forEach((wake) => wake())
       this.notifyIdle()
@@ -268,6 +281,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
   }
 
   private notifyIdle(): void {
+    if (this.replaying === 0) this.replayWaiters.splice(0).forEach((wake) => wake())
     if (this.reserved === 0 && this.inflightPublishes === 0) this.idleWaiters.splice(0).forEach((wake) => wake())
   }
 }

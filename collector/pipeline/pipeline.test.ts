@@ -126,7 +126,7 @@ describe('pipeline', () => {
     pipeline.replay({ lsn: 10, signal: 'traces', format: 'json', tenant: 'acme', body: Buffer.from(JSON.stringify({ spans: [{ id: 'r' }] })) })
     pipeline.replay({ lsn: 11, signal: 'traces', format: 'json', tenant: 'acme', body: Buffer.from(JSON.stringify({ spans: [] })) })
     pipeline.replay({ lsn: 12, signal: 'traces', format: 'json', tenant: 'acme', body: Buffer.from('not json') })
-    await pipeline.drain()
+    await pipeline.replayDone()
     expect(delivered.events.map((e) => e.id)).toEqual(['r'])
     expect(completed.sort()).toEqual([10, 11, 12])
   })

@@ -55,6 +55,10 @@ export const CollectorSection = Type.Object(
     /** Store prompt, reasoning and tool-argument content (redacted). */
     capture_content: Type.Boolean({ default: true }),
     max_content_chars: Type.Integer({ minimum: 0, default: 4_096 }),
+    /** Spans held waiting for a parent; beyond it the oldest are placed at once by fallback. */
+    max_held_spans: Type.Integer({ minimum: 1, default: 200_000 }),
+    /** Span placements remembered so later children find their task (least recently used evicted). */
+    max_known_spans: Type.Integer({ minimum: 1, default: 1_000_000 }),
   },
   { additionalProperties: false, default: {} },
 )

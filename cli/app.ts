@@ -1,0 +1,201 @@
+/**
+ * The privpath process, composed from its roles: collector (OTLP receiver, WAL, pipeline), writer
+ * (bus → ClickHouse), detector (bus → alerts) and api (queries), on one bus and one HTTP server.
+ *
+ * In: validated configuration and telemetry. Out: a listening server and `stop()`, which shuts
+ * down in dependency order: stop accepting HTTP, drain the collector into the bus, stop the
+ * detector, flush the writer, close the bus and the store.
+ * Not here: argument parsing and signals (commands/up.ts).
+ */
+import { join } from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { queryApi, type ApiQueries, type Readiness } from '../api/index.js'
+import { getCredential, getTask, listAlerts, listTasks } from '../api/queries/index.js'
+import { startCollector, type Collector } from '../collector/index.js'
+import { createAuthenticator, isLoopbackHost } from '../core/auth.js'
+import type { Bus } from '../core/bus/bus.js'
+import { MemoryBus } from '../core/bus/memory.js'
+import type { Config } from '../core/config/schema.js'
+import { PrivpathError } from '../core/errors.js'
+import { createStoreClient, migrate, type ClickHouseClient } from '../core/store/index.js'
+import type { Telemetry } from '../core/telemetry.js'
+import { startWriter, type Writer } from '../writer/index.js'
+
+/** A running role the app only needs to ask for readiness and to stop. */
+export interface RoleHandle {
+  ready(): boolean
+  stop(): Promise<void>
+}
+
+export interface RoleContext {
+  config: Config
+  bus: Bus
+  client: ClickHouseClient | undefined
+  telemetry: Telemetry
+}
+
+export interface AppOptions {
+  config: Config
+  telemetry: Telemetry
+  /** Builds the bus for `bus.kind`; the default supports `memory` only. */
+  createBus?: (config: Config['bus'], telemetry: Telemetry) => Bus | Promise<Bus>
+  /** Starts the detector role; without it the `detector` role is reported as unavailable. */
+  startDetector?: (context: RoleContext) => Promise<RoleHandle>
+}
+
+export interface App {
+  server: FastifyInstance
+  /** Base URL the server listens on, e.g. http://127.0.0.1:4318. */
+  url: string
+  port: number
+  bus: Bus
+  client: ClickHouseClient | undefined
+  collector: Collector | undefined
+  readiness(): Readiness
+  stop(): Promise<void>
+}
+
+export function defaultBus(config: Config['bus'], telemetry: Telemetry): Bus {
+  if (config.kind !== 'memory') {
+    throw new PrivpathError('PP_ERR_CONFIG_INVALID', `bus.kind: "${config.kind}" is not available in this build; use "memory"`)
+  }
+  const logger = telemetry.logger.child({ component: 'bus' })
+  return new MemoryBus({ onHandlerError: (err, topic, group) => logger.warn({ err, topic, group }, 'bus handler failed; redelivering') })
+}
+
+export async function startApp(options: AppOptions): Promise<App> {
+  const { config, telemetry } = options
+  const logger = telemetry.logger
+  const roles = new Set(config.roles)
+  const auth = createAuthenticator(config.auth)
+  if (!auth.enabled && !isLoopbackHost(config.server.host)) {
+    logger.warn(
+      { host: config.server.host },
+      'SECURITY: listening on a non-loopback address WITHOUT tenant keys: anyone who can reach this port can send telemetry and read every tenant. Set auth.tenant_keys or PRIVPATH_TENANT_KEYS.',
+    )
+  }
+  if (roles.has('detector') && !options.startDetector) {
+    logger.warn('roles: the detector role is not available in this build: events are stored but NO rules run and no alerts are raised')
+  }
+
+  const stops: Array<{ name: string; stop: () => Promise<void> }> = []
+  const stopAll = async () => {
+    for (const { name, stop } of stops.splice(0).reverse()) {
+      await stop().catch((err: unknown) => logger.error({ err, role: name }, 'shutdown step failed'))
+    }
+  }
+
+  try {
+    const bus = await (options.createBus ?? defaultBus)(config.bus, telemetry)
+    stops.push({ name: 'bus', stop: () => bus.close() })
+
+    let client: ClickHouseClient | undefined
+    let migrated = false
+    if (roles.has('writer') || roles.has('api')) {
+      client = createStoreClient(config.store)
+      const store = client
+      stops.push({ name: 'store', stop: () => store.close() })
+      await migrate(client, { database: config.store.database, cluster: config.store.cluster, eventsTtlDays: config.store.events_ttl_days })
+      migrated = true
+    }
+
+    if (roles.has('writer') && client) {
+      const writer: Writer = await startWriter({
+        bus,
+        client,
+        database: config.store.database,
+        telemetry,
+        batchRows: config.store.insert_batch_rows,
+        flushMs: config.store.insert_flush_ms,
+        deadLetterDir: join(config.store.data_dir, 'dead-letter'),
+      })
+      stops.push({ name: 'writer', stop: () => writer.stop() })
+    }
+
+    let detector: RoleHandle | undefined
+    if (roles.has('detector') && options.startDetector) {
+      const started = await options.startDetector({ config, bus, client, telemetry })
+      detector = started
+      stops.push({ name: 'detector', stop: () => started.stop() })
+    }
+
+    let collector: Collector | undefined
+    if (roles.has('collector')) {
+      const started = await startCollector({ config, dataDir: config.store.data_dir, bus, auth, telemetry })
+      collector = started
+      stops.push({ name: 'collector', stop: () => started.stop() })
+    }
+
+    const readiness = (): Readiness => {
+      const checks: Record<string, boolean> = {}
+      if (client) checks.store = migrated
+      if (collector) checks.wal_replayed = collector.isReplayed()
+      if (detector) checks.detector = detector.ready()
+      return { ready: Object.values(checks).every(Boolean), checks }
+    }
+
+    const server = Fastify({ loggerInstance: logger.child({ component: 'http' }), disableRequestLogging: true, forceCloseConnections: 'idle' })
+    if (collector) await server.register(collector.plugin)
+    await server.register(
+      queryApi({
+        queries: roles.has('api') && client ? storeQueries(client, config.store.database) : undefined,
+        auth,
+        registry: telemetry.registry,
+        readiness,
+      }),
+    )
+    await server.listen({ host: config.server.host, port: config.server.port })
+    stops.push({ name: 'http', stop: () => server.close() })
+    const address = server.server.address()
+    const port = typeof address === 'object' && address ? address.port : config.server.port
+    const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host
+    logger.info({ host: config.server.host, port, roles: [...roles] }, 'privpath is up')
+
+    return {
+      server: server as unknown as FastifyInstance,
+      url: `http://${host}:${port}`,
+      port,
+      bus,
+      client,
+      collector,
+      readiness,
+      stop: stopAll,
+    }
+  } catch (error) {
+    await stopAll()
+    throw error
+  }
+}
+
+function storeQueries(client: ClickHouseClient, database: string): ApiQueries {
+  return {
+    listTasks: async (params, scope) =>
+      (
+        await listTasks(
+          client,
+          database,
+          { tenant: params.tenant, since: params.since, until: params.until, limit: params.limit, hasAlerts: params.has_alerts },
+          scope,
+        )
+      ).tasks,
+    getTask: async (id, scope, tenant) => (await getTask(client, database, id, scope, { tenant })) ?? undefined,
+    getCredential: async (id, scope) => (await getCredential(client, database, id, scope)) ?? undefined,
+    listAlerts: async (params, scope) =>
+      (
+        await listAlerts(
+          client,
+          database,
+          {
+            tenant: params.tenant,
+            since: params.since,
+            until: params.until,
+            rule: params.rule,
+            task: params.task,
+            severity: params.severity as never,
+            limit: params.limit,
+          },
+          scope,
+        )
+      ).alerts,
+  }
+}

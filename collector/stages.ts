@@ -1,0 +1,77 @@
+/**
+ * The collector's steps bound to their implementations: the OTLP codec the receiver uses
+ * (otlp decoders and response encoders) and the decode → map → correlate stages of the pipeline.
+ */
+import type { Registry } from 'prom-client'
+import type { Config } from '../core/config/schema.js'
+import { Correlator } from './correlate/index.js'
+import { mapLogRequest, mapTraceRequest, type SpanRecord } from './mapping/index.js'
+import { decodeLogs, decodeTraces } from './otlp/decode.js'
+import { encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse } from './otlp/responses.js'
+import type { ExportLogsServiceRequest, ExportTraceServiceRequest } from './otlp/model.js'
+import type { PipelineStages } from './pipeline/index.js'
+import type { DecodedExport, OtlpCodec } from './receiver/index.js'
+import type { BodyFormat, Signal } from './wal/index.js'
+
+export type DecodedRequest = ExportTraceServiceRequest | ExportLogsServiceRequest
+export type PipelineSpanRecord = SpanRecord
+
+function countSpans(request: ExportTraceServiceRequest): number {
+  let n = 0
+  for (const rs of request.resourceSpans) for (const ss of rs.scopeSpans) n += ss.spans.length
+  return n
+}
+
+function countLogRecords(request: ExportLogsServiceRequest): number {
+  let n = 0
+  for (const rl of request.resourceLogs) for (const sl of rl.scopeLogs) n += sl.logRecords.length
+  return n
+}
+
+export function decodeExport(signal: Signal, body: Uint8Array, format: BodyFormat): DecodedExport<DecodedRequest> {
+  if (signal === 'traces') {
+    const decoded = decodeTraces(body, format)
+    return {
+      request: decoded.request,
+      received: countSpans(decoded.request) + decoded.rejectedSpans,
+      rejected: decoded.rejectedSpans,
+      rejectReasons: decoded.rejectReasons,
+    }
+  }
+  const decoded = decodeLogs(body, format)
+  return {
+    request: decoded.request,
+    received: countLogRecords(decoded.request) + decoded.rejectedLogRecords,
+    rejected: decoded.rejectedLogRecords,
+    rejectReasons: decoded.rejectReasons,
+  }
+}
+
+export function createOtlpCodec(): OtlpCodec<DecodedRequest> {
+  return {
+    decode: decodeExport,
+    encodeExportResponse: (signal, format, partial) =>
+      (signal === 'traces' ? encodeTraceExportResponse : encodeLogsExportResponse)(partial ?? { rejected: 0, errorMessage: '' }, format),
+    encodeStatus: (format, status) => encodeRpcStatus(status, format),
+  }
+}
+
+export function createPipelineStages(
+  config: Config['collector'],
+  registry: Registry,
+): PipelineStages<DecodedRequest, SpanRecord> {
+  const mapping = { captureContent: config.capture_content, maxContentChars: config.max_content_chars }
+  return {
+    decode: (signal, body, format) => decodeExport(signal, body, format).request,
+    map: (signal, request, context) =>
+      signal === 'traces'
+        ? mapTraceRequest(request as ExportTraceServiceRequest, { ...mapping, ...context })
+        : mapLogRequest(request as ExportLogsServiceRequest, { ...mapping, ...context }),
+    correlator: new Correlator({
+      graceWindowMs: config.grace_window_ms,
+      maxHeldSpans: config.max_held_spans,
+      maxKnownSpans: config.max_known_spans,
+      registry,
+    }),
+  }
+}
