@@ -93,6 +93,8 @@ describe('listTasks', () => {
     expect(isPrivpathError(error) && error.code === 'PP_ERR_BAD_REQUEST' && /limit/.test(error.message)).toBe(true)
     await expect(listTasks(store.client, DB, { since: Number.NaN }, admin)).rejects.toThrow(/since/)
     await expect(listTasks(store.client, DB, { tenant: '' }, admin)).rejects.toThrow(/tenant/)
+    await expect(listTasks(store.client, DB, {}, { tenant: '' })).rejects.toThrow(/scope\.tenant/)
+    await expect(getTask(store.client, DB, '', admin)).rejects.toThrow(/taskId/)
   })
 
   it('treats user values as data, never as SQL', async () => {

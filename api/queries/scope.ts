@@ -14,6 +14,7 @@ export const ALL_TENANTS = '*'
 
 /** `undefined` = every tenant, `null` = none visible, else the one tenant to read. */
 export function visibleTenant(scope: Scope, requested?: string): string | undefined | null {
+  requireString('scope.tenant', scope?.tenant)
   if (requested !== undefined) requireString('tenant', requested)
   if (scope.tenant === ALL_TENANTS) return requested === undefined || requested === ALL_TENANTS ? undefined : requested
   if (requested !== undefined && requested !== ALL_TENANTS && requested !== scope.tenant) return null

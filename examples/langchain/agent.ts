@@ -11,7 +11,7 @@ import { LangChainInstrumentation } from '@arizeai/openinference-instrumentation
 import type { TracerProvider } from '@opentelemetry/api'
 import * as CallbackManagerModule from '@langchain/core/callbacks/manager'
 import { AIMessageChunk, HumanMessage, type BaseMessage } from '@langchain/core/messages'
-import { tool } from '@langchain/core/tools'
+import { DynamicStructuredTool } from '@langchain/core/tools'
 import { FakeListChatModel, FakeStreamingChatModel } from '@langchain/core/utils/testing'
 import { createPrivpath } from '@privpath/sdk'
 
@@ -35,7 +35,7 @@ function instrument(tracerProvider: TracerProvider): void {
   }
 }
 
-const searchTickets = tool(async ({ query }: { query: string }) => JSON.stringify({ query, tickets: ['T-17', 'T-42'] }), {
+const searchTickets = new DynamicStructuredTool({
   name: 'search_tickets',
   description: 'Search the helpdesk for tickets',
   schema: {
@@ -43,6 +43,7 @@ const searchTickets = tool(async ({ query }: { query: string }) => JSON.stringif
     properties: { query: { type: 'string' } },
     required: ['query'],
   },
+  func: async ({ query }: { query: string }) => JSON.stringify({ query, tickets: ['T-17', 'T-42'] }),
 })
 
 export async function run(tracerProvider: TracerProvider, taskId = 'langchain-task-1'): Promise<LangChainAgentRun> {

@@ -1,13 +1,16 @@
 /**
  * An agent instrumented by hand with the OpenTelemetry GenAI semantic conventions and no privpath
  * code at all: an `invoke_agent` span, a `chat` span and an `execute_tool` span with `gen_ai.*`
- * attributes. Only the task span names the task (`agent.task.id`) and tenant (`tenant.id`);
- * privpath places the child spans in the task through the trace's parent links.
+ * attributes. The tenant is a property of the deployment, so it goes on the tracer provider's
+ * resource (`RESOURCE`); only the task span names the task (`agent.task.id`), and privpath places
+ * the child spans in it through the trace's parent links.
  */
 import { context, SpanKind, SpanStatusCode, trace, type Span, type TracerProvider } from '@opentelemetry/api'
 
 export const TENANT = 'initech'
 export const AGENT_ID = 'report-agent'
+/** Resource attributes of the agent's tracer provider. */
+export const RESOURCE = { 'service.name': 'report-agent', 'tenant.id': TENANT }
 
 export interface GenAiAgentRun {
   taskId: string
@@ -43,7 +46,6 @@ export async function run(tracerProvider: TracerProvider, taskId = 'genai-task-1
       'gen_ai.agent.id': AGENT_ID,
       'gen_ai.agent.name': 'report',
       'agent.task.id': taskId,
-      'tenant.id': TENANT,
     },
   })
   return inSpan(agentSpan, async () => {
