@@ -45,6 +45,8 @@ beforeAll(async () => {
     makeEvent({ kind: 'task_end', task_id: 't1', ts: T0 + 3000 }),
     makeEvent({ kind: 'tool_invocation', task_id: 't9', tenant_id: 'globex', tool_name: 'crm.lookup', target_tenant: 'acme', ts: T0 + 5000 }),
     reuse,
+    // Privileged call without an allow: its 10 s absence window is still open at the last event.
+    makeEvent({ kind: 'tool_invocation', task_id: 't3', tool_name: 'shell.run', ts: T0 + 20_000 }),
   ]
   await insertEvents(store.client, events)
   // The same span delivered twice (collector retry): one event, not two.
@@ -68,19 +70,20 @@ describe('rules replay', () => {
   it('replays the range in order through the built-in rules and counts alerts per rule', async () => {
     const { code, report } = await replay({})
     expect(code).toBe(0)
-    expect(report!.events).toBe(6)
+    expect(report!.events).toBe(7)
     expect(ruleIds(report)).toEqual(EXPECTED)
     const reuse = report!.alerts.find((a) => a.rule_id === 'credential-reused-beyond-task')!
     expect(reuse.count).toBe(1)
     expect(reuse.summary).toContain('credential c1 bound to task t1 was used in task t2')
     expect(report!.rules.find((r) => r.rule_id === 'cross-tenant-tool-routing')).toEqual({ rule_id: 'cross-tenant-tool-routing', alerts: 2, firings: 2 })
+    expect(report!.pending).toBe(1)
     expect(report!.alerts.map((a) => a.first_seen)).toEqual([...report!.alerts.map((a) => a.first_seen)].sort((a, b) => a - b))
   })
 
   it('gives the same result however small the pages are', async () => {
     const small = await replay({ pageSize: 1 })
     const large = await replay({ pageSize: 10_000 })
-    expect(small.report!.events).toBe(6)
+    expect(small.report!.events).toBe(7)
     const stable = (r: ReplayReport | undefined) => r!.alerts.map(({ updated_at: _wallClock, ...rest }) => rest)
     expect(stable(small.report)).toEqual(stable(large.report))
   })
@@ -100,7 +103,7 @@ describe('rules replay', () => {
     const lines = io.out().trimEnd().split('\n')
     expect(lines.filter((l) => l.includes('  critical  cross-tenant-tool-routing  '))).toHaveLength(2)
     expect(io.out()).toMatch(/credential-reused-beyond-task\s+1\s+1/)
-    expect(lines.at(-1)).toBe(`replayed 6 events from ${iso(T0 - 1000)} to ${iso(T0 + 60_000)}: 6 alerts from 5 rules`)
+    expect(lines.at(-1)).toBe(`replayed 7 events from ${iso(T0 - 1000)} to ${iso(T0 + 60_000)}: 6 alerts from 5 rules (1 absence windows still open)`)
     expect(io.err()).toBe('')
   })
 
@@ -108,7 +111,7 @@ describe('rules replay', () => {
     const tty = capture(true)
     await replay({}, tty)
     expect(tty.err()).toContain('\r[')
-    expect(tty.err()).toContain('100% 6/6 events')
+    expect(tty.err()).toContain('100% 7/7 events')
     const piped = capture(false)
     await replay({}, piped)
     expect(piped.err()).toBe('')
@@ -122,7 +125,7 @@ describe('rules replay', () => {
 
   it('accepts relative times', async () => {
     const { report } = await replay({ from: '4h', to: 'now' })
-    expect(report!.events).toBe(6)
+    expect(report!.events).toBe(7)
   })
 
   it('refuses --deliver without sinks or outside the embedded deployment', async () => {

@@ -1,14 +1,16 @@
 /**
  * `privpath rules replay`: a backtest. Streams stored events of a time range from ClickHouse in
- * (ts, seq, event_id) order, page by page, through a fresh detector engine with the current rules,
- * and reports the alerts it would have raised and how many per rule. Delivers nothing unless
- * asked (`deliver`), and then only through the delivery outbox of the embedded deployment.
+ * (ts, seq, event_id) order, page by page, through the detector's `replay` (a fresh engine with
+ * the current rules) and reports the alerts it would have raised and how many per rule. Absence
+ * windows still open at the last event are reported as pending, not fired. Delivers nothing
+ * unless asked (`deliver`), and then only through the delivery outbox of the embedded deployment.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
 import type { Alert } from '../../core/alert.js'
 import type { Config } from '../../core/config/schema.js'
+import type { PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry, type Telemetry } from '../../core/telemetry.js'
-import { createEngine } from '../../detector/engine/engine.js'
+import { replay } from '../../detector/replay.js'
 import { formatProblem, loadRules, resolveRulesDirs } from '../../detector/rules/load.js'
 import type { CommandIO } from './io.js'
 import { ProgressBar } from './progress.js'
@@ -48,6 +50,8 @@ export interface ReplayReport {
   events: number
   alerts: Alert[]
   rules: RuleCount[]
+  /** Absence windows still open at the end of the range. */
+  pending: number
 }
 
 function alertLine(a: Alert): string {
@@ -83,40 +87,42 @@ export async function replayCommand(options: ReplayOptions, deps: ReplayDeps): P
   if (options.deliver) checkDeliverable(config)
 
   const telemetry = deps.telemetry ?? silentTelemetry()
-  const engine = createEngine({ rules, config: config.detector, telemetry })
   const range = { database: config.store.database, from, to, tenant: options.tenant, pageSize: options.pageSize }
   const total = await countStoredEvents(client, range)
   const progress = new ProgressBar(io.stderr, total)
-  const latest = new Map<string, Alert>()
-  const firings = new Map<string, number>()
-  const record = (alerts: Alert[]) => {
-    for (const a of alerts) {
-      latest.set(a.alert_id, a)
-      firings.set(a.rule_id, (firings.get(a.rule_id) ?? 0) + 1)
+  progress.update(0)
+  async function* withProgress(): AsyncGenerator<PrivpathEvent> {
+    let read = 0
+    for await (const page of storedEvents(client, range)) {
+      yield* page
+      read += page.length
+      progress.update(read)
     }
   }
-  let events = 0
-  progress.update(0)
-  for await (const page of storedEvents(client, range)) {
-    record(await engine.processBatch(page))
-    events += page.length
-    progress.update(events, `${latest.size} alerts`)
-  }
-  // Absences whose window closed inside the range fire; later ones are still open at `to`.
-  record(await engine.advance(to))
+  const result = await replay({ events: withProgress(), rules, config: config.detector, telemetry, batchSize: options.pageSize })
   progress.finish()
 
-  const alerts = [...latest.values()].sort((a, b) => a.first_seen - b.first_seen || a.alert_id.localeCompare(b.alert_id))
+  const alerts = [...result.alerts].sort((a, b) => a.first_seen - b.first_seen || a.alert_id.localeCompare(b.alert_id))
   const rulesCounted: RuleCount[] = rules
-    .map((r) => ({ rule_id: r.id, alerts: alerts.filter((a) => a.rule_id === r.id).length, firings: firings.get(r.id) ?? 0 }))
+    .map((r) => ({ rule_id: r.id, alerts: result.countsByRule[r.id] ?? 0, firings: result.firingsByRule[r.id] ?? 0 }))
     .filter((c) => c.alerts > 0 || options.rule !== undefined)
-  const report: ReplayReport = { from: new Date(from).toISOString(), to: new Date(to).toISOString(), events, alerts, rules: rulesCounted }
+  const report: ReplayReport = {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    events: result.events,
+    alerts,
+    rules: rulesCounted,
+    pending: result.pending,
+  }
 
   if (options.json) io.stdout.write(JSON.stringify(report) + '\n')
   else {
     for (const a of alerts) io.stdout.write(alertLine(a))
     if (rulesCounted.length > 0) io.stdout.write('\n' + countsTable(rulesCounted))
-    io.stdout.write(`replayed ${events} events from ${report.from} to ${report.to}: ${alerts.length} alerts from ${new Set(alerts.map((a) => a.rule_id)).size} rules\n`)
+    const pending = report.pending > 0 ? ` (${report.pending} absence windows still open)` : ''
+    io.stdout.write(
+      `replayed ${report.events} events from ${report.from} to ${report.to}: ${alerts.length} alerts from ${new Set(alerts.map((a) => a.rule_id)).size} rules${pending}\n`,
+    )
   }
   if (options.deliver) {
     const outcome = await deliverAlerts(alerts, { config, telemetry })

@@ -167,6 +167,7 @@ export function startDelivery(options: DeliveryOptions): Delivery {
       for (const { value } of messages) {
         if (!Value.Check(AlertSchema, value)) {
           rejected++
+          metrics.rejected.inc()
           logger.error({ alert_id: (value as { alert_id?: unknown })?.alert_id }, 'message on topic alerts is not an alert; skipped')
           continue
         }

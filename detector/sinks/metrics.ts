@@ -14,6 +14,7 @@ export interface DeliveryMetrics {
   duplicates: Counter<'sink'>
   digested: Counter<'route'>
   unrouted: Counter<never>
+  rejected: Counter<never>
   queueDepth: Gauge<'sink'>
   duration: Histogram<'sink' | 'outcome'>
 }
@@ -36,6 +37,7 @@ export function deliveryMetrics(registry: Registry, depth: () => Record<string, 
     duplicates: counter('privpath_delivery_duplicates_total', 'Alert versions not queued because that version or a newer one was already queued or delivered.', ['sink']),
     digested: counter('privpath_delivery_digested_total', 'Alert versions folded into a digest by a route rate limit.', ['route']),
     unrouted: counter('privpath_delivery_unrouted_total', 'Alerts that matched no route (still stored by the writer).', []),
+    rejected: counter('privpath_delivery_rejected_total', 'Messages on topic alerts that are not valid alerts (skipped, logged).', []),
     queueDepth: once(registry, 'privpath_delivery_queue_depth', () =>
       new Gauge<'sink'>({
         name: 'privpath_delivery_queue_depth',

@@ -24,7 +24,10 @@ export interface Digest {
   window_end: number
   /** How many alert versions were folded in (may exceed `items.length` when versions coalesced). */
   total: number
+  /** The most severe alerts of the window (at most MAX_DIGEST_ITEMS), most severe first. */
   items: DigestItem[]
+  /** Distinct alerts of the window left out of `items` to bound the message. */
+  omitted: number
 }
 
 export type Notification = { kind: 'alert'; alert: Alert; test?: boolean } | { kind: 'digest'; digest: Digest }

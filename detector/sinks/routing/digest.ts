@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
-import type { Alert } from '../../../core/alert.js'
+import { type Alert, severityRank } from '../../../core/alert.js'
 import type { Digest, DigestItem } from '../sink.js'
 
 interface Held {
@@ -35,6 +35,13 @@ export interface DigestOptions {
   /** Hands a closed window's digest to the route's sinks; must resolve once it is durable. */
   emit: (route: string, digest: Digest) => Promise<void>
   now?: () => number
+}
+
+/** Alerts listed in one digest; the rest are counted in `omitted` (and all are in the store). */
+export const MAX_DIGEST_ITEMS = 500
+
+function mostSevere(items: DigestItem[]): DigestItem[] {
+  return items.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.count - a.count)
 }
 
 export const routeKey = (route: string) => createHash('sha256').update(route).digest('hex').slice(0, 12)
@@ -143,7 +150,8 @@ export class RateLimits {
           window_start: window.start,
           window_end: window.start + this.options.windowMs,
           total: window.total,
-          items: [...window.held.values()],
+          items: mostSevere([...window.held.values()]).slice(0, MAX_DIGEST_ITEMS),
+          omitted: Math.max(0, window.held.size - MAX_DIGEST_ITEMS),
         }
         try {
           await this.options.emit(route, digest)

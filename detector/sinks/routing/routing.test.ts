@@ -134,6 +134,21 @@ describe('routing inside delivery', () => {
     expect(await metricValue(telemetry.registry, 'privpath_delivery_unrouted_total')).toBe(1)
   })
 
+  it('skips and counts messages that are not alerts without blocking the ones after them', async () => {
+    const team = new MemorySink('team')
+    const { bus, delivery, telemetry } = await start([], [team])
+    const good = makeAlert()
+    const bad = { ...makeAlert({ dedup_key: 'bad' }), severity: 'apocalyptic' } as unknown as typeof good
+    await bus.publish('alerts', [
+      { key: 'x', value: bad },
+      { key: good.alert_id, value: good },
+    ])
+    await waitFor(() => team.received.length === 1, 5_000, 'valid alert')
+    expect(delivery.stats().rejected).toBe(1)
+    expect(await metricValue(telemetry.registry, 'privpath_delivery_rejected_total')).toBe(1)
+    expect(telemetry.lines.join('')).toContain('not an alert')
+  })
+
   it('folds the excess over rate_per_minute into one digest per window instead of dropping it', async () => {
     const team = new MemorySink('team')
     const pager = new MemorySink('pager')
@@ -143,10 +158,10 @@ describe('routing inside delivery', () => {
         { name: 'crit', min_severity: 'critical', sinks: ['pager'] },
       ],
       [team, pager],
-      400,
+      1_000,
     )
     // Start just after a window boundary so all five land in one window.
-    await new Promise((r) => setTimeout(r, 400 - (Date.now() % 400) + 5))
+    await new Promise((r) => setTimeout(r, 1_000 - (Date.now() % 1_000) + 5))
     const alerts = Array.from({ length: 5 }, (_, i) => makeAlert({ dedup_key: `k${i}`, task_id: `task-${i}` }))
     await bus.publish('alerts', alerts.map((value) => ({ key: value.alert_id, value })))
     expect(readdirSync(join(dataDir, 'outbox', '.digests')).length).toBe(1)

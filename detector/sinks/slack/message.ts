@@ -106,8 +106,8 @@ export function digestMessage(digest: Digest, publicUrl: string): SlackMessage {
     const task = link ? `<${link}|${escapeMrkdwn(item.task_id)}>` : escapeMrkdwn(item.task_id)
     return `• *${SEVERITY_MARK[item.severity]}* ${escapeMrkdwn(item.rule_title)} — ${escapeMrkdwn(item.tenant_id)} / ${task} ×${item.count}`
   })
-  const omitted = digest.items.length - lines.length
-  if (omitted > 0) lines.push(`…and ${omitted} more (see GET /api/alerts)`)
+  const omitted = digest.items.length - lines.length + digest.omitted
+  if (omitted > 0) lines.push(`…and ${omitted} more in the console`)
   const window = `${new Date(digest.window_start).toISOString()} – ${new Date(digest.window_end).toISOString()}`
   return {
     text: escapeMrkdwn(title),

@@ -31,6 +31,7 @@ const PERMANENT_ERRORS = new Set([
   'restricted_action',
   'team_access_not_granted',
   'ekm_access_denied',
+  'thread_not_found',
 ])
 
 export function threadKey(alert: Alert): string {
@@ -85,8 +86,13 @@ export class SlackSink implements Sink {
 
   private async postBot(notification: Notification, context: SendContext): Promise<SendOutcome> {
     const key = notification.kind === 'alert' && !notification.test ? threadKey(notification.alert) : undefined
-    const threadTs = key === undefined ? undefined : this.threads.get(key)
-    const outcome = await this.postMessage(this.render(notification, context, threadTs !== undefined), threadTs, context)
+    let threadTs = key === undefined ? undefined : this.threads.get(key)
+    let outcome = await this.postMessage(this.render(notification, context, threadTs !== undefined), threadTs, context)
+    if (threadTs !== undefined && outcome.status === 'permanent' && outcome.error.endsWith(' thread_not_found')) {
+      // The thread's first message was deleted: start a new thread for the incident.
+      threadTs = undefined
+      outcome = await this.postMessage(this.render(notification, context, false), undefined, context)
+    }
     if (outcome.status === 'delivered' && key !== undefined && threadTs === undefined && outcome.detail) {
       await this.threads.set(key, outcome.detail)
     }
@@ -112,7 +118,6 @@ export class SlackSink implements Sink {
     }
     if (reply.ok) return { status: 'delivered', detail: reply.ts ?? '' }
     const code = reply.error ?? 'unknown_error'
-    if (code === 'thread_not_found' && threadTs) return this.postMessage(message, undefined, context)
     const error = `${this.receiver}: chat.postMessage failed with ${code}`
     if (code === 'ratelimited') {
       const retryAfterMs = parseRetryAfter(answer.headers['retry-after'])

@@ -101,12 +101,12 @@ describe('slack message', () => {
 
   it('renders a digest with every held alert up to the line limit and counts the rest', () => {
     const items = Array.from({ length: 25 }, (_, i) => ({ ...makeAlert({ task_id: `t${i}` }), alert_id: `a${i}` }))
-    const message = digestMessage({ digest_id: 'd', route: 'noisy', window_start: 0, window_end: 60_000, total: 30, items }, 'https://pp.example')
+    const message = digestMessage({ digest_id: 'd', route: 'noisy', window_start: 0, window_end: 60_000, total: 30, items, omitted: 2 }, 'https://pp.example')
     assertBlockKit(message.blocks as Block[])
     const text = allText(message.blocks as Block[])
     expect(message.blocks[0]).toMatchObject({ text: { text: 'Digest: 30 alerts held by route noisy' } })
     expect(text).toContain('<https://pp.example/tasks/t0|t0>')
-    expect(text).toContain('…and 5 more')
+    expect(text).toContain('…and 7 more')
   })
 })
 
@@ -170,6 +170,30 @@ describe('slack delivery (bot token)', () => {
     expect(dead).toMatchObject({ id: bad.alert_id, attempts: 1 })
     expect(dead.last_error).toContain('channel_not_found')
     expect(telemetry.lines.join('\n')).not.toContain(TOKEN)
+  })
+})
+
+describe('slack delivery (lost thread)', () => {
+  it('starts a new thread when the first message of the incident is gone', async () => {
+    let lost = false
+    const api = await slackApi((body) => (lost && body.thread_ts === '1700000000.000001' ? { status: 200, body: JSON.stringify({ ok: false, error: 'thread_not_found' }) } : undefined))
+    cleanup.push(() => api.close())
+    const { bus, delivery, stop } = await run(botConfig(api.url), mkdtempSync(join(tmpdir(), 'pp-slack-')))
+    cleanup.push(stop)
+    const v1 = makeAlert()
+    const v2 = repeatOf(v1)
+    const v3 = repeatOf(v2)
+    await bus.publish('alerts', [{ key: v1.alert_id, value: v1 }])
+    await waitFor(() => delivery.stats().sinks[0].counters.delivered === 1, 5_000, 'first')
+    lost = true
+    await bus.publish('alerts', [{ key: v1.alert_id, value: v2 }])
+    await waitFor(() => delivery.stats().sinks[0].counters.delivered === 2, 5_000, 'second')
+    await bus.publish('alerts', [{ key: v1.alert_id, value: v3 }])
+    await waitFor(() => delivery.stats().sinks[0].counters.delivered === 3, 5_000, 'third')
+    const threads = api.received.map((r) => (JSON.parse(r.body) as { thread_ts?: string }).thread_ts)
+    // v2: rejected in the lost thread, then posted top level (ts …2); v3 replies in the new thread.
+    expect(threads).toEqual([undefined, '1700000000.000001', undefined, '1700000000.000002'])
+    expect(delivery.stats().sinks[0].dead).toBe(0)
   })
 })
 

@@ -39,6 +39,7 @@ export interface DigestPayload {
   window_start: string
   window_end: string
   total: number
+  omitted: number
   alerts: Array<Digest['items'][number] & { link: string | null }>
 }
 
@@ -60,6 +61,7 @@ export function webhookPayload(notification: Notification, publicUrl: string): A
       window_start: iso(digest.window_start),
       window_end: iso(digest.window_end),
       total: digest.total,
+      omitted: digest.omitted,
       alerts: digest.items.map((item) => ({ ...item, link: taskLink(publicUrl, item.task_id) })),
     }
   }

@@ -11,6 +11,7 @@ export class WebhookSink implements Sink {
   readonly type = 'webhook'
   readonly name: string
   private readonly http: HttpClient
+  private readonly now: () => number
 
   constructor(
     private readonly config: SinkConfig,
@@ -20,8 +21,6 @@ export class WebhookSink implements Sink {
     this.http = options.http ?? createHttpClient({ timeoutMs: config.timeout_ms, connections: config.concurrency })
     this.now = options.now ?? Date.now
   }
-
-  private readonly now: () => number
 
   async send(notification: Notification, context: SendContext): Promise<SendOutcome> {
     const body = JSON.stringify(webhookPayload(notification, context.publicUrl))

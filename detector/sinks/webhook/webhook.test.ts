@@ -56,6 +56,24 @@ describe('webhook payload and signature', () => {
     })
   })
 
+  it('builds digest payloads with links per alert and the omitted count', () => {
+    const item = { ...makeAlert(), count: 2 }
+    const payload = webhookPayload(
+      { kind: 'digest', digest: { digest_id: 'digest-abc-0', route: 'noisy', window_start: 0, window_end: 60_000, total: 7, items: [item], omitted: 3 } },
+      'https://pp.example',
+    )
+    expect(payload).toMatchObject({
+      schema_version: 1,
+      type: 'digest',
+      digest_id: 'digest-abc-0',
+      route: 'noisy',
+      window_end: '1970-01-01T00:01:00.000Z',
+      total: 7,
+      omitted: 3,
+      alerts: [{ alert_id: item.alert_id, count: 2, link: 'https://pp.example/tasks/task-1' }],
+    })
+  })
+
   it('verifies its own signature and rejects tampering, wrong secrets and stale timestamps', () => {
     const body = '{"a":1}'
     const now = 1_700_000_000_000
@@ -167,7 +185,7 @@ describe('webhook delivery', () => {
 
   it('coalesces versions queued behind a failing attempt and delivers only the newest', async () => {
     let up = false
-    const { receiver, bus, delivery } = await setup(() => (up ? { status: 200 } : { status: 503 }), { backoff_base_ms: 300, backoff_max_ms: 300 })
+    const { receiver, bus, delivery } = await setup(() => (up ? { status: 200 } : { status: 429, headers: { 'retry-after': '1' } }))
     const v1 = makeAlert()
     await bus.publish('alerts', [{ key: v1.alert_id, value: v1 }])
     await waitFor(() => receiver.received.length === 1, 5_000, 'first attempt')
