@@ -200,7 +200,8 @@ export class CorrelationState {
     let pendings = keys.get(key) ?? []
     if (isExpect && pendings.length > 0) {
       for (const p of pendings) {
-        if (event.ts < p.after.ts) continue
+        // Past the deadline the window has already failed; it fires once the watermark is folded in.
+        if (event.ts < p.after.ts || (p.deadline !== null && event.ts > p.deadline)) continue
         if (yield* this.stepMatches(c.expect, ctx, { after: p.after })) p.open = false
       }
       pendings = pendings.filter((p) => p.open)
