@@ -3,7 +3,7 @@
  * expressions are answered synchronously, interpreted ones make the run async. So rules inside
  * the compiled subset cost no promise, and the rest still work.
  */
-import type { Variables } from '../jsonata/compile.js'
+import { NeedsInterpreter, type Variables } from '../jsonata/compile.js'
 import type { Expression } from '../jsonata/expression.js'
 
 export interface Need {
@@ -19,12 +19,23 @@ export function need(expr: Expression, input: unknown, vars: Variables): Need {
   return { expr, input, vars }
 }
 
+/** The compiled answer, or undefined when this evaluation needs the interpreter. */
+function trySync(need: Need): { value: unknown } | undefined {
+  if (!need.expr.sync) return undefined
+  try {
+    return { value: need.expr.sync(need.input, need.vars) }
+  } catch (error) {
+    if (error instanceof NeedsInterpreter) return undefined
+    throw error
+  }
+}
+
 export function drive<R>(run: RuleRun<R>): Maybe<R> {
   let step = run.next()
   while (!step.done) {
-    const { expr, input, vars } = step.value
-    if (!expr.sync) return finishAsync(run, expr.interpret(input, vars))
-    step = run.next(expr.sync(input, vars))
+    const answer = trySync(step.value)
+    if (!answer) return finishAsync(run, step.value.expr.interpret(step.value.input, step.value.vars))
+    step = run.next(answer.value)
   }
   return step.value
 }
@@ -32,8 +43,8 @@ export function drive<R>(run: RuleRun<R>): Maybe<R> {
 async function finishAsync<R>(run: RuleRun<R>, pending: Promise<unknown>): Promise<R> {
   let step = run.next(await pending)
   while (!step.done) {
-    const { expr, input, vars } = step.value
-    step = run.next(expr.sync ? expr.sync(input, vars) : await expr.interpret(input, vars))
+    const answer = trySync(step.value)
+    step = run.next(answer ? answer.value : await step.value.expr.interpret(step.value.input, step.value.vars))
   }
   return step.value
 }

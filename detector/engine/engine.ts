@@ -10,6 +10,7 @@ import type { Alert } from '../../core/alert.js'
 import type { EventKind, PrivpathEvent } from '../../core/event.js'
 import type { Telemetry } from '../../core/telemetry.js'
 import type { DetectorConfig } from '../config.js'
+import { NeedsInterpreter } from '../jsonata/compile.js'
 import { boolize } from '../jsonata/runtime.js'
 import type { Rule } from '../rules/types.js'
 import { CredentialRegistry } from '../state/registry.js'
@@ -230,8 +231,11 @@ export class DetectorEngine {
         try {
           if (!boolize(when(ctx, NO_VARS))) return undefined
         } catch (error) {
-          this.ruleFailed(rule, error)
-          return undefined
+          if (!(error instanceof NeedsInterpreter)) {
+            this.ruleFailed(rule, error)
+            return undefined
+          }
+          return this.guard(rule, this.correlation.plain(rule, ctx))
         }
       }
     }

@@ -32,13 +32,66 @@ type Node = Omit<jsonata.ExprNode, 'type'> & { type: string } & Record<string, a
 
 class Unsupported extends Error {}
 
+/**
+ * Thrown by compiled code for a case only the interpreter models (a builtin function used as a
+ * value, or a builtin shadowed by a binding); the caller re-evaluates with the interpreter.
+ */
+export class NeedsInterpreter extends Error {}
+const NEEDS_INTERPRETER = new NeedsInterpreter('needs the jsonata interpreter')
+
 const UNSUPPORTED_PROPS = ['group', 'focus', 'index', 'tuple', 'ancestor', 'seekingParent', 'keepSingletonArray']
 
 function typeError(code: string, message: string): never {
   throw new JsonataRuntimeError(code, message)
 }
 
-const BUILTINS: Record<string, { arity: number; fn: (...args: unknown[]) => unknown }> = {
+function typedArray(value: unknown, type: 'number' | 'string', fn: string): unknown[] | undefined {
+  if (value === undefined) return undefined
+  const list = Array.isArray(value) ? value : [value]
+  if (list.some((v) => typeof v !== type)) typeError('T0412', `argument of $${fn} must be an array of ${type}s`)
+  return list
+}
+
+function round(arg: unknown, precision: unknown): number | undefined {
+  if (arg === undefined) return undefined
+  if (typeof arg !== 'number') typeError('T0410', 'argument of $round must be a number')
+  if (precision !== undefined && typeof precision !== 'number') typeError('T0410', 'precision of $round must be a number')
+  let value = arg
+  const p = precision as number | undefined
+  if (p) {
+    const parts = value.toString().split('e')
+    value = +(parts[0] + 'e' + (parts[1] ? +parts[1] + p : p))
+  }
+  let result = Math.round(value)
+  if (Math.abs(result - value) === 0.5 && Math.abs(result % 2) === 1) result = result - 1
+  if (p) {
+    const parts = result.toString().split('e')
+    result = +(parts[0] + 'e' + (parts[1] ? +parts[1] - p : -p))
+  }
+  return Object.is(result, -0) ? 0 : result
+}
+
+const BUILTINS: Record<string, { arity: number | number[]; fn: (...args: unknown[]) => unknown }> = {
+  max: { arity: 1, fn: (a) => { const l = typedArray(a, 'number', 'max') as number[] | undefined; return l && l.length > 0 ? Math.max(...l) : undefined } },
+  min: { arity: 1, fn: (a) => { const l = typedArray(a, 'number', 'min') as number[] | undefined; return l && l.length > 0 ? Math.min(...l) : undefined } },
+  sum: { arity: 1, fn: (a) => { const l = typedArray(a, 'number', 'sum') as number[] | undefined; return l ? l.reduce((x, y) => x + y, 0) : undefined } },
+  round: { arity: [1, 2], fn: (a, p) => round(a, p) },
+  join: {
+    arity: [1, 2],
+    fn: (a, sep) => {
+      const l = typedArray(a, 'string', 'join')
+      if (l === undefined) return undefined
+      if (sep !== undefined && typeof sep !== 'string') typeError('T0410', 'separator of $join must be a string')
+      return l.join((sep as string | undefined) ?? '')
+    },
+  },
+  lookup: {
+    arity: 2,
+    fn: (o, k) => {
+      if (typeof k !== 'string') typeError('T0410', 'key of $lookup must be a string')
+      return lookup(o, k)
+    },
+  },
   count: { arity: 1, fn: (a) => (a === undefined ? 0 : Array.isArray(a) ? a.length : 1) },
   exists: { arity: 1, fn: (a) => a !== undefined },
   string: {
@@ -101,8 +154,18 @@ function compileBody(node: Node): CompiledFn {
     case 'variable': {
       const name = node.value as string
       if (name === '') return (input) => input
-      if (name in BUILTINS || name in CUSTOM_FUNCTIONS || name === '$') throw new Unsupported('function value')
-      return (_input, vars) => vars[name]
+      if (name === '$') throw new Unsupported('root variable')
+      if (name in BUILTINS || name in CUSTOM_FUNCTIONS) {
+        return (_input, vars) => {
+          const value = vars[name]
+          if (value === undefined || typeof value === 'function') throw NEEDS_INTERPRETER
+          return value
+        }
+      }
+      return (_input, vars) => {
+        const value = vars[name]
+        return typeof value === 'function' ? undefined : value
+      }
     }
     case 'path':
       return compilePath(node)
@@ -118,13 +181,13 @@ function compileBody(node: Node): CompiledFn {
         toBoolean(condition(input, vars)) ? then(input, vars) : otherwise ? otherwise(input, vars) : undefined
     }
     case 'block': {
-      const expressions = (node.expressions as Node[]).map((e) => {
-        if (e.type === 'bind') throw new Unsupported('bind')
-        return compileNode(e)
-      })
+      const expressions = (node.expressions as Node[]).map((e) => (e.type === 'bind' ? compileBind(e) : compileNode(e)))
+      const binds = (node.expressions as Node[]).some((e) => e.type === 'bind')
       return (input, vars) => {
+        // a block is a scope: bindings made inside it do not leak out
+        const frame = binds ? (Object.create(vars) as Variables) : vars
         let result: unknown
-        for (const e of expressions) result = e(input, vars)
+        for (const e of expressions) result = e(input, frame)
         return result
       }
     }
@@ -132,6 +195,24 @@ function compileBody(node: Node): CompiledFn {
       return compileFunction(node)
     default:
       throw new Unsupported(node.type)
+  }
+}
+
+/** `$name := expr`, only directly inside a block (which owns the frame it writes to). */
+function compileBind(node: Node): CompiledFn {
+  const target = node.lhs as Node
+  if (target.type !== 'variable' || target.value === '' || target.predicate || target.stages) throw new Unsupported('bind target')
+  const name = target.value as string
+  if (name in BUILTINS || name in CUSTOM_FUNCTIONS) throw new Unsupported('rebinding a function')
+  const value = compileNode(node.rhs as Node)
+  for (const prop of UNSUPPORTED_PROPS) if (node[prop] !== undefined) throw new Unsupported(prop)
+  if (node.predicate || node.keepArray) throw new Unsupported('bind with predicate')
+  return (input, vars) => {
+    const result = value(input, vars)
+    // jsonata's frames fall through to the enclosing scope when a binding holds undefined
+    if (result === undefined) delete vars[name]
+    else vars[name] = result
+    return result
   }
 }
 
@@ -143,16 +224,19 @@ function compileFunction(node: Node): CompiledFn {
   const builtin = BUILTINS[name]
   const fn = builtin?.fn ?? CUSTOM_FUNCTIONS[name]
   if (!fn) throw new Unsupported(`function $${name}`)
-  if (builtin && builtin.arity !== args.length) throw new Unsupported(`arity of $${name}`)
+  if (builtin && ![builtin.arity].flat().includes(args.length)) throw new Unsupported(`arity of $${name}`)
+  const shadowed = (vars: Variables): void => {
+    if (vars[name] !== undefined) throw NEEDS_INTERPRETER
+  }
   if (args.length === 1) {
     const [a] = args
-    return (input, vars) => fn(a(input, vars))
+    return (input, vars) => (shadowed(vars), fn(a(input, vars)))
   }
   if (args.length === 2) {
     const [a, b] = args
-    return (input, vars) => fn(a(input, vars), b(input, vars))
+    return (input, vars) => (shadowed(vars), fn(a(input, vars), b(input, vars)))
   }
-  return (input, vars) => fn(...args.map((a) => a(input, vars)))
+  return (input, vars) => (shadowed(vars), fn(...args.map((a) => a(input, vars))))
 }
 
 function compileUnary(node: Node): CompiledFn {

@@ -104,24 +104,15 @@ export class OutboxWorker {
     if (this.stopped) throw new Error(`sink "${this.name}" is stopped`)
     const writes: Promise<void>[] = []
     for (const entry of incoming) {
-      const existing = this.entries.get(entry.id)
-      const sent = this.delivered.get(entry.id)
-      if (existing ? compareVersions(entry, existing) <= 0 : sent !== undefined && compareVersions(entry, sent) <= 0) {
+      const result = this.absorb(entry)
+      if (result === 'stale') {
         this.counters.duplicates++
         this.options.metrics.duplicates.inc({ sink: this.name })
         continue
       }
-      if (existing) {
-        existing.notification = entry.notification
-        existing.version = entry.version
-        existing.updated_at = entry.updated_at
-        existing.routes = [...new Set([...existing.routes, ...entry.routes])]
-        existing.coalesced++
+      if (result === 'coalesced') {
         this.counters.coalesced++
         this.options.metrics.coalesced.inc({ sink: this.name })
-      } else {
-        this.entries.set(entry.id, entry)
-        this.queue.push({ due: entry.next_attempt_at, id: entry.id })
       }
       writes.push(this.persist(entry.id))
     }
@@ -131,19 +122,45 @@ export class OutboxWorker {
     this.pump()
   }
 
-  /** Moves dead letters back (all, or one id) with a fresh attempt budget; returns how many. */
+  /** Moves dead letters back (all, or one id) with a fresh attempt budget; returns how many were revived. */
   async redeliver(filter: { id?: string }): Promise<number> {
-    const moved = await this.options.store.redeliver(filter, this.now())
-    this.deadCount = (await this.options.store.list('dead')).length
-    for (const entry of moved) {
-      const existing = this.entries.get(entry.id)
-      if (existing && compareVersions(existing, entry) >= 0) continue
+    const dead = (await this.options.store.list('dead')).filter((entry) => filter.id === undefined || entry.id === filter.id)
+    let revived = 0
+    const writes: Promise<void>[] = []
+    for (const entry of dead) {
       this.delivered.delete(entry.id)
-      this.entries.set(entry.id, entry)
-      this.queue.push({ due: entry.next_attempt_at, id: entry.id })
+      const result = this.absorb({ ...entry, attempts: 0, dead_at: 0, next_attempt_at: this.now() })
+      if (result !== 'stale') {
+        revived++
+        writes.push(this.persist(entry.id))
+      }
+      // A dead letter older than the pending version is simply superseded.
+      writes.push(this.chain(entry.id, () => this.options.store.remove('dead', entry.id)).then(() => void this.deadCount--))
     }
+    await Promise.all(writes)
+    await this.options.store.sync('pending')
+    await this.options.store.sync('dead')
     this.pump()
-    return moved.length
+    return revived
+  }
+
+  /** Takes an entry into the in-memory queue: new, replacing an older pending version, or stale. */
+  private absorb(entry: OutboxEntry): 'new' | 'coalesced' | 'stale' {
+    const existing = this.entries.get(entry.id)
+    if (existing) {
+      if (compareVersions(entry, existing) <= 0) return 'stale'
+      existing.notification = entry.notification
+      existing.version = entry.version
+      existing.updated_at = entry.updated_at
+      existing.routes = [...new Set([...existing.routes, ...entry.routes])]
+      existing.coalesced++
+      return 'coalesced'
+    }
+    const sent = this.delivered.get(entry.id)
+    if (sent !== undefined && compareVersions(entry, sent) <= 0) return 'stale'
+    this.entries.set(entry.id, entry)
+    this.queue.push({ due: entry.next_attempt_at, id: entry.id })
+    return 'new'
   }
 
   async stop(): Promise<void> {
@@ -210,7 +227,7 @@ export class OutboxWorker {
       metrics.successes.inc({ sink: this.name })
       this.remember(entry.id, sent)
       if (newer) return this.reschedule(entry, 0, this.now())
-      this.entries.delete(entry.id)
+      this.forget(entry)
       await this.persist(entry.id)
       await this.dropStaleDeadLetter(entry.id, sent)
       return
@@ -249,7 +266,7 @@ export class OutboxWorker {
 
   private async deadLetter(entry: OutboxEntry, reason: string): Promise<void> {
     entry.dead_at = this.now()
-    this.entries.delete(entry.id)
+    this.forget(entry)
     this.counters.dead_lettered++
     this.options.metrics.deadLetters.inc({ sink: this.name })
     this.options.logger.error(
@@ -271,6 +288,10 @@ export class OutboxWorker {
       await this.options.store.remove('dead', id)
       this.deadCount--
     }
+  }
+
+  private forget(entry: OutboxEntry): void {
+    if (this.entries.get(entry.id) === entry) this.entries.delete(entry.id)
   }
 
   private remember(id: string, version: { version: number; updated_at: number }): void {
