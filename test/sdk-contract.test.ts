@@ -81,6 +81,7 @@ describe('SDK spans through the collector mapper', () => {
         p.credentialIssued({ id: 'cred-1', type: 'oauth2', issuer: 'idp', subject: 'planner', scopes: ['a', 'b'], ttlSeconds: 60 })
         p.authzDecision({ result: 'deny', action: 'db.drop', resource: 'db/x', policy: 'no-ddl', engine: 'opa' })
         p.approval({ result: 'granted', action: 'payments.transfer', approver: 'bob' })
+        p.credentialUsed('cred-1')
         p.credentialRevoked('cred-1')
         return task
       }),
@@ -90,6 +91,7 @@ describe('SDK spans through the collector mapper', () => {
     expect(issued.credential_expires_at).toBe(issued.ts + 60_000)
     expect(only(events, 'authz_decision')).toMatchObject({ authz_result: 'deny', authz_action: 'db.drop', authz_resource: 'db/x', authz_policy: 'no-ddl', authz_engine: 'opa' })
     expect(only(events, 'approval')).toMatchObject({ approval_result: 'granted', approval_action: 'payments.transfer', approval_approver: 'bob' })
+    expect(only(events, 'credential_used')).toMatchObject({ credential_id: 'cred-1', task_id: 't-1' })
     expect(only(events, 'credential_revoked')).toMatchObject({ credential_id: 'cred-1' })
   })
 

@@ -52,6 +52,7 @@ export const OPERATION_INVOKE_AGENT = 'invoke_agent'
 export const STEP_KIND_REASONING = 'reasoning'
 
 export const EVENT_CREDENTIAL_ISSUED = 'credential.issued'
+export const EVENT_CREDENTIAL_USED = 'credential.used'
 export const EVENT_CREDENTIAL_REVOKED = 'credential.revoked'
 export const EVENT_AUTHZ_DECISION = 'authz.decision'
 export const EVENT_APPROVAL = 'approval'

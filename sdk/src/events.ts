@@ -1,5 +1,5 @@
 /**
- * Privilege facts that happen at a point in time: a credential issued or revoked, an authorization
+ * Privilege facts that happen at a point in time: a credential issued, used or revoked, an authorization
  * decision, a human approval. Each is a span event on the current span (the tool call or task it
  * belongs to). With no recording span in context it becomes a span of its own, named like the
  * event and carrying the event's and the task's attributes, so it is never lost (the collector
@@ -27,6 +27,9 @@ import {
   EVENT_AUTHZ_DECISION,
   EVENT_CREDENTIAL_ISSUED,
   EVENT_CREDENTIAL_REVOKED,
+  EVENT_CREDENTIAL_USED,
+  ATTR_TARGET_RESOURCE,
+  ATTR_TARGET_TENANT_ID,
 } from './attributes.js'
 import type { Runtime } from './runtime.js'
 import { requireText } from './validate.js'
@@ -88,6 +91,18 @@ export function credentialIssued(runtime: Runtime, credential: CredentialIssue):
   }
   if (taskId !== '') attributes[ATTR_CREDENTIAL_TASK_ID] = taskId
   addEvent(runtime, EVENT_CREDENTIAL_ISSUED, attributes)
+}
+
+/**
+ * A credential presented outside a tool call (a raw HTTP request, an SDK client). Tool calls
+ * record their use through `toolCall(name, { credentialId })`.
+ */
+export function credentialUsed(runtime: Runtime, id: string, target: { tenant?: string; resource?: string } = {}): void {
+  requireText('credential.id', id)
+  const attributes: Attributes = { [ATTR_CREDENTIAL_ID]: id }
+  if (target.tenant !== undefined) attributes[ATTR_TARGET_TENANT_ID] = target.tenant
+  if (target.resource !== undefined) attributes[ATTR_TARGET_RESOURCE] = target.resource
+  addEvent(runtime, EVENT_CREDENTIAL_USED, attributes)
 }
 
 export function credentialRevoked(runtime: Runtime, id: string): void {

@@ -23,6 +23,8 @@ export interface Privpath {
   /** Run `fn` as the tool call `name` (an `execute_tool <name>` span). Returns what `fn` returns. */
   toolCall<T>(name: string, options: ToolCallOptions, fn: (span: Span) => T): T
   credentialIssued(credential: CredentialIssue): void
+  /** A credential presented outside a tool call; tool calls record use with `credentialId`. */
+  credentialUsed(id: string, target?: { tenant?: string; resource?: string }): void
   credentialRevoked(id: string): void
   authzDecision(decision: AuthzDecision): void
   approval(approval: Approval): void
@@ -40,6 +42,7 @@ export function createPrivpath(options: PrivpathOptions = {}): Privpath {
     reasoningStep: (text) => steps.reasoningStep(runtime, text),
     toolCall: (name, toolOptions, fn) => tool.toolCall(runtime, name, toolOptions, fn),
     credentialIssued: (credential) => events.credentialIssued(runtime, credential),
+    credentialUsed: (id, target) => events.credentialUsed(runtime, id, target),
     credentialRevoked: (id) => events.credentialRevoked(runtime, id),
     authzDecision: (decision) => events.authzDecision(runtime, decision),
     approval: (request) => events.approval(runtime, request),
@@ -55,6 +58,7 @@ export const recordPrompt: Privpath['recordPrompt'] = defaultInstance.recordProm
 export const reasoningStep: Privpath['reasoningStep'] = defaultInstance.reasoningStep
 export const toolCall: Privpath['toolCall'] = defaultInstance.toolCall
 export const credentialIssued: Privpath['credentialIssued'] = defaultInstance.credentialIssued
+export const credentialUsed: Privpath['credentialUsed'] = defaultInstance.credentialUsed
 export const credentialRevoked: Privpath['credentialRevoked'] = defaultInstance.credentialRevoked
 export const authzDecision: Privpath['authzDecision'] = defaultInstance.authzDecision
 export const approval: Privpath['approval'] = defaultInstance.approval

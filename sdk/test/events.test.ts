@@ -58,11 +58,12 @@ describe('privilege events', () => {
     expect(h.spans()).toHaveLength(0)
   })
 
-  it('adds credential.revoked, authz.decision and approval events with exact attributes', () => {
+  it('adds authz.decision, approval, credential.used and credential.revoked events with exact attributes', () => {
     const h = harness()
     h.privpath.startTask(TASK, () => {
       h.privpath.authzDecision({ result: 'deny', action: 'delete', resource: 'db/invoices', policy: 'no-deletes', engine: 'opa' })
       h.privpath.approval({ result: 'granted', action: 'wire_transfer', approver: 'bob' })
+      h.privpath.credentialUsed('cred-1', { tenant: 'acme', resource: 'https://api.acme/v1' })
       h.privpath.credentialRevoked('cred-1')
     })
     expect(h.span('invoke_agent planner').events.map((e) => [e.name, e.attributes])).toEqual([
@@ -71,6 +72,7 @@ describe('privilege events', () => {
         { 'authz.result': 'deny', 'authz.action': 'delete', 'authz.resource': 'db/invoices', 'authz.policy': 'no-deletes', 'authz.engine': 'opa' },
       ],
       ['approval', { 'approval.result': 'granted', 'approval.action': 'wire_transfer', 'approval.approver': 'bob' }],
+      ['credential.used', { 'credential.id': 'cred-1', 'target.tenant.id': 'acme', 'target.resource': 'https://api.acme/v1' }],
       ['credential.revoked', { 'credential.id': 'cred-1' }],
     ])
   })
