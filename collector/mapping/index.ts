@@ -3,7 +3,7 @@
  * its privpath events (tenant stamped, secrets redacted, content bounded, ids deterministic) and
  * what correlation needs. task_id is left '' for the correlator, which also decides delegations
  * and task boundaries (they need the parent span). Conventions: docs/conventions.md.
- * Not here yet: metrics (histograms of events per kind are counted downstream by the pipeline).
+ * Not done yet: span links are ignored, and completion text is kept only as a bounded attribute.
  */
 import type { ExportLogsServiceRequest, ExportTraceServiceRequest } from '../otlp/model.js'
 import { AttributeReader } from './attributes.js'
