@@ -198,3 +198,17 @@ describe('listAlerts', () => {
     await expect(listAlerts(store.client, DB, { severity: 'urgent' as never }, admin)).rejects.toThrow(/severity must be one of/)
   })
 })
+
+describe('summaries built from several partial rows', () => {
+  it('time filters pick whole tasks, not the partial rows that match', async () => {
+    // Two inserts leave two unmerged summary rows for one task; only the later one is inside the window.
+    await insertEvents(store.client, [makeEvent({ kind: 'task_start', task_id: 'late', tenant_id: 'initech', ts: T0, span_id: 'l0' })])
+    await insertEvents(store.client, [makeEvent({ kind: 'prompt', task_id: 'late', tenant_id: 'initech', ts: T0 + 5_000, span_id: 'l1' })])
+    const { tasks } = await listTasks(store.client, DB, { since: T0 + 4_000 }, { tenant: 'initech' })
+    expect(tasks).toHaveLength(1)
+    expect(tasks[0]).toMatchObject({ started_at: T0, last_seen: T0 + 5_000, counts: { task_start: 1, prompt: 1 }, event_count: 2 })
+    expect((await listTasks(store.client, DB, { until: T0 + 1 }, { tenant: 'initech' })).tasks[0]).toMatchObject({ last_seen: T0 + 5_000, event_count: 2 })
+    expect((await listTasks(store.client, DB, { since: T0 + 5_001 }, { tenant: 'initech' })).tasks).toEqual([])
+    expect((await listTasks(store.client, DB, { until: T0 - 1 }, { tenant: 'initech' })).tasks).toEqual([])
+  })
+})

@@ -52,7 +52,7 @@ export interface TaskDetail {
 
 const table = (db: string, name: string): string => `${quoteIdentifier(db)}.${quoteIdentifier(name)}`
 
-function summarySql(db: string, where: Conditions, having: Conditions): string {
+function summarySql(db: string, where: Conditions): string {
   return `
 SELECT
   tenant_id,
@@ -69,8 +69,7 @@ SELECT
   max(has_error) AS has_error
 FROM ${table(db, 'task_summary')}
 ${where.sql('WHERE')}
-GROUP BY tenant_id, task_id
-${having.sql('HAVING')}`
+GROUP BY tenant_id, task_id`
 }
 
 /** Alert counts per task; alerts are counted by distinct alert_id, so no version needs collapsing. */
@@ -127,18 +126,24 @@ async function summaries(
   limit: number,
 ): Promise<TaskSummary[]> {
   const params: Record<string, unknown> = { limit }
+  const since = timeParam('since', filter.since)
+  const until = timeParam('until', filter.until)
   const where = new Conditions(params).add('tenant_id = {tenant:String}', 'tenant', filter.tenant).add('task_id = {task:String}', 'task', filter.taskId)
-  // Time bounds filter the merged summary: a WHERE on the partial rows would drop part of a task.
-  const having = new Conditions(params)
-    .add('last_seen_us >= {since_us:Int64}', 'since_us', timeParam('since', filter.since))
-    .add('started_at_us <= {until_us:Int64}', 'until_us', timeParam('until', filter.until))
+  // Time bounds hold for a task when they hold for any of its partial (not yet merged) rows, so
+  // they pick candidate tasks before the aggregation; filtering the partial rows themselves would
+  // drop part of a task's summary.
+  const tenantOnly = filter.tenant === undefined ? '' : 'tenant_id = {tenant:String} AND '
+  const candidates = (condition: string): string =>
+    `(tenant_id, task_id) IN (SELECT tenant_id, task_id FROM ${table(db, 'task_summary')} WHERE ${tenantOnly}${condition})`
+  if (since !== undefined) where.add(candidates('last_seen >= fromUnixTimestamp64Micro({since_us:Int64})'), 'since_us', since)
+  if (until !== undefined) where.add(candidates('started_at <= fromUnixTimestamp64Micro({until_us:Int64})'), 'until_us', until)
   const alertsWhere = new Conditions(params).add('tenant_id = {tenant:String}', 'tenant', filter.tenant).add('task_id = {task:String}', 'task', filter.taskId)
   const outer = new Conditions(params)
   if (filter.hasAlerts === true) outer.add('alert_count > 0')
   if (filter.hasAlerts === false) outer.add('alert_count = 0')
   const query = `
 SELECT s.*, a.alert_count AS alert_count
-FROM (${summarySql(db, where, having)}) AS s
+FROM (${summarySql(db, where)}) AS s
 LEFT JOIN (${alertCountSql(db, alertsWhere)}) AS a ON s.tenant_id = a.tenant_id AND s.task_id = a.task_id
 ${outer.sql('WHERE')}
 ORDER BY started_at_us DESC, last_seen_us DESC, tenant_id, task_id
