@@ -14,7 +14,7 @@ export class DecodeFailure extends Error {
   }
 }
 
-/** Rethrows `error` as a DecodeFailure located one segment deeper (`segment` is the outer one). */
+/** Rethrows `error` as a DecodeFailure whose path starts one level up, at `segment`. */
 export function within(segment: string, error: unknown): never {
   const failure = error instanceof DecodeFailure ? error : new DecodeFailure(describe(error))
   failure.segments.push(segment)
@@ -32,7 +32,7 @@ export function toDecodeError(error: unknown, what: string): PrivpathError {
 }
 
 /** `['a', '[0]', 'b']` → `a[0].b`. */
-export function joinPath(segments: string[]): string {
+function joinPath(segments: string[]): string {
   let path = ''
   for (const segment of segments) {
     path += segment.startsWith('[') || path === '' ? segment : `.${segment}`

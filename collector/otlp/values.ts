@@ -46,7 +46,7 @@ export function setEntry(target: Record<string, AnyValue>, key: string, value: A
   }
 }
 
-export const TWO_POW_32 = 4294967296
+const TWO_POW_32 = 4294967296
 
 /** Joins two 32-bit halves of an unsigned 64-bit integer exactly. */
 export function uint64(hi: number, lo: number): bigint {
