@@ -7,7 +7,8 @@ import { MemoryBus } from '../../../core/bus/memory.js'
 import { validateConfig } from '../../../core/config/load.js'
 import { startDelivery } from '../delivery.js'
 import { classifyAnswer, parseRetryAfter } from '../http.js'
-import { capturedTelemetry, makeAlert, startReceiver, waitFor } from '../testkit.js'
+import { MemorySink } from '../sink.js'
+import { capturedTelemetry, makeAlert, repeatOf, startReceiver, waitFor } from '../testkit.js'
 import { backoffDelay, DueQueue } from './due-queue.js'
 import { newEntry } from './entry.js'
 import { OutboxStore } from './store.js'
@@ -155,5 +156,31 @@ describe('isolation between sinks', () => {
     expect(onDisk).toMatchObject({ id: alert.alert_id, version: 4, sink: 'hook' })
     expect(onDisk.attempts).toBeGreaterThanOrEqual(2)
     expect(onDisk.last_error).toMatch(/HTTP 500/)
+  })
+})
+
+describe('live redelivery', () => {
+  it('drops a dead letter superseded by a newer pending version instead of sending the old one', async () => {
+    const sink = new MemorySink('team', [
+      { status: 'permanent', error: 'HTTP 400' },
+      { status: 'retry', error: 'HTTP 429', retryAfterMs: 60_000 },
+    ])
+    const bus = new MemoryBus()
+    const delivery = startDelivery({ bus, config: validateConfig({}), dataDir: mkdtempSync(join(tmpdir(), 'pp-live-')), telemetry: capturedTelemetry(), sinks: [sink] })
+    await delivery.ready
+    cleanup.push(async () => {
+      await delivery.stop()
+      await bus.close()
+    })
+    const v1 = makeAlert()
+    await bus.publish('alerts', [{ key: v1.alert_id, value: v1 }])
+    await waitFor(() => delivery.stats().sinks[0].dead === 1, 5_000, 'dead letter')
+    const v2 = repeatOf(v1)
+    await bus.publish('alerts', [{ key: v1.alert_id, value: v2 }])
+    await waitFor(() => sink.received.length === 2, 5_000, 'second attempt')
+    expect(await delivery.redeliver({})).toEqual({ team: 0 })
+    expect(delivery.stats().sinks[0]).toMatchObject({ dead: 0, pending: 1 })
+    expect(delivery.pending()[0]).toMatchObject({ version: 2, attempts: 1 })
+    expect(await delivery.deadLetters()).toEqual([])
   })
 })

@@ -51,7 +51,7 @@ export class OutboxWorker {
   private readonly queue: DueQueue
   private readonly abort = new AbortController()
   private readonly now: () => number
-  private deadCount = 0
+  private readonly deadIds = new Set<string>()
   private stopped = false
   readonly counters: SinkCounters = { attempts: 0, delivered: 0, failed: 0, retried: 0, dead_lettered: 0, coalesced: 0, duplicates: 0 }
 
@@ -77,7 +77,7 @@ export class OutboxWorker {
   }
 
   get dead(): number {
-    return this.deadCount
+    return this.deadIds.size
   }
 
   /** Loads what a previous run left pending and starts sending it. */
@@ -87,7 +87,7 @@ export class OutboxWorker {
       this.entries.set(entry.id, entry)
       this.queue.push({ due: entry.next_attempt_at, id: entry.id })
     }
-    this.deadCount = (await this.options.store.list('dead', corrupt)).length
+    for (const entry of await this.options.store.list('dead', corrupt)) this.deadIds.add(entry.id)
     if (corrupt.length > 0) {
       this.options.logger.error({ sink: this.name, files: corrupt }, 'unreadable outbox files moved to corrupt/')
     }
@@ -135,7 +135,7 @@ export class OutboxWorker {
         writes.push(this.persist(entry.id))
       }
       // A dead letter older than the pending version is simply superseded.
-      writes.push(this.chain(entry.id, () => this.options.store.remove('dead', entry.id)).then(() => void this.deadCount--))
+      writes.push(this.chain(entry.id, () => this.options.store.remove('dead', entry.id)).then(() => void this.deadIds.delete(entry.id)))
     }
     await Promise.all(writes)
     await this.options.store.sync('pending')
@@ -278,15 +278,15 @@ export class OutboxWorker {
       await this.options.store.sync('dead')
       await this.options.store.remove('pending', entry.id)
     })
-    this.deadCount++
+    this.deadIds.add(entry.id)
   }
 
   private async dropStaleDeadLetter(id: string, sent: { version: number; updated_at: number }): Promise<void> {
-    if (this.deadCount === 0) return
+    if (!this.deadIds.has(id)) return
     const dead = await this.options.store.read('dead', id)
     if (dead && compareVersions(dead, sent) <= 0) {
       await this.options.store.remove('dead', id)
-      this.deadCount--
+      this.deadIds.delete(id)
     }
   }
 
