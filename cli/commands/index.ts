@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { register as registerAlerts } from './alerts.js'
+import { register as registerDemo } from './demo.js'
 import { register as registerRules } from './rules.js'
 import { register as registerUp } from './up.js'
 
@@ -11,4 +12,5 @@ export function registerCommands(program: Command): void {
   registerAlerts(program)
   registerUp(program)
   registerRules(program)
+  registerDemo(program)
 }

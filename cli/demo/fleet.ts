@@ -1,0 +1,73 @@
+/**
+ * The simulated fleet's plumbing: one OTLP exporter per tenant (each with that tenant's key when
+ * given, as separate deployments would have) and a recording API bound to it. Everything goes
+ * through @privpath/sdk and the real OpenTelemetry exporter, exactly as an agent would send it.
+ */
+import { context } from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { createPrivpath, createPrivpathTracerProvider, type Privpath, type PrivpathExport } from '@privpath/sdk'
+
+export interface FleetOptions {
+  endpoint: string
+  tenants: string[]
+  /** Key per tenant; a tenant without one uses `apiKey` (or none). */
+  tenantKeys: Record<string, string>
+  apiKey?: string
+}
+
+export interface Fleet {
+  /** The recording API for agents of `tenant`, optionally with content capture on. */
+  agents(tenant: string, options?: { captureContent?: boolean }): Privpath
+  /** Export everything recorded so far. */
+  flush(): Promise<void>
+  shutdown(): Promise<void>
+}
+
+let contextManager: AsyncLocalStorageContextManager | undefined
+
+/** Tasks, tool calls and delegations nest through the active context, which needs a context manager. */
+function ensureContextManager(): void {
+  if (contextManager !== undefined) return
+  contextManager = new AsyncLocalStorageContextManager().enable()
+  if (!context.setGlobalContextManager(contextManager)) {
+    // Another one (the host's OpenTelemetry SDK) is registered already and does the same job.
+    contextManager.disable()
+  }
+}
+
+export async function createFleet(options: FleetOptions): Promise<Fleet> {
+  ensureContextManager()
+  const exports = new Map<string, PrivpathExport>()
+  for (const tenant of options.tenants) {
+    exports.set(
+      tenant,
+      await createPrivpathTracerProvider({
+        endpoint: options.endpoint,
+        apiKey: options.tenantKeys[tenant] ?? options.apiKey,
+        serviceName: `privpath-demo-${tenant}`,
+        tenantId: tenant,
+      }),
+    )
+  }
+  const plain = new Map<string, Privpath>()
+  const capturing = new Map<string, Privpath>()
+  return {
+    agents(tenant, agentOptions = {}) {
+      const exported = exports.get(tenant)
+      if (exported === undefined) throw new Error(`demo fleet has no tenant ${tenant}`)
+      const cache = agentOptions.captureContent === true ? capturing : plain
+      let privpath = cache.get(tenant)
+      if (privpath === undefined) {
+        privpath = createPrivpath({ tracerProvider: exported.tracerProvider, captureContent: agentOptions.captureContent === true })
+        cache.set(tenant, privpath)
+      }
+      return privpath
+    },
+    async flush() {
+      await Promise.all([...exports.values()].map((exported) => exported.flush()))
+    },
+    async shutdown() {
+      await Promise.all([...exports.values()].map((exported) => exported.shutdown()))
+    },
+  }
+}
