@@ -77,6 +77,17 @@ describe('content capture and truncation', () => {
   })
 })
 
+describe('huge values', () => {
+  it('cuts before redacting, still redacts what is kept, and flags the cut', () => {
+    const huge = `${'a '.repeat(1_000)}${GHP} ${'word '.repeat(400_000)}`
+    const [event] = mapOne(chat(huge), { maxContentChars: 4_096 })
+    expect(event.content).toHaveLength(4_096)
+    expect(event.content).toContain('[REDACTED:github_token]')
+    expect(event.content).not.toContain(GHP)
+    expect(event.flags).toEqual(expect.arrayContaining(['content_truncated', 'secret_redacted']))
+  })
+})
+
 describe('credential id fingerprints', () => {
   it('replaces a raw-secret credential id with its sha256 fingerprint', () => {
     const events = mapOne({ spanId: 'p4', events: [{ name: 'credential.issued', atMs: 1, attributes: { 'credential.id': GHP } }] })

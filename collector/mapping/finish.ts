@@ -56,6 +56,17 @@ function truncate(value: string, max: number): [string, boolean] {
   return value.length > max ? [value.slice(0, max), true] : [value, false]
 }
 
+/**
+ * Text beyond what is kept is cut before redaction so a huge value costs bounded work. The margin
+ * keeps the cut past the final truncation point by more than any token format is long, so a
+ * secret split by this cut lies wholly in the part the final truncation removes.
+ */
+const REDACTION_MARGIN = 4_096
+
+function redactable(value: string, keep: number): string {
+  return value.length > keep + REDACTION_MARGIN ? value.slice(0, keep + REDACTION_MARGIN) : value
+}
+
 class Findings {
   readonly kinds: string[] = []
   readonly flags = new Set<EventFlag>()
@@ -87,11 +98,11 @@ function boundedAttributes(draft: Draft, record: RecordContext, options: Resolve
   }
   for (const [key, raw] of draft.leftovers) {
     if (!options.captureContent && isContentKey(key)) continue
-    const redacted = redactAttribute(key, stringify(raw))
+    const redacted = redactAttribute(key, redactable(stringify(raw), MAX_ATTRIBUTE_CHARS))
     findings.note(redacted.kinds)
     put(key, redacted.text)
   }
-  for (const [key, value] of record.context) put(key, findings.redact(value))
+  for (const [key, value] of record.context) put(key, findings.redact(redactable(value, MAX_ATTRIBUTE_CHARS)))
   if (record.tenancy.mismatch !== '') out['tenant.claimed'] = findings.redact(record.tenancy.mismatch)
   if (dropped > 0) out['privpath.attributes_dropped'] = String(dropped)
   return out
@@ -104,13 +115,15 @@ function finishOne(draft: Draft, position: number, record: RecordContext, option
   if (record.tenancy.mismatch !== '') findings.flags.add('tenant_mismatch')
   event.attributes = boundedAttributes(draft, record, options, findings)
 
-  event.name = findings.redact(event.name)
-  event.error = truncate(findings.redact(event.error), Math.max(options.maxContentChars, MAX_ATTRIBUTE_CHARS))[0]
-  event.target_resource = findings.redact(event.target_resource)
-  event.authz_resource = findings.redact(event.authz_resource)
+  const errorChars = Math.max(options.maxContentChars, MAX_ATTRIBUTE_CHARS)
+  event.name = truncate(findings.redact(redactable(event.name, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)[0]
+  event.error = truncate(findings.redact(redactable(event.error, errorChars)), errorChars)[0]
+  event.target_resource = truncate(findings.redact(redactable(event.target_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)[0]
+  event.authz_resource = truncate(findings.redact(redactable(event.authz_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)[0]
   if (options.captureContent) {
-    const [content, cutContent] = truncate(findings.redact(event.content), options.maxContentChars)
-    const [args, cutArgs] = truncate(findings.redact(event.tool_arguments), options.maxContentChars)
+    const max = options.maxContentChars
+    const [content, cutContent] = truncate(findings.redact(redactable(event.content, max)), max)
+    const [args, cutArgs] = truncate(findings.redact(redactable(event.tool_arguments, max)), max)
     event.content = content
     event.tool_arguments = args
     if (cutContent || cutArgs) findings.flags.add('content_truncated')
