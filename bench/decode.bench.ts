@@ -13,7 +13,7 @@ import { agentTaskJsonRequests, agentTaskRequests } from './fixtures/agent-tasks
 import { otlpProtoRoot } from './fixtures/otlp-proto.js'
 
 const { values: args } = parseArgs({
-  options: { tasks: { type: 'string', default: '400' }, rounds: { type: 'string', default: '9' } },
+  options: { tasks: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '9' } },
 })
 const options = { tasks: Number(args.tasks), spansPerRequest: 200, tenants: 4, seed: 1 }
 const rounds = Number(args.rounds)
