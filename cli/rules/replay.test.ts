@@ -123,6 +123,15 @@ describe('rules replay', () => {
     await expect(replay({ from: 'yesterday' })).rejects.toThrow(/--from "yesterday" is not a time/)
   })
 
+  it('names the store it cannot read', async () => {
+    const io = capture()
+    const options = { from: '1h', json: true }
+    const missing = validateConfig({ store: { data_dir: store.dir, database: 'nowhere' } })
+    await expect(replayCommand(options, { config: missing, client: store.client, io })).rejects.toThrow(
+      new RegExp(`cannot read nowhere\\.events from ${store.dir}: .*privpath up`),
+    )
+  })
+
   it('accepts relative times', async () => {
     const { report } = await replay({ from: '4h', to: 'now' })
     expect(report!.events).toBe(7)

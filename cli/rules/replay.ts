@@ -88,7 +88,10 @@ export async function replayCommand(options: ReplayOptions, deps: ReplayDeps): P
 
   const telemetry = deps.telemetry ?? silentTelemetry()
   const range = { database: config.store.database, from, to, tenant: options.tenant, pageSize: options.pageSize }
-  const total = await countStoredEvents(client, range)
+  const total = await countStoredEvents(client, range).catch((error: unknown) => {
+    const where = config.store.clickhouse_url || config.store.data_dir
+    throw new Error(`cannot read ${config.store.database}.events from ${where}: ${(error as Error).message.trim()} (has "privpath up" created the store there?)`)
+  })
   const progress = new ProgressBar(io.stderr, total)
   progress.update(0)
   async function* withProgress(): AsyncGenerator<PrivpathEvent> {
