@@ -134,7 +134,8 @@ export async function startApp(options: AppOptions): Promise<App> {
       return { ready: Object.values(checks).every(Boolean), checks }
     }
 
-    const server = Fastify({ loggerInstance: logger.child({ component: 'http' }), disableRequestLogging: true, forceCloseConnections: 'idle' })
+    // Request logs are info level; the HTTP child logs warnings and errors only.
+    const server = Fastify({ loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }), forceCloseConnections: 'idle' })
     if (collector) await server.register(collector.plugin)
     await server.register(
       queryApi({

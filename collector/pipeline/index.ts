@@ -83,6 +83,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
   private readonly idleWaiters: Array<() => void> = []
   private readonly publishSlotWaiters: Array<() => void> = []
   private scheduled = false
+  private processing = false
   private stopped = false
   private readonly timer: NodeJS.Timeout
   private readonly now: () => number
@@ -204,32 +205,43 @@ export class Pipeline<Req, R extends PipelineRecord> {
   }
 
   private async processQueued(): Promise<void> {
-    while (this.queue.length > 0) {
-      if (this.inflightPublishes >= (this.options.maxInflightPublishes ?? 4)) {
-        await new Promise<void>((resolve) => this.publishSlotWaiters.push(resolve))
-        continue
-      }
-      const batch = this.queue.splice(0, this.options.maxBatchRequests ?? 256)
-      const now = this.now()
-      const records: R[] = []
-      for (const item of batch) {
-        const ticket: Ticket = { lsn: item.lsn, remaining: 0 }
-        let mapped: R[]
-        try {
-          mapped = this.options.stages.map(item.signal, item.request, { authTenant: item.authTenant, observedAt: now })
-        } catch (error) {
-          // A mapper bug must not wedge the queue: log it and checkpoint the record (retrying cannot help).
-          this.options.logger.error({ err: error, lsn: item.lsn }, 'mapping failed; request skipped')
-          mapped = []
+    if (this.processing) return
+    this.processing = true
+    try {
+      while (this.queue.length > 0) {
+        if (this.inflightPublishes >= (this.options.maxInflightPublishes ?? 64)) {
+          await new Promise<void>((resolve) => this.publishSlotWaiters.push(resolve))
+          continue
         }
-        ticket.remaining = mapped.length
-        for (const record of mapped) record.origin = ticket
-        if (mapped.length === 0) this.options.wal.complete(item.lsn)
-        records.push(...mapped)
+        this.processBatch(this.queue.splice(0, this.options.maxBatchRequests ?? 8))
+        // Mapping is synchronous CPU work: yield so the HTTP server keeps answering meanwhile.
+        await new Promise<void>((resolve) => setImmediate(resolve))
       }
-      const ready = this.options.stages.correlator.add(records, now)
-      this.publish(ready, batch.length, batch.filter((item) => item.replayed).length)
+    } finally {
+      this.processing = false
     }
+  }
+
+  private processBatch(batch: Array<AcceptedRequest<Req>>): void {
+    const now = this.now()
+    const records: R[] = []
+    for (const item of batch) {
+      const ticket: Ticket = { lsn: item.lsn, remaining: 0 }
+      let mapped: R[]
+      try {
+        mapped = this.options.stages.map(item.signal, item.request, { authTenant: item.authTenant, observedAt: now })
+      } catch (error) {
+        // A mapper bug must not wedge the queue: log it and checkpoint the record (retrying cannot help).
+        this.options.logger.error({ err: error, lsn: item.lsn }, 'mapping failed; request skipped')
+        mapped = []
+      }
+      ticket.remaining = mapped.length
+      for (const record of mapped) record.origin = ticket
+      if (mapped.length === 0) this.options.wal.complete(item.lsn)
+      for (const record of mapped) records.push(record)
+    }
+    const ready = this.options.stages.correlator.add(records, now)
+    this.publish(ready, batch.length, batch.filter((item) => item.replayed).length)
   }
 
   private expireHeld(): void {

@@ -9,8 +9,9 @@ interface Req {
 }
 type Rec = PipelineRecord & { id: string; parent?: string }
 
-/** Holds a record until its parent id has been seen; expire() releases everything held. */
+/** Holds a record until its parent id has been seen; once `graceOver`, expire() releases everything held. */
 class ParentWaits implements CorrelatorLike<Rec> {
+  graceOver = false
   private readonly seen = new Set<string>()
   private waiting: Rec[] = []
   add(records: Rec[]): Rec[] {
@@ -25,7 +26,7 @@ class ParentWaits implements CorrelatorLike<Rec> {
     return [...out, ...ready]
   }
   expire(): Rec[] {
-    return this.waiting.splice(0)
+    return this.graceOver ? this.waiting.splice(0) : []
   }
   held(): number {
     return this.waiting.length
@@ -97,11 +98,13 @@ describe('pipeline', () => {
   })
 
   it('places spans whose parent never comes once the correlator expires them', async () => {
-    const { pipeline, completed, delivered, subscribe } = setup()
+    const { pipeline, completed, delivered, subscribe, correlator } = setup()
     await subscribe('events')
     pipeline.reserve()
     pipeline.accept({ lsn: 3, signal: 'traces', authTenant: '', request: { spans: [{ id: 'orphan', parent: 'never' }] } })
     await pipeline.drain()
+    expect(completed).toEqual([])
+    correlator.graceOver = true
     await expect.poll(() => completed, { timeout: 2000 }).toEqual([3])
     expect(delivered.events.map((e) => e.id)).toEqual(['orphan'])
     await pipeline.stop()
