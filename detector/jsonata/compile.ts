@@ -88,7 +88,8 @@ const BUILTINS: Record<string, { arity: number | number[]; fn: (...args: unknown
   lookup: {
     arity: 2,
     fn: (o, k) => {
-      if (typeof k !== 'string') typeError('T0410', 'key of $lookup must be a string')
+      // jsonata's signature coercion of a non-string key is its own business
+      if (typeof k !== 'string') throw NEEDS_INTERPRETER
       return lookup(o, k)
     },
   },
@@ -104,17 +105,19 @@ const BUILTINS: Record<string, { arity: number | number[]; fn: (...args: unknown
   contains: {
     arity: 2,
     fn: (s, p) => {
-      if (s === undefined) return undefined
-      return requireString(s, 'contains').includes(requireString(p, 'contains'))
+      requireString(s, 'contains', true)
+      if (p !== undefined && typeof p !== 'string') typeError('T0410', 'pattern of $contains must be a string or a regex')
+      if (s === undefined || p === undefined) return undefined
+      return (s as string).includes(p)
     },
   },
   not: { arity: 1, fn: (a) => (a === undefined ? undefined : !toBoolean(a)) },
   boolean: { arity: 1, fn: (a) => toBoolean(a) },
 }
 
-function requireString(value: unknown, fn: string): string {
-  if (typeof value !== 'string') typeError('T0410', `argument of $${fn} must be a string`)
-  return value
+function requireString(value: unknown, fn: string, optional = false): string {
+  if (typeof value !== 'string' && !(optional && value === undefined)) typeError('T0410', `argument of $${fn} must be a string`)
+  return value as string
 }
 
 export function compileAst(ast: jsonata.ExprNode): CompiledFn | undefined {
@@ -209,9 +212,8 @@ function compileBind(node: Node): CompiledFn {
   if (node.predicate || node.keepArray) throw new Unsupported('bind with predicate')
   return (input, vars) => {
     const result = value(input, vars)
-    // jsonata's frames fall through to the enclosing scope when a binding holds undefined
-    if (result === undefined) delete vars[name]
-    else vars[name] = result
+    // an undefined binding still shadows the enclosing scope, as in jsonata's frames
+    vars[name] = result
     return result
   }
 }
