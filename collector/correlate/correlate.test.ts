@@ -263,6 +263,17 @@ describe('Correlator: bounds and accounting', () => {
     }
   })
 
+  it('places a 20 000-span chain delivered leaf first, partly through holding, without deep recursion', () => {
+    const c = correlator({ maxHeldSpans: 50_000, maxKnownSpans: 50_000 })
+    const chain: SpanInit[] = []
+    for (let i = 20_000; i > 0; i--) chain.push({ spanId: `n${i}`, parentSpanId: `n${i - 1}` })
+    chain.push({ spanId: 'n0', attributes: task('deep') })
+    const out = c.add(records(chain), T0)
+    expect(c.held()).toBe(0)
+    expect(out).toHaveLength(20_001)
+    expect(new Set(out.map((record) => record.events.at(-1)!.task_id))).toEqual(new Set(['deep']))
+  })
+
   it('survives parent cycles by holding and then placing by fallback', () => {
     const c = correlator({ graceWindowMs: 10 })
     const out = c.add(records([{ spanId: 'a', parentSpanId: 'b' }, { spanId: 'b', parentSpanId: 'a' }]), T0)

@@ -58,6 +58,9 @@ export class Correlator {
   private nextHoldId = 0
   /** Placements made during the current `add`, so in-batch children find parents even if the LRU evicted them. */
   private batchPlacements = new Map<string, Placement>()
+  /** Spans just placed whose waiting children are still to be released. */
+  private readonly releases: Array<[string, Placement]> = []
+  private releasing = false
   private readonly heldTotal: Counter
   private readonly released: Counter<'reason'>
   private readonly evicted: Counter
@@ -215,7 +218,18 @@ export class Correlator {
     }
     this.known.set(self, placement)
     this.batchPlacements.set(self, placement)
-    this.releaseWaiters(self, placement, out)
+    this.releases.push([self, placement])
+    if (!this.releasing) this.drainReleases(out)
+  }
+
+  /** Iterative, so a long chain of held descendants cannot overflow the stack. */
+  private drainReleases(out: SpanRecord[]): void {
+    this.releasing = true
+    try {
+      for (let next = this.releases.pop(); next !== undefined; next = this.releases.pop()) this.releaseWaiters(next[0], next[1], out)
+    } finally {
+      this.releasing = false
+    }
   }
 
   /** Children held for `parentKey` are placed now that it is known, flagged `late_parent`. */
