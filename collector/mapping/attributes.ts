@@ -55,6 +55,11 @@ export class AttributeReader {
     return this.attributes[key]
   }
 
+  /** The value as a string without marking the key used. */
+  peek(key: string): string {
+    return Object.hasOwn(this.attributes, key) ? stringify(this.attributes[key]).trim() : ''
+  }
+
   string(key: string): string {
     return stringify(this.value(key)).trim()
   }

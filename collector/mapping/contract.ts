@@ -73,7 +73,7 @@ export function contractFields(kind: EventKind, reader: AttributeReader, ts: num
     case 'credential_revoked':
       return credentialFields(reader, ts)
     case 'authz_decision': {
-      const result = lookup(AUTHZ_RESULTS, reader.attributes['authz.result']?.toString().toLowerCase() ?? '')
+      const result = lookup(AUTHZ_RESULTS, reader.peek('authz.result').toLowerCase())
       if (result) reader.consume('authz.result')
       return {
         authz_result: result ?? '',
@@ -84,7 +84,7 @@ export function contractFields(kind: EventKind, reader: AttributeReader, ts: num
       }
     }
     case 'approval': {
-      const result = lookup(APPROVAL_RESULTS, reader.attributes['approval.result']?.toString().toLowerCase() ?? '')
+      const result = lookup(APPROVAL_RESULTS, reader.peek('approval.result').toLowerCase())
       if (result) reader.consume('approval.result')
       return {
         approval_result: result ?? '',
