@@ -25,7 +25,7 @@ export class OutboxStore {
     const handle = await open(tmp, 'w')
     try {
       await handle.writeFile(JSON.stringify(entry))
-      await handle.sync()
+      await handle.datasync()
     } finally {
       await handle.close()
     }
