@@ -184,3 +184,45 @@ describe('live redelivery', () => {
     expect(await delivery.deadLetters()).toEqual([])
   })
 })
+
+describe('scheduler at capacity', () => {
+  it('does not spin timers while every slot is busy with a backlog waiting', async () => {
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let sends = 0
+    const sink = {
+      name: 'slow',
+      type: 'memory',
+      async send() {
+        sends++
+        await gate
+        return { status: 'delivered' as const }
+      },
+    }
+    const bus = new MemoryBus()
+    const delivery = startDelivery({ bus, config: validateConfig({}), dataDir: mkdtempSync(join(tmpdir(), 'pp-cap-')), telemetry: capturedTelemetry(), sinks: [sink] })
+    await delivery.ready
+    cleanup.push(async () => {
+      release()
+      await delivery.stop()
+      await bus.close()
+    })
+    const alerts = Array.from({ length: 10 }, (_, i) => makeAlert({ dedup_key: `cap-${i}` }))
+    await bus.publish('alerts', alerts.map((value) => ({ key: value.alert_id, value })))
+    const realSetTimeout = globalThis.setTimeout
+    let timers = 0
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timers++
+      return realSetTimeout(...args)
+    }) as typeof setTimeout
+    try {
+      await new Promise((r) => realSetTimeout(r, 200))
+    } finally {
+      globalThis.setTimeout = realSetTimeout
+    }
+    expect(sends).toBe(4)
+    expect(timers).toBeLessThan(5)
+    release()
+    await waitFor(() => delivery.stats().sinks[0].counters.delivered === 10, 5_000, 'backlog')
+  })
+})

@@ -196,8 +196,11 @@ export class OutboxWorker {
         })
       this.inFlight.set(entry.id, run)
     }
+    // A full worker and entries whose attempt is still running are woken by that attempt's end,
+    // not by a timer (which would fire again and again while they cannot start).
+    if (this.inFlight.size < this.options.concurrency) this.queue.arm(now)
+    else this.queue.disarm()
     for (const item of busy) this.queue.push(item)
-    this.queue.arm(now)
   }
 
   private async attempt(entry: OutboxEntry): Promise<void> {
