@@ -8,7 +8,7 @@
  * Not here: argument parsing and signals (commands/up.ts).
  */
 import { join } from 'node:path'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { queryApi, type ApiQueries, type Readiness } from '../api/index.js'
 import { getCredential, getTask, listAlerts, listTasks } from '../api/queries/index.js'
 import { startCollector, type Collector } from '../collector/index.js'
@@ -20,6 +20,9 @@ import { PrivpathError } from '../core/errors.js'
 import { createStoreClient, migrate, type ClickHouseClient } from '../core/store/index.js'
 import type { Telemetry } from '../core/telemetry.js'
 import { startWriter, type Writer } from '../writer/index.js'
+import { clickhouseHistory, startDetector as startDetectorService } from '../detector/index.js'
+import { startDelivery } from '../detector/sinks/index.js'
+import { ADMIN_TENANT } from '../core/auth.js'
 
 /** A running role the app only needs to ask for readiness and to stop. */
 export interface RoleHandle {
@@ -39,8 +42,8 @@ export interface AppOptions {
   telemetry: Telemetry
   /** Builds the bus for `bus.kind`; the default supports `memory` only. */
   createBus?: (config: Config['bus'], telemetry: Telemetry) => Bus | Promise<Bus>
-  /** Starts the detector role; without it the `detector` role is reported as unavailable. */
-  startDetector?: (context: RoleContext) => Promise<RoleHandle>
+  /** Starts the detector role (rules + alert delivery); default: the detector service over the store's history. */
+  startDetector?: (context: RoleContext) => Promise<RoleHandle & { routes?: FastifyPluginAsync }>
 }
 
 export interface App {
@@ -73,9 +76,6 @@ export async function startApp(options: AppOptions): Promise<App> {
       { host: config.server.host },
       'SECURITY: listening on a non-loopback address WITHOUT tenant keys: anyone who can reach this port can send telemetry and read every tenant. Set auth.tenant_keys or PRIVPATH_TENANT_KEYS.',
     )
-  }
-  if (roles.has('detector') && !options.startDetector) {
-    logger.warn('roles: the detector role is not available in this build: events are stored but NO rules run and no alerts are raised')
   }
 
   const stops: Array<{ name: string; stop: () => Promise<void> }> = []
@@ -112,9 +112,10 @@ export async function startApp(options: AppOptions): Promise<App> {
       stops.push({ name: 'writer', stop: () => writer.stop() })
     }
 
-    let detector: RoleHandle | undefined
-    if (roles.has('detector') && options.startDetector) {
-      const started = await options.startDetector({ config, bus, client, telemetry })
+    // Before the collector: the in-process bus only delivers to groups already subscribed.
+    let detector: (RoleHandle & { routes?: FastifyPluginAsync }) | undefined
+    if (roles.has('detector')) {
+      const started = await (options.startDetector ?? defaultDetector)({ config, bus, client, telemetry })
       detector = started
       stops.push({ name: 'detector', stop: () => started.stop() })
     }
@@ -137,6 +138,23 @@ export async function startApp(options: AppOptions): Promise<App> {
     // Request logs are info level; the HTTP child logs warnings and errors only.
     const server = Fastify({ loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }), forceCloseConnections: 'idle' })
     if (collector) await server.register(collector.plugin)
+    const deliveryRoutes = detector?.routes
+    if (deliveryRoutes) {
+      // Delivery inspection and redelivery are operator actions: admin key only when keys are on.
+      await server.register(async (scope) => {
+        scope.addHook('onRequest', async (request) => {
+          const caller = auth.authenticate(request.headers.authorization)
+          if (caller.authenticated && caller.tenant !== ADMIN_TENANT) {
+            throw new PrivpathError('PP_ERR_UNAUTHORIZED', 'delivery endpoints need an admin key (tenant "*")')
+          }
+        })
+        scope.setErrorHandler((error, _request, reply) => {
+          const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode ?? 500
+          void reply.code(status).send({ code: (error as { code?: string }).code ?? 'PP_ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) })
+        })
+        await scope.register(deliveryRoutes)
+      })
+    }
     await server.register(
       queryApi({
         queries: roles.has('api') && client ? storeQueries(client, config.store.database) : undefined,
@@ -165,6 +183,39 @@ export async function startApp(options: AppOptions): Promise<App> {
   } catch (error) {
     await stopAll()
     throw error
+  }
+}
+
+/** The detector service (rules over the bus, state rebuilt from the store) and alert delivery to the configured sinks. */
+async function defaultDetector(context: RoleContext): Promise<RoleHandle & { routes: FastifyPluginAsync }> {
+  const { config, bus, client, telemetry } = context
+  const running = startDetectorService({
+    bus,
+    config: config.detector,
+    telemetry,
+    loadHistory: client ? clickhouseHistory(client, config.store.database) : undefined,
+    consumeCredentials: bus.kind === 'kafka',
+  })
+  try {
+    await running.ready
+  } catch (error) {
+    await running.stop().catch(() => undefined)
+    throw error
+  }
+  const delivery = startDelivery({ bus, config, dataDir: config.store.data_dir, telemetry })
+  try {
+    await delivery.ready
+  } catch (error) {
+    await Promise.allSettled([delivery.stop(), running.stop()])
+    throw error
+  }
+  return {
+    ready: () => true,
+    routes: delivery.routes,
+    async stop() {
+      await running.stop()
+      await delivery.stop()
+    },
   }
 }
 

@@ -10,7 +10,7 @@ import { getJson, postOtlp, startTestApp, type TestApp } from './support/app.js'
 
 let t: TestApp
 beforeAll(async () => {
-  t = await startTestApp({ server: { max_body_bytes: 256 * 1024 } })
+  t = await startTestApp({ roles: ['collector', 'writer', 'detector', 'api'], server: { max_body_bytes: 256 * 1024 } })
 })
 afterAll(async () => {
   await t?.app.stop()
@@ -139,6 +139,22 @@ describe('correlation and idempotence', () => {
   })
 })
 
+describe('detection end to end', () => {
+  it('raises a cross-tenant alert for a tool call routed to another tenant and serves it from /api/alerts', async () => {
+    const exporting = otelExporter(t.app.url, { format: 'protobuf' })
+    runScriptedTask(exporting.tracer, { taskId: 'task-cross', tenant: 'acme', targetTenant: 'globex' })
+    expect(allSucceeded(await exporting.finish())).toBe(true)
+    await expect
+      .poll(async () => {
+        const res = await getJson<{ alerts: Array<{ rule_id: string; task_id: string; tenant_id: string }> }>(`${t.app.url}/api/alerts?task=task-cross`)
+        return res.body.alerts.map((a) => `${a.rule_id}/${a.tenant_id}`)
+      }, { timeout: 15_000, interval: 200 })
+      .toContain('cross-tenant-tool-routing/acme')
+    const tasks = await getJson<{ tasks: Array<{ task_id: string }> }>(`${t.app.url}/api/tasks?has_alerts=true`)
+    expect(tasks.body.tasks.map((x) => x.task_id)).toContain('task-cross')
+  })
+})
+
 describe('redaction end to end', () => {
   const AWS_KEY = 'AKIAZ7QH3KXW4PLM2NVB'
   const GITHUB_TOKEN = 'ghp_' + 'R8fK2mQ9xL4vT7wZ1nB5cJ3hY6pD0sA2eG8u'
@@ -189,7 +205,7 @@ describe('HTTP errors at the real server', () => {
 
   it('reports readiness and serves collector metrics', async () => {
     const ready = await getJson(`${t.app.url}/readyz`)
-    expect(ready).toEqual({ status: 200, body: { ready: true, checks: { store: true, wal_replayed: true } } })
+    expect(ready).toEqual({ status: 200, body: { ready: true, checks: { store: true, wal_replayed: true, detector: true } } })
     const metrics = await (await fetch(`${t.app.url}/metrics`)).text()
     expect(metrics).toMatch(/privpath_collector_requests_total\{signal="traces",status="200"\} \d+/)
     expect(metrics).toMatch(/privpath_collector_wal_fsync_seconds_count \d+/)
