@@ -10,13 +10,35 @@
 import type { Alert } from '../alert.js'
 import type { PrivpathEvent } from '../event.js'
 
+/**
+ * A mapped span (or log record) before correlation, as the collector publishes it on `spans`
+ * (key = trace id) when correlation runs behind Kafka; mirrors the collector's SpanRecord.
+ */
+export interface SpanRecordValue {
+  signal: 'span' | 'log'
+  tenantId: string
+  traceId: string
+  spanId: string
+  parentSpanId: string
+  explicitTaskId: string
+  fallbackTaskId: string
+  agentId: string
+  agentName: string
+  invokesAgent: boolean
+  delegatedScopes: string[]
+  startTs: number
+  endTs: number
+  events: PrivpathEvent[]
+}
+
 export interface TopicValues {
   events: PrivpathEvent
   credentials: PrivpathEvent
   alerts: Alert
+  spans: SpanRecordValue
 }
 export type Topic = keyof TopicValues
-export const TOPICS: readonly Topic[] = ['events', 'credentials', 'alerts']
+export const TOPICS: readonly Topic[] = ['events', 'credentials', 'alerts', 'spans']
 
 export interface BusMessage<T extends Topic = Topic> {
   key: string
@@ -30,12 +52,24 @@ export interface SubscribeOptions {
   fromBeginning?: boolean
   /** Largest batch handed to the handler at once. */
   maxBatch?: number
+  /**
+   * Batches of one partition handed to the handler before the earlier ones resolved (default 1).
+   * Commits stay in order; a failed batch redelivers it and everything after it. Kafka only.
+   */
+  maxInflightBatches?: number
+  /**
+   * Called with the partitions this member owns after every rebalance, before any batch of them
+   * is handed over (Kafka); lets a consumer rebuild per-partition state. `[0]` once in process.
+   */
+  onAssigned?: (partitions: readonly number[]) => Promise<void> | void
 }
 
 export interface BatchContext {
   topic: Topic
   /** Partitions this member owns right now (Kafka); `[0]` for the in-process bus. */
   partitions: readonly number[]
+  /** Partition these messages come from (Kafka); 0 for the in-process bus. */
+  partition?: number
 }
 
 export type BatchHandler<T extends Topic> = (messages: BusMessage<T>[], context: BatchContext) => Promise<void>

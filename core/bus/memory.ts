@@ -128,6 +128,7 @@ export class MemoryBus implements Bus {
     if (byGroup.has(options.group)) {
       throw new Error(`in-process bus: group "${options.group}" already subscribed to "${topic}"`)
     }
+    await options.onAssigned?.([0])
     const queue = new GroupQueue(
       topic,
       options.group,

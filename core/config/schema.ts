@@ -85,6 +85,11 @@ export const KafkaSection = Type.Object(
     brokers: Type.Array(Type.String({ pattern: '^[^:\\s]+:\\d+$' }), { default: [] }),
     client_id: Type.String({ default: 'privpath' }),
     topic_prefix: Type.String({ default: 'privpath.' }),
+    /** A consumer silent this long is declared dead and its partitions move to others. */
+    session_timeout_ms: Type.Integer({ minimum: 1_000, default: 10_000 }),
+    heartbeat_interval_ms: Type.Integer({ minimum: 100, default: 1_000 }),
+    /** Longest a fetch waits for new messages: bounds delivery latency on quiet topics. */
+    max_wait_ms: Type.Integer({ minimum: 10, default: 250 }),
     ssl: Type.Boolean({ default: false }),
     sasl: Type.Optional(
       Type.Object(

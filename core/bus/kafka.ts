@@ -1,0 +1,297 @@
+/**
+ * The bus on Kafka (kafkajs), for deployments where collectors, writers and detectors run as
+ * separate processes and scale by running more copies.
+ *
+ * In: the `bus.kafka` section. Out: topics `<prefix><topic>` with JSON values; `publish` resolves
+ * when every in-sync replica has the messages (acks = -1). Each subscription is one consumer in
+ * its group; a batch's offsets are committed only after the handler resolved for it, in order;
+ * a handler failure hands the same messages again after a pause. Topics are created by an operator
+ * or auto-created by the cluster: creation is attempted once and its refusal tolerated.
+ * Not here: the idempotent or transactional producer (not every cluster offers them), so a
+ * publish retried after a lost acknowledgement may duplicate messages; consumers deduplicate by id.
+ */
+import { Kafka, type Admin, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs'
+import type { Logger } from 'pino'
+import { Counter, Gauge, type Registry } from 'prom-client'
+import { PrivpathError } from '../errors.js'
+import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic } from './bus.js'
+import { TOPICS } from './bus.js'
+import { DEFAULT_TIMING, kafkaClientConfig, topicName, type KafkaSectionConfig, type KafkaTiming } from './kafka-client.js'
+import { waitForCaughtUp } from './kafka-progress.js'
+
+export interface KafkaBusOptions {
+  config: KafkaSectionConfig
+  logger: Logger
+  registry?: Registry
+  timing?: Partial<KafkaTiming>
+  /** Pause before a failed batch is handed to the handler again. */
+  retryDelayMs?: number
+  /** A publish not acknowledged within this fails (the collector then answers 503). */
+  publishTimeoutMs?: number
+}
+
+interface BusMetrics {
+  published: Counter<'topic'>
+  publishFailures: Counter<'topic'>
+  undecodable: Counter<'topic'>
+  lag: Gauge<'topic' | 'group' | 'partition'>
+}
+
+function busMetrics(registry: Registry | undefined): BusMetrics {
+  const registers = registry ? [registry] : []
+  return {
+    published: new Counter({ name: 'privpath_bus_published_total', help: 'Messages acknowledged by Kafka', labelNames: ['topic'], registers }),
+    publishFailures: new Counter({ name: 'privpath_bus_publish_failures_total', help: 'Publishes Kafka did not acknowledge', labelNames: ['topic'], registers }),
+    undecodable: new Counter({
+      name: 'privpath_bus_undecodable_total',
+      help: 'Messages skipped because their value is not JSON (logged with offset)',
+      labelNames: ['topic'],
+      registers,
+    }),
+    lag: new Gauge({ name: 'privpath_bus_consumer_lag', help: 'Messages behind the high-water mark at the last fetch', labelNames: ['topic', 'group', 'partition'], registers }),
+  }
+}
+
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const
+  private readonly kafka: Kafka
+  private readonly timing: KafkaTiming
+  private readonly metrics: BusMetrics
+  private readonly subscriptions = new Set<Subscription>()
+  private producer: Producer | undefined
+  private connecting: Promise<Producer> | undefined
+  private admin: Promise<Admin> | undefined
+  private topicsEnsured = false
+  private closed = false
+
+  constructor(private readonly options: KafkaBusOptions) {
+    if (options.config.brokers.length === 0) {
+      throw new PrivpathError('PP_ERR_CONFIG_INVALID', 'bus.kafka.brokers: at least one broker (host:port) is required when bus.kind is "kafka"')
+    }
+    this.kafka = new Kafka(kafkaClientConfig(options.config, options.logger))
+    this.timing = {
+      ...DEFAULT_TIMING,
+      sessionTimeoutMs: options.config.session_timeout_ms ?? DEFAULT_TIMING.sessionTimeoutMs,
+      heartbeatIntervalMs: options.config.heartbeat_interval_ms ?? DEFAULT_TIMING.heartbeatIntervalMs,
+      maxWaitTimeMs: options.config.max_wait_ms ?? DEFAULT_TIMING.maxWaitTimeMs,
+      ...options.timing,
+    }
+    this.metrics = busMetrics(options.registry)
+  }
+
+  topic(topic: Topic): string {
+    return topicName(this.options.config, topic)
+  }
+
+  async publish<T extends Topic>(topic: T, messages: BusMessage<T>[]): Promise<void> {
+    if (messages.length === 0) return
+    const name = this.topic(topic)
+    try {
+      const producer = await this.connectedProducer()
+      const send = producer.send({
+        topic: name,
+        acks: -1,
+        messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) })),
+      })
+      await withTimeout(send, this.options.publishTimeoutMs ?? 10_000, `Kafka did not acknowledge ${messages.length} messages on ${name}`)
+      this.metrics.published.inc({ topic }, messages.length)
+    } catch (error) {
+      this.metrics.publishFailures.inc({ topic })
+      throw new PrivpathError('PP_ERR_UNAVAILABLE', `Kafka publish to ${name} failed: ${(error as Error).message}`, { cause: error, retryAfterSeconds: 5 })
+    }
+  }
+
+  async subscribe<T extends Topic>(topic: T, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription> {
+    const name = this.topic(topic)
+    const log = this.options.logger.child({ topic: name, group: options.group })
+    await this.ensureTopics()
+    const consumer = this.kafka.consumer({
+      groupId: options.group,
+      sessionTimeout: this.timing.sessionTimeoutMs,
+      heartbeatInterval: this.timing.heartbeatIntervalMs,
+      maxWaitTimeInMs: this.timing.maxWaitTimeMs,
+      rebalanceTimeout: Math.max(this.timing.sessionTimeoutMs, 10_000),
+      allowAutoTopicCreation: true,
+    })
+    let owned: readonly number[] = []
+    let assigned: Promise<void> = Promise.resolve()
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      owned = [...(event.payload.memberAssignment[name] ?? [])].sort((a, b) => a - b)
+      log.info({ partitions: owned }, 'partitions assigned')
+      const hook = options.onAssigned
+      if (hook) {
+        assigned = assigned
+          .then(() => hook(owned))
+          .catch((error: unknown) => log.error({ err: error, partitions: owned }, 'rebuilding state for assigned partitions failed'))
+      }
+    })
+    let running = true
+    const maxBatch = Math.max(1, options.maxBatch ?? 5_000)
+    const maxInflight = Math.max(1, options.maxInflightBatches ?? 1)
+    const chains = new Map<number, { tail: Promise<void>; inflight: Array<Promise<void>> }>()
+
+    const handleChunk = async (messages: BusMessage<T>[], context: BatchContext): Promise<void> => {
+      for (;;) {
+        try {
+          await handler(messages, context)
+          return
+        } catch (error) {
+          if (!running) throw error
+          log.warn({ err: error, partition: context.partition, messages: messages.length }, 'bus handler failed; redelivering')
+          await sleep(this.options.retryDelayMs ?? 500)
+        }
+      }
+    }
+    const commit = async (partition: number, nextOffset: bigint): Promise<void> => {
+      try {
+        await consumer.commitOffsets([{ topic: name, partition, offset: nextOffset.toString() }])
+      } catch (error) {
+        // After a rebalance the new owner redelivers from the last commit: at-least-once holds.
+        log.warn({ err: error, partition }, 'offset commit failed; the batch will be redelivered')
+      }
+    }
+
+    const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+      await assigned
+      const partition = batch.partition
+      const chain = chains.get(partition) ?? { tail: Promise.resolve(), inflight: [] }
+      chains.set(partition, chain)
+      if (batch.messages.length > 0) {
+        const last = BigInt(batch.lastOffset())
+        this.metrics.lag.set({ topic, group: options.group, partition: String(partition) }, Math.max(0, Number(BigInt(batch.highWatermark) - last - 1n)))
+      }
+      for (let start = 0; start < batch.messages.length; start += maxBatch) {
+        if (!isRunning() || isStale()) return
+        const slice = batch.messages.slice(start, start + maxBatch)
+        const decoded: BusMessage<T>[] = []
+        for (const message of slice) {
+          try {
+            decoded.push({ key: message.key?.toString() ?? '', value: JSON.parse(message.value?.toString() ?? 'null') as BusMessage<T>['value'] })
+          } catch (error) {
+            this.metrics.undecodable.inc({ topic })
+            log.error({ err: error, partition, offset: message.offset }, 'message value is not JSON; skipped')
+          }
+        }
+        const next = BigInt(slice[slice.length - 1].offset) + 1n
+        const context: BatchContext = { topic, partitions: owned, partition }
+        const handled = decoded.length > 0 ? handleChunk(decoded, context) : Promise.resolve()
+        const settled = handled.catch(() => undefined)
+        chain.inflight.push(settled)
+        void settled.then(() => chain.inflight.splice(chain.inflight.indexOf(settled), 1))
+        chain.tail = chain.tail.then(async () => {
+          await handled
+          await commit(partition, next)
+        })
+        chain.tail.catch(() => undefined)
+        resolveOffset(slice[slice.length - 1].offset)
+        if (maxInflight === 1) await chain.tail.catch(() => undefined)
+        while (chain.inflight.length >= maxInflight) {
+          await Promise.race(chain.inflight)
+          await heartbeat().catch(() => undefined)
+        }
+      }
+      await heartbeat().catch(() => undefined)
+    }
+
+    let caughtUpStopped = false
+    try {
+      await consumer.connect()
+      await consumer.subscribe({ topics: [name], fromBeginning: options.fromBeginning ?? false })
+      const admin = await this.connectedAdmin()
+      const highs = await admin.fetchTopicOffsets(name)
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 8, eachBatch })
+      const caughtUp = waitForCaughtUp({
+        admin,
+        group: options.group,
+        topic: name,
+        highs,
+        fromBeginning: options.fromBeginning ?? false,
+        stopped: () => caughtUpStopped,
+      })
+      caughtUp.catch(() => undefined)
+      const subscription: Subscription = {
+        caughtUp,
+        close: async () => {
+          if (!this.subscriptions.delete(subscription)) return
+          caughtUpStopped = true
+          // Handlers that keep failing stop retrying; their batches stay uncommitted for the next member.
+          running = false
+          await consumer.stop()
+          await Promise.all([...chains.values()].map((c) => c.tail.catch(() => undefined)))
+          await consumer.disconnect()
+        },
+      }
+      this.subscriptions.add(subscription)
+      return subscription
+    } catch (error) {
+      running = false
+      caughtUpStopped = true
+      await consumer.disconnect().catch(() => undefined)
+      throw new PrivpathError('PP_ERR_UNAVAILABLE', `Kafka subscribe to ${name} (group ${options.group}) failed: ${(error as Error).message}`, { cause: error })
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await Promise.allSettled([...this.subscriptions].map((s) => s.close()))
+    await this.producer?.disconnect().catch(() => undefined)
+    const admin = await this.admin?.catch(() => undefined)
+    await admin?.disconnect().catch(() => undefined)
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (this.producer) return this.producer
+    // A failed connect is forgotten so the next publish tries again (the collector keeps answering 503 meanwhile).
+    this.connecting ??= (async () => {
+      const producer = this.kafka.producer({ idempotent: false, allowAutoTopicCreation: true })
+      try {
+        await producer.connect()
+      } catch (error) {
+        await producer.disconnect().catch(() => undefined)
+        throw error
+      }
+      this.producer = producer
+      return producer
+    })().finally(() => (this.connecting = undefined))
+    return this.connecting
+  }
+
+  private connectedAdmin(): Promise<Admin> {
+    this.admin ??= (async () => {
+      const admin = this.kafka.admin()
+      await admin.connect()
+      return admin
+    })()
+    this.admin.catch(() => (this.admin = undefined))
+    return this.admin
+  }
+
+  /** Asks once for the topics; clusters that refuse CreateTopics auto-create them or have them already. */
+  private async ensureTopics(): Promise<void> {
+    if (this.topicsEnsured) return
+    this.topicsEnsured = true
+    try {
+      const admin = await this.connectedAdmin()
+      await withTimeout(admin.createTopics({ topics: TOPICS.map((t) => ({ topic: this.topic(t) })), waitForLeaders: true }), 5_000, 'CreateTopics timed out')
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'topics not created by privpath (existing or auto-created by the cluster)')
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms)
+  })
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The Bus contract, run against Kafka (kcat mock cluster, or PRIVPATH_TEST_KAFKA_BROKERS) and,
+ * where the in-process bus makes the same promise, against it too.
+ */
+import { randomUUID } from 'node:crypto'
+import { Kafka, logLevel } from 'kafkajs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Bus, BusMessage } from '../../core/bus/bus.js'
+import { KafkaBus } from '../../core/bus/kafka.js'
+import { MemoryBus } from '../../core/bus/memory.js'
+import type { PrivpathEvent } from '../../core/event.js'
+import { silentTelemetry } from '../../core/telemetry.js'
+import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../support/kafka-mock.js'
+
+const availability = kafkaAvailability()
+if (!availability.available) console.warn(`SKIPPED Kafka bus contract: ${availability.reason}`)
+
+function event(task: string, seq: number): PrivpathEvent {
+  return { event_id: `${task}-${seq}`, task_id: task, seq } as unknown as PrivpathEvent
+}
+
+function messages(task: string, n: number, from = 0): BusMessage<'events'>[] {
+  return Array.from({ length: n }, (_, i) => ({ key: task, value: event(task, from + i) }))
+}
+
+async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+let kafka: KafkaUnderTest | undefined
+const buses: Bus[] = []
+
+function kafkaBus(prefix: string): Bus {
+  const bus = new KafkaBus({
+    config: {
+      brokers: kafka!.brokers,
+      client_id: 'contract',
+      topic_prefix: prefix,
+      ssl: false,
+      session_timeout_ms: 3_000,
+      heartbeat_interval_ms: 500,
+      max_wait_ms: 200,
+    },
+    logger: silentTelemetry().logger,
+    retryDelayMs: 100,
+  })
+  buses.push(bus)
+  return bus
+}
+
+function memoryBus(): Bus {
+  const bus = new MemoryBus({ retryDelayMs: 20 })
+  buses.push(bus)
+  return bus
+}
+
+beforeAll(async () => {
+  if (availability.available) kafka = await startKafkaMock()
+})
+
+afterAll(async () => {
+  await Promise.allSettled(buses.map((b) => b.close()))
+  await kafka?.stop()
+})
+
+const kinds = [
+  { name: 'kafka', make: () => kafkaBus(`t${randomUUID().slice(0, 8)}.`), enabled: availability.available },
+  { name: 'memory', make: memoryBus, enabled: true },
+] as const
+
+describe.each(kinds)('bus contract ($name)', ({ make, enabled }) => {
+  it.runIf(enabled)('delivers every published message to every group, in order per key', async () => {
+    const bus = make()
+    const seen: Record<string, Array<{ key: string; seq: number }>> = { writer: [], detector: [] }
+    for (const group of ['writer', 'detector']) {
+      await bus.subscribe('events', { group, fromBeginning: true }, async (batch) => {
+        for (const m of batch) seen[group].push({ key: m.key, seq: m.value.seq })
+      })
+    }
+    await bus.publish('events', [...messages('task-a', 20), ...messages('task-b', 20)])
+    await until(() => seen.writer.length === 40 && seen.detector.length === 40)
+    for (const group of ['writer', 'detector']) {
+      for (const key of ['task-a', 'task-b']) {
+        expect(seen[group].filter((m) => m.key === key).map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i))
+      }
+    }
+  })
+
+  it.runIf(enabled)('hands a failed batch again until the handler resolves', async () => {
+    const bus = make()
+    let failures = 0
+    const handled: number[] = []
+    await bus.subscribe('events', { group: 'flaky', fromBeginning: true }, async (batch) => {
+      if (failures < 2) {
+        failures++
+        throw new Error('insert failed')
+      }
+      handled.push(...batch.map((m) => m.value.seq))
+    })
+    await bus.publish('events', messages('task-r', 5))
+    await until(() => handled.length >= 5)
+    expect(failures).toBe(2)
+    expect([...new Set(handled)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4])
+  })
+
+  it.runIf(enabled)('reports assigned partitions before handing batches over', async () => {
+    const bus = make()
+    const assigned: number[][] = []
+    const contexts: number[][] = []
+    await bus.subscribe(
+      'events',
+      { group: 'assign', fromBeginning: true, onAssigned: (partitions) => void assigned.push([...partitions]) },
+      async (_batch, context) => {
+        expect(assigned.length).toBeGreaterThan(0)
+        contexts.push([...context.partitions])
+      },
+    )
+    await bus.publish('events', messages('task-p', 3))
+    await until(() => contexts.length > 0)
+    expect(contexts[0]).toEqual(assigned[assigned.length - 1])
+  })
+})
+
+describe.runIf(availability.available)('kafka bus', () => {
+  it('commits only handled batches: a new member of the group resumes after the last resolved batch', async () => {
+    const prefix = `c${randomUUID().slice(0, 8)}.`
+    const first = kafkaBus(prefix)
+    const handled: number[] = []
+    let block = false
+    const sub = await first.subscribe('events', { group: 'resume', fromBeginning: true }, async (batch) => {
+      if (block) throw new Error('stop here')
+      handled.push(...batch.map((m) => m.value.seq))
+    })
+    await first.publish('events', messages('task-c', 10))
+    await until(() => handled.length === 10)
+    block = true
+    await first.publish('events', messages('task-c', 5, 10))
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    await sub.close()
+
+    const second = kafkaBus(prefix)
+    const resumed: number[] = []
+    await second.subscribe('events', { group: 'resume', fromBeginning: true }, async (batch) => {
+      resumed.push(...batch.map((m) => m.value.seq))
+    })
+    await until(() => resumed.length >= 5)
+    expect(resumed.sort((a, b) => a - b)).toEqual([10, 11, 12, 13, 14])
+  })
+
+  it('caughtUp resolves once the group has handled what existed at subscribe time', async () => {
+    const bus = kafkaBus(`u${randomUUID().slice(0, 8)}.`)
+    await bus.publish('credentials', messages('cred', 30) as unknown as BusMessage<'credentials'>[])
+    let handled = 0
+    const sub = await bus.subscribe('credentials', { group: `registry-${randomUUID()}`, fromBeginning: true }, async (batch) => {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      handled += batch.length
+    })
+    await sub.caughtUp
+    expect(handled).toBe(30)
+  })
+
+  it('pipelines batches of one partition but commits them in order', async () => {
+    const prefix = `p${randomUUID().slice(0, 8)}.`
+    const bus = kafkaBus(prefix)
+    const releases: Array<() => void> = []
+    const seen: number[] = []
+    await bus.subscribe('events', { group: 'pipe', fromBeginning: true, maxBatch: 1, maxInflightBatches: 4 }, async (batch) => {
+      seen.push(batch[0].value.seq)
+      // The first batch waits until later ones were handed over: only pipelining lets that happen.
+      if (batch[0].value.seq === 0) await new Promise<void>((resolve) => releases.push(resolve))
+    })
+    await bus.publish('events', messages('task-q', 3))
+    await until(() => seen.includes(2))
+    const admin = new Kafka({ brokers: kafka!.brokers, logLevel: logLevel.NOTHING }).admin()
+    await admin.connect()
+    const committed = async () => {
+      const [topic] = await admin.fetchOffsets({ groupId: 'pipe', topics: [`${prefix}events`] })
+      return Math.max(...topic.partitions.map((p) => Number(p.offset)))
+    }
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      expect(await committed()).toBe(-1)
+      releases.forEach((r) => r())
+      const deadline = Date.now() + 10_000
+      while ((await committed()) !== 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+      expect(await committed()).toBe(3)
+    } finally {
+      await admin.disconnect()
+    }
+  })
+
+  it('publish fails fast with PP_ERR_UNAVAILABLE when no broker answers', async () => {
+    const bus = new KafkaBus({
+      config: { brokers: ['127.0.0.1:1'], client_id: 'x', topic_prefix: 'x.', ssl: false, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 200 },
+      logger: silentTelemetry().logger,
+      publishTimeoutMs: 3_000,
+    })
+    buses.push(bus)
+    await expect(bus.publish('events', messages('t', 1))).rejects.toMatchObject({ code: 'PP_ERR_UNAVAILABLE' })
+  })
+})
