@@ -12,6 +12,8 @@ import { capturedTelemetry, makeAlert, repeatOf, startReceiver, waitFor } from '
 import { backoffDelay, DueQueue } from './due-queue.js'
 import { newEntry } from './entry.js'
 import { OutboxStore } from './store.js'
+import { OutboxWorker } from './worker.js'
+import { deliveryMetrics } from '../metrics.js'
 
 const cleanup: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -224,5 +226,41 @@ describe('scheduler at capacity', () => {
     expect(timers).toBeLessThan(5)
     release()
     await waitFor(() => delivery.stats().sinks[0].counters.delivered === 10, 5_000, 'backlog')
+  })
+})
+
+describe('outbox write failures', () => {
+  it('rejects the enqueue (so the bus redelivers) and writes the entry when it comes again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-fail-'))
+    const store = await OutboxStore.open(dir)
+    const realWrite = store.write.bind(store)
+    let failures = 1
+    store.write = async (shelf, entry) => {
+      if (failures-- > 0) throw new Error('ENOSPC: no space left on device')
+      return realWrite(shelf, entry)
+    }
+    const telemetry = capturedTelemetry()
+    const sink = new MemorySink('s', [{ status: 'retry', error: 'down', retryAfterMs: 60_000 }])
+    const worker = new OutboxWorker({
+      sink,
+      store,
+      logger: telemetry.logger,
+      metrics: deliveryMetrics(telemetry.registry, () => ({})),
+      publicUrl: '',
+      concurrency: 1,
+      maxAttempts: 5,
+      backoffBaseMs: 10,
+      backoffMaxMs: 10,
+      scrub: (t) => t,
+    })
+    await worker.start()
+    cleanup.push(() => worker.stop())
+    const entry = () => newEntry('s', { kind: 'alert', alert: makeAlert() }, ['default'], Date.now())
+    await expect(worker.enqueue([entry()])).rejects.toThrow(/ENOSPC/)
+    await worker.enqueue([entry()])
+    expect(await store.list('pending')).toHaveLength(1)
+    expect(worker.counters.duplicates).toBe(0)
+    await worker.enqueue([entry()])
+    expect(worker.counters.duplicates).toBe(1)
   })
 })

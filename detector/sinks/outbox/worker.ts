@@ -52,6 +52,8 @@ export class OutboxWorker {
   private readonly abort = new AbortController()
   private readonly now: () => number
   private readonly deadIds = new Set<string>()
+  /** Ids whose newest state failed to reach the disk. */
+  private readonly unsaved = new Set<string>()
   private stopped = false
   readonly counters: SinkCounters = { attempts: 0, delivered: 0, failed: 0, retried: 0, dead_lettered: 0, coalesced: 0, duplicates: 0 }
 
@@ -105,6 +107,11 @@ export class OutboxWorker {
     const writes: Promise<void>[] = []
     for (const entry of incoming) {
       const result = this.absorb(entry)
+      if (result === 'stale' && this.unsaved.has(entry.id)) {
+        // Known in memory but its last write failed: a redelivered bus batch must not be acknowledged on that.
+        writes.push(this.persist(entry.id))
+        continue
+      }
       if (result === 'stale') {
         this.counters.duplicates++
         this.options.metrics.duplicates.inc({ sink: this.name })
@@ -310,6 +317,10 @@ export class OutboxWorker {
       const current = this.entries.get(id)
       if (current) await this.options.store.write('pending', current)
       else await this.options.store.remove('pending', id)
+      this.unsaved.delete(id)
+    }).catch((error: unknown) => {
+      this.unsaved.add(id)
+      throw error
     })
   }
 
