@@ -104,6 +104,30 @@ describe('Correlator: task resolution', () => {
     expect(c.add(records([{ spanId: 'c', parentSpanId: 'p' }], { authTenant: 'acme' }), T0)[0].events[0].task_id).toBe('acme-task')
   })
 
+  it('unauthenticated: a span that claims no tenant takes its parent’s; its own claim wins', () => {
+    const c = correlator()
+    const out = c.add(
+      records([
+        { spanId: 'root', attributes: { ...task('t'), 'tenant.id': 'acme' } },
+        { spanId: 'kid', parentSpanId: 'root' },
+        { spanId: 'other', parentSpanId: 'root', attributes: { 'tenant.id': 'globex' } },
+      ]),
+      T0,
+    )
+    const byId = Object.fromEntries(out.map((record) => [record.spanId, record]))
+    expect(byId.kid.tenantId).toBe('acme')
+    expect(byId.kid.events.map((event) => event.tenant_id)).toEqual(['acme'])
+    expect(byId.other.events[0].tenant_id).toBe('globex')
+    const [grandchild] = c.add(records([{ spanId: 'gk', parentSpanId: 'kid' }]), T0)
+    expect(grandchild.events[0]).toMatchObject({ tenant_id: 'acme', task_id: 't' })
+  })
+
+  it('authenticated: the key’s tenant stays whatever the parent claimed', () => {
+    const c = correlator()
+    const out = c.add(records([{ spanId: 'root', attributes: { 'tenant.id': 'globex' } }, { spanId: 'kid', parentSpanId: 'root' }], { authTenant: 'acme' }), T0)
+    for (const record of out) for (const event of record.events) expect(event.tenant_id).toBe('acme')
+  })
+
   it('fills credential_task_id of credential_issued with the task, and inherits the agent', () => {
     const c = correlator()
     const out = c.add(

@@ -2,9 +2,10 @@
  * Correlation: mapped span/log records in (arrival order, children often before parents, across
  * requests), the same records out with every event's task_id set — each record exactly once, from
  * `add` when its place is known, else from `expire` when its grace window passes or early when the
- * hold is full. Task: explicit id > parent's task (same tenant and trace) > conversation/session
- * id > trace id. Also decides delegations (agent differs from the parent's) and adds task_start /
- * task_end for task root spans. State is in memory only: held spans are recovered from the WAL.
+ * hold is full. Task: explicit id > parent's task (same authenticated tenant and trace) >
+ * conversation/session id > trace id; a span that claims no tenant takes its parent's. Also
+ * decides delegations (agent differs from the parent's) and adds task_start / task_end for task
+ * root spans. State is in memory only: held spans are recovered from the WAL.
  */
 import { Counter, type Registry } from 'prom-client'
 import type { EventFlag } from '../../core/event.js'
@@ -36,18 +37,19 @@ interface Held {
 
 type ReleaseReason = 'expired' | 'capacity'
 
-function key(tenantId: string, traceId: string, spanId: string): string {
-  return `${tenantId}\u0000${traceId}\u0000${spanId}`
+/** Scoped by the authenticated tenant, so no tenant's spans can join another tenant's trace. */
+function key(authTenant: string, traceId: string, spanId: string): string {
+  return `${authTenant}\u0000${traceId}\u0000${spanId}`
 }
 
 /** The span a record hangs from: a span's parent, or the span a log record was emitted in. */
 function anchorOf(record: SpanRecord): string | undefined {
   const spanId = record.signal === 'span' ? record.parentSpanId : record.spanId
-  return spanId === '' || record.traceId === '' ? undefined : key(record.tenantId, record.traceId, spanId)
+  return spanId === '' || record.traceId === '' ? undefined : key(record.authTenant, record.traceId, spanId)
 }
 
 function selfKey(record: SpanRecord): string | undefined {
-  return record.signal === 'span' && record.spanId !== '' ? key(record.tenantId, record.traceId, record.spanId) : undefined
+  return record.signal === 'span' && record.spanId !== '' ? key(record.authTenant, record.traceId, record.spanId) : undefined
 }
 
 export class Correlator {
@@ -195,7 +197,9 @@ export class Correlator {
   }
 
   private emit(record: SpanRecord, taskId: string, parent: Placement | undefined, taskRoot: boolean, out: SpanRecord[], flag?: EventFlag): void {
+    if (!record.tenantSettled && parent !== undefined) record.tenantId = parent.tenantId
     for (const event of record.events) {
+      event.tenant_id = record.tenantId
       if (event.task_id === '') event.task_id = taskId
       if (event.agent_id === '' && parent !== undefined) {
         event.agent_id = parent.agentId
@@ -212,6 +216,7 @@ export class Correlator {
     if (self === undefined) return
     const inherited = record.agentId === '' && parent !== undefined
     const placement: Placement = {
+      tenantId: record.tenantId,
       taskId,
       agentId: inherited ? parent.agentId : record.agentId,
       agentName: inherited ? parent.agentName : record.agentName,

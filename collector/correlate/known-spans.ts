@@ -1,9 +1,10 @@
 /**
- * Where each recently seen span was placed (task and effective agent), so spans arriving later
+ * Where each recently seen span was placed (tenant, task and effective agent), so spans arriving later
  * in the same trace inherit it. Bounded: least recently used entries are evicted and counted.
  */
 
 export interface Placement {
+  tenantId: string
   taskId: string
   agentId: string
   agentName: string

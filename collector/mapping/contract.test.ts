@@ -246,7 +246,10 @@ describe('tenancy', () => {
     expect(mapOne({ spanId: 'm' }, {}, { authTenant: 'acme' }).events[0]).toMatchObject({ tenant_id: 'acme', flags: [] })
   })
 
-  it('without auth uses the claim, else default', () => {
+  it('without auth uses the claim, else default (left for the correlator to inherit)', () => {
+    expect(mapOne({ spanId: 'n' }, { 'tenant.id': 'globex' })).toMatchObject({ tenantId: 'globex', authTenant: '', tenantSettled: true })
+    expect(mapOne({ spanId: 'n' })).toMatchObject({ tenantId: 'default', authTenant: '', tenantSettled: false })
+    expect(mapOne({ spanId: 'n' }, {}, { authTenant: 'acme' })).toMatchObject({ tenantId: 'acme', authTenant: 'acme', tenantSettled: true })
     expect(mapOne({ spanId: 'n' }, { 'tenant.id': 'globex' }).events[0].tenant_id).toBe('globex')
     expect(mapOne({ spanId: 'n' }).events[0].tenant_id).toBe('default')
     expect(mapOne({ spanId: 'n' }, {}, { authTenant: '' }).events[0].tenant_id).toBe('default')

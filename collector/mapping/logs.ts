@@ -74,6 +74,8 @@ export function mapLogRecord(record: LogRecord, resource: AttributeReader, scope
   return {
     signal: 'log',
     tenantId: tenancy.tenantId,
+    authTenant: options.authTenant,
+    tenantSettled: options.authTenant !== '' || identity.tenantClaim !== '',
     traceId: record.traceId,
     spanId: record.spanId,
     parentSpanId: '',

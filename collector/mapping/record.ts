@@ -9,6 +9,10 @@ export interface SpanRecord {
   signal: 'span' | 'log'
   /** The tenant the events are stamped with (authenticated, else claimed, else 'default'). */
   tenantId: string
+  /** Correlation scope: the authenticated tenant, '' for unauthenticated requests. Spans only inherit within one scope. */
+  authTenant: string
+  /** False when tenantId is only the 'default' fallback: the correlator then gives the span its parent's tenant. */
+  tenantSettled: boolean
   traceId: string
   spanId: string
   /** '' for root spans and for log records. */

@@ -134,6 +134,8 @@ export function mapSpan(span: Span, resource: AttributeReader, scope: Instrument
   return {
     signal: 'span',
     tenantId: tenancy.tenantId,
+    authTenant: options.authTenant,
+    tenantSettled: options.authTenant !== '' || identity.tenantClaim !== '',
     traceId: span.traceId,
     spanId: span.spanId,
     parentSpanId: span.parentSpanId,
