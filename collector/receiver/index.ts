@@ -44,8 +44,8 @@ export interface IngestSink<Req> {
   /** Claims room or throws PP_ERR_QUEUE_FULL / PP_ERR_UNAVAILABLE. */
   reserve(): void
   release(): void
-  /** Resolves with the LSN once durable. */
-  append(entry: WalEntry): Promise<number>
+  /** Resolves with the LSN once durable; `request` is the decoded form of `entry.body`. */
+  append(entry: WalEntry, request: Req): Promise<number>
   accept(item: { lsn: number; signal: Signal; request: Req; authTenant: string }): void
 }
 
@@ -110,7 +110,7 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
         options.sink.reserve()
         let lsn: number
         try {
-          lsn = await options.sink.append({ signal, format, tenant: authTenant, body })
+          lsn = await options.sink.append({ signal, format, tenant: authTenant, body }, decoded.request)
         } catch (error) {
           options.sink.release()
           request.log.error({ err: error }, 'write-ahead log append failed')

@@ -1,0 +1,76 @@
+/**
+ * The receiver's sink when correlation runs behind Kafka: each accepted request is mapped here
+ * and its span records published on `spans`, keyed by trace id so one correlate consumer sees a
+ * whole trace whichever collector received each part. `append` resolves only once Kafka
+ * acknowledged, so the receiver answers 200 after that and 503 (Retry-After) when it cannot.
+ * Requests being published at once are bounded by `maxInflightRequests` (429 beyond it).
+ */
+import { Counter, type Registry } from 'prom-client'
+import type { Bus, BusMessage, SpanRecordValue } from '../../core/bus/bus.js'
+import { PrivpathError } from '../../core/errors.js'
+import type { SpanRecord } from '../mapping/index.js'
+import type { IngestSink } from '../receiver/index.js'
+import type { DecodedRequest } from '../stages.js'
+import type { Signal } from '../wal/index.js'
+
+export type MapRequest = (signal: Signal, request: DecodedRequest, context: { authTenant: string; observedAt: number }) => SpanRecord[]
+
+export interface SpanPublisherOptions {
+  bus: Bus
+  map: MapRequest
+  maxInflightRequests: number
+  registry: Registry
+  now?: () => number
+}
+
+export function spanKey(record: SpanRecordValue): string {
+  return record.traceId || record.fallbackTaskId
+}
+
+export function toSpanValue(record: SpanRecord): SpanRecordValue {
+  const { origin: _origin, ...value } = record
+  return value
+}
+
+export class SpanPublisher implements IngestSink<DecodedRequest> {
+  private inflight = 0
+  private readonly published: Counter
+
+  constructor(private readonly options: SpanPublisherOptions) {
+    this.published = new Counter({
+      name: 'privpath_collector_spans_published_total',
+      help: 'Mapped span and log records published on the spans topic for correlation',
+      registers: [options.registry],
+    })
+  }
+
+  reserve(): void {
+    if (this.inflight >= this.options.maxInflightRequests) {
+      throw new PrivpathError('PP_ERR_QUEUE_FULL', `collector has ${this.inflight} requests waiting for Kafka; retry later`, { retryAfterSeconds: 1 })
+    }
+    this.inflight++
+  }
+
+  release(): void {
+    this.inflight--
+  }
+
+  async append(entry: { signal: Signal; tenant: string }, request: DecodedRequest): Promise<number> {
+    const records = this.options.map(entry.signal, request, { authTenant: entry.tenant, observedAt: (this.options.now ?? Date.now)() })
+    const messages: Array<BusMessage<'spans'>> = records.map((record) => {
+      const value = toSpanValue(record)
+      return { key: spanKey(value), value }
+    })
+    await this.options.bus.publish('spans', messages)
+    this.published.inc(messages.length)
+    return 0
+  }
+
+  accept(): void {
+    this.inflight--
+  }
+
+  depth(): number {
+    return this.inflight
+  }
+}
