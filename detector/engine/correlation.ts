@@ -46,6 +46,8 @@ export class CorrelationState {
   readonly sequences = new Map<string, Map<string, Partial[]>>()
   readonly absences = new Map<string, Map<string, PendingAbsence[]>>()
   readonly exceptionHits = new Map<string, number>()
+  /** `until: task_end` absences by the task of their after-event, so a task_end finds its own. */
+  private readonly untilTaskEnd = new Map<string, Set<PendingAbsence>>()
 
   constructor(private readonly hooks: CorrelationHooks) {}
 
@@ -202,7 +204,7 @@ export class CorrelationState {
       for (const p of pendings) {
         // Past the deadline the window has already failed; it fires once the watermark is folded in.
         if (event.ts < p.after.ts || (p.deadline !== null && event.ts > p.deadline)) continue
-        if (yield* this.stepMatches(c.expect, ctx, { after: p.after })) p.open = false
+        if (yield* this.stepMatches(c.expect, ctx, { after: p.after })) this.close(p)
       }
       pendings = pendings.filter((p) => p.open)
     }
@@ -212,6 +214,11 @@ export class CorrelationState {
           rule, key, after: event, deadline: c.withinMs === null ? null : event.ts + c.withinMs, open: true,
         }
         pendings.push(pending)
+        if (pending.deadline === null) {
+          let set = this.untilTaskEnd.get(event.task_id)
+          if (!set) this.untilTaskEnd.set(event.task_id, (set = new Set()))
+          set.add(pending)
+        }
         this.hooks.scheduleAbsence(pending)
       }
     }
@@ -226,6 +233,9 @@ export class CorrelationState {
   /** Removes a pending absence that is about to fire (or was evicted). */
   close(pending: PendingAbsence): void {
     pending.open = false
+    const byTask = this.untilTaskEnd.get(pending.after.task_id)
+    byTask?.delete(pending)
+    if (byTask?.size === 0) this.untilTaskEnd.delete(pending.after.task_id)
     const keys = this.absences.get(pending.rule.id)
     const list = keys?.get(pending.key)
     if (!keys || !list) return
@@ -234,13 +244,12 @@ export class CorrelationState {
     else keys.set(pending.key, live)
   }
 
-  /** Open `until: task_end` absences opened by events of this task. */
-  openUntilTaskEnd(rule: Rule, taskId: string): PendingAbsence[] {
-    const out: PendingAbsence[] = []
-    for (const list of this.absences.get(rule.id)?.values() ?? []) {
-      for (const p of list) if (p.open && p.deadline === null && p.after.task_id === taskId) out.push(p)
-    }
-    return out
+  /** Open `until: task_end` absences opened by events of this task (any rule); forgets them. */
+  takeUntilTaskEnd(taskId: string): PendingAbsence[] {
+    const pending = this.untilTaskEnd.get(taskId)
+    if (!pending) return []
+    this.untilTaskEnd.delete(taskId)
+    return [...pending].filter((p) => p.open)
   }
 
   private *stepMatches(step: RuleStep, ctx: RuleContext, vars: Variables): RuleRun<boolean> {
@@ -252,8 +261,8 @@ export class CorrelationState {
     const oldest = map.keys().next().value
     if (oldest !== undefined) {
       const value = map.get(oldest)
-      if (Array.isArray(value)) for (const p of value) if ((p as PendingAbsence).open !== undefined) (p as PendingAbsence).open = false
       map.delete(oldest)
+      if (Array.isArray(value)) for (const p of value) if ((p as PendingAbsence).open !== undefined) this.close(p as PendingAbsence)
     }
     this.hooks.dropped(reason)
   }

@@ -290,11 +290,8 @@ export class DetectorEngine {
   }
 
   private fireTaskEnd(event: PrivpathEvent, runs: FiringRun[]): void {
-    for (const rule of this.untilTaskEnd) {
-      for (const pending of this.correlation.openUntilTaskEnd(rule, event.task_id)) {
-        runs.push(this.fireAbsence(pending, event.ts))
-      }
-    }
+    if (this.untilTaskEnd.length === 0) return
+    for (const pending of this.correlation.takeUntilTaskEnd(event.task_id)) runs.push(this.fireAbsence(pending, event.ts))
   }
 
   private fireDue(limit: number, runs: FiringRun[]): void {

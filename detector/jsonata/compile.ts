@@ -402,7 +402,34 @@ interface CompiledStep {
   consarray: boolean
 }
 
+const SIMPLE_STEP_PROPS = ['stages', 'predicate', 'keepArray', 'consarray', ...UNSUPPORTED_PROPS]
+
+/**
+ * `a.b.c` over objects: plain property reads. Equal to the general path evaluation as long as no
+ * value on the way is an array (then it defers to the general one, which maps over it).
+ */
+function simplePath(node: Node, general: CompiledFn): CompiledFn | undefined {
+  const steps = node.steps as Node[]
+  if (!steps.every((s) => s.type === 'name' && SIMPLE_STEP_PROPS.every((p) => s[p] === undefined))) return undefined
+  const keys = steps.map((s) => s.value as string)
+  const own = Object.prototype.hasOwnProperty
+  return (input, vars) => {
+    let value: unknown = input
+    for (let i = 0; i < keys.length; i++) {
+      if (Array.isArray(value)) return general(input, vars)
+      if (value === null || typeof value !== 'object' || !own.call(value, keys[i])) return undefined
+      value = (value as Record<string, unknown>)[keys[i]]
+    }
+    return value
+  }
+}
+
 function compilePath(node: Node): CompiledFn {
+  const general = compileGeneralPath(node)
+  return simplePath(node, general) ?? general
+}
+
+function compileGeneralPath(node: Node): CompiledFn {
   const stepNodes = node.steps as Node[]
   const firstIsVariable = stepNodes[0]?.type === 'variable'
   const steps: CompiledStep[] = stepNodes.map((step) => {
