@@ -85,6 +85,25 @@ function renderIndexed(entries: Array<Record<string, AnyValue>>, roleKey: string
     .join('\n')
 }
 
+/** OpenInference messages: `message.content`, or the texts of `message.contents.M.message_content.text`. */
+function renderOpenInference(entries: Array<Record<string, AnyValue>>): string {
+  return entries
+    .map((entry) => {
+      let body = stringify(entry['message.content'])
+      if (body === '') {
+        body = Object.keys(entry)
+          .filter((key) => /^message\.contents\.\d+\.message_content\.text$/.test(key))
+          .sort((a, b) => Number(a.split('.')[2]) - Number(b.split('.')[2]))
+          .map((key) => stringify(entry[key]))
+          .join(' ')
+      }
+      const role = stringify(entry['message.role'])
+      return role === '' ? body : `${role}: ${body}`
+    })
+    .filter((line) => line.trim() !== '')
+    .join('\n')
+}
+
 /**
  * The prompt of an LLM span. Every known source is read (so none is also kept as a plain
  * attribute) and the most structured non-empty one wins.
@@ -95,7 +114,7 @@ export function promptContent(reader: AttributeReader): string {
     renderMessages(parseMaybeJson(reader.value('gen_ai.input.messages'))),
     renderIndexed(indexedEntries(reader, 'gen_ai.prompt'), 'role', 'content'),
     reader.string('gen_ai.prompt'),
-    renderIndexed(indexedEntries(reader, 'llm.input_messages'), 'message.role', 'message.content'),
+    renderOpenInference(indexedEntries(reader, 'llm.input_messages')),
     renderMessages(parseMaybeJson(reader.value('ai.prompt.messages'))),
     renderMessages(parseMaybeJson(reader.value('ai.prompt'))),
     reader.string('input.value'),

@@ -123,6 +123,20 @@ describe('OpenInference', () => {
     expect(out[1]).toMatchObject({ kind: 'reasoning_step', content: 'thinking hard' })
   })
 
+  it('LLM messages made of contents parts', () => {
+    const { events: out } = events({
+      spanId: 'o6',
+      attributes: {
+        'openinference.span.kind': 'LLM',
+        'llm.input_messages.0.message.role': 'user',
+        'llm.input_messages.0.message.contents.1.message_content.text': 'second',
+        'llm.input_messages.0.message.contents.0.message_content.type': 'text',
+        'llm.input_messages.0.message.contents.0.message_content.text': 'first',
+      },
+    })
+    expect(out[0].content).toBe('user: first second')
+  })
+
   it('LLM without messages falls back to input.value', () => {
     expect(events({ spanId: 'o2', attributes: { 'openinference.span.kind': 'LLM', 'input.value': 'plain prompt' } }).events[0].content).toBe('plain prompt')
   })
