@@ -55,7 +55,7 @@ describe('delivery across kill -9', () => {
 
     // 1. Receiver down: 10 alerts × 3 versions are acknowledged, retried, then the process dies.
     const first = spawnChild([dataDir, `${receiver.url}/hook`, '0', '10', '3'])
-    await waitFor(() => first.output().includes('queued 10'), 20_000, `first child to queue (${first.output()})`)
+    await waitFor(() => first.output().includes('queued 10'), 40_000, `first child to queue (${first.output()})`)
     await waitFor(() => receiver.received.length >= 15, 10_000, 'retries during the outage')
     await kill9(first.child)
     expect(processed.size).toBe(0)
@@ -63,13 +63,13 @@ describe('delivery across kill -9', () => {
     // 2. Receiver up but slow: restart, add 10 more, and die again with requests in flight.
     mode = 'slow'
     const second = spawnChild([dataDir, `${receiver.url}/hook`, '10', '20', '1'])
-    await waitFor(() => second.output().includes('queued 10') && processed.size >= 3, 20_000, `second child (${second.output()})`)
+    await waitFor(() => second.output().includes('queued 10') && processed.size >= 3, 40_000, `second child (${second.output()})`)
     await kill9(second.child)
 
     // 3. Restart with nothing new: everything still owed is delivered.
     mode = 'up'
     const third = spawnChild([dataDir, `${receiver.url}/hook`, '0', '0', '1'])
-    await waitFor(() => processed.size === 20, 20_000, `all alerts (${processed.size}/20) ${third.output().slice(-200)}`)
+    await waitFor(() => processed.size === 20, 40_000, `all alerts (${processed.size}/20) ${third.output().slice(-200)}`)
     await waitFor(() => /pending 0\n/.test(third.output()), 10_000, 'outbox drained')
     await kill9(third.child)
 
@@ -82,5 +82,5 @@ describe('delivery across kill -9', () => {
     // Replays are the at-least-once cost of dying mid-request; they stay a handful, never the whole backlog.
     expect(replays).toBeLessThanOrEqual(8)
     await receiver.close()
-  }, 90_000)
+  }, 180_000)
 })

@@ -243,16 +243,16 @@ export class OutboxWorker {
       return
     }
 
-    const error = this.options.scrub(outcome.error)
-    entry.last_error = error
-    this.counters.failed++
-    metrics.failures.inc({ sink: this.name, kind: outcome.status === 'retry' ? 'retryable' : 'permanent' })
     if (this.stopped) {
-      // Interrupted by shutdown: the attempt does not count against the budget.
+      // Interrupted by shutdown: says nothing about the sink and does not count against the budget.
       entry.attempts--
       await this.persist(entry.id)
       return
     }
+    const error = this.options.scrub(outcome.error)
+    entry.last_error = error
+    this.counters.failed++
+    metrics.failures.inc({ sink: this.name, kind: outcome.status === 'retry' ? 'retryable' : 'permanent' })
     if (newer) return this.reschedule(entry, 0, this.now())
     if (outcome.status === 'permanent' || entry.attempts >= this.options.maxAttempts) {
       return this.deadLetter(entry, outcome.status === 'permanent' ? 'permanent failure' : 'attempts exhausted')

@@ -97,12 +97,12 @@ describe('route matching', () => {
 })
 
 describe('routing inside delivery', () => {
-  async function start(routes: unknown[], memory: MemorySink[], rateWindowMs = 60_000) {
+  async function start(routes: unknown[], memory: MemorySink[], rateWindowMs = 60_000, now?: () => number) {
     const bus = new MemoryBus()
     const telemetry = capturedTelemetry()
     const config = validateConfig({ alerts: { routes } })
     const dataDir = mkdtempSync(join(tmpdir(), 'pp-routing-'))
-    const delivery = startDelivery({ bus, config, dataDir, telemetry, sinks: memory, rateWindowMs })
+    const delivery = startDelivery({ bus, config, dataDir, telemetry, sinks: memory, rateWindowMs, now })
     await delivery.ready
     cleanup.push(async () => {
       await delivery.stop()
@@ -152,19 +152,22 @@ describe('routing inside delivery', () => {
   it('folds the excess over rate_per_minute into one digest per window instead of dropping it', async () => {
     const team = new MemorySink('team')
     const pager = new MemorySink('pager')
+    // A clock that stands still inside one window while the alerts arrive, then moves past its end.
+    let clock = 1_000_000
     const { bus, delivery, telemetry, dataDir } = await start(
       [
         { name: 'noisy', sinks: ['team'], rate_per_minute: 2 },
         { name: 'crit', min_severity: 'critical', sinks: ['pager'] },
       ],
       [team, pager],
-      1_000,
+      500,
+      () => clock,
     )
-    // Start just after a window boundary so all five land in one window.
-    await new Promise((r) => setTimeout(r, 1_000 - (Date.now() % 1_000) + 5))
     const alerts = Array.from({ length: 5 }, (_, i) => makeAlert({ dedup_key: `k${i}`, task_id: `task-${i}` }))
     await bus.publish('alerts', alerts.map((value) => ({ key: value.alert_id, value })))
     expect(readdirSync(join(dataDir, 'outbox', '.digests')).length).toBe(1)
+    await waitFor(() => team.received.length === 2, 5_000, 'two alerts within the limit')
+    clock += 600
     await waitFor(() => team.received.length === 3, 5_000, 'two alerts and a digest')
     const [a, b, digest] = team.received.map((r) => r.notification)
     expect([a.kind, b.kind, digest.kind]).toEqual(['alert', 'alert', 'digest'])
