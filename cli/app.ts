@@ -12,9 +12,10 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { queryApi, type ApiQueries, type Readiness } from '../api/index.js'
 import { getCredential, getTask, listAlerts, listTasks } from '../api/queries/index.js'
 import { startCollector, type Collector } from '../collector/index.js'
+import { startDistributedCollector } from '../collector/distributed/index.js'
 import { createAuthenticator, isLoopbackHost } from '../core/auth.js'
 import type { Bus } from '../core/bus/bus.js'
-import { MemoryBus } from '../core/bus/memory.js'
+import { createBus } from '../core/bus/index.js'
 import type { Config } from '../core/config/schema.js'
 import { PrivpathError } from '../core/errors.js'
 import { createStoreClient, migrate, type ClickHouseClient } from '../core/store/index.js'
@@ -58,12 +59,9 @@ export interface App {
   stop(): Promise<void>
 }
 
+/** The bus `bus.kind` names: in process (embedded default) or Kafka (roles in separate processes). */
 export function defaultBus(config: Config['bus'], telemetry: Telemetry): Bus {
-  if (config.kind !== 'memory') {
-    throw new PrivpathError('PP_ERR_CONFIG_INVALID', `bus.kind: "${config.kind}" is not available in this build; use "memory"`)
-  }
-  const logger = telemetry.logger.child({ component: 'bus' })
-  return new MemoryBus({ onHandlerError: (err, topic, group) => logger.warn({ err, topic, group }, 'bus handler failed; redelivering') })
+  return createBus(config, telemetry)
 }
 
 export async function startApp(options: AppOptions): Promise<App> {
@@ -121,23 +119,30 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
 
     let collector: Collector | undefined
-    if (roles.has('collector')) {
+    // What the HTTP server mounts: the embedded collector (WAL) or, on Kafka, the distributed one.
+    let ingest: { plugin: Collector['plugin']; isReplayed(): boolean } | undefined
+    if (roles.has('collector') && bus.kind === 'kafka') {
+      const started = await startDistributedCollector({ config, bus, auth, telemetry })
+      ingest = started
+      stops.push({ name: 'collector', stop: () => started.stop() })
+    } else if (roles.has('collector')) {
       const started = await startCollector({ config, dataDir: config.store.data_dir, bus, auth, telemetry })
       collector = started
+      ingest = started
       stops.push({ name: 'collector', stop: () => started.stop() })
     }
 
     const readiness = (): Readiness => {
       const checks: Record<string, boolean> = {}
       if (client) checks.store = migrated
-      if (collector) checks.wal_replayed = collector.isReplayed()
+      if (ingest) checks.wal_replayed = ingest.isReplayed()
       if (detector) checks.detector = detector.ready()
       return { ready: Object.values(checks).every(Boolean), checks }
     }
 
     // Request logs are info level; the HTTP child logs warnings and errors only.
     const server = Fastify({ loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }), forceCloseConnections: 'idle' })
-    if (collector) await server.register(collector.plugin)
+    if (ingest) await server.register(ingest.plugin)
     const deliveryRoutes = detector?.routes
     if (deliveryRoutes) {
       // Delivery inspection and redelivery are operator actions: admin key only when keys are on.

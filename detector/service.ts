@@ -5,7 +5,9 @@
  * batch. A wall-clock tick fires absences when traffic stops. Rule files are watched (debounced)
  * and hot-reloaded; an edit that does not validate keeps the previous rules and is logged.
  */
+import { randomUUID } from 'node:crypto'
 import { watch, type FSWatcher } from 'node:fs'
+import { hostname } from 'node:os'
 import type { Alert } from '../core/alert.js'
 import type { Bus, Subscription } from '../core/bus/bus.js'
 import { PrivpathError } from '../core/errors.js'
@@ -96,11 +98,14 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
     }
     if (stopped) return
     if (options.consumeCredentials) {
-      subscriptions.push(
-        await bus.subscribe('credentials', { group: 'detector-registry' }, async (messages) => {
-          await serial(() => messages.forEach((m) => current.updateRegistry(m.value)))
-        }),
-      )
+      // Every instance needs the whole registry: a group of its own, read from the beginning,
+      // and not ready (no events consumed) before it reached what existed at start.
+      const registry = await bus.subscribe('credentials', { group: `detector-registry-${hostname()}-${process.pid}-${randomUUID()}`, fromBeginning: true }, async (messages) => {
+        await serial(() => messages.forEach((m) => current.updateRegistry(m.value)))
+      })
+      subscriptions.push(registry)
+      await registry.caughtUp
+      log.info('credential registry caught up with the credentials topic')
     }
     subscriptions.push(
       await bus.subscribe('events', { group: 'detector' }, async (messages) => {
