@@ -49,7 +49,7 @@ const SINK_NAME = { type: 'string', pattern: '^[a-z0-9_-]+$' } as const
 
 function notFound(reply: FastifyReply, control: DeliveryControl, sink: string | undefined): boolean {
   if (sink === undefined || control.sinkNames().includes(sink)) return false
-  void reply.code(404).send({ error: { code: 'PP_ERR_NOT_FOUND', message: `sink: no sink named "${sink}"` } })
+  void reply.code(404).send({ code: 'PP_ERR_NOT_FOUND', message: `sink: no sink named "${sink}"` })
   return true
 }
 

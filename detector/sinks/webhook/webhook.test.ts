@@ -167,7 +167,9 @@ describe('webhook delivery', () => {
     expect(body.sinks[0]).toMatchObject({ name: 'hook', type: 'webhook', dead: 1, pending: 0 })
     expect(listing.body).not.toContain('T0KEN-in-path')
 
-    expect((await app.inject({ method: 'GET', url: '/api/deliveries?sink=nope' })).statusCode).toBe(404)
+    const missing = await app.inject({ method: 'GET', url: '/api/deliveries?sink=nope' })
+    expect(missing.statusCode).toBe(404)
+    expect(missing.json()).toEqual({ code: 'PP_ERR_NOT_FOUND', message: 'sink: no sink named "nope"' })
     expect((await app.inject({ method: 'POST', url: '/api/deliveries/redeliver', payload: { sink: 'Bad Name' } })).statusCode).toBe(400)
 
     up = true
