@@ -39,20 +39,33 @@ const { bodies, spanCount } = agentTaskRequests({ tasks: Number(args.tasks), spa
 const spansPerBody = bodies.map((b) => decodeTraces(b, 'protobuf').request.resourceSpans.reduce((n, rs) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0))
 const totalBytes = bodies.reduce((n, b) => n + b.length, 0)
 
+/** CPU microseconds (user + system, every thread of this process) per span between two cpuUsage() readings. */
+const cpuPerSpan = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from)
+  return (used.user + used.system) / spanCount
+}
+
+let decodeCpuPerSpan = 0
 function decodeOnly(): number {
   const rates: number[] = []
+  const cpus: number[] = []
   for (let round = 0; round < 5; round++) {
+    const cpu = process.cpuUsage()
     const started = performance.now()
     let decoded = 0
     for (const body of bodies) decoded += decodeTraces(body, 'protobuf').request.resourceSpans.length
     const seconds = (performance.now() - started) / 1000
     if (decoded === 0) throw new Error('nothing decoded')
     rates.push(spanCount / seconds)
+    cpus.push(cpuPerSpan(cpu))
   }
+  decodeCpuPerSpan = cpus.sort((a, b) => a - b)[2]
   return rates.sort((a, b) => a - b)[2]
 }
 
 interface Result {
+  /** CPU µs per span spent by this process (all threads) from the first request until everything was published/stored. */
+  cpuPerSpan?: number
   acceptedPerSecond: number
   latencies: number[]
   retries: number
@@ -91,18 +104,34 @@ async function post(origin: string): Promise<Result> {
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 
-function config(dataDir: string) {
-  return validateConfig({ roles: ['collector', 'writer'], server: { port: 0 }, store: { data_dir: dataDir }, log_level: 'warn' })
+function config(dataDir: string, roles: string[]) {
+  return validateConfig({ roles, server: { port: 0 }, store: { data_dir: dataDir }, log_level: 'warn' })
 }
 
-async function inProcess(): Promise<Result & { storedPerSecond: number }> {
+/** `roles` collector alone: the bus has no subscriber, so this measures receiver + WAL + map + correlate without the store. */
+async function inProcess(roles: string[]): Promise<Result & { storedPerSecond: number }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'privpath-bench-'))
-  const app = await startApp({ config: config(dataDir), telemetry: silentTelemetry() })
+  const telemetry = silentTelemetry()
+  const app = await startApp({ config: config(dataDir, roles), telemetry })
   try {
+    const cpu = process.cpuUsage()
     const started = performance.now()
     const result = await post(app.url)
     await app.collector!.pipeline.drain()
+    result.cpuPerSpan = cpuPerSpan(cpu)
     const storedPerSecond = spanCount / ((performance.now() - started) / 1000)
+    const metrics = await telemetry.registry.getMetricsAsJSON()
+    const sum = (name: string, suffix: string) =>
+      metrics.find((m) => m.name === name)?.values.filter((v) => (v as { metricName?: string }).metricName === name + suffix).reduce((n, v) => n + v.value, 0) ?? 0
+    const fsyncs = sum('privpath_collector_wal_fsync_seconds', '_count')
+    const inserts = sum('privpath_writer_insert_duration_seconds', '_count')
+    console.log(
+      `  [${roles.join('+')}] WAL: ${fsyncs} group commits for ${bodies.length} requests, mean ${((1000 * sum('privpath_collector_wal_fsync_seconds', '_sum')) / fsyncs).toFixed(1)} ms (write + fdatasync + event-loop wait)` +
+        (inserts === 0
+          ? ''
+          : `; writer: ${inserts} inserts, mean ${((1000 * sum('privpath_writer_insert_duration_seconds', '_sum')) / inserts).toFixed(0)} ms, ` +
+            `${Math.round(sum('privpath_writer_batch_rows', '_sum') / Math.max(1, sum('privpath_writer_batch_rows', '_count')))} rows/insert`),
+    )
     return { ...result, storedPerSecond }
   } finally {
     await app.stop()
@@ -136,14 +165,21 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 console.log(`bodies: ${bodies.length} requests, ${fmt(spanCount)} spans (${Math.round(spanCount / bodies.length)}/request, ${(totalBytes / bodies.length / 1024).toFixed(1)} KiB/request), concurrency ${concurrency}`)
 if (spansPerBody.reduce((a, b) => a + b, 0) !== spanCount) throw new Error('fixture span count mismatch')
 const decodeRate = decodeOnly()
-console.log(`decode-only (protobuf → model, median of 5): ${fmt(decodeRate)} spans/s`)
+console.log(`decode-only (protobuf → model, median of 5): ${fmt(decodeRate)} spans/s, ${decodeCpuPerSpan.toFixed(1)} CPU µs/span`)
 const mode = args.mode
 if (mode === 'inprocess' || mode === 'both') {
-  const r = await inProcess()
+  const c = await inProcess(['collector'])
   console.log(
-    `in-process: accepted ${fmt(r.acceptedPerSecond)} spans/s (${r.seconds.toFixed(2)} s), stored ${fmt(r.storedPerSecond)} spans/s, ` +
+    `in-process, collector only (no store): accepted ${fmt(c.acceptedPerSecond)} spans/s, published ${fmt(c.storedPerSecond)} spans/s, ` +
+      `p50 ${pct(c.latencies, 50).toFixed(1)} ms, p99 ${pct(c.latencies, 99).toFixed(1)} ms, ratio published/decode-only ${(c.storedPerSecond / decodeRate).toFixed(2)}; ` +
+      `${c.cpuPerSpan!.toFixed(1)} CPU µs/span incl. the client (${(c.cpuPerSpan! / decodeCpuPerSpan).toFixed(1)}x decode)`,
+  )
+  const r = await inProcess(['collector', 'writer'])
+  console.log(
+    `in-process, collector + writer (chDB): accepted ${fmt(r.acceptedPerSecond)} spans/s (${r.seconds.toFixed(2)} s), stored ${fmt(r.storedPerSecond)} spans/s, ` +
       `p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, 429/503 retries ${r.retries}, ` +
-      `ratio accepted/decode-only ${(r.acceptedPerSecond / decodeRate).toFixed(2)}, stored/decode-only ${(r.storedPerSecond / decodeRate).toFixed(2)}`,
+      `ratio accepted/decode-only ${(r.acceptedPerSecond / decodeRate).toFixed(2)}, stored/decode-only ${(r.storedPerSecond / decodeRate).toFixed(2)}; ` +
+      `${r.cpuPerSpan!.toFixed(1)} CPU µs/span incl. the client and chDB threads (${(r.cpuPerSpan! / decodeCpuPerSpan).toFixed(1)}x decode)`,
   )
 }
 if (mode === 'child' || mode === 'both') {

@@ -213,7 +213,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
           await new Promise<void>((resolve) => this.publishSlotWaiters.push(resolve))
           continue
         }
-        this.processBatch(this.queue.splice(0, this.options.maxBatchRequests ?? 8))
+        this.processBatch(this.queue.splice(0, this.options.maxBatchRequests ?? 2))
         // Mapping is synchronous CPU work: yield so the HTTP server keeps answering meanwhile.
         await new Promise<void>((resolve) => setImmediate(resolve))
       }
