@@ -6,7 +6,7 @@ import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryBus } from '../../../core/bus/memory.js'
 import { validateConfig } from '../../../core/config/load.js'
-import { type Delivery, startDelivery } from '../delivery.js'
+import { startDelivery } from '../delivery.js'
 import { type Answer, capturedTelemetry, makeAlert, metricValue, repeatOf, startReceiver, waitFor } from '../testkit.js'
 import { signBody, verifySignature, webhookPayload } from './payload.js'
 
@@ -17,7 +17,7 @@ afterEach(async () => {
 })
 
 async function setup(answer: (index: number) => Answer, sink: Record<string, unknown> = {}) {
-  const receiver = await startReceiver((req, i) => answer(i))
+  const receiver = await startReceiver((_, i) => answer(i))
   const url = `${receiver.url}/hooks/T0KEN-in-path?key=qs-secret-123`
   const config = validateConfig({
     server: { public_url: 'https://privpath.example' },
