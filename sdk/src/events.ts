@@ -1,9 +1,10 @@
 /**
  * Privilege facts that happen at a point in time: a credential issued, used or revoked, an authorization
- * decision, a human approval. Each is a span event on the current span (the tool call or task it
- * belongs to). With no recording span in context it becomes a span of its own, named like the
- * event and carrying the event's and the task's attributes, so it is never lost (the collector
- * reads a span with a contract event name as that event).
+ * decision, a human approval. Each is a span event on the current span (typically the tool call
+ * it happens in). When no span is recording, or the current one is a task or delegation span
+ * that stays open (its events would arrive only when it ends, after later steps), the event is a
+ * short span of its own, named like the event and carrying the event's and the task's
+ * attributes — the collector reads a span with a contract event name as that event.
  */
 import { context, trace, SpanKind, type Attributes, type Span } from '@opentelemetry/api'
 import {
@@ -31,7 +32,8 @@ import {
   ATTR_TARGET_RESOURCE,
   ATTR_TARGET_TENANT_ID,
 } from './attributes.js'
-import type { Runtime } from './runtime.js'
+import { preciseNow } from './clock.js'
+import { isLongLived, recordInstant, type Runtime } from './runtime.js'
 import { requireText } from './validate.js'
 import { scopeAttributes, scopeOf } from './scope.js'
 
@@ -138,12 +140,12 @@ export function approval(runtime: Runtime, approval: Approval): void {
 function addEvent(runtime: Runtime, name: string, attributes: Attributes): void {
   const active = context.active()
   const current: Span | undefined = trace.getSpan(active)
-  if (current !== undefined && current.isRecording()) {
-    current.addEvent(name, attributes)
+  if (current !== undefined && current.isRecording() && !isLongLived(current)) {
+    current.addEvent(name, attributes, preciseNow())
     return
   }
   const own = { ...scopeAttributes(scopeOf(active)), ...attributes }
-  runtime.tracer().startSpan(name, { kind: SpanKind.INTERNAL, attributes: own }, active).end()
+  recordInstant(runtime.tracer(), name, { kind: SpanKind.INTERNAL, attributes: own }, active)
 }
 
 function toRfc3339(value: Date | string | number): string {

@@ -14,7 +14,7 @@ import {
   OPERATION_CHAT,
   STEP_KIND_REASONING,
 } from './attributes.js'
-import type { Runtime } from './runtime.js'
+import { recordInstant, type Runtime } from './runtime.js'
 import { scopeAttributes, scopeOf } from './scope.js'
 
 /** A message part in the GenAI semantic-convention shape, e.g. `{ type: 'text', content: 'hi' }`. */
@@ -41,7 +41,7 @@ export function recordPrompt(runtime: Runtime, messages: string | PromptMessage[
   if (options.provider !== undefined) attributes[ATTR_GEN_AI_PROVIDER_NAME] = options.provider
   if (runtime.captureContent()) attributes[ATTR_GEN_AI_INPUT_MESSAGES] = JSON.stringify(toMessages(messages))
   const name = options.model === undefined ? OPERATION_CHAT : `${OPERATION_CHAT} ${options.model}`
-  runtime.tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, active).end()
+  recordInstant(runtime.tracer(), name, { kind: SpanKind.CLIENT, attributes }, active)
 }
 
 export function reasoningStep(runtime: Runtime, text?: string): void {
@@ -52,7 +52,7 @@ export function reasoningStep(runtime: Runtime, text?: string): void {
       { role: 'assistant', parts: [{ type: 'reasoning', content: text }] },
     ])
   }
-  runtime.tracer().startSpan(STEP_KIND_REASONING, { kind: SpanKind.INTERNAL, attributes }, active).end()
+  recordInstant(runtime.tracer(), STEP_KIND_REASONING, { kind: SpanKind.INTERNAL, attributes }, active)
 }
 
 /** Normalises to `[{ role, parts: [{ type: 'text', content }] }]`; a bare string is one user message. */

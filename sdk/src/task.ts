@@ -13,7 +13,7 @@ import {
   ATTR_GEN_AI_OPERATION_NAME,
   OPERATION_INVOKE_AGENT,
 } from './attributes.js'
-import { runInSpan, type Runtime } from './runtime.js'
+import { runInLongLivedSpan, type Runtime } from './runtime.js'
 import { requireText } from './validate.js'
 import { scopeAttributes, scopeOf, withScope, type TaskScope } from './scope.js'
 
@@ -56,7 +56,7 @@ export function startTask<T>(runtime: Runtime, options: TaskOptions, fn: (task: 
   }
   const parent = withScope(context.active(), scope)
   const attributes = { [ATTR_GEN_AI_OPERATION_NAME]: OPERATION_INVOKE_AGENT, ...scopeAttributes(scope) }
-  return runInSpan(
+  return runInLongLivedSpan(
     runtime.tracer(),
     `${OPERATION_INVOKE_AGENT} ${scope.agentName || scope.agentId}`,
     { kind: SpanKind.INTERNAL, attributes },
@@ -82,7 +82,7 @@ export function delegate<T>(runtime: Runtime, options: DelegateOptions, fn: (spa
   if (scope.agentName !== '') attributes[ATTR_GEN_AI_AGENT_NAME] = scope.agentName
   if (options.scopes !== undefined) attributes[ATTR_DELEGATION_SCOPES] = [...options.scopes]
   const parent = withScope(active, scope)
-  return runInSpan(
+  return runInLongLivedSpan(
     runtime.tracer(),
     `${OPERATION_INVOKE_AGENT} ${scope.agentName || scope.agentId}`,
     { kind: SpanKind.INTERNAL, attributes },

@@ -43,10 +43,10 @@ describe('privilege events', () => {
         taskId: 'other-task',
       }),
     )
-    const [event] = h.span('invoke_agent planner').events
-    expect(event.attributes?.['credential.expires_at']).toBe('2026-01-02T03:04:05.000Z')
-    expect(event.attributes?.['credential.task.id']).toBe('other-task')
-    expect(event.attributes).not.toHaveProperty('credential.ttl_s')
+    const own = h.span('credential.issued').attributes
+    expect(own['credential.expires_at']).toBe('2026-01-02T03:04:05.000Z')
+    expect(own['credential.task.id']).toBe('other-task')
+    expect(own).not.toHaveProperty('credential.ttl_s')
   })
 
   it('refuses a credential without a lifetime or with a bad expiry', () => {
@@ -60,13 +60,13 @@ describe('privilege events', () => {
 
   it('adds authz.decision, approval, credential.used and credential.revoked events with exact attributes', () => {
     const h = harness()
-    h.privpath.startTask(TASK, () => {
+    h.privpath.toolCall('wire', {}, () => {
       h.privpath.authzDecision({ result: 'deny', action: 'delete', resource: 'db/invoices', policy: 'no-deletes', engine: 'opa' })
       h.privpath.approval({ result: 'granted', action: 'wire_transfer', approver: 'bob' })
       h.privpath.credentialUsed('cred-1', { tenant: 'acme', resource: 'https://api.acme/v1' })
       h.privpath.credentialRevoked('cred-1')
     })
-    expect(h.span('invoke_agent planner').events.map((e) => [e.name, e.attributes])).toEqual([
+    expect(h.span('execute_tool wire').events.map((e) => [e.name, e.attributes])).toEqual([
       [
         'authz.decision',
         { 'authz.result': 'deny', 'authz.action': 'delete', 'authz.resource': 'db/invoices', 'authz.policy': 'no-deletes', 'authz.engine': 'opa' },
@@ -75,6 +75,21 @@ describe('privilege events', () => {
       ['credential.used', { 'credential.id': 'cred-1', 'target.tenant.id': 'acme', 'target.resource': 'https://api.acme/v1' }],
       ['credential.revoked', { 'credential.id': 'cred-1' }],
     ])
+  })
+
+  it('records events made directly under a task or delegation as short spans of their own, exported as they happen', () => {
+    const h = harness()
+    h.privpath.startTask(TASK, () => {
+      h.privpath.authzDecision({ result: 'allow', action: 'read', resource: 'r' })
+      h.privpath.delegate({ agentId: 'agent-b' }, () => h.privpath.credentialRevoked('cred-2'))
+      expect(h.spans().map((s) => s.name)).toEqual(['authz.decision', 'credential.revoked', 'invoke_agent agent-b'])
+    })
+    const root = h.span('invoke_agent planner')
+    expect(root.events).toEqual([])
+    const authz = h.span('authz.decision')
+    expect(authz.parentSpanContext?.spanId).toBe(root.spanContext().spanId)
+    expect(authz.attributes).toEqual({ ...TASK_ATTRIBUTES, 'authz.result': 'allow', 'authz.action': 'read', 'authz.resource': 'r' })
+    expect(h.span('credential.revoked').attributes).toMatchObject({ 'credential.id': 'cred-2', 'gen_ai.agent.id': 'agent-b', 'agent.task.id': 'task-1' })
   })
 
   it('leaves optional authz and approval fields out and rejects unknown results', () => {

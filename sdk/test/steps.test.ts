@@ -46,6 +46,26 @@ describe('recordPrompt', () => {
   })
 })
 
+describe('timing', () => {
+  it('orders spans and events by one sub-millisecond clock: a child never starts before an earlier sibling event', () => {
+    const h = harness()
+    h.privpath.startTask(TASK, () =>
+      h.privpath.toolCall('outer', {}, () => {
+        h.privpath.credentialRevoked('c')
+        h.privpath.toolCall('inner', {}, () => undefined)
+      }),
+    )
+    const toMs = ([s, ns]: [number, number]) => s * 1000 + ns / 1e6
+    const outer = h.span('execute_tool outer')
+    const inner = h.span('execute_tool inner')
+    const root = h.span('invoke_agent planner')
+    expect(toMs(outer.startTime)).toBeGreaterThanOrEqual(toMs(root.startTime))
+    expect(toMs(inner.startTime)).toBeGreaterThanOrEqual(toMs(outer.events[0].time))
+    expect(toMs(root.endTime)).toBeGreaterThanOrEqual(toMs(outer.endTime))
+    expect(toMs(root.startTime) % 1).not.toBe(0)
+  })
+})
+
 describe('reasoningStep', () => {
   it('records a reasoning span, with the text as a reasoning part only when capture is on', () => {
     const off = harness()
