@@ -254,19 +254,34 @@ function compileUnary(node: Node): CompiledFn {
   if (node.value === '[') {
     const items = (node.expressions as Node[]).map((e) => ({ nested: e.value === '[', fn: compileNode(e) }))
     const cons = node.consarray === true
-    return (input, vars) => {
-      let result: unknown[] = []
-      for (const item of items) {
-        const value = item.fn(input, vars)
-        if (value === undefined) continue
-        if (item.nested) result.push(value)
-        else result = append(result, value) as unknown[]
-      }
-      if (cons) Object.defineProperty(result, 'cons', { enumerable: false, configurable: false, value: true })
-      return result
+    if ((node.expressions as Node[]).every(isConstant)) {
+      // literal lists (pattern lists in rules) are built once; nothing downstream mutates arrays
+      const constant = compileUnaryArray(items, cons)(undefined, {})
+      return () => constant
     }
+    return compileUnaryArray(items, cons)
   }
   throw new Unsupported(`unary ${node.value}`)
+}
+
+function isConstant(node: Node): boolean {
+  if (node.predicate || node.stages || node.keepArray || node.group) return false
+  if (node.type === 'string' || node.type === 'number' || node.type === 'value') return true
+  return node.type === 'unary' && node.value === '[' && (node.expressions as Node[]).every(isConstant)
+}
+
+function compileUnaryArray(items: Array<{ nested: boolean; fn: CompiledFn }>, cons: boolean): CompiledFn {
+  return (input, vars) => {
+    let result: unknown[] = []
+    for (const item of items) {
+      const value = item.fn(input, vars)
+      if (value === undefined) continue
+      if (item.nested) result.push(value)
+      else result = append(result, value) as unknown[]
+    }
+    if (cons) Object.defineProperty(result, 'cons', { enumerable: false, configurable: false, value: true })
+    return result
+  }
 }
 
 function compileBinary(node: Node): CompiledFn {

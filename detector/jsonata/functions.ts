@@ -23,12 +23,23 @@ export function globToRegExp(pattern: string): RegExp {
   return re
 }
 
+/** One alternation per pattern list; lists are mostly the same array each time (rule literals, config). */
+const listCache = new WeakMap<object, RegExp>()
+
+function listRegExp(patterns: unknown[]): RegExp {
+  let re = listCache.get(patterns)
+  if (!re) {
+    const sources = patterns.filter((p): p is string => typeof p === 'string').map((p) => globToRegExp(p).source.slice(1, -1))
+    re = sources.length === 0 ? /(?!)/ : new RegExp(`^(?:${sources.join('|')})$`, 's')
+    listCache.set(patterns, re)
+  }
+  return re
+}
+
 export function glob(value: unknown, patterns: unknown): boolean {
   if (typeof value !== 'string') return false
-  for (const pattern of asList(patterns)) {
-    if (typeof pattern === 'string' && globToRegExp(pattern).test(value)) return true
-  }
-  return false
+  if (Array.isArray(patterns)) return listRegExp(patterns).test(value)
+  return typeof patterns === 'string' && globToRegExp(patterns).test(value)
 }
 
 export function ms(duration: unknown): number {
