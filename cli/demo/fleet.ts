@@ -5,7 +5,7 @@
  */
 import { context } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { createPrivpath, createPrivpathTracerProvider, type Privpath, type PrivpathExport } from '@privpath/sdk'
+import { createPrivpath, createPrivpathTracerProvider, type Privpath, type PrivpathExport, type TaskHandle } from '@privpath/sdk'
 
 export interface FleetOptions {
   endpoint: string
@@ -15,9 +15,14 @@ export interface FleetOptions {
   apiKey?: string
 }
 
+/** The recording API as the demo's agents use it: every task body is async. */
+export type DemoAgents = Omit<Privpath, 'startTask'> & {
+  startTask<T>(options: Parameters<Privpath['startTask']>[0], fn: (task: TaskHandle) => Promise<T>): Promise<T>
+}
+
 export interface Fleet {
   /** The recording API for agents of `tenant`, optionally with content capture on. */
-  agents(tenant: string, options?: { captureContent?: boolean }): Privpath
+  agents(tenant: string, options?: { captureContent?: boolean }): DemoAgents
   /** Export everything recorded so far. */
   flush(): Promise<void>
   shutdown(): Promise<void>
@@ -35,6 +40,24 @@ function ensureContextManager(): void {
   }
 }
 
+/**
+ * Sends a task's steps before its root span ends. The collector places a request's parent spans
+ * before their children (collector/correlate), so a task root exported in the same request as
+ * its steps would publish task_end ahead of them, and task-end rules would run on an empty task.
+ * Long tasks export their steps as they go anyway; the demo's tasks last milliseconds.
+ */
+function stepsBeforeEnd(privpath: Privpath, flush: () => Promise<void>): DemoAgents {
+  return {
+    ...privpath,
+    startTask: (options, fn) =>
+      privpath.startTask(options, async (task) => {
+        const result = await fn(task)
+        await flush()
+        return result
+      }),
+  }
+}
+
 export async function createFleet(options: FleetOptions): Promise<Fleet> {
   ensureContextManager()
   const exports = new Map<string, PrivpathExport>()
@@ -49,8 +72,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       }),
     )
   }
-  const plain = new Map<string, Privpath>()
-  const capturing = new Map<string, Privpath>()
+  const plain = new Map<string, DemoAgents>()
+  const capturing = new Map<string, DemoAgents>()
   return {
     agents(tenant, agentOptions = {}) {
       const exported = exports.get(tenant)
@@ -58,7 +81,10 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
       const cache = agentOptions.captureContent === true ? capturing : plain
       let privpath = cache.get(tenant)
       if (privpath === undefined) {
-        privpath = createPrivpath({ tracerProvider: exported.tracerProvider, captureContent: agentOptions.captureContent === true })
+        privpath = stepsBeforeEnd(
+          createPrivpath({ tracerProvider: exported.tracerProvider, captureContent: agentOptions.captureContent === true }),
+          () => exported.flush(),
+        )
         cache.set(tenant, privpath)
       }
       return privpath

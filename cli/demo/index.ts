@@ -64,6 +64,18 @@ function schedule(normal: Scenario[], odd: Scenario[]): Scenario[] {
   return [...out, ...odd.slice(next)]
 }
 
+/** Fails fast, naming the address, instead of letting every export retry against nothing. */
+async function requireReachable(endpoint: string): Promise<void> {
+  const url = new URL('/healthz', endpoint)
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(5_000) })
+    await response.body?.cancel()
+  } catch (error) {
+    const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
+    throw new Error(`cannot reach privpath at ${endpoint} (${cause}); start it with \`privpath up\` or pass --endpoint`)
+  }
+}
+
 export async function runDemo(options: DemoOptions, print: (line: string) => void): Promise<DemoReport> {
   if (!(options.rate > 0)) throw new Error('--rate must be a number above 0')
   if (!Number.isInteger(options.tasks) || options.tasks < 0) throw new Error('--tasks must be a whole number >= 0')
@@ -79,6 +91,7 @@ export async function runDemo(options: DemoOptions, print: (line: string) => voi
     }
     return true
   })
+  await requireReachable(options.endpoint)
   const plan = schedule(Array.from({ length: options.tasks }, (_, index) => normalTask(index)), odd)
   const fleet = await createFleet({ endpoint: options.endpoint, tenants: [...new Set(tenants)], tenantKeys, apiKey: options.apiKey })
   const startedAt = Date.now()

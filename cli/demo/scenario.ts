@@ -3,8 +3,7 @@
  * through @privpath/sdk; what privpath makes of it is up to the collector and the rules.
  */
 import { context, ROOT_CONTEXT } from '@opentelemetry/api'
-import type { Privpath } from '@privpath/sdk'
-import type { Fleet } from './fleet.js'
+import type { DemoAgents, Fleet } from './fleet.js'
 
 export interface ScenarioContext {
   fleet: Fleet
@@ -32,12 +31,12 @@ export const agent = (tenant: string, role: string) => ({
 })
 
 /** A task in a trace of its own, even when started from inside another task. */
-export function detachedTask<T>(p: Privpath, options: Parameters<Privpath['startTask']>[0], fn: () => Promise<T>): Promise<T> {
+export function detachedTask<T>(p: DemoAgents, options: Parameters<DemoAgents['startTask']>[0], fn: () => Promise<T>): Promise<T> {
   return context.with(ROOT_CONTEXT, () => p.startTask(options, fn))
 }
 
 /** Mint a short-lived credential the way an agent's token tool would. */
-export function mint(p: Privpath, tenant: string, id: string, subject: string, scopes: string[], ttlSeconds = 300): Promise<void> {
+export function mint(p: DemoAgents, tenant: string, id: string, subject: string, scopes: string[], ttlSeconds = 300): Promise<void> {
   return p.toolCall('sts.get_token', { target: { tenant, resource: `https://idp.${tenant}.example/token` } }, async () => {
     p.credentialIssued({ id, type: 'oauth2_access_token', issuer: `https://idp.${tenant}.example`, subject, scopes, ttlSeconds })
   })
