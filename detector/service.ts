@@ -108,7 +108,7 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
       log.info('credential registry caught up with the credentials topic')
     }
     subscriptions.push(
-      await bus.subscribe('events', { group: 'detector' }, async (messages) => {
+      await bus.subscribe('events', { group: 'detector', fromBeginning: true }, async (messages) => {
         const alerts = await serial(() => current.processBatch(messages.map((m) => m.value)))
         await publish(alerts)
       }),

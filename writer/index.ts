@@ -83,7 +83,7 @@ export async function startWriter(options: WriterOptions): Promise<Writer> {
       batchers.push(batcher)
       const encode = route.encode as (value: unknown) => unknown
       subscriptions.push(
-        await bus.subscribe(route.topic, { group: WRITER_GROUP, maxBatch: batchRows }, async (messages) => {
+        await bus.subscribe(route.topic, { group: WRITER_GROUP, maxBatch: batchRows, fromBeginning: true }, async (messages) => {
           const encoded: Encoded[] = []
           const unencodable: DeadLetter[] = []
           for (const { value } of messages) {

@@ -12,7 +12,7 @@ import { MemoryBus } from './memory.js'
 
 export type { BatchContext, BatchHandler, Bus, BusMessage, SpanRecordValue, SubscribeOptions, Subscription, Topic, TopicValues } from './bus.js'
 export { TOPICS } from './bus.js'
-export { KafkaBus, type KafkaBusOptions } from './kafka.js'
+export { KafkaBus, kafkaGroupId, type KafkaBusOptions } from './kafka.js'
 export { topicName, type KafkaTiming } from './kafka-client.js'
 export { MemoryBus, type MemoryBusOptions } from './memory.js'
 

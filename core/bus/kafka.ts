@@ -93,7 +93,7 @@ export class KafkaBus implements Bus {
         acks: -1,
         messages: messages.map((m) => ({ key: m.key, value: JSON.stringify(m.value) })),
       })
-      await withTimeout(send, this.options.publishTimeoutMs ?? 10_000, `Kafka did not acknowledge ${messages.length} messages on ${name}`)
+      await withTimeout(send, this.options.publishTimeoutMs ?? this.options.config.publish_timeout_ms ?? 10_000, `Kafka did not acknowledge ${messages.length} messages on ${name}`)
       this.metrics.published.inc({ topic }, messages.length)
     } catch (error) {
       this.metrics.publishFailures.inc({ topic })
@@ -103,10 +103,13 @@ export class KafkaBus implements Bus {
 
   async subscribe<T extends Topic>(topic: T, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription> {
     const name = this.topic(topic)
-    const log = this.options.logger.child({ topic: name, group: options.group })
+    // One Kafka group per (group, topic): kafkajs assigns a group's partitions across all its members
+    // whatever each subscribed to, so a writer consuming two topics needs two groups.
+    const groupId = kafkaGroupId(options.group, topic)
+    const log = this.options.logger.child({ topic: name, group: groupId })
     await this.ensureTopics()
     const consumer = this.kafka.consumer({
-      groupId: options.group,
+      groupId,
       sessionTimeout: this.timing.sessionTimeoutMs,
       heartbeatInterval: this.timing.heartbeatIntervalMs,
       maxWaitTimeInMs: this.timing.maxWaitTimeMs,
@@ -202,7 +205,7 @@ export class KafkaBus implements Bus {
       await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 8, eachBatch })
       const caughtUp = waitForCaughtUp({
         admin,
-        group: options.group,
+        group: groupId,
         topic: name,
         highs,
         fromBeginning: options.fromBeginning ?? false,
@@ -278,6 +281,10 @@ export class KafkaBus implements Bus {
       this.options.logger.debug({ err: error }, 'topics not created by privpath (existing or auto-created by the cluster)')
     }
   }
+}
+
+export function kafkaGroupId(group: string, topic: Topic): string {
+  return `${group}.${topic}`
 }
 
 function sleep(ms: number): Promise<void> {

@@ -90,6 +90,8 @@ export const KafkaSection = Type.Object(
     heartbeat_interval_ms: Type.Integer({ minimum: 100, default: 1_000 }),
     /** Longest a fetch waits for new messages: bounds delivery latency on quiet topics. */
     max_wait_ms: Type.Integer({ minimum: 10, default: 250 }),
+    /** A publish Kafka has not acknowledged by then fails (the collector answers 503 Retry-After). */
+    publish_timeout_ms: Type.Integer({ minimum: 100, default: 10_000 }),
     ssl: Type.Boolean({ default: false }),
     sasl: Type.Optional(
       Type.Object(

@@ -44,6 +44,7 @@ function kafkaBus(prefix: string): Bus {
       session_timeout_ms: 3_000,
       heartbeat_interval_ms: 500,
       max_wait_ms: 200,
+      publish_timeout_ms: 3_000,
     },
     logger: silentTelemetry().logger,
     retryDelayMs: 100,
@@ -178,7 +179,7 @@ describe.runIf(availability.available)('kafka bus', () => {
     const admin = new Kafka({ brokers: kafka!.brokers, logLevel: logLevel.NOTHING }).admin()
     await admin.connect()
     const committed = async () => {
-      const [topic] = await admin.fetchOffsets({ groupId: 'pipe', topics: [`${prefix}events`] })
+      const [topic] = await admin.fetchOffsets({ groupId: 'pipe.events', topics: [`${prefix}events`] })
       return Math.max(...topic.partitions.map((p) => Number(p.offset)))
     }
     try {
@@ -195,7 +196,7 @@ describe.runIf(availability.available)('kafka bus', () => {
 
   it('publish fails fast with PP_ERR_UNAVAILABLE when no broker answers', async () => {
     const bus = new KafkaBus({
-      config: { brokers: ['127.0.0.1:1'], client_id: 'x', topic_prefix: 'x.', ssl: false, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 200 },
+      config: { brokers: ['127.0.0.1:1'], client_id: 'x', topic_prefix: 'x.', ssl: false, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 200, publish_timeout_ms: 3_000 },
       logger: silentTelemetry().logger,
       publishTimeoutMs: 3_000,
     })

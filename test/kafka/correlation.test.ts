@@ -57,7 +57,7 @@ async function startInstance(): Promise<{ server: FastifyInstance; collector: Di
   })
   const telemetry = { ...silentTelemetry(), registry: new Registry() }
   const bus = new KafkaBus({
-    config: { ...config.bus.kafka, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 100 },
+    config: { ...config.bus.kafka, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 100, publish_timeout_ms: 3_000 },
     logger: telemetry.logger,
     registry: telemetry.registry,
   })
@@ -84,7 +84,7 @@ afterAll(async () => {
 describe.runIf(availability.available)('correlation across collector instances', () => {
   it('places a child received by one collector under the parent received by the other', async () => {
     const events = new KafkaBus({
-      config: { brokers: kafka!.brokers, client_id: 'sink', topic_prefix: prefix, ssl: false, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 100 },
+      config: { brokers: kafka!.brokers, client_id: 'sink', topic_prefix: prefix, ssl: false, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 100, publish_timeout_ms: 3_000 },
       logger: silentTelemetry().logger,
     })
     stops.push(() => events.close())

@@ -9,6 +9,9 @@ export interface KafkaUnderTest {
   brokers: string[]
   /** Whether this is the kcat mock (no CreateTopics, 4 partitions per auto-created topic). */
   mock: boolean
+  /** Freezes the mock broker (SIGSTOP): connections stay open, nothing is answered. Mock only. */
+  freeze(): void
+  thaw(): void
   stop(): Promise<void>
 }
 
@@ -31,7 +34,12 @@ const ADDRESS = /replaced with (\S+:\d+)/
 /** Starts a one-broker mock cluster and resolves once it prints its bootstrap address. */
 export async function startKafkaMock(timeoutMs = 10_000): Promise<KafkaUnderTest> {
   const external = process.env.PRIVPATH_TEST_KAFKA_BROKERS
-  if (external) return { brokers: external.split(',').map((b) => b.trim()), mock: false, stop: async () => undefined }
+  if (external) {
+    const unsupported = () => {
+      throw new Error('freezing needs the kcat mock; unset PRIVPATH_TEST_KAFKA_BROKERS')
+    }
+    return { brokers: external.split(',').map((b) => b.trim()), mock: false, freeze: unsupported, thaw: unsupported, stop: async () => undefined }
+  }
   const child = spawn('kcat', ['-C', '-q', '-X', 'test.mock.num.brokers=1', '-b', '127.0.0.1:1', '-t', '__keepalive', '-o', 'end'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   })
@@ -57,7 +65,13 @@ export async function startKafkaMock(timeoutMs = 10_000): Promise<KafkaUnderTest
     })
   })
   child.stderr!.resume()
-  return { brokers: [address], mock: true, stop: () => stopChild(child) }
+  return {
+    brokers: [address],
+    mock: true,
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
+    stop: () => stopChild(child),
+  }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
