@@ -23,7 +23,11 @@ import { Pool } from 'undici'
 import { startApp } from '../cli/app.js'
 import { validateConfig } from '../core/config/load.js'
 import { silentTelemetry } from '../core/telemetry.js'
+import { Correlator } from '../collector/correlate/index.js'
+import { mapTraceRequest } from '../collector/mapping/index.js'
 import { decodeTraces } from '../collector/otlp/decode.js'
+import { encodeRecord } from '../collector/wal/record.js'
+import { eventToRow } from '../core/store/rows.js'
 import { agentTaskRequests } from './fixtures/agent-tasks.js'
 
 const { values: args } = parseArgs({
@@ -61,6 +65,32 @@ function decodeOnly(): number {
   }
   decodeCpuPerSpan = cpus.sort((a, b) => a - b)[2]
   return rates.sort((a, b) => a - b)[2]
+}
+
+/**
+ * CPU µs per span of each step the ingest path runs, on the same bodies, single-threaded and warm
+ * (median of 3): where a span's cost goes, independent of how busy the machine is.
+ */
+function stageCosts(): string {
+  const runs: Record<string, number[]> = {}
+  const measure = <T>(name: string, work: () => T): T => {
+    const cpu = process.cpuUsage()
+    const out = work()
+    ;(runs[name] ??= []).push(cpuPerSpan(cpu))
+    return out
+  }
+  for (let round = 0; round < 3; round++) {
+    const decoded = measure('decode', () => bodies.map((b) => decodeTraces(b, 'protobuf').request))
+    measure('wal record', () => bodies.forEach((body, i) => encodeRecord(i, { signal: 'traces', format: 'protobuf', tenant: '', body })))
+    const mapped = measure('map+redact', () => decoded.map((r) => mapTraceRequest(r, { authTenant: '', observedAt: Date.now() })))
+    const correlator = new Correlator({ maxHeldSpans: 1_000_000, maxKnownSpans: 1_000_000 })
+    const placed = measure('correlate', () => mapped.flatMap((records) => correlator.add(records, Date.now())))
+    const rows = measure('eventToRow', () => placed.flatMap((r) => r.events.map(eventToRow)))
+    measure('JSONEachRow', () => rows.map((row) => JSON.stringify(row)).join('\n'))
+  }
+  return Object.entries(runs)
+    .map(([name, values]) => `${name} ${values.sort((a, b) => a - b)[1].toFixed(1)}`)
+    .join(', ')
 }
 
 interface Result {
@@ -166,6 +196,7 @@ console.log(`bodies: ${bodies.length} requests, ${fmt(spanCount)} spans (${Math.
 if (spansPerBody.reduce((a, b) => a + b, 0) !== spanCount) throw new Error('fixture span count mismatch')
 const decodeRate = decodeOnly()
 console.log(`decode-only (protobuf → model, median of 5): ${fmt(decodeRate)} spans/s, ${decodeCpuPerSpan.toFixed(1)} CPU µs/span`)
+console.log(`CPU µs/span by step (single thread, warm): ${stageCosts()}`)
 const mode = args.mode
 if (mode === 'inprocess' || mode === 'both') {
   const c = await inProcess(['collector'])
