@@ -1,0 +1,76 @@
+/**
+ * docker-compose.yml checked structurally (this machine has the docker CLI without the compose
+ * plugin, so `docker compose config` cannot run here): the services exist, every privpath role's
+ * command and environment load as a valid configuration, and every mounted path exists.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { configFromFlags } from '../../cli/commands/up.js'
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+interface Service {
+  build?: string
+  image?: string
+  command?: string[]
+  environment?: Record<string, string | number>
+  volumes?: string[]
+  depends_on?: Record<string, { condition: string }>
+  healthcheck?: unknown
+}
+
+const compose = parse(readFileSync(`${ROOT}/docker-compose.yml`, 'utf8'), { merge: true }) as { services: Record<string, Service> }
+
+/** `${NAME:-default}` as compose interpolates it with nothing set. */
+function interpolate(value: string | number): string {
+  return String(value).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')
+}
+
+describe('docker-compose.yml', () => {
+  it('runs Kafka, ClickHouse, Grafana and the three privpath roles', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['clickhouse', 'collector', 'detector', 'grafana', 'kafka', 'writer'])
+    for (const name of ['kafka', 'clickhouse']) expect(compose.services[name].healthcheck, name).toBeDefined()
+  })
+
+  it.each(['collector', 'writer', 'detector'])('%s: built from the Dockerfile, a valid configuration on Kafka and ClickHouse', (name) => {
+    const service = compose.services[name]
+    expect(service.build).toBe('.')
+    expect(Object.keys(service.depends_on ?? {}).sort()).toEqual(['clickhouse', 'kafka'])
+    const command = service.command ?? []
+    expect(command[0]).toBe('up')
+    const roles = command[command.indexOf('--roles') + 1]
+    const env = Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v)]))
+    const config = configFromFlags({ roles, host: command[command.indexOf('--host') + 1] }, env)
+    expect(config.bus.kind).toBe('kafka')
+    expect(config.bus.kafka.brokers).toEqual(['kafka:9092'])
+    expect(config.store.clickhouse_url).toBe('http://clickhouse:8123')
+    expect(config.roles.length).toBeGreaterThan(0)
+  })
+
+  it('every role is run by some service', () => {
+    const roles = new Set(
+      ['collector', 'writer', 'detector'].flatMap((name) => {
+        const command = compose.services[name].command ?? []
+        return command[command.indexOf('--roles') + 1].split(',')
+      }),
+    )
+    expect([...roles].sort()).toEqual(['api', 'collector', 'detector', 'writer'])
+  })
+
+  it("mounts Grafana's provisioning and dashboards from dashboards/", () => {
+    const grafana = compose.services.grafana
+    expect(grafana.environment?.GF_INSTALL_PLUGINS).toBe('grafana-clickhouse-datasource')
+    for (const volume of grafana.volumes ?? []) {
+      const source = volume.split(':')[0]
+      expect(existsSync(`${ROOT}/${source}`), source).toBe(true)
+    }
+  })
+
+  it('the Dockerfile runs the privpath command the package declares', () => {
+    const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8')
+    const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { bin: Record<string, string> }
+    expect(dockerfile).toContain(`ENTRYPOINT ["node", "${pkg.bin.privpath}"]`)
+  })
+})
