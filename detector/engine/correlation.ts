@@ -14,7 +14,6 @@ import { need, type RuleRun } from './drive.js'
 import { describePath } from './path.js'
 
 export const NO_VARS: Variables = Object.freeze({}) as Variables
-export const MAX_PARTIALS_PER_KEY = 16
 export const MAX_KEYS_PER_RULE = 100_000
 
 interface Stamp {
@@ -43,7 +42,7 @@ export interface CorrelationHooks {
 
 export class CorrelationState {
   readonly thresholds = new Map<string, Map<string, Stamp[]>>()
-  readonly sequences = new Map<string, Map<string, Partial[]>>()
+  readonly sequences = new Map<string, Map<string, Array<Partial | undefined>>>()
   readonly absences = new Map<string, Map<string, PendingAbsence[]>>()
   readonly exceptionHits = new Map<string, number>()
   /** `until: task_end` absences by the task of their after-event, so a task_end finds its own. */
@@ -71,10 +70,8 @@ export class CorrelationState {
     for (const [ruleId, keys] of this.sequences) {
       const c = rules.get(ruleId)?.correlation
       if (c?.type !== 'sequence') continue
-      for (const [key, partials] of keys) {
-        const live = partials.filter((p) => p.start + c.withinMs >= horizon)
-        if (live.length === 0) keys.delete(key)
-        else if (live.length !== partials.length) keys.set(key, live)
+      for (const [key, progress] of keys) {
+        if (progress.every((p) => p === undefined || p.start + c.withinMs < horizon)) keys.delete(key)
       }
     }
   }
@@ -84,7 +81,7 @@ export class CorrelationState {
     let sequencePartials = 0
     let pendingAbsences = 0
     for (const g of this.thresholds.values()) thresholdGroups += g.size
-    for (const k of this.sequences.values()) for (const p of k.values()) sequencePartials += p.length
+    for (const k of this.sequences.values()) for (const p of k.values()) sequencePartials += p.filter((x) => x !== undefined).length
     for (const k of this.absences.values()) for (const p of k.values()) pendingAbsences += p.length
     return { thresholdGroups, sequencePartials, pendingAbsences }
   }
@@ -142,8 +139,7 @@ export class CorrelationState {
     let bestFrom = 0
     let bestTo = 0
     for (let end = at; end < stamps.length && stamps[end].ts <= ts + c.windowMs; end++) {
-      let from = at
-      while (from > 0 && stamps[from - 1].ts >= stamps[end].ts - c.windowMs) from--
+      const from = lowerBound(stamps, stamps[end].ts - c.windowMs, at)
       const count = end - from + 1
       if (count > best) [best, bestFrom, bestTo] = [count, from, end]
     }
@@ -152,6 +148,11 @@ export class CorrelationState {
     return yield* this.fire(rule, ctx, { count: best }, ids, ts)
   }
 
+  /**
+   * Per key, at most one partial sequence per number of matched steps: a newer match replaces an
+   * older partial at the same progress (the most recent candidate wins), so an event costs at most
+   * `steps - 1` condition checks however busy the key is.
+   */
   *sequence(rule: Rule, ctx: RuleContext): RuleRun<Firing | undefined> {
     const c = rule.correlation
     if (c.type !== 'sequence') return undefined
@@ -159,30 +160,34 @@ export class CorrelationState {
     const key = c.by ? keyString(yield need(c.by, ctx, NO_VARS)) : ctx.event.task_id
     const keys = mapFor(this.sequences, rule.id)
     const event = ctx.event
-    let partials = (keys.get(key) ?? []).filter((p) => event.ts - p.start <= c.withinMs || event.ts < p.start)
+    // progress[k] = the partial that matched steps 0..k
+    const progress: Array<Partial | undefined> = keys.get(key) ?? []
     let completed: Partial | undefined
-    for (const p of [...partials]) {
-      const step = c.steps[p.events.length]
-      const last = p.events[p.events.length - 1]
-      if (!step.on.includes(event.kind) || event.ts < last.ts || event.ts - p.start > c.withinMs) continue
-      if (!(yield* this.stepMatches(step, ctx, { prev: last, steps: p.events }))) continue
-      p.events = [...p.events, event]
-      if (p.events.length === c.steps.length) {
-        partials = partials.filter((q) => q !== p)
-        completed ??= p
+    for (let k = progress.length - 1; k >= 0; k--) {
+      const p = progress[k]
+      if (!p) continue
+      if (event.ts - p.start > c.withinMs) {
+        progress[k] = undefined
+        continue
       }
+      const step = c.steps[k + 1]
+      const last = p.events[p.events.length - 1]
+      if (!step.on.includes(event.kind) || event.ts < last.ts) continue
+      if (!(yield* this.stepMatches(step, ctx, { prev: last, steps: p.events }))) continue
+      const advanced: Partial = { start: p.start, events: [...p.events, event] }
+      progress[k] = undefined
+      if (advanced.events.length === c.steps.length) completed ??= advanced
+      else progress[k + 1] = advanced
     }
     if (yield* this.stepMatches(c.steps[0], ctx, { prev: undefined, steps: [] })) {
-      partials.push({ start: event.ts, events: [event] })
-      if (partials.length > MAX_PARTIALS_PER_KEY) {
-        partials.shift()
-        this.hooks.dropped('sequence_partials')
-      }
+      if (c.steps.length === 1) completed ??= { start: event.ts, events: [event] }
+      else progress[0] = { start: event.ts, events: [event] }
     }
-    if (partials.length === 0) keys.delete(key)
-    else {
-      if (!keys.has(key) && keys.size >= MAX_KEYS_PER_RULE) this.evictOldestKey(keys, 'sequence_keys')
-      keys.set(key, partials)
+    while (progress.length > 0 && progress[progress.length - 1] === undefined) progress.pop()
+    if (progress.length === 0) keys.delete(key)
+    else if (!keys.has(key)) {
+      if (keys.size >= MAX_KEYS_PER_RULE) this.evictOldestKey(keys, 'sequence_keys')
+      keys.set(key, progress)
     }
     if (!completed) return undefined
     const steps = completed.events
@@ -266,6 +271,18 @@ export class CorrelationState {
     }
     this.hooks.dropped(reason)
   }
+}
+
+/** First index in stamps[0..limit] whose ts is ≥ `ts` (stamps sorted by ts). */
+function lowerBound(stamps: Stamp[], ts: number, limit: number): number {
+  let lo = 0
+  let hi = limit
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (stamps[mid].ts < ts) lo = mid + 1
+    else hi = mid
+  }
+  return lo
 }
 
 function mapFor<V>(outer: Map<string, Map<string, V>>, ruleId: string): Map<string, V> {

@@ -3,7 +3,8 @@
  * `{ event, task, credential, now, config }` (state BEFORE the event), then folds the event into
  * the task state and the credential registry, fires due absences, and returns the alerts raised
  * or updated. `step` answers synchronously when every rule it ran is compiled, with a Promise
- * otherwise; calls must not overlap (await each one), which `processBatch` does for you.
+ * otherwise (its array is read-only); calls must not overlap (await each one), which
+ * `process` and `processBatch` do for you.
  */
 import { performance } from 'node:perf_hooks'
 import type { Alert } from '../../core/alert.js'
@@ -14,7 +15,7 @@ import { NeedsInterpreter } from '../jsonata/compile.js'
 import { boolize } from '../jsonata/runtime.js'
 import type { Rule } from '../rules/types.js'
 import { CredentialRegistry } from '../state/registry.js'
-import { emptyTask } from '../state/task.js'
+import { emptyTask, type TaskState } from '../state/task.js'
 import { TaskStore } from '../state/tasks.js'
 import type { RuleContext } from './context.js'
 import { CorrelationState, NO_VARS, type PendingAbsence } from './correlation.js'
@@ -24,6 +25,9 @@ import { MinHeap } from './heap.js'
 import { detectorMetrics, type DetectorMetrics } from './metrics.js'
 
 const SWEEP_EVERY_MS = 1_000
+/** Correlation windows are also checked when touched; the sweep only reclaims idle ones. */
+const CORRELATION_SWEEP_EVERY_MS = 30_000
+const NO_ALERTS: Alert[] = Object.freeze([]) as unknown as Alert[]
 const ERROR_LOG_INTERVAL_MS = 10_000
 
 export interface EngineOptions {
@@ -62,6 +66,7 @@ export class DetectorEngine {
   private untilTaskEnd: Rule[] = []
   private watermarkMs = Number.NEGATIVE_INFINITY
   private lastSweep = Number.NEGATIVE_INFINITY
+  private lastCorrelationSweep = Number.NEGATIVE_INFINITY
   private evaluated = 0
 
   constructor(private readonly options: EngineOptions) {
@@ -133,14 +138,15 @@ export class DetectorEngine {
   }
 
   async process(event: PrivpathEvent): Promise<Alert[]> {
-    return this.step(event)
+    return [...(await this.step(event))]
   }
 
   async processBatch(events: PrivpathEvent[]): Promise<Alert[]> {
     const alerts: Alert[] = []
     for (const event of events) {
       const out = this.step(event)
-      alerts.push(...(isPromise(out) ? await out : out))
+      const raised = isPromise(out) ? await out : out
+      if (raised.length > 0) alerts.push(...raised)
     }
     return alerts
   }
@@ -159,37 +165,46 @@ export class DetectorEngine {
       now: this.watermarkMs,
       config: this.options.config,
     }
-    const runs: FiringRun[] = []
+    let runs: FiringRun[] | undefined
     let async = false
     const budget = this.options.config.rule_timeout_ms
     let before = started
-    for (const rule of this.byKind.get(event.kind) ?? []) {
-      if (late && rule.correlation.type !== 'none') continue
-      const run = this.evaluate(rule, ctx)
-      // one clock read per rule: the synchronous part of each rule is timed against its budget
-      const after = performance.now()
-      if (after - before > budget) this.ruleFailed(rule, new Error(`evaluation took ${(after - before).toFixed(1)} ms`), 'timeout')
-      before = after
-      if (run === undefined) continue
-      if (isPromise(run)) async = true
-      runs.push(run)
-    }
-    const finish = (firings: Array<Firing | undefined>): Maybe<Alert[]> => {
-      this.tasks.apply(event, event.task_id === '' ? undefined : task)
-      this.registry.apply(event)
-      const more: FiringRun[] = []
-      if (event.kind === 'task_end') this.fireTaskEnd(event, more)
-      this.fireDue(this.watermarkMs, more)
-      this.maybeSweep()
-      this.evaluated++
-      this.metrics.events.inc()
-      const done = (extra: Array<Firing | undefined>): Alert[] => {
-        this.metrics.evaluation.observe((performance.now() - started) / 1000)
-        return this.record([...firings, ...extra])
+    const rules = this.byKind.get(event.kind)
+    if (rules) {
+      for (const rule of rules) {
+        if (late && rule.correlation.type !== 'none') continue
+        const run = this.evaluate(rule, ctx)
+        // one clock read per rule: the synchronous part of each rule is timed against its budget
+        const after = performance.now()
+        if (after - before > budget) this.ruleFailed(rule, new Error(`evaluation took ${(after - before).toFixed(1)} ms`), 'timeout')
+        before = after
+        if (run === undefined) continue
+        if (isPromise(run)) async = true
+        ;(runs ??= []).push(run)
       }
-      return more.some(isPromise) ? Promise.all(more).then(done) : done(more as Array<Firing | undefined>)
     }
-    return async ? Promise.all(runs).then(finish) : finish(runs as Array<Firing | undefined>)
+    if (async) return Promise.all(runs!).then((firings) => this.afterRules(event, task, firings, started))
+    return this.afterRules(event, task, runs as Array<Firing | undefined> | undefined, started)
+  }
+
+  /** State updates, then timers, after every rule saw the state before the event. */
+  private afterRules(event: PrivpathEvent, task: TaskState, firings: Array<Firing | undefined> | undefined, started: number): Maybe<Alert[]> {
+    this.tasks.apply(event, event.task_id === '' ? undefined : task)
+    this.registry.apply(event)
+    let more: FiringRun[] | undefined
+    if (event.kind === 'task_end' && this.untilTaskEnd.length > 0) more = this.fireTaskEnd(event, more)
+    const top = this.absenceTimers.peek()
+    if (top && top.at <= this.watermarkMs) more = this.fireDue(this.watermarkMs, more)
+    this.maybeSweep()
+    this.evaluated++
+    this.metrics.events.inc()
+    const done = (extra: Array<Firing | undefined> | undefined): Alert[] => {
+      this.metrics.evaluation.observe((performance.now() - started) / 1000)
+      if (!firings && !extra) return NO_ALERTS
+      return this.record(firings && extra ? [...firings, ...extra] : (firings ?? extra)!)
+    }
+    if (more && more.some(isPromise)) return Promise.all(more).then(done)
+    return done(more as Array<Firing | undefined> | undefined)
   }
 
   /**
@@ -223,8 +238,7 @@ export class DetectorEngine {
   }
 
   private fireUntil(until: number): Maybe<Alert[]> {
-    const runs: FiringRun[] = []
-    this.fireDue(until, runs)
+    const runs = this.fireDue(until, undefined) ?? []
     return runs.some(isPromise) ? Promise.all(runs).then((f) => this.record(f)) : this.record(runs as Array<Firing | undefined>)
   }
 
@@ -292,16 +306,17 @@ export class DetectorEngine {
     }
   }
 
-  private fireTaskEnd(event: PrivpathEvent, runs: FiringRun[]): void {
-    if (this.untilTaskEnd.length === 0) return
-    for (const pending of this.correlation.takeUntilTaskEnd(event.task_id)) runs.push(this.fireAbsence(pending, event.ts))
+  private fireTaskEnd(event: PrivpathEvent, runs: FiringRun[] | undefined): FiringRun[] | undefined {
+    for (const pending of this.correlation.takeUntilTaskEnd(event.task_id)) (runs ??= []).push(this.fireAbsence(pending, event.ts))
+    return runs
   }
 
-  private fireDue(limit: number, runs: FiringRun[]): void {
+  private fireDue(limit: number, runs: FiringRun[] | undefined): FiringRun[] | undefined {
     for (let top = this.absenceTimers.peek(); top && top.at <= limit; top = this.absenceTimers.peek()) {
       this.absenceTimers.pop()
-      if (top.pending.open) runs.push(this.fireAbsence(top.pending, top.at))
+      if (top.pending.open) (runs ??= []).push(this.fireAbsence(top.pending, top.at))
     }
+    return runs
   }
 
   private fireAbsence(pending: PendingAbsence, at: number): FiringRun {
@@ -325,7 +340,10 @@ export class DetectorEngine {
     this.registry.evict(this.watermarkMs)
     const evicted = this.dedup.evict(this.watermarkMs - this.options.config.allowed_lateness_ms)
     if (evicted > 0) this.metrics.evictions.inc({ what: 'dedup_window', reason: 'closed' }, evicted)
-    this.correlation.sweep(this.rulesById)
+    if (this.watermarkMs - this.lastCorrelationSweep >= CORRELATION_SWEEP_EVERY_MS) {
+      this.lastCorrelationSweep = this.watermarkMs
+      this.correlation.sweep(this.rulesById)
+    }
   }
 
   private record(firings: Array<Firing | undefined>): Alert[] {
