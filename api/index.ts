@@ -4,6 +4,7 @@
  *
  * In: HTTP GETs (query strings validated by TypeBox; a bad parameter is a 400 naming it), the
  * caller's tenant key. Out: JSON. The queries themselves are injected (api/queries over the store).
+ * Rules (`/api/rules`) are served when the queries can list them.
  * Not here: writes of any kind, pagination cursors (use `until` with the last item's time).
  */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -45,6 +46,8 @@ export interface ApiQueries {
   getTask(id: string, scope: Scope, tenant?: string): Promise<unknown | undefined>
   getCredential(id: string, scope: Scope): Promise<unknown | undefined>
   listAlerts(params: AlertListParams, scope: Scope): Promise<unknown[]>
+  /** Loaded rules with their hit counts in the caller's scope; absent: no /api/rules. */
+  listRules?(scope: Scope): Promise<unknown[]>
 }
 
 export interface Readiness {
@@ -149,6 +152,9 @@ export function queryApi(options: ApiOptions) {
         }
         return { alerts: await queries.listAlerts(params, scopeOf(request)) }
       })
+
+      const listRules = queries.listRules?.bind(queries)
+      if (listRules) api.get('/api/rules', async (request) => ({ rules: await listRules(scopeOf(request)) }))
     })
   }
 }

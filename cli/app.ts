@@ -10,7 +10,7 @@
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import { queryApi, type ApiQueries, type Readiness } from '../api/index.js'
-import { getCredential, getTask, listAlerts, listTasks } from '../api/queries/index.js'
+import { getCredential, getTask, listAlerts, listRules, listTasks } from '../api/queries/index.js'
 import { startCollector, type Collector } from '../collector/index.js'
 import { startDistributedCollector } from '../collector/distributed/index.js'
 import { createAuthenticator, isLoopbackHost } from '../core/auth.js'
@@ -24,6 +24,8 @@ import { startWriter, type Writer } from '../writer/index.js'
 import { clickhouseHistory, startDetector as startDetectorService } from '../detector/index.js'
 import { startDelivery } from '../detector/sinks/index.js'
 import { ADMIN_TENANT } from '../core/auth.js'
+import { consolePlugin } from '../console/server/plugin.js'
+import { recordRules } from './loaded-rules.js'
 
 /** A running role the app only needs to ask for readiness and to stop. */
 export interface RoleHandle {
@@ -95,6 +97,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       stops.push({ name: 'store', stop: () => store.close() })
       await migrate(client, { database: config.store.database, cluster: config.store.cluster, eventsTtlDays: config.store.events_ttl_days })
       migrated = true
+      if (roles.has('detector') || roles.has('api')) await recordRules(client, config, telemetry)
     }
 
     if (roles.has('writer') && client) {
@@ -168,6 +171,7 @@ export async function startApp(options: AppOptions): Promise<App> {
         readiness,
       }),
     )
+    if (roles.has('api') && client) await server.register(consolePlugin())
     await server.listen({ host: config.server.host, port: config.server.port })
     stops.push({ name: 'http', stop: () => server.close() })
     const address = server.server.address()
@@ -254,5 +258,6 @@ function storeQueries(client: ClickHouseClient, database: string): ApiQueries {
           scope,
         )
       ).alerts,
+    listRules: async (scope) => (await listRules(client, database, scope)).rules,
   }
 }

@@ -7,5 +7,6 @@
  */
 export { listAlerts, type ListAlertsFilter } from './alerts.js'
 export { getCredential, type CredentialLifecycle, type CredentialUse, type GetCredentialOptions } from './credentials.js'
+export { listRules, type RuleHits, type RuleStatusRow } from './rules.js'
 export { ALL_TENANTS, MAX_LIMIT, visibleTenant, type Scope } from './scope.js'
 export { getTask, listTasks, type GetTaskOptions, type ListTasksFilter, type QueryClient, type TaskDetail, type TaskSummary } from './tasks.js'

@@ -8,4 +8,5 @@ export { createStoreClient, embeddedPath, isEmbedded, SHARED_SETTINGS, type Clic
 export { Ddl, quoteIdentifier, type DdlOptions, type TableSpec } from './ddl.js'
 export { appliedVersions, bootstrapStatements, migrate, plan, type MigrateOptions, type MigrateResult, type PlannedMigration } from './migrate.js'
 export { MIGRATIONS, type Migration } from './migrations/index.js'
+export { readLoadedRules, recordLoadedRules, type LoadedRule } from './rules.js'
 export { ALERT_SELECT, alertToRow, EVENT_SELECT, eventToRow, RowEncodingError, rowToAlert, rowToEvent, toMicros, toMillis, type AlertRow, type EventRow } from './rows.js'
