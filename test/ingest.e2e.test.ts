@@ -59,10 +59,14 @@ function expectOrdered(events: PrivpathEvent[]): void {
   }
 }
 
-describe.each(['protobuf', 'json'] as const)('OTel SDK → privpath over OTLP/HTTP %s', (format) => {
+describe.each([
+  ['protobuf', false],
+  ['json', false],
+  ['protobuf', true],
+] as const)('OTel SDK → privpath over OTLP/HTTP %s (gzip: %s)', (format, gzip) => {
   it('stores the scripted task with every privilege-path event correlated, in order', async () => {
-    const taskId = `task-sdk-${format}`
-    const exporting = otelExporter(t.app.url, { format })
+    const taskId = `task-sdk-${format}${gzip ? '-gzip' : ''}`
+    const exporting = otelExporter(t.app.url, { format, gzip })
     runScriptedTask(exporting.tracer, { taskId, tenant: 'acme', credentialId: `cred-${format}` })
     expect(allSucceeded(await exporting.finish())).toBe(true)
 

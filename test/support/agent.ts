@@ -7,6 +7,7 @@
  */
 import { ROOT_CONTEXT, SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api'
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
+import type { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http'
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
@@ -19,9 +20,12 @@ export interface Exporting {
   finish(): Promise<ExportResult[]>
 }
 
-export function otelExporter(baseUrl: string, options: { format: 'protobuf' | 'json'; key?: string; service?: string }): Exporting {
+export function otelExporter(
+  baseUrl: string,
+  options: { format: 'protobuf' | 'json'; key?: string; service?: string; gzip?: boolean },
+): Exporting {
   const headers: Record<string, string> = options.key ? { Authorization: `Bearer ${options.key}` } : {}
-  const config = { url: `${baseUrl}/v1/traces`, headers }
+  const config = { url: `${baseUrl}/v1/traces`, headers, compression: (options.gzip ? 'gzip' : 'none') as CompressionAlgorithm }
   const inner: SpanExporter = options.format === 'protobuf' ? new ProtoExporter(config) : new JsonExporter(config)
   const results: ExportResult[] = []
   const pending: Array<Promise<void>> = []
