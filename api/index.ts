@@ -12,7 +12,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Registry } from 'prom-client'
 import Type from 'typebox'
 import { readScope, type Authenticator, type Caller } from '../core/auth.js'
-import { PrivpathError, isPrivpathError } from '../core/errors.js'
+import { classify } from '../core/classify.js'
+import { PrivpathError } from '../core/errors.js'
 import { parseTime } from './time.js'
 
 export { parseTime } from './time.js'
@@ -172,15 +173,8 @@ function onlyKnown(schema: { properties: Record<string, unknown> }) {
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  if (isPrivpathError(error)) {
-    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds))
-    if (error.status >= 500) request.log.error({ err: error }, 'API request failed')
-    return reply.code(error.status).send({ code: error.code, message: error.message })
-  }
-  const fastifyError = error as { statusCode?: number; validation?: unknown; message?: string }
-  if (fastifyError.validation !== undefined || (fastifyError.statusCode ?? 500) < 500) {
-    return reply.code(fastifyError.statusCode ?? 400).send({ code: 'PP_ERR_BAD_REQUEST', message: fastifyError.message })
-  }
-  request.log.error({ err: error }, 'API request failed')
-  return reply.code(500).send({ code: 'PP_ERR_INTERNAL', message: 'internal error' })
+  const classified = classify(error)
+  if (classified.status >= 500) request.log.error({ err: error }, 'API request failed')
+  if (classified.retryAfterSeconds !== undefined) reply.header('retry-after', String(classified.retryAfterSeconds))
+  return reply.code(classified.status).send({ code: classified.code, message: classified.message })
 }

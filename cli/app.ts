@@ -24,6 +24,7 @@ import { startWriter, type Writer } from '../writer/index.js'
 import { clickhouseHistory, startDetector as startDetectorService } from '../detector/index.js'
 import { startDelivery } from '../detector/sinks/index.js'
 import { ADMIN_TENANT } from '../core/auth.js'
+import { classify } from '../core/classify.js'
 import { consolePlugin } from '../console/server/plugin.js'
 import { recordRules } from './loaded-rules.js'
 
@@ -156,9 +157,10 @@ export async function startApp(options: AppOptions): Promise<App> {
             throw new PrivpathError('PP_ERR_UNAUTHORIZED', 'delivery endpoints need an admin key (tenant "*")')
           }
         })
-        scope.setErrorHandler((error, _request, reply) => {
-          const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode ?? 500
-          void reply.code(status).send({ code: (error as { code?: string }).code ?? 'PP_ERR_INTERNAL', message: error instanceof Error ? error.message : String(error) })
+        scope.setErrorHandler((error, request, reply) => {
+          const classified = classify(error)
+          if (classified.status >= 500) request.log.error({ err: error }, 'delivery request failed')
+          void reply.code(classified.status).send({ code: classified.code, message: classified.message })
         })
         await scope.register(deliveryRoutes)
       })

@@ -1,15 +1,15 @@
 /**
- * One place that turns any error reaching the HTTP boundary into a status, a google.rpc.Status
- * code and a message. PrivpathErrors carry their own status; fastify's own errors keep theirs;
- * anything else is a 500 whose details stay in the log.
+ * The one place that turns any error reaching an HTTP boundary (OTLP receiver, query API) into a
+ * status, an error code, a google.rpc.Status code and a message. PrivpathErrors carry their own
+ * status; fastify's own 4xx errors keep theirs; anything else is a 500 whose details stay in the log.
  */
-import { isPrivpathError } from '../../core/errors.js'
+import { isPrivpathError, type ErrorCode } from './errors.js'
 
 export interface Classified {
   status: number
   /** google.rpc.Code */
   grpcCode: number
-  code: string
+  code: ErrorCode
   message: string
   retryAfterSeconds: number | undefined
 }
@@ -23,6 +23,14 @@ const GRPC_CODE: Record<number, number> = {
   415: 3,
   429: 8, // RESOURCE_EXHAUSTED
   503: 14, // UNAVAILABLE
+}
+
+/** Fastify's own 4xx errors (validation, body limits) answered with our codes. */
+const FASTIFY_CODES: Record<number, ErrorCode> = {
+  401: 'PP_ERR_UNAUTHORIZED',
+  404: 'PP_ERR_NOT_FOUND',
+  413: 'PP_ERR_BODY_TOO_LARGE',
+  415: 'PP_ERR_UNSUPPORTED_MEDIA_TYPE',
 }
 
 export function classify(error: unknown): Classified {
@@ -40,7 +48,7 @@ export function classify(error: unknown): Classified {
     return {
       status: fastifyError.statusCode,
       grpcCode: GRPC_CODE[fastifyError.statusCode] ?? 3,
-      code: fastifyError.code ?? 'PP_ERR_BAD_REQUEST',
+      code: FASTIFY_CODES[fastifyError.statusCode] ?? 'PP_ERR_BAD_REQUEST',
       message: fastifyError.message ?? 'bad request',
       retryAfterSeconds: undefined,
     }

@@ -15,9 +15,8 @@ import type { Authenticator, Caller } from '../../core/auth.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { BodyFormat, Signal, WalEntry } from '../wal/index.js'
 import { CONTENT_TYPE, decodeContentEncoding, formatOf, readRawBody, requireFormat } from './body.js'
-import { classify } from './status.js'
+import { classify } from '../../core/classify.js'
 
-export { classify, type Classified } from './status.js'
 export { formatOf } from './body.js'
 
 export interface DecodedExport<Req> {
