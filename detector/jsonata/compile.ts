@@ -134,6 +134,9 @@ function compileNode(node: Node): CompiledFn {
   const body = compileBody(node)
   const predicates: CompiledFilter[] = (node.predicate ?? []).map((p: Node) => compileFilter(p))
   const keepArray = node.keepArray === true
+  // only paths (mapping over arrays) and $lookup build sequences; other results pass through as is
+  const buildsSequences = (node.type === 'path' && !isSimplePath(node)) || node.type === 'function'
+  if (predicates.length === 0 && !keepArray && !buildsSequences) return body
   if (predicates.length === 0) return (input, vars) => normalize(body(input, vars), keepArray)
   return (input, vars) => {
     let result = body(input, vars)
@@ -423,15 +426,19 @@ const SIMPLE_STEP_PROPS = ['stages', 'predicate', 'keepArray', 'consarray', ...U
  * `a.b.c` over objects: plain property reads. Equal to the general path evaluation as long as no
  * value on the way is an array (then it defers to the general one, which maps over it).
  */
+function isSimplePath(node: Node): boolean {
+  return (node.steps as Node[]).every((s) => s.type === 'name' && SIMPLE_STEP_PROPS.every((p) => s[p] === undefined))
+}
+
 function simplePath(node: Node, general: CompiledFn): CompiledFn | undefined {
   const steps = node.steps as Node[]
-  if (!steps.every((s) => s.type === 'name' && SIMPLE_STEP_PROPS.every((p) => s[p] === undefined))) return undefined
+  if (!isSimplePath(node)) return undefined
   const keys = steps.map((s) => s.value as string)
   const own = Object.prototype.hasOwnProperty
   return (input, vars) => {
     let value: unknown = input
     for (let i = 0; i < keys.length; i++) {
-      if (Array.isArray(value)) return general(input, vars)
+      if (Array.isArray(value)) return normalize(general(input, vars))
       if (value === null || typeof value !== 'object' || !own.call(value, keys[i])) return undefined
       value = (value as Record<string, unknown>)[keys[i]]
     }
