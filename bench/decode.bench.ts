@@ -80,18 +80,22 @@ function serveCandidate(candidate: Candidate): void {
   const { bodies, spanCount } =
     candidate.encoding === 'protobuf' ? agentTaskRequests(options) : agentTaskJsonRequests(options)
   const bytes = bodies.reduce((n, b) => n + b.length, 0)
+  // Every round decodes at least ~20k spans, so a round is long enough to time reliably.
+  const repeats = Math.max(1, Math.ceil(20_000 / spanCount))
   const runOnce = (): Round => {
     const cpuStart = process.cpuUsage()
     const start = process.hrtime.bigint()
     let spans = 0
-    for (const body of bodies) spans += candidate.decode(body)
+    for (let r = 0; r < repeats; r++) for (const body of bodies) spans += candidate.decode(body)
     const seconds = Number(process.hrtime.bigint() - start) / 1e9
     const cpu = process.cpuUsage(cpuStart)
-    if (spans !== spanCount) throw new Error(`${candidate.name} decoded ${spans} spans, expected ${spanCount}`)
+    if (spans !== spanCount * repeats) throw new Error(`${candidate.name} decoded ${spans} spans, expected ${spanCount * repeats}`)
     return { wall: spans / seconds, cpu: spans / ((cpu.user + cpu.system) / 1e6) }
   }
-  runOnce() // warm-up: let the JIT settle
-  runOnce()
+  // Warm up for a while, not a count of rounds: on a busy machine the optimising compiler runs
+  // late, and rounds timed before it finishes would measure unoptimised code.
+  const warmUntil = performance.now() + 2_000
+  for (let i = 0; i < 3 || performance.now() < warmUntil; i++) runOnce()
   process.on('message', (message) => {
     if (message === 'round') process.send!({ round: runOnce() })
     else process.exit(0)
