@@ -1,0 +1,168 @@
+/**
+ * The built-in console in a real browser (Debian chromium via playwright-core) against a running
+ * privpath seeded through the SDK and OTLP ingest with a fleet that includes a task routing a tool
+ * call to another tenant. Screenshots go to test-output/ for a human to look at.
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ADMIN_KEY, TENANT_KEYS, startSeededFleet, type SeededFleet } from '../support/fleet.js'
+
+const CHROMIUM = process.env.PRIVPATH_CHROMIUM ?? '/usr/bin/chromium'
+const OUT = 'test-output'
+const hasChromium = existsSync(CHROMIUM)
+if (!hasChromium && process.env.CI === 'true') {
+  throw new Error(`browser tests need chromium at ${CHROMIUM} (install it with .ci/run, or set PRIVPATH_CHROMIUM); refusing to skip on CI`)
+}
+if (!hasChromium) console.warn(`SKIPPING console browser tests: no chromium at ${CHROMIUM} (set PRIVPATH_CHROMIUM)`)
+
+let fleet: SeededFleet
+let browser: Browser | undefined
+
+beforeAll(async () => {
+  fleet = await startSeededFleet({ runId: 'ui', normalTasks: 4 })
+  if (hasChromium) {
+    mkdirSync(OUT, { recursive: true })
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] })
+  }
+}, 180_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await fleet?.stop()
+})
+
+/** The console marks <main> aria-busy while a page loads. */
+const rendered = (page: Page) => page.waitForFunction("!document.getElementById('main')?.hasAttribute('aria-busy')")
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${fleet.app.url}${path}`, { headers })
+
+describe('console server', () => {
+  it('serves the page shell on its routes with a same-origin CSP, assets by name, and 404 otherwise', async () => {
+    for (const path of ['/', `/tasks/${fleet.id('cross-tenant')}`, '/alerts', '/rules']) {
+      const res = await get(path)
+      expect(res.status, path).toBe(200)
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/)
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'none'")
+      expect(await res.text()).toContain('/console/app.js')
+    }
+    const script = await get('/console/app.js')
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/)
+    const etag = script.headers.get('etag') as string
+    expect((await get('/console/app.js', { 'if-none-match': etag })).status).toBe(304)
+    expect((await get('/console/nope.js')).status).toBe(404)
+    expect((await get('/console/..%2Fserver%2Fplugin.ts')).status).toBe(404)
+  })
+
+  it('GET /api/rules: the loaded rules with frameworks, hit counts scoped by the key', async () => {
+    expect((await get('/api/rules')).status).toBe(401)
+    const admin = (await (await get('/api/rules', { authorization: `Bearer ${ADMIN_KEY}` })).json()) as { rules: Array<{ rule_id: string; frameworks: string[]; status: string; hits: { alerts: number } }> }
+    expect(admin.rules).toHaveLength(18)
+    const crossTenant = admin.rules.find((r) => r.rule_id === 'cross-tenant-tool-routing')
+    expect(crossTenant?.frameworks).toContain('owasp_agentic:ASI02')
+    expect(crossTenant?.hits.alerts).toBeGreaterThan(0)
+    const initech = (await (await get('/api/rules', { authorization: `Bearer ${TENANT_KEYS.initech}` })).json()) as typeof admin
+    expect(initech.rules.find((r) => r.rule_id === 'cross-tenant-tool-routing')?.hits.alerts).toBe(0)
+  })
+})
+
+describe.skipIf(!hasChromium)('console in chromium', () => {
+  let page: Page
+  const errors: string[] = []
+
+  beforeAll(async () => {
+    const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 }, timezoneId: 'Europe/Paris', locale: 'en-GB' })
+    // No request may leave this origin: no CDN, no fonts.
+    await context.route('**/*', (route) => (route.request().url().startsWith(fleet.app.url) ? route.continue() : route.abort()))
+    page = await context.newPage()
+    page.on('pageerror', (error) => errors.push(error.message))
+    page.on('console', (message) => void (message.type() === 'error' && !message.text().includes('401') && errors.push(message.text())))
+    page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`))
+  })
+
+  it('asks for an API key on 401, then lists the seeded tasks with alert badges', async () => {
+    await page.goto(`${fleet.app.url}/`)
+    await page.getByLabel('API key').fill(ADMIN_KEY)
+    await page.getByRole('button', { name: 'Use key' }).click()
+    const row = page.locator(`tr[data-task-id="${fleet.id('cross-tenant')}"]`)
+    await row.waitFor()
+    expect(await page.locator('tbody tr').count()).toBeGreaterThanOrEqual(fleet.report.runs.flatMap((r) => r.taskIds).length)
+    expect(await row.locator('.sev-critical').textContent()).toMatch(/1 critical/)
+    expect(await row.locator('.foreign-tenant').textContent()).toBe('globex')
+    await page.screenshot({ path: `${OUT}/console-tasks.png`, fullPage: true })
+  })
+
+  it("the cross-tenant task's page shows the red cross-tenant edge, its alert and the timeline", async () => {
+    await page.locator(`a[href^="/tasks/${fleet.id('cross-tenant')}?"]`).click()
+    await page.locator('svg.graph').waitFor()
+    await page.screenshot({ path: `${OUT}/console-task-cross-tenant.png`, fullPage: true })
+    expect(new URL(page.url()).pathname).toBe(`/tasks/${fleet.id('cross-tenant')}`)
+    const edge = page.locator('g.edge.cross-tenant[data-target="tenant:globex"]')
+    expect(await edge.count()).toBe(1)
+    expect(await edge.getAttribute('data-alerting')).toBe('true')
+    expect(await edge.locator('path').evaluate('(path) => getComputedStyle(path).stroke')).toBe('rgb(211, 47, 47)')
+    // The agent's own call is an alerting step but stays inside its tenant.
+    const invoked = page.locator('g.edge[data-relation="invoked"]')
+    expect(await invoked.getAttribute('data-cross-tenant')).toBe('false')
+    expect(await invoked.getAttribute('data-alerting')).toBe('true')
+    expect(await page.locator('g.node.foreign[data-key="tenant:globex"]').count()).toBe(1)
+    expect(await page.locator('tr[data-rule-id="cross-tenant-tool-routing"]').count()).toBe(1)
+    expect(await page.locator('.legend').textContent()).toContain('crosses a tenant boundary')
+    const kinds = await page.locator('.timeline > li').evaluateAll((items) => items.map((li: any) => li.dataset.kind as string))
+    expect(kinds).toContain('task_start')
+    expect(kinds).toContain('tool_invocation')
+    expect(await page.locator('.timeline li.alerting.cross-tenant').count()).toBeGreaterThan(0)
+  })
+
+  it('shows redacted content only on demand', async () => {
+    await page.goto(`${fleet.app.url}/tasks/${fleet.id('secret')}?tenant=acme`)
+    const details = page.locator('details.content').first()
+    await details.waitFor()
+    expect(await details.locator('pre').isVisible()).toBe(false)
+    await details.locator('summary').click()
+    expect(await details.locator('pre').isVisible()).toBe(true)
+    expect(await page.locator('body').textContent()).not.toMatch(/sk-[A-Za-z0-9]{20,}|AKIA[0-9A-Z]{16}/)
+    await page.screenshot({ path: `${OUT}/console-task-secret.png`, fullPage: true })
+  })
+
+  it('filters alerts and links them to their tasks', async () => {
+    await page.goto(`${fleet.app.url}/alerts`)
+    await page.locator('tbody tr').first().waitFor()
+    await page.getByLabel('Severity').selectOption('critical')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.waitForURL(/severity=critical/)
+    await rendered(page)
+    const severities = await page.locator('tbody tr .sev').allTextContents()
+    expect(severities.length).toBeGreaterThan(0)
+    expect(new Set(severities)).toEqual(new Set(['critical']))
+    await page.screenshot({ path: `${OUT}/console-alerts.png`, fullPage: true })
+    await page.locator(`tr[data-rule-id="cross-tenant-tool-routing"] a[href^="/tasks/"]`).click()
+    await page.locator('svg.graph').waitFor()
+  })
+
+  it('lists the loaded rules with status, severity, hits and frameworks', async () => {
+    await page.goto(`${fleet.app.url}/rules`)
+    const row = page.locator('tr[data-rule-id="cross-tenant-tool-routing"]')
+    await row.waitFor()
+    expect(await page.locator('tbody tr').count()).toBe(18)
+    expect(await row.textContent()).toContain('owasp_agentic:ASI02')
+    expect(Number(await row.locator('td.num').first().textContent())).toBeGreaterThan(0)
+    await page.screenshot({ path: `${OUT}/console-rules.png`, fullPage: true })
+    expect(errors).toEqual([])
+  })
+
+  it("keeps a tenant's key to its own tenant", async () => {
+    const context = await browser!.newContext()
+    const tenantPage = await context.newPage()
+    await tenantPage.goto(`${fleet.app.url}/`)
+    await tenantPage.getByLabel('API key').fill(TENANT_KEYS.globex)
+    await tenantPage.getByRole('button', { name: 'Use key' }).click()
+    await tenantPage.locator('tbody tr').first().waitFor()
+    const tenants = await tenantPage.locator('tbody tr').evaluateAll((rows) => rows.map((row: any) => row.dataset.tenant as string))
+    expect(new Set(tenants)).toEqual(new Set(['globex']))
+    await tenantPage.goto(`${fleet.app.url}/tasks/${fleet.id('cross-tenant')}?tenant=acme`)
+    await tenantPage.locator('.error').waitFor()
+    expect(await tenantPage.locator('.error').textContent()).toMatch(/404|not found/)
+    await context.close()
+  })
+})
