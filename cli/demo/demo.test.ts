@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -19,8 +19,12 @@ let dataDir: string
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'privpath-demo-'))
   const keys = Object.entries(TENANT_KEYS).map(([tenant, key]) => `${tenant}:${key}`)
+  // A short allowed lateness so absences with a grace (privileged tool without allow: 10 s) fire
+  // soon after it, not 30 s later; everything else is the default configuration.
+  const config = join(dataDir, 'privpath.yaml')
+  await writeFile(config, 'detector:\n  allowed_lateness_ms: 1000\n')
   app = await up(
-    { port: '0', host: '127.0.0.1', dataDir },
+    { port: '0', host: '127.0.0.1', dataDir, config },
     { env: { PRIVPATH_TENANT_KEYS: keys.join(',') }, telemetry: createTelemetry({ level: 'warn', defaultMetrics: false }) },
   )
 }, 120_000)
