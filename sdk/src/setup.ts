@@ -45,6 +45,10 @@ export async function setupPrivpath(options: SetupOptions): Promise<PrivpathExpo
     serviceName: options.serviceName,
     resource: parts.resource,
     spanProcessors: [new TaskAttributesSpanProcessor(), parts.batch],
+    // Traces only: left unset, the Node SDK would also start OTLP metric and log exporters aimed
+    // at OTEL_EXPORTER_OTLP_ENDPOINT (default localhost:4318), which privpath does not serve.
+    metricReaders: [],
+    logRecordProcessors: [],
   })
   sdk.start()
   if (options.captureContent !== undefined) configure({ captureContent: options.captureContent })

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http'
+import { metrics } from '@opentelemetry/api'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPrivpath, createPrivpathTracerProvider, setupPrivpath, startTask, toolCall, tracesUrl } from '../src/index.js'
@@ -37,12 +38,15 @@ describe('tracesUrl', () => {
 })
 
 describe('setupPrivpath', () => {
-  it('exports task spans as OTLP protobuf with the API key and the tenant resource', async () => {
+  it('exports task spans as OTLP protobuf with the API key and the tenant resource, and nothing else', async () => {
     received.length = 0
+    // Where the Node SDK's own metric and log exporters would go if setupPrivpath let it start them.
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = endpoint
     const exporter = await setupPrivpath({ endpoint, apiKey: 'k-123', serviceName: 'billing-agent', tenantId: 'acme' })
     startTask({ taskId: 'task-setup-1', tenantId: 'acme', agentId: 'a1' }, () =>
       toolCall('lookup', { target: { tenant: 'acme', resource: 'crm' } }, () => 'ok'),
     )
+    metrics.getMeter('agent').createCounter('agent_runs').add(1)
     await exporter.flush()
     expect(received).toHaveLength(1)
     const [request] = received
@@ -53,6 +57,8 @@ describe('setupPrivpath', () => {
       expect(contains(request.body, text), text).toBe(true)
     }
     await exporter.shutdown()
+    delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT
+    expect(received.map((r) => r.url)).toEqual(['/v1/traces'])
   })
 
   it('refuses a malformed endpoint before touching the network', async () => {
