@@ -100,7 +100,7 @@ describe.skipIf(!hasChromium)('console in chromium', () => {
     const edge = page.locator('g.edge.cross-tenant[data-target="tenant:globex"]')
     expect(await edge.count()).toBe(1)
     expect(await edge.getAttribute('data-alerting')).toBe('true')
-    expect(await edge.locator('path').evaluate('(path) => getComputedStyle(path).stroke')).toBe('rgb(211, 47, 47)')
+    expect(await edge.locator('path').evaluate((path: any) => (globalThis as any).getComputedStyle(path).stroke as string)).toBe('rgb(211, 47, 47)')
     // The agent's own call is an alerting step but stays inside its tenant.
     const invoked = page.locator('g.edge[data-relation="invoked"]')
     expect(await invoked.getAttribute('data-cross-tenant')).toBe('false')
