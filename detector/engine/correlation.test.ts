@@ -134,3 +134,40 @@ describe('absence', () => {
     expect(engine.stats().pendingAbsences).toBe(1)
   })
 })
+
+describe('sequence with three steps', () => {
+  const [rule] = rulesFrom(`
+id: fetch-read-send
+title: t
+severity: high
+summary: '$join($steps.tool_name, " > ")'
+sequence:
+  within: 10s
+  steps:
+    - { on: [tool_invocation], when: 'event.tool_name = "web.fetch"' }
+    - { on: [tool_invocation], when: 'event.tool_name = "secrets.read"' }
+    - { on: [tool_invocation], when: 'event.tool_name = "email.send" and event.ts - $steps[0].ts <= 10000' }
+`)
+  const call = (tool_name: string, ts: number, task_id = 't1') => ev({ kind: 'tool_invocation', tool_name, ts, task_id })
+
+  it('keeps the most recent candidate per progress and measures the window from the first step', async () => {
+    const engine = engineWith([rule])
+    const alerts = await feed(engine, [
+      call('web.fetch', 0),
+      call('web.fetch', 5_000),
+      call('secrets.read', 6_000),
+      call('secrets.read', 6_000, 't2'),
+      call('email.send', 14_000),
+    ])
+    expect(alerts.map((a) => a.summary)).toEqual(['web.fetch > secrets.read > email.send'])
+    expect(alerts[0].first_seen).toBe(14_000)
+    expect(engine.stats().sequencePartials).toBe(0)
+  })
+
+  it('does not fire past the window or out of order', async () => {
+    const engine = engineWith([rule])
+    expect(
+      await feed(engine, [call('web.fetch', 0), call('email.send', 1_000), call('secrets.read', 2_000), call('email.send', 10_001)]),
+    ).toEqual([])
+  })
+})
