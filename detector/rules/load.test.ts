@@ -105,7 +105,7 @@ exceptions:
       expect.stringMatching(/exception "old" expired/),
       expect.stringMatching(/event.tool_name, which is always empty for credential_issued/),
     ])
-    expect(warnings[0].line).toBe(8)
+    expect(warnings.map((w) => w.line)).toEqual([8, 5])
   })
 
   it('rejects duplicate ids across files and reports unused exceptions in validateRules', async () => {

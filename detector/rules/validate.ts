@@ -90,7 +90,7 @@ export class RuleChecker {
       on = union(on, correlation.after.on, correlation.expect.on, correlation.untilTaskEnd ? ['task_end'] : [])
     }
     const tests = this.tests(valueNode(node, 'tests'))
-    this.fieldWarnings(on, correlation, when)
+    this.fieldWarnings(on, correlation, when, valueNode(node, 'when'))
     if (this.errors.length > errorsBefore || !summary || id === undefined) return undefined
     return {
       id, title, description, severity, status, on, when, summary, dedup, exceptions, frameworks,
@@ -352,11 +352,11 @@ export class RuleChecker {
     })
   }
 
-  private fieldWarnings(on: EventKind[], correlation: Correlation, when: Expression | undefined): void {
+  private fieldWarnings(on: EventKind[], correlation: Correlation, when: Expression | undefined, whenNode: Node | undefined): void {
     if (!when || correlation.type !== 'none') return
     for (const field of eventFieldsUsed(when.source)) {
       if (!on.some((kind) => fieldAppliesTo(field, kind))) {
-        this.warn(null, `when refers to event.${field}, which is always empty for ${on.join(', ')}`)
+        this.warn(whenNode, `when refers to event.${field}, which is always empty for ${on.join(', ')}`)
       }
     }
   }
