@@ -33,7 +33,8 @@ import {
   ATTR_TARGET_TENANT_ID,
 } from './attributes.js'
 import { preciseNow } from './clock.js'
-import { isLongLived, recordInstant, type Runtime } from './runtime.js'
+import type { Runtime } from './runtime.js'
+import { isLongLived, recordInstant } from './spans.js'
 import { requireText } from './validate.js'
 import { scopeAttributes, scopeOf } from './scope.js'
 

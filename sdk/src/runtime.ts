@@ -3,18 +3,7 @@
  * tracer is resolved on each call so a provider registered after import (setupPrivpath, a test
  * harness) is picked up.
  */
-import {
-  context,
-  trace,
-  SpanStatusCode,
-  type Context,
-  type Span,
-  type SpanOptions,
-  type Tracer,
-  type TracerProvider,
-} from '@opentelemetry/api'
-import { ATTR_ERROR_TYPE } from './attributes.js'
-import { preciseNow } from './clock.js'
+import { trace, type Tracer, type TracerProvider } from '@opentelemetry/api'
 
 export const SDK_NAME = '@privpath/sdk'
 export const SDK_VERSION = '0.1.0'
@@ -42,80 +31,4 @@ export function createRuntime(options: PrivpathOptions): Runtime & { update(next
       if ('tracerProvider' in next) provider = next.tracerProvider
     },
   }
-}
-
-/**
- * Run `fn` inside a new span made current in `parent`, end the span when `fn` returns or its promise
- * settles, and mark it failed (status, `error.type`, exception event) when `fn` throws or rejects.
- */
-export function runInSpan<T>(
-  tracer: Tracer,
-  name: string,
-  options: SpanOptions,
-  parent: Context,
-  fn: (span: Span) => T,
-  onResult?: (span: Span, value: Awaited<T>) => void,
-): T {
-  const span = tracer.startSpan(name, { ...options, startTime: preciseNow() }, parent)
-  const fail = (error: unknown): never => {
-    markFailed(span, error)
-    span.end(preciseNow())
-    throw error
-  }
-  let result: T
-  try {
-    result = context.with(trace.setSpan(parent, span), fn, undefined, span)
-  } catch (error) {
-    return fail(error)
-  }
-  if (isPromiseLike(result)) {
-    return Promise.resolve(result).then((value) => {
-      onResult?.(span, value as Awaited<T>)
-      span.end(preciseNow())
-      return value
-    }, fail) as T
-  }
-  onResult?.(span, result as Awaited<T>)
-  span.end(preciseNow())
-  return result
-}
-
-/** A span that starts and ends now: a step with no duration of its own (prompt sent, event outside a span). */
-export function recordInstant(tracer: Tracer, name: string, options: SpanOptions, parent: Context): void {
-  const now = preciseNow()
-  tracer.startSpan(name, { ...options, startTime: now }, parent).end(now)
-}
-
-/**
- * Spans that stay open for a whole task or delegation. Their span events would reach privpath
- * only when they end, after the steps that followed, so events recorded while one of them is
- * current get a short span of their own instead.
- */
-const longLived = new WeakSet<Span>()
-
-export function isLongLived(span: Span): boolean {
-  return longLived.has(span)
-}
-
-/** `runInSpan` for a task or delegation span. */
-export function runInLongLivedSpan<T>(tracer: Tracer, name: string, options: SpanOptions, parent: Context, fn: (span: Span) => T): T {
-  return runInSpan(tracer, name, options, parent, (span) => {
-    longLived.add(span)
-    return fn(span)
-  })
-}
-
-function markFailed(span: Span, error: unknown): void {
-  const err = error instanceof Error ? error : new Error(String(error))
-  span.recordException(err, preciseNow())
-  span.setStatus({ code: SpanStatusCode.ERROR, message: err.message })
-  span.setAttribute(ATTR_ERROR_TYPE, err.name === 'Error' ? err.constructor.name : err.name)
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  )
 }

@@ -14,7 +14,8 @@ import {
   OPERATION_CHAT,
   STEP_KIND_REASONING,
 } from './attributes.js'
-import { recordInstant, type Runtime } from './runtime.js'
+import type { Runtime } from './runtime.js'
+import { recordInstant } from './spans.js'
 import { scopeAttributes, scopeOf } from './scope.js'
 
 /** A message part in the GenAI semantic-convention shape, e.g. `{ type: 'text', content: 'hi' }`. */

@@ -13,7 +13,8 @@ import {
   ATTR_GEN_AI_OPERATION_NAME,
   OPERATION_INVOKE_AGENT,
 } from './attributes.js'
-import { runInLongLivedSpan, type Runtime } from './runtime.js'
+import type { Runtime } from './runtime.js'
+import { runInLongLivedSpan } from './spans.js'
 import { requireText } from './validate.js'
 import { scopeAttributes, scopeOf, withScope, type TaskScope } from './scope.js'
 

@@ -16,7 +16,8 @@ import {
   ATTR_TARGET_TENANT_ID,
   OPERATION_EXECUTE_TOOL,
 } from './attributes.js'
-import { runInSpan, type Runtime } from './runtime.js'
+import type { Runtime } from './runtime.js'
+import { runInSpan } from './spans.js'
 import { scopeAttributes, scopeOf } from './scope.js'
 
 export interface ToolCallOptions {
