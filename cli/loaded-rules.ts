@@ -24,12 +24,22 @@ export function loadedRule(rule: Rule): LoadedRule {
   }
 }
 
-export async function recordRules(client: ClickHouseClient, config: Config, telemetry: Telemetry): Promise<number> {
-  const set = await loadRules(resolveRulesDirs(config.detector.rules_dir), { timeoutMs: config.detector.rule_timeout_ms })
-  if (set.errors.length > 0) {
-    telemetry.logger.warn({ errors: set.errors.slice(0, 5).map(formatProblem) }, 'rules not recorded in the store: they do not validate')
+/**
+ * Never fails the start: an api process still serves without a rule list (the detector role,
+ * which needs the rules, refuses to start on its own when they do not load).
+ */
+export async function recordRules(client: Pick<ClickHouseClient, 'insert'>, config: Config, telemetry: Telemetry): Promise<number> {
+  const dirs = resolveRulesDirs(config.detector.rules_dir)
+  try {
+    const set = await loadRules(dirs, { timeoutMs: config.detector.rule_timeout_ms })
+    if (set.errors.length > 0) {
+      telemetry.logger.warn({ dirs, errors: set.errors.slice(0, 5).map(formatProblem) }, 'rules not recorded in the store: they do not validate')
+      return 0
+    }
+    await recordLoadedRules(client, config.store.database, set.rules.map(loadedRule))
+    return set.rules.length
+  } catch (error) {
+    telemetry.logger.warn({ dirs, err: error }, 'rules not recorded in the store: /api/rules and the Grafana rule panels show the previous load')
     return 0
   }
-  await recordLoadedRules(client, config.store.database, set.rules.map(loadedRule))
-  return set.rules.length
 }
