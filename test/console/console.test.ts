@@ -114,6 +114,20 @@ describe.skipIf(!hasChromium)('console in chromium', () => {
     expect(await page.locator('.timeline li.alerting.cross-tenant').count()).toBeGreaterThan(0)
   })
 
+  it('draws delegation and a credential from another tenant on their paths', async () => {
+    await page.goto(`${fleet.app.url}/tasks/${fleet.id('escalation')}?tenant=acme`)
+    await page.locator('svg.graph').waitFor()
+    expect(await page.locator('g.edge[data-relation="delegated"]').count()).toBe(1)
+    expect(await page.locator('g.edge[data-relation="issued"]').count()).toBeGreaterThan(0)
+    await page.screenshot({ path: `${OUT}/console-task-delegation.png`, fullPage: true })
+    await page.goto(`${fleet.app.url}/tasks/${fleet.id('xtenant-cred-b')}?tenant=globex`)
+    await page.locator('svg.graph').waitFor()
+    const used = page.locator(`g.edge[data-relation="used"][data-source="credential:${fleet.id('cred-xtenant')}"]`)
+    expect(await used.getAttribute('data-cross-tenant')).toBe('true')
+    expect(await page.locator('tr[data-rule-id="credential-cross-tenant-use"]').count()).toBe(1)
+    await page.screenshot({ path: `${OUT}/console-task-foreign-credential.png`, fullPage: true })
+  })
+
   it('shows redacted content only on demand', async () => {
     await page.goto(`${fleet.app.url}/tasks/${fleet.id('secret')}?tenant=acme`)
     const details = page.locator('details.content').first()
