@@ -56,15 +56,27 @@ const span = (events.at(-1)!.ts - events[0].ts) / 1000
 console.log(`stream: ${events.length} events, ${args.tasks} tasks over ${span.toFixed(0)} s of event time (~${Math.round(70_000 / 10)} concurrent), rules: ${pack.rules.length}`)
 console.log(`injected anomalies: ${JSON.stringify(anomalies)}`)
 
-async function engineRun(): Promise<{ rate: number; alerts: Map<string, Alert> }> {
+/** Events per second of wall time and per second of this process's CPU time (less sensitive to a busy machine). */
+interface Rate {
+  rate: number
+  cpuRate: number
+}
+
+function rates(count: number, started: number, cpu: NodeJS.CpuUsage): Rate {
+  const used = process.cpuUsage(cpu)
+  return { rate: count / ((performance.now() - started) / 1000), cpuRate: count / ((used.user + used.system) / 1e6) }
+}
+
+async function engineRun(): Promise<Rate & { alerts: Map<string, Alert> }> {
   const engine = new DetectorEngine({ rules: pack.rules, config, telemetry: silentTelemetry() })
   const alerts = new Map<string, Alert>()
+  const cpu = process.cpuUsage()
   const started = performance.now()
   for (let i = 0; i < events.length; i += 1_000) {
     for (const a of await engine.processBatch(events.slice(i, i + 1_000))) alerts.set(a.alert_id, a)
   }
   for (const a of await engine.advance(engine.watermark)) alerts.set(a.alert_id, a)
-  return { rate: events.length / ((performance.now() - started) / 1000), alerts }
+  return { ...rates(events.length, started, cpu), alerts }
 }
 
 function interpretedOnly(rule: Rule): { rule: Rule; conditions: Expression[]; summary: Expression } {
@@ -78,12 +90,13 @@ function interpretedOnly(rule: Rule): { rule: Rule; conditions: Expression[]; su
   }
 }
 
-async function naiveRun(sample: PrivpathEvent[]): Promise<{ rate: number; matches: number }> {
+async function naiveRun(sample: PrivpathEvent[]): Promise<Rate & { matches: number }> {
   const rules = pack.rules.map(interpretedOnly)
   const tasks = new TaskStore({ retentionMs: config.task_retention_ms, max: config.max_tasks, untrustedOutputTools: config.untrusted_output_tools })
   const registry = new CredentialRegistry({ graceMs: config.credential_grace_ms, max: config.max_credentials })
   let matches = 0
   let now = Number.NEGATIVE_INFINITY
+  const cpu = process.cpuUsage()
   const started = performance.now()
   for (const event of sample) {
     now = Math.max(now, event.ts)
@@ -107,7 +120,7 @@ async function naiveRun(sample: PrivpathEvent[]): Promise<{ rate: number; matche
     tasks.apply(event, task)
     registry.apply(event)
   }
-  return { rate: sample.length / ((performance.now() - started) / 1000), matches }
+  return { ...rates(sample.length, started, cpu), matches }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -189,16 +202,17 @@ async function embeddedRun(rate: number, stream: PrivpathEvent[]): Promise<Laten
   }
 }
 
-const warm = await engineRun()
+const first = await engineRun()
 const measured = await engineRun()
-const engineRate = Math.max(warm.rate, measured.rate)
+const best = first.rate > measured.rate ? first : measured
 const byRule: Record<string, number> = {}
 for (const a of measured.alerts.values()) byRule[a.rule_id] = (byRule[a.rule_id] ?? 0) + 1
 console.log(`alerts by rule: ${JSON.stringify(byRule)}`)
 const naive = await naiveRun(events.slice(0, Number(args['naive-events'])))
-console.log(`engine : ${Math.round(engineRate).toLocaleString('en-US')} events/s (${events.length} events, best of 2 runs)`)
-console.log(`naive  : ${Math.round(naive.rate).toLocaleString('en-US')} events/s (first ${args['naive-events']} events, jsonata interpreter, no index)`)
-console.log(`ratio  : ${(engineRate / naive.rate).toFixed(1)}x`)
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+console.log(`engine : ${fmt(best.rate)} events/s wall, ${fmt(best.cpuRate)} events/CPU-s (${events.length} events, best of 2 runs)`)
+console.log(`naive  : ${fmt(naive.rate)} events/s wall, ${fmt(naive.cpuRate)} events/CPU-s (first ${args['naive-events']} events, jsonata interpreter, no index)`)
+console.log(`ratio  : ${(best.rate / naive.rate).toFixed(1)}x wall, ${(best.cpuRate / naive.cpuRate).toFixed(1)}x CPU`)
 if (!args['no-embedded']) {
   const { events: stream } = privilegeStream({ tasks: Number(args['embedded-tasks']), tenants: 20, startEveryMs: 10, anomalyEvery: 50, seed: 2 })
   const latency = await embeddedRun(Number(args.rate), stream)
