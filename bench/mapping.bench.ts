@@ -2,15 +2,20 @@
  * Collector mapping, correlation and redaction throughput, measured side by side in one run:
  * mapping with content capture on vs off (the cost of redacting content), correlation of whole
  * traces in one batch vs children a batch before their parents (the held path), and redaction of
- * clean prose vs prose with secrets.
+ * clean prose vs prose with secrets. Also the realistic agent-task bodies of the ingest benchmark
+ * (bench/fixtures/agent-tasks.ts), decoded once, mapped as the ingest path maps them.
+ * Each figure is the median of 5 timed runs after a warm-up run, as items per second of wall
+ * time and CPU µs per item (user + system of this process: less sensitive to a busy machine).
  *
- *   npm run bench:mapping           # 20k spans (BENCH_SPANS to change)
+ *   npm run bench:mapping           # 20k spans (BENCH_SPANS to change), 3000 agent tasks (BENCH_TASKS)
  */
 import { Correlator } from '../collector/correlate/index.js'
 import { span, traceRequest } from '../collector/mapping/fixtures.js'
 import { mapTraceRequest } from '../collector/mapping/index.js'
+import { decodeTraces } from '../collector/otlp/decode.js'
 import { redactText } from '../collector/redact/index.js'
 import type { Attributes, Span } from '../collector/otlp/model.js'
+import { agentTaskRequests } from './fixtures/agent-tasks.js'
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 20_000)
 const SPANS_PER_TRACE = 10
@@ -33,19 +38,30 @@ function traceSpans(): Span[] {
   return spans
 }
 
-function report(label: string, count: number, ms: number): number {
-  const perSecond = count / (ms / 1000)
-  console.log(`${label.padEnd(46)} ${Math.round(perSecond).toLocaleString('en-US').padStart(12)} /s`)
+const ROUNDS = 5
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1]
+
+function report(label: string, perSecond: number, cpuMicros: number): number {
+  console.log(`${label.padEnd(46)} ${Math.round(perSecond).toLocaleString('en-US').padStart(12)} /s ${cpuMicros.toFixed(1).padStart(8)} CPU µs each`)
   return perSecond
 }
 
-/** Times `run` once after a warm-up run; `prepare` (untimed) builds its input. */
+/** Times `run` ROUNDS times after a warm-up run; `prepare` (untimed) builds each run's input. */
 function rate<T>(label: string, count: number, prepare: () => T, run: (input: T) => void): number {
   run(prepare())
-  const input = prepare()
-  const start = performance.now()
-  run(input)
-  return report(label, count, performance.now() - start)
+  const rates: number[] = []
+  const cpus: number[] = []
+  for (let round = 0; round < ROUNDS; round++) {
+    const input = prepare()
+    const cpu = process.cpuUsage()
+    const start = performance.now()
+    run(input)
+    rates.push(count / ((performance.now() - start) / 1000))
+    const used = process.cpuUsage(cpu)
+    cpus.push((used.user + used.system) / count)
+  }
+  return report(label, median(rates), median(cpus))
 }
 
 const spans = traceSpans()
@@ -56,6 +72,12 @@ const none = (): undefined => undefined
 const captureOn = rate('map, content capture on', SPANS, none, () => mapTraceRequest(request, { authTenant: 'acme' }))
 const captureOff = rate('map, content capture off', SPANS, none, () => mapTraceRequest(request, { authTenant: 'acme', captureContent: false }))
 console.log(`  capture on / off: ${(captureOn / captureOff).toFixed(2)}`)
+
+const tasks = agentTaskRequests({ tasks: Number(process.env.BENCH_TASKS ?? 3000), spansPerRequest: 200, tenants: 4, seed: 7 })
+const taskRequests = tasks.bodies.map((body) => decodeTraces(body, 'protobuf').request)
+rate(`map, agent tasks (${tasks.spanCount} spans)`, tasks.spanCount, none, () => {
+  for (const taskRequest of taskRequests) mapTraceRequest(taskRequest, { authTenant: '', observedAt: Date.now() })
+})
 
 const correlator = () => new Correlator({ maxHeldSpans: SPANS, maxKnownSpans: SPANS * 2 })
 const inBatch = rate('correlate, whole traces in one batch', SPANS, () => mapTraceRequest(request), (records) => {

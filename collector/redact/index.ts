@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { isHighEntropyToken, TOKEN_RUN } from './entropy.js'
-import { SECRET_PATTERNS } from './patterns.js'
+import { mayContainPattern, SECRET_PATTERNS } from './patterns.js'
 
 export { classSwitchRatio, isHighEntropyToken, shannonEntropy } from './entropy.js'
 export { SECRET_PATTERNS } from './patterns.js'
@@ -27,10 +27,16 @@ export function placeholder(kind: string): string {
 
 export function redactText(text: string): Redaction {
   const kinds: string[] = []
-  const found = (kind: string): string => {
-    if (!kinds.includes(kind)) kinds.push(kind)
-    return placeholder(kind)
-  }
+  const patternsDone = mayContainPattern(text) ? replacePatterns(text, kinds) : text
+  return { text: replaceHighEntropy(patternsDone, kinds), kinds }
+}
+
+function note(kinds: string[], kind: string): string {
+  if (!kinds.includes(kind)) kinds.push(kind)
+  return placeholder(kind)
+}
+
+function replacePatterns(text: string, kinds: string[]): string {
   let result = text
   for (const { kind, regex, hint } of SECRET_PATTERNS) {
     if (hint !== undefined && !result.includes(hint)) continue
@@ -41,13 +47,24 @@ export function redactText(text: string): Redaction {
         typeof groups === 'object' && groups !== null
           ? Object.values(groups as Record<string, string | undefined>).find((value) => value !== undefined)
           : undefined
-      if (secret === undefined) return found(kind)
-      return match.slice(0, match.length - secret.length) + found(kind)
+      if (secret === undefined) return note(kinds, kind)
+      return match.slice(0, match.length - secret.length) + note(kinds, kind)
     })
   }
+  return result
+}
+
+/** Replaces high-entropy runs; returns `text` itself (no copy) when none is found. */
+function replaceHighEntropy(text: string, kinds: string[]): string {
   TOKEN_RUN.lastIndex = 0
-  result = result.replace(TOKEN_RUN, (run) => (isHighEntropyToken(run) ? found(HIGH_ENTROPY_KIND) : run))
-  return { text: result, kinds }
+  let out = ''
+  let copied = 0
+  for (let match = TOKEN_RUN.exec(text); match !== null; match = TOKEN_RUN.exec(text)) {
+    if (!isHighEntropyToken(match[0])) continue
+    out += text.slice(copied, match.index) + note(kinds, HIGH_ENTROPY_KIND)
+    copied = match.index + match[0].length
+  }
+  return copied === 0 ? text : out + text.slice(copied)
 }
 
 /** Attribute names whose whole value is a secret whatever it looks like (`db.password`, `http.request.header.authorization`). */

@@ -58,3 +58,25 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     ),
   },
 ]
+
+/**
+ * Every pattern of one case-sensitivity joined into one alternation. Text that none of them
+ * matches contains no match of any single pattern, so it skips the pattern-by-pattern pass; most
+ * attribute values are such text. Named groups are dropped (names repeat across patterns).
+ */
+function gate(patterns: readonly SecretPattern[]): RegExp | undefined {
+  if (patterns.length === 0) return undefined
+  const sources = patterns.map(({ regex }) => `(?:${regex.source.replace(/\(\?<[A-Za-z]\w*>/g, '(?:')})`)
+  return new RegExp(sources.join('|'), patterns[0].regex.ignoreCase ? 'i' : '')
+}
+
+const PATTERN_GATES: readonly RegExp[] = [
+  gate(SECRET_PATTERNS.filter(({ regex }) => !regex.ignoreCase)),
+  gate(SECRET_PATTERNS.filter(({ regex }) => regex.ignoreCase)),
+].filter((regex): regex is RegExp => regex !== undefined)
+
+/** False only when no pattern of SECRET_PATTERNS can match `text`. */
+export function mayContainPattern(text: string): boolean {
+  for (const regex of PATTERN_GATES) if (regex.test(text)) return true
+  return false
+}
