@@ -94,6 +94,8 @@ export class WriteAheadLog {
   private readonly segments: Segment[] = []
   private readonly completedAhead = new Set<number>()
   private checkpointTimer: NodeJS.Timeout | undefined
+  /** Checkpoint writes share one temp file, so they run one after another. */
+  private checkpointWrites: Promise<void> = Promise.resolve()
   private writtenCheckpoint: number
   private closed = false
 
@@ -260,7 +262,13 @@ export class WriteAheadLog {
     await this.deleteCheckpointedSegments()
   }
 
-  private async persistCheckpoint(): Promise<void> {
+  private persistCheckpoint(): Promise<void> {
+    const write = this.checkpointWrites.then(() => this.writeCheckpoint())
+    this.checkpointWrites = write.catch(() => undefined)
+    return write
+  }
+
+  private async writeCheckpoint(): Promise<void> {
     const checkpoint = this.checkpoint
     if (checkpoint !== this.writtenCheckpoint) {
       const file = join(this.options.dir, CHECKPOINT_FILE)

@@ -125,6 +125,19 @@ describe('write-ahead log', () => {
     expect(second.wal.checkpointed()).toBe(3)
   })
 
+  it('closes cleanly while a timed checkpoint write is in flight', async () => {
+    for (let round = 0; round < 25; round++) {
+      const dir = await tempDir()
+      const { registry, logger } = silentTelemetry()
+      const { wal } = await WriteAheadLog.open({ dir, logger, registry, checkpointIntervalMs: 0 })
+      const lsn = await wal.append(entry(round))
+      wal.complete(lsn)
+      await new Promise((resolve) => setImmediate(resolve))
+      await expect(wal.close()).resolves.toBeUndefined()
+      expect((await readFile(join(dir, 'checkpoint'), 'utf8')).trim()).toBe(String(lsn))
+    }
+  })
+
   it('refuses appends after close', async () => {
     const { wal } = await openWal(await tempDir())
     await wal.close()
