@@ -125,17 +125,16 @@ describe('write-ahead log', () => {
     expect(second.wal.checkpointed()).toBe(3)
   })
 
-  it('closes cleanly while a timed checkpoint write is in flight', async () => {
-    for (let round = 0; round < 25; round++) {
-      const dir = await tempDir()
-      const { registry, logger } = silentTelemetry()
-      const { wal } = await WriteAheadLog.open({ dir, logger, registry, checkpointIntervalMs: 0 })
-      const lsn = await wal.append(entry(round))
-      wal.complete(lsn)
-      await new Promise((resolve) => setImmediate(resolve))
-      await expect(wal.close()).resolves.toBeUndefined()
-      expect((await readFile(join(dir, 'checkpoint'), 'utf8')).trim()).toBe(String(lsn))
-    }
+  it('writes overlapping checkpoints one after another (timer and close share one temp file)', async () => {
+    const dir = await tempDir()
+    const { wal } = await openWal(dir)
+    const lsn = await wal.append(entry(1))
+    wal.complete(lsn)
+    // The timer's write and close()'s write can overlap; drive the overlap directly.
+    const persist = (wal as unknown as { persistCheckpoint(): Promise<void> }).persistCheckpoint.bind(wal)
+    await expect(Promise.all([persist(), persist(), persist()])).resolves.toBeDefined()
+    await wal.close()
+    expect((await readFile(join(dir, 'checkpoint'), 'utf8')).trim()).toBe(String(lsn))
   })
 
   it('refuses appends after close', async () => {
