@@ -178,3 +178,13 @@ export function eventId(traceId: string, spanId: string, kind: EventKind, seq: n
 export function isEventKind(value: unknown): value is EventKind {
   return typeof value === 'string' && (EVENT_KINDS as readonly string[]).includes(value)
 }
+
+/** Among events at the same instant and position, a task opens first and closes last. */
+function kindRank(kind: EventKind): number {
+  return kind === 'task_start' ? 0 : kind === 'task_end' ? 2 : 1
+}
+
+/** Per-task order: time, then position inside the span, then task_start first and task_end last. */
+export function compareEvents(a: PrivpathEvent, b: PrivpathEvent): number {
+  return a.ts - b.ts || a.seq - b.seq || kindRank(a.kind) - kindRank(b.kind)
+}

@@ -14,7 +14,7 @@ import type { Logger } from 'pino'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Bus, BusMessage } from '../../core/bus/bus.js'
 import { PrivpathError } from '../../core/errors.js'
-import type { PrivpathEvent } from '../../core/event.js'
+import { compareEvents, type PrivpathEvent } from '../../core/event.js'
 import type { Signal, WalRecord } from '../wal/index.js'
 
 /** What the mapper produces per span (or log record); `origin` is ours and rides through the correlator. */
@@ -265,13 +265,16 @@ export class Pipeline<Req, R extends PipelineRecord> {
   }
 
   private async publishWithRetry(records: R[]): Promise<void> {
+    // Correlation releases a parent before the children it unblocked, so a task root's task_end
+    // would precede its own steps; the detector reads a task in publish order, so publish in event time.
+    const ordered: PrivpathEvent[] = []
+    for (const record of records) for (const event of record.events) ordered.push(event)
+    ordered.sort(compareEvents)
     const events: Array<BusMessage<'events'>> = []
     const credentials: Array<BusMessage<'credentials'>> = []
-    for (const record of records) {
-      for (const event of record.events) {
-        events.push({ key: event.task_id, value: event })
-        if (CREDENTIAL_KINDS.has(event.kind)) credentials.push({ key: event.credential_id, value: event })
-      }
+    for (const event of ordered) {
+      events.push({ key: event.task_id, value: event })
+      if (CREDENTIAL_KINDS.has(event.kind)) credentials.push({ key: event.credential_id, value: event })
     }
     if (events.length === 0) return
     for (let attempt = 1; ; attempt++) {

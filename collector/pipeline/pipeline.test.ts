@@ -5,7 +5,7 @@ import { silentTelemetry } from '../../core/telemetry.js'
 import { Pipeline, type CorrelatorLike, type PipelineRecord } from './index.js'
 
 interface Req {
-  spans: Array<{ id: string; parent?: string; credential?: string }>
+  spans: Array<{ id: string; parent?: string; credential?: string; ts?: number; kind?: PrivpathEvent['kind'] }>
 }
 type Rec = PipelineRecord & { id: string; parent?: string }
 
@@ -33,11 +33,12 @@ class ParentWaits implements CorrelatorLike<Rec> {
   }
 }
 
-const event = (id: string, credential?: string): PrivpathEvent => ({
+const event = (id: string, credential?: string, ts = 0, kind?: PrivpathEvent['kind']): PrivpathEvent => ({
   ...emptyEvent(),
   event_id: id,
   task_id: `task-${id}`,
-  kind: credential ? 'credential_issued' : 'tool_invocation',
+  ts,
+  kind: kind ?? (credential ? 'credential_issued' : 'tool_invocation'),
   credential_id: credential ?? '',
 })
 
@@ -56,7 +57,8 @@ function setup(options: { maxQueuedRequests?: number; slowMs?: number } = {}) {
     expireEveryMs: 20,
     stages: {
       decode: (_signal, body) => JSON.parse(Buffer.from(body).toString()) as Req,
-      map: (_signal, request) => request.spans.map((s) => ({ id: s.id, parent: s.parent, events: [event(s.id, s.credential)] })),
+      map: (_signal, request) =>
+        request.spans.map((s) => ({ id: s.id, parent: s.parent, events: [event(s.id, s.credential, s.ts, s.kind)] })),
       correlator,
     },
   })
@@ -80,6 +82,27 @@ describe('pipeline', () => {
     expect(delivered.credentials).toEqual([{ key: 'cred-1', id: 'b' }])
     expect(completed).toEqual([7])
     expect(pipeline.depth()).toBe(0)
+  })
+
+  it('publishes in event time, so a root released before its children still closes the task last', async () => {
+    const { pipeline, delivered, subscribe } = setup()
+    await subscribe('events')
+    pipeline.reserve()
+    pipeline.accept({
+      lsn: 1,
+      signal: 'traces',
+      authTenant: '',
+      request: {
+        spans: [
+          { id: 'end', ts: 30, kind: 'task_end' },
+          { id: 'other', ts: 10, kind: 'other' },
+          { id: 'start', ts: 10, kind: 'task_start' },
+          { id: 'tool', ts: 20 },
+        ],
+      },
+    })
+    await pipeline.drain()
+    expect(delivered.events.map((e) => e.id)).toEqual(['start', 'other', 'tool', 'end'])
   })
 
   it('completes a record only when its held spans are published too', async () => {
