@@ -39,8 +39,12 @@ export function parseMaybeJson(value: AnyValue | undefined): unknown {
   }
 }
 
+/** Up to this many used keys a linear search beats building a Set. */
+const SHORT_LIST = 32
+
 export class AttributeReader {
-  private readonly used = new Set<string>()
+  /** Usually a handful of keys: a list is cheaper to fill than a Set (remaining() builds one when it is long). */
+  private readonly used: string[] = []
 
   constructor(readonly attributes: Attributes) {}
 
@@ -51,8 +55,12 @@ export class AttributeReader {
   /** The raw value, marking the key used. */
   value(key: string): AnyValue | undefined {
     if (!Object.hasOwn(this.attributes, key)) return undefined
-    this.used.add(key)
+    this.markUsed(key)
     return this.attributes[key]
+  }
+
+  private markUsed(key: string): void {
+    this.used.push(key)
   }
 
   /** The value as a string without marking the key used. */
@@ -66,6 +74,10 @@ export class AttributeReader {
 
   /** The first of several keys that holds a non-empty value. */
   first(...keys: string[]): string {
+    return this.firstOf(keys)
+  }
+
+  firstOf(keys: readonly string[]): string {
     for (const key of keys) {
       const value = this.string(key)
       if (value !== '') return value
@@ -86,7 +98,7 @@ export class AttributeReader {
     const out: Array<[string, AnyValue]> = []
     for (const [key, value] of Object.entries(this.attributes)) {
       if (key.startsWith(prefix)) {
-        this.used.add(key)
+        this.markUsed(key)
         out.push([key, value])
       }
     }
@@ -95,11 +107,17 @@ export class AttributeReader {
 
   /** Marks keys as used without reading them. */
   consume(...keys: string[]): void {
-    for (const key of keys) this.used.add(key)
+    for (const key of keys) this.markUsed(key)
   }
 
   remaining(): Array<[string, AnyValue]> {
-    return Object.entries(this.attributes).filter(([key]) => !this.used.has(key))
+    const used = this.used.length > SHORT_LIST ? new Set(this.used) : this.used
+    const isUsed = (key: string): boolean => (used instanceof Set ? used.has(key) : used.includes(key))
+    const out: Array<[string, AnyValue]> = []
+    for (const key in this.attributes) {
+      if (Object.hasOwn(this.attributes, key) && !isUsed(key)) out.push([key, this.attributes[key]])
+    }
+    return out
   }
 }
 

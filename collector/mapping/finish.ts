@@ -44,16 +44,34 @@ export function resolveTenant(authTenant: string, claim: string): Tenancy {
   return { tenantId: claim !== '' ? claim : DEFAULT_TENANT, mismatch: '' }
 }
 
+/** A context attribute (service.name, otel.scope.name) already redacted: the same for every span of a scope. */
+export interface ContextAttribute {
+  key: string
+  text: string
+  kinds: string[]
+}
+
+/** Redacts the non-empty context values once, for all the spans or records of one resource scope. */
+export function contextAttributes(serviceName: string, scopeName: string): ContextAttribute[] {
+  const out: ContextAttribute[] = []
+  for (const [key, value] of [['service.name', serviceName], ['otel.scope.name', scopeName]] as const) {
+    if (value === '') continue
+    const { text, kinds } = redactText(redactable(value, MAX_ATTRIBUTE_CHARS))
+    out.push({ key, text, kinds })
+  }
+  return out
+}
+
 export interface RecordContext {
   tenancy: Tenancy
   /** Span id used in event ids (log records use a derived one). */
   idSpanId: string
-  /** Added to each event's attributes when room is left: service.name, otel.scope.name. */
-  context: Array<[string, string]>
+  /** Added to each event's attributes when room is left. */
+  context: readonly ContextAttribute[]
 }
 
-function truncate(value: string, max: number): [string, boolean] {
-  return value.length > max ? [value.slice(0, max), true] : [value, false]
+function truncated(value: string, max: number): string {
+  return value.length > max ? value.slice(0, max) : value
 }
 
 /**
@@ -69,7 +87,7 @@ function redactable(value: string, keep: number): string {
 
 class Findings {
   readonly kinds: string[] = []
-  readonly flags = new Set<EventFlag>()
+  readonly flags: EventFlag[] = []
 
   redact(value: string): string {
     if (value === '') return value
@@ -78,78 +96,101 @@ class Findings {
     return text
   }
 
-  note(kinds: string[]): void {
+  note(kinds: readonly string[]): void {
     for (const kind of kinds) if (!this.kinds.includes(kind)) this.kinds.push(kind)
+  }
+
+  flag(flag: EventFlag): void {
+    if (!this.flags.includes(flag)) this.flags.push(flag)
+  }
+}
+
+/** Stringified attributes, at most MAX_ATTRIBUTES (the rest counted), each cut to MAX_ATTRIBUTE_CHARS. */
+class BoundedAttributes {
+  readonly out: Record<string, string> = {}
+  private count = 0
+  private dropped = 0
+
+  put(key: string, value: string): void {
+    if (Object.hasOwn(this.out, key)) return
+    if (this.count >= MAX_ATTRIBUTES) {
+      this.dropped++
+      return
+    }
+    this.out[key] = truncated(value, MAX_ATTRIBUTE_CHARS)
+    this.count++
+  }
+
+  /** Outside the bound: privpath's own annotations. */
+  set(key: string, value: string): void {
+    this.out[key] = value
+  }
+
+  finish(): Record<string, string> {
+    if (this.dropped > 0) this.out['privpath.attributes_dropped'] = String(this.dropped)
+    return this.out
   }
 }
 
 function boundedAttributes(draft: Draft, record: RecordContext, options: ResolvedOptions, findings: Findings): Record<string, string> {
-  const out: Record<string, string> = {}
-  let count = 0
-  let dropped = 0
-  const put = (key: string, value: string): void => {
-    if (Object.hasOwn(out, key)) return
-    if (count >= MAX_ATTRIBUTES) {
-      dropped++
-      return
-    }
-    out[key] = truncate(value, MAX_ATTRIBUTE_CHARS)[0]
-    count++
-  }
+  const attributes = new BoundedAttributes()
   for (const [key, raw] of draft.leftovers) {
     if (!options.captureContent && isContentKey(key)) continue
     const redacted = redactAttribute(key, redactable(stringify(raw), MAX_ATTRIBUTE_CHARS))
     findings.note(redacted.kinds)
-    put(key, redacted.text)
+    attributes.put(key, redacted.text)
   }
-  for (const [key, value] of record.context) put(key, findings.redact(redactable(value, MAX_ATTRIBUTE_CHARS)))
-  if (record.tenancy.mismatch !== '') out['tenant.claimed'] = findings.redact(record.tenancy.mismatch)
-  if (dropped > 0) out['privpath.attributes_dropped'] = String(dropped)
-  return out
+  for (const { key, text, kinds } of record.context) {
+    findings.note(kinds)
+    attributes.put(key, text)
+  }
+  if (record.tenancy.mismatch !== '') attributes.set('tenant.claimed', findings.redact(record.tenancy.mismatch))
+  return attributes.finish()
 }
 
 function finishOne(draft: Draft, position: number, record: RecordContext, options: ResolvedOptions): PrivpathEvent {
   const event = draft.event
   const findings = new Findings()
   event.tenant_id = record.tenancy.tenantId
-  if (record.tenancy.mismatch !== '') findings.flags.add('tenant_mismatch')
+  if (record.tenancy.mismatch !== '') findings.flag('tenant_mismatch')
   event.attributes = boundedAttributes(draft, record, options, findings)
 
   const errorChars = Math.max(options.maxContentChars, MAX_ATTRIBUTE_CHARS)
-  event.name = truncate(findings.redact(redactable(event.name, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)[0]
-  event.error = truncate(findings.redact(redactable(event.error, errorChars)), errorChars)[0]
-  event.target_resource = truncate(findings.redact(redactable(event.target_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)[0]
-  event.authz_resource = truncate(findings.redact(redactable(event.authz_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)[0]
+  event.name = truncated(findings.redact(redactable(event.name, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
+  event.error = truncated(findings.redact(redactable(event.error, errorChars)), errorChars)
+  event.target_resource = truncated(findings.redact(redactable(event.target_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
+  event.authz_resource = truncated(findings.redact(redactable(event.authz_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
   if (options.captureContent) {
     const max = options.maxContentChars
-    const [content, cutContent] = truncate(findings.redact(redactable(event.content, max)), max)
-    const [args, cutArgs] = truncate(findings.redact(redactable(event.tool_arguments, max)), max)
-    event.content = content
-    event.tool_arguments = args
-    if (cutContent || cutArgs) findings.flags.add('content_truncated')
+    const content = findings.redact(redactable(event.content, max))
+    const args = findings.redact(redactable(event.tool_arguments, max))
+    event.content = truncated(content, max)
+    event.tool_arguments = truncated(args, max)
+    if (content.length > max || args.length > max) findings.flag('content_truncated')
   } else {
     event.content = ''
     event.tool_arguments = ''
   }
   if (event.credential_id !== '' && looksLikeRawSecret(event.credential_id)) {
     event.credential_id = fingerprint(event.credential_id)
-    findings.flags.add('credential_id_fingerprinted')
+    findings.flag('credential_id_fingerprinted')
   }
   if (findings.kinds.length > 0) {
-    findings.flags.add('secret_redacted')
+    findings.flag('secret_redacted')
     event.attributes['redaction.kinds'] = findings.kinds.join(',')
   }
-  event.flags = [...event.flags, ...[...findings.flags].filter((flag) => !event.flags.includes(flag))]
+  event.flags = [...event.flags, ...findings.flags.filter((flag) => !event.flags.includes(flag))]
   event.event_id = eventId(event.trace_id, record.idSpanId, event.kind, event.seq, position)
   return event
 }
 
 /** Finishes the drafts of one span or record; `position` counts events sharing a seq, in draft order. */
 export function finishDrafts(drafts: Draft[], record: RecordContext, options: ResolvedOptions): PrivpathEvent[] {
-  const perSeq = new Map<number, number>()
-  return drafts.map((draft) => {
-    const position = perSeq.get(draft.event.seq) ?? 0
-    perSeq.set(draft.event.seq, position + 1)
-    return finishOne(draft, position, record, options)
-  })
+  const events: PrivpathEvent[] = []
+  for (const draft of drafts) {
+    let position = 0
+    for (const earlier of events) if (earlier.seq === draft.event.seq) position++
+    events.push(finishOne(draft, position, record, options))
+  }
+  return events
 }

@@ -28,16 +28,29 @@ export const IDENTITY_KEYS = {
   user: ['enduser.id', 'user.id', `${ASSOCIATION}user_id`],
 } as const
 
-export function readIdentity(span: AttributeReader, resource: AttributeReader): Identity {
-  const pick = (keys: readonly string[]): string => span.first(...keys) || resource.first(...keys)
-  const agentName = pick(IDENTITY_KEYS.agentName)
+/** The identity a resource gives all its spans and records: read once per resource, not per span. */
+export function readResourceIdentity(resource: AttributeReader): Identity {
   return {
-    tenantClaim: pick(IDENTITY_KEYS.tenant),
-    explicitTaskId: pick(IDENTITY_KEYS.task),
-    conversationId: pick(IDENTITY_KEYS.conversation),
-    agentId: pick(IDENTITY_KEYS.agentId) || agentName,
+    tenantClaim: resource.firstOf(IDENTITY_KEYS.tenant),
+    explicitTaskId: resource.firstOf(IDENTITY_KEYS.task),
+    conversationId: resource.firstOf(IDENTITY_KEYS.conversation),
+    agentId: resource.firstOf(IDENTITY_KEYS.agentId),
+    agentName: resource.firstOf(IDENTITY_KEYS.agentName),
+    workloadId: resource.firstOf(IDENTITY_KEYS.workload),
+    userId: resource.firstOf(IDENTITY_KEYS.user),
+  }
+}
+
+/** `resource` comes from readResourceIdentity: its agentId is the resource's own `gen_ai.agent.id`, without the name fallback. */
+export function readIdentity(span: AttributeReader, resource: Identity): Identity {
+  const agentName = span.firstOf(IDENTITY_KEYS.agentName) || resource.agentName
+  return {
+    tenantClaim: span.firstOf(IDENTITY_KEYS.tenant) || resource.tenantClaim,
+    explicitTaskId: span.firstOf(IDENTITY_KEYS.task) || resource.explicitTaskId,
+    conversationId: span.firstOf(IDENTITY_KEYS.conversation) || resource.conversationId,
+    agentId: span.firstOf(IDENTITY_KEYS.agentId) || resource.agentId || agentName,
     agentName,
-    workloadId: pick(IDENTITY_KEYS.workload),
-    userId: pick(IDENTITY_KEYS.user),
+    workloadId: span.firstOf(IDENTITY_KEYS.workload) || resource.workloadId,
+    userId: span.firstOf(IDENTITY_KEYS.user) || resource.userId,
   }
 }

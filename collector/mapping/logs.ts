@@ -5,13 +5,13 @@
  */
 import { createHash } from 'node:crypto'
 import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
-import type { InstrumentationScope, LogRecord } from '../otlp/model.js'
+import type { LogRecord } from '../otlp/model.js'
 import { AttributeReader, nanosToMillis, stringify } from './attributes.js'
 import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
 import { contractFields, contractKind } from './contract.js'
 import { type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
 import { readIdentity } from './identity.js'
-import { type SpanRecord, UNTRACED_TASK } from './record.js'
+import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
 
 /** OTel severity numbers 17–24 are ERROR and FATAL. */
 const SEVERITY_ERROR = 17
@@ -26,11 +26,11 @@ function logIdentity(record: LogRecord, eventName: string): string {
   return `${record.spanId}/log/${digest}`
 }
 
-export function mapLogRecord(record: LogRecord, resource: AttributeReader, scope: InstrumentationScope, options: ResolvedOptions): SpanRecord {
+export function mapLogRecord(record: LogRecord, shared: ScopeShared, options: ResolvedOptions): SpanRecord {
   const reader = new AttributeReader(record.attributes)
   const eventName = record.eventName || reader.string('event.name')
   reader.consume('event.name')
-  const identity = readIdentity(reader, resource)
+  const identity = readIdentity(reader, shared.identity)
   const time = record.timeUnixNano > 0n ? record.timeUnixNano : record.observedTimeUnixNano
   const ts = time > 0n ? nanosToMillis(time) : options.observedAt
   const isError = record.severityNumber >= SEVERITY_ERROR
@@ -65,12 +65,7 @@ export function mapLogRecord(record: LogRecord, resource: AttributeReader, scope
   if (record.severityText !== '') drafts[0].leftovers.push(['log.severity', record.severityText])
 
   const tenancy = resolveTenant(options.authTenant, identity.tenantClaim)
-  const context: Array<[string, string]> = [['service.name', resource.string('service.name')], ['otel.scope.name', scope.name]]
-  const events = finishDrafts(
-    drafts,
-    { tenancy, idSpanId: logIdentity(record, eventName), context: context.filter(([, value]) => value !== '') },
-    options,
-  )
+  const events = finishDrafts(drafts, { tenancy, idSpanId: logIdentity(record, eventName), context: shared.context }, options)
   return {
     signal: 'log',
     tenantId: tenancy.tenantId,

@@ -3,6 +3,8 @@
  * produced and what correlation needs to place them in their task.
  */
 import type { PrivpathEvent } from '../../core/event.js'
+import type { ContextAttribute } from './finish.js'
+import type { Identity } from './identity.js'
 
 export interface SpanRecord {
   /** 'span' registers itself so descendants inherit its task; 'log' attaches to the span it was emitted in (`spanId`). */
@@ -53,3 +55,9 @@ export const MAX_ATTRIBUTE_CHARS = 1_024
 /** The tenant of events from unauthenticated senders that claim none. */
 export const DEFAULT_TENANT = 'default'
 export const UNTRACED_TASK = 'untraced'
+
+/** Read once per resource scope: the resource's identity fallbacks and the redacted context attributes. */
+export interface ScopeShared {
+  identity: Identity
+  context: readonly ContextAttribute[]
+}

@@ -3,14 +3,14 @@
  * (reasoning parts, credential use by a tool), and one event per contract span event (seq i+1).
  */
 import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
-import type { InstrumentationScope, Span } from '../otlp/model.js'
+import type { Span } from '../otlp/model.js'
 import { AttributeReader, nanosToMillis } from './attributes.js'
 import { classifySpan, type SpanShape } from './classify.js'
 import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
 import { contractFields, contractKind, credentialFields } from './contract.js'
 import { type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
 import { readIdentity } from './identity.js'
-import { type SpanRecord, UNTRACED_TASK } from './record.js'
+import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
 
 const STATUS: Record<number, PrivpathEvent['status']> = { 0: 'unset', 1: 'ok', 2: 'error' }
 const MAX_UNMAPPED_EVENT_NAMES = 16
@@ -58,9 +58,9 @@ function unmappedSummary(names: string[]): string {
   return names.length > MAX_UNMAPPED_EVENT_NAMES ? `${shown} (+${names.length - MAX_UNMAPPED_EVENT_NAMES} more)` : shown
 }
 
-export function mapSpan(span: Span, resource: AttributeReader, scope: InstrumentationScope, options: ResolvedOptions): SpanRecord {
+export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOptions): SpanRecord {
   const reader = new AttributeReader(span.attributes)
-  const identity = readIdentity(reader, resource)
+  const identity = readIdentity(reader, shared.identity)
   const shape = classifySpan(span.name, reader)
   const startTs = nanosToMillis(span.startTimeUnixNano)
   const endTs = span.endTimeUnixNano > 0n ? nanosToMillis(span.endTimeUnixNano) : startTs
@@ -125,12 +125,7 @@ export function mapSpan(span: Span, resource: AttributeReader, scope: Instrument
   if (unmapped.length > 0) own.leftovers.push(['otel.span_events.unmapped', unmappedSummary(unmapped)])
 
   const tenancy = resolveTenant(options.authTenant, identity.tenantClaim)
-  const context: Array<[string, string]> = [['service.name', resource.string('service.name')], ['otel.scope.name', scope.name]]
-  const events = finishDrafts(
-    drafts,
-    { tenancy, idSpanId: span.spanId, context: context.filter(([, value]) => value !== '') },
-    options,
-  )
+  const events = finishDrafts(drafts, { tenancy, idSpanId: span.spanId, context: shared.context }, options)
   return {
     signal: 'span',
     tenantId: tenancy.tenantId,
