@@ -44,3 +44,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: {}, file })).toThrow(/not valid YAML/)
   })
 })
+
+describe('privpath.example.yaml', () => {
+  it('loads and equals the defaults, so its comments stay true', async () => {
+    const { fileURLToPath } = await import('node:url')
+    const file = fileURLToPath(new URL('../../privpath.example.yaml', import.meta.url))
+    expect(loadConfig({ env: {}, file })).toEqual(loadConfig({ env: {} }))
+  })
+})
