@@ -118,6 +118,18 @@ describe('getTask', () => {
     expect(detail?.events[1]).toMatchObject({ credential_scopes: ['crm:read', 'crm:write'], credential_expires_at: T0 + 900_000 })
   })
 
+  it('puts task_start first and task_end last among events sharing their ts', async () => {
+    // event_ids sort against the expected order, so only the kind can break these ties.
+    await insertEvents(store.client, [
+      makeEvent({ kind: 'task_end', task_id: 'ties', ts: T0 + 9, seq: 1, span_id: 'root', event_id: 'a-end' }),
+      makeEvent({ kind: 'other', task_id: 'ties', ts: T0 + 9, seq: 2, span_id: 'child', event_id: 'b-child' }),
+      makeEvent({ kind: 'other', task_id: 'ties', ts: T0, seq: 0, span_id: 'root', event_id: 'a-own' }),
+      makeEvent({ kind: 'task_start', task_id: 'ties', ts: T0, seq: 0, span_id: 'root', event_id: 'z-start' }),
+    ])
+    const detail = await getTask(store.client, DB, 'ties', admin)
+    expect(detail?.events.map((e) => e.event_id)).toEqual(['z-start', 'a-own', 'b-child', 'a-end'])
+  })
+
   it('is null for another tenant or an unknown task, and truncates at the limit', async () => {
     expect(await getTask(store.client, DB, 't1', globex)).toBeNull()
     expect(await getTask(store.client, DB, 't1', admin, { tenant: 'globex' })).toBeNull()

@@ -174,6 +174,12 @@ export interface GetTaskOptions {
  * A task and its events, each event once however often it was delivered. Null when the caller's
  * scope has no such task. Without a tenant, an admin gets the most recently active task of that id.
  */
+/**
+ * A task root's task_start shares ts and seq with the root span's own event, and its task_end can
+ * share ts with events that ended with it: among events at one ts the task opens first and closes last.
+ */
+const BOUNDARY_RANK = "multiIf(kind = 'task_start', 0, kind = 'task_end', 2, 1)"
+
 export async function getTask(
   client: QueryClient,
   db: string,
@@ -192,7 +198,7 @@ export async function getTask(
 SELECT ${EVENT_SELECT}
 FROM ${table(db, 'events')}
 WHERE tenant_id = {tenant:String} AND task_id = {task:String}
-ORDER BY ts, seq, event_id
+ORDER BY ts, ${BOUNDARY_RANK}, seq, event_id
 LIMIT 1 BY event_id
 LIMIT {limit:UInt32}`,
     query_params: { tenant: task.tenant_id, task: taskId, limit: limit + 1 },
