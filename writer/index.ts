@@ -12,21 +12,21 @@ import type { Alert } from '../core/alert.js'
 import type { Bus, BusMessage, Subscription, Topic } from '../core/bus/bus.js'
 import type { PrivpathEvent } from '../core/event.js'
 import { quoteIdentifier } from '../core/store/ddl.js'
-import { alertToRow, eventToRow } from '../core/store/rows.js'
+import { alertToRow, EVENT_INSERT_COLUMNS, eventToCompactRow } from '../core/store/rows.js'
 import type { Telemetry } from '../core/telemetry.js'
 import { Batcher } from './batcher.js'
 import { DeadLetterFile, type DeadLetter } from './dead-letter.js'
-import { DEFAULT_RETRY, TableInserter, type Encoded, type InsertClient, type RetryPolicy } from './inserter.js'
+import { DEFAULT_RETRY, TableInserter, type Encoded, type InsertClient, type RetryPolicy, type RowFormat } from './inserter.js'
 import { writerMetrics } from './metrics.js'
 
 export { classifyInsertError, type InsertFailure } from './classify.js'
-export { DEFAULT_RETRY, type InsertClient, type RetryPolicy } from './inserter.js'
+export { DEFAULT_RETRY, type InsertClient, type RetryPolicy, type RowFormat } from './inserter.js'
 
 export const WRITER_GROUP = 'writer'
 
 export interface WriterOptions {
   bus: Bus
-  /** A ClickHouse client; only `insert` is used. */
+  /** A ClickHouse client; only `exec` is used, for INSERTs. */
   client: InsertClient
   database: string
   telemetry: Telemetry
@@ -47,12 +47,18 @@ export interface Writer {
 interface TableRoute<T extends Topic> {
   topic: T
   table: string
-  encode: (value: BusMessage<T>['value']) => unknown
+  rowFormat: RowFormat
+  encode: (value: BusMessage<T>['value']) => string
 }
 
 const ROUTES = [
-  { topic: 'events', table: 'events', encode: (e: PrivpathEvent) => eventToRow(e) } satisfies TableRoute<'events'>,
-  { topic: 'alerts', table: 'alerts', encode: (a: Alert) => alertToRow(a) } satisfies TableRoute<'alerts'>,
+  {
+    topic: 'events',
+    table: 'events',
+    rowFormat: { format: 'JSONCompactEachRow', columns: EVENT_INSERT_COLUMNS },
+    encode: (e: PrivpathEvent) => eventToCompactRow(e),
+  } satisfies TableRoute<'events'>,
+  { topic: 'alerts', table: 'alerts', rowFormat: { format: 'JSONEachRow' }, encode: (a: Alert) => JSON.stringify(alertToRow(a)) } satisfies TableRoute<'alerts'>,
 ] as const
 
 export async function startWriter(options: WriterOptions): Promise<Writer> {
@@ -69,6 +75,7 @@ export async function startWriter(options: WriterOptions): Promise<Writer> {
         client,
         table: route.table,
         target: `${quoteIdentifier(database)}.${quoteIdentifier(route.table)}`,
+        rowFormat: route.rowFormat,
         deadLetters,
         metrics,
         logger,
@@ -81,7 +88,7 @@ export async function startWriter(options: WriterOptions): Promise<Writer> {
         onBuffered: (rows) => metrics.buffered.set({ table: route.table }, rows),
       })
       batchers.push(batcher)
-      const encode = route.encode as (value: unknown) => unknown
+      const encode = route.encode as (value: unknown) => string
       subscriptions.push(
         await bus.subscribe(route.topic, { group: WRITER_GROUP, maxBatch: batchRows, fromBeginning: true }, async (messages) => {
           const encoded: Encoded[] = []

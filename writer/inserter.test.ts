@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { silentTelemetry } from '../core/telemetry.js'
 import { classifyInsertError } from './classify.js'
@@ -27,8 +28,10 @@ function fakeClient(options: { maxRows?: number; failFirst?: Error[]; always?: E
   const calls: number[] = []
   const failFirst = [...(options.failFirst ?? [])]
   const client: InsertClient = {
-    insert: (async (params: { values: Row[] }) => {
-      const values = params.values
+    exec: (async (params: { values: NodeJS.ReadableStream }) => {
+      let body = ''
+      for await (const chunk of params.values) body += String(chunk)
+      const values = body.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Row)
       calls.push(values.length)
       if (options.always) throw options.always
       const next = failFirst.shift()
@@ -36,8 +39,8 @@ function fakeClient(options: { maxRows?: number; failFirst?: Error[]; always?: E
       if (options.maxRows !== undefined && values.length > options.maxRows) throw clickhouseError(241, 'MEMORY_LIMIT_EXCEEDED')
       if (values.some((v) => v.bad)) throw clickhouseError(27, 'CANNOT_PARSE_INPUT_ASSERTION_FAILED')
       stored.push(...values.map((v) => v.id))
-      return { executed: true, query_id: 'q', summary: undefined, response_headers: {} }
-    }) as unknown as InsertClient['insert'],
+      return { stream: Readable.from([]), query_id: 'q', response_headers: {} }
+    }) as unknown as InsertClient['exec'],
   }
   return { client, stored, calls }
 }
@@ -51,6 +54,7 @@ function inserter(client: InsertClient) {
     client,
     table: 'events',
     target: 'privpath.events',
+    rowFormat: { format: 'JSONEachRow' },
     deadLetters,
     metrics,
     logger: telemetry.logger,
@@ -61,7 +65,7 @@ function inserter(client: InsertClient) {
 }
 
 const rows = (count: number, bad: number[] = []): Encoded[] =>
-  Array.from({ length: count }, (_, id) => ({ row: { id, bad: bad.includes(id) }, source: { event_id: `e${id}` } }))
+  Array.from({ length: count }, (_, id) => ({ row: JSON.stringify({ id, bad: bad.includes(id) }), source: { event_id: `e${id}` } }))
 
 describe('TableInserter', () => {
   it('inserts a batch ClickHouse rejects as too large as halves, recursively', async () => {

@@ -6,19 +6,33 @@
  * every good row around it is inserted. Halving costs O(bad rows × log n) extra inserts and only
  * runs after a rejection, so the normal path stays one insert per batch.
  */
+import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import pRetry from 'p-retry'
+import { quoteIdentifier } from '../core/store/ddl.js'
 import type { Logger } from '../core/telemetry.js'
 import { classifyInsertError } from './classify.js'
 import type { DeadLetterFile } from './dead-letter.js'
 import type { WriterMetrics } from './metrics.js'
 
-export type InsertClient = Pick<ClickHouseClient, 'insert'>
+/**
+ * Rows are sent as an already encoded body through `exec`: `insert` would stringify every row at
+ * flush time, after the previous insert finished, while encoding each delivery as it arrives
+ * overlaps with the insert in flight.
+ */
+export type InsertClient = Pick<ClickHouseClient, 'exec'>
 
 export interface Encoded {
-  row: unknown
+  /** One line of the table's insert format, without the newline. */
+  row: string
   /** The bus value the row came from; what the dead-letter file keeps. */
   source: unknown
+}
+
+/** How a table's rows are encoded: a line-per-row ClickHouse input format and, when it has no keys, its column order. */
+export interface RowFormat {
+  format: 'JSONEachRow' | 'JSONCompactEachRow'
+  columns?: readonly string[]
 }
 
 export interface RetryPolicy {
@@ -36,6 +50,7 @@ export interface InserterOptions {
   table: string
   /** Fully qualified name the INSERT targets. */
   target: string
+  rowFormat: RowFormat
   deadLetters: DeadLetterFile
   metrics: WriterMetrics
   logger: Logger
@@ -43,7 +58,13 @@ export interface InserterOptions {
 }
 
 export class TableInserter {
-  constructor(private readonly options: InserterOptions) {}
+  private readonly statement: string
+
+  constructor(private readonly options: InserterOptions) {
+    const { target, rowFormat } = options
+    const columns = rowFormat.columns ? ` (${rowFormat.columns.map(quoteIdentifier).join(', ')})` : ''
+    this.statement = `INSERT INTO ${target}${columns} FORMAT ${rowFormat.format}`
+  }
 
   async insert(batch: readonly Encoded[]): Promise<void> {
     if (batch.length === 0) return
@@ -74,19 +95,21 @@ export class TableInserter {
   }
 
   private async insertWithRetry(batch: readonly Encoded[]): Promise<void> {
-    const { client, table, target, metrics, logger, retry } = this.options
-    const values = batch.map((e) => e.row)
+    const { client, table, metrics, logger, retry } = this.options
+    let body = ''
+    for (const { row } of batch) body += row + '\n'
     await pRetry(
       async () => {
         const stop = metrics.insertSeconds.startTimer({ table })
         try {
-          await client.insert({ table: target, values, format: 'JSONEachRow' })
+          const result = await client.exec({ query: this.statement, values: Readable.from([body]) })
+          result.stream.destroy()
         } catch (error) {
           metrics.failures.inc({ table, reason: classifyInsertError(error) })
           throw error
         }
         stop()
-        metrics.rowsWritten.inc({ table }, values.length)
+        metrics.rowsWritten.inc({ table }, batch.length)
       },
       {
         retries: retry.retries,

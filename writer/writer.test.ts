@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Readable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getTask, listAlerts, listTasks } from '../api/queries/index.js'
 import type { BatchHandler, Bus, BusMessage, Subscription, Topic } from '../core/bus/bus.js'
 import { MemoryBus } from '../core/bus/memory.js'
@@ -23,11 +24,13 @@ afterAll(async () => {
 function recordingClient(): { client: InsertClient; inserts: Record<string, number[]> } {
   const inserts: Record<string, number[]> = {}
   const client: InsertClient = {
-    insert: ((params: { table: string; values: unknown[] }) => {
-      const table = params.table.split('.').at(-1)!.replaceAll('`', '')
-      ;(inserts[table] ??= []).push(params.values.length)
-      return store.client.insert(params as Parameters<InsertClient['insert']>[0])
-    }) as InsertClient['insert'],
+    exec: (async (params: Parameters<InsertClient['exec']>[0] & { values: Readable }) => {
+      const table = /^INSERT INTO [^.]+\.`?(\w+)`?/.exec(params.query)![1]
+      let body = ''
+      for await (const chunk of params.values) body += String(chunk)
+      ;(inserts[table] ??= []).push(body.split('\n').filter((line) => line !== '').length)
+      return store.client.exec({ ...params, values: Readable.from([body]) })
+    }) as InsertClient['exec'],
   }
   return { client, inserts }
 }
@@ -86,6 +89,34 @@ describe('writer over the in-process bus', () => {
     await w.stop()
   })
 
+  it('stores every event field exactly as published, times to the microsecond', async () => {
+    const w = await start(1_000, 0)
+    // Recent, so the events TTL keeps it; the fraction is a whole number of microseconds.
+    const now = Math.floor(Date.now())
+    const full = makeEvent({
+      kind: 'credential_used',
+      task_id: 'e2e-exact',
+      ts: now + 0.457,
+      seq: 2,
+      observed_at: now + 7,
+      credential_expires_at: now + 900_001,
+      agent_id: 'a1',
+      agent_name: 'Agent "one"',
+      credential_id: 'cred-1',
+      credential_scopes: ['read:db', 'write:db'],
+      tool_arguments: '{"sql":"select \'x\'\\n\\t"}',
+      content: 'line 1\nline 2\ttab \\ backslash ünïcode 🙂',
+      flags: ['secret_redacted'],
+      attributes: { 'gen_ai.system': 'openai', 'weird key\n': 'value\twith "quotes"' },
+      status: 'error',
+      error: 'denied',
+    })
+    const sparse = makeEvent({ kind: 'prompt', task_id: 'e2e-exact', ts: now + 1.001, credential_expires_at: null })
+    await w.bus.publish('events', messages([full, sparse]))
+    expect((await getTask(store.client, DB, 'e2e-exact', admin))?.events).toEqual([full, sparse])
+    await w.stop()
+  })
+
   it('leaves no duplicate in events or task counts when events are replayed', async () => {
     const w = await start(1_000, 0)
     const events = taskEvents('e2e-replay')
@@ -104,8 +135,8 @@ describe('writer over the in-process bus', () => {
     const w = await start(100, 60_000)
     const events = Array.from({ length: 250 }, (_, i) => makeEvent({ kind: 'reasoning_step', task_id: 'e2e-size', seq: i, span_id: 's', ts: Date.now() }))
     const published = w.bus.publish('events', messages(events))
-    await new Promise((r) => setTimeout(r, 300))
-    expect(w.inserts.events).toEqual([100, 100])
+    // Well before flushMs: only full batches can have been inserted by then.
+    await vi.waitFor(() => expect(w.inserts.events).toEqual([100, 100]), { timeout: 10_000 })
     await w.stop()
     await published
     expect(w.inserts.events).toEqual([100, 100, 50])

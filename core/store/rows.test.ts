@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { emptyEvent } from '../event.js'
-import { eventToRow, RowEncodingError, rowToEvent, toMicros } from './rows.js'
+import { EVENT_INSERT_COLUMNS, eventToCompactRow, eventToRow, RowEncodingError, rowToEvent, toMicros } from './rows.js'
 
 // Any microsecond in [1970, 2245) written as epoch ms with a µs fraction, as the collector does.
 const microsecond = fc.integer({ min: 0, max: 8_700_000_000_000_000 })
@@ -34,5 +34,26 @@ describe('time encoding', () => {
     expect(quoted.observed_at).toBe(1_700_000_000_200)
     expect(quoted.credential_expires_at).toBe(1_700_000_900_000)
     expect(rowToEvent({ ...rest, ts_us: ts, observed_at_ms: observed_at, credential_expires_at_ms: null }).credential_expires_at).toBeNull()
+  })
+})
+
+describe('compact event rows', () => {
+  it('hold every column of eventToRow, in insert column order', () => {
+    // Every field distinct, so a swapped or missing value cannot go unnoticed.
+    const e = emptyEvent()
+    const filled = Object.fromEntries(
+      Object.entries(e).map(([k, v]) => [k, Array.isArray(v) ? [`${k}-a`, `${k}-b`] : typeof v === 'string' ? `${k}-value` : v]),
+    ) as unknown as typeof e
+    const event = { ...filled, kind: 'credential_used' as const, source: 'gen_ai' as const, seq: 3, ts: 1_700_000_000_123.456, observed_at: 1_700_000_000_200, credential_expires_at: 1_700_000_900_000, attributes: { 'a.b': 'c' } }
+    const row = eventToRow(event) as unknown as Record<string, unknown>
+    expect(EVENT_INSERT_COLUMNS).toEqual(Object.keys(row))
+    expect(JSON.parse(eventToCompactRow(event))).toEqual(EVENT_INSERT_COLUMNS.map((c) => row[c]))
+    expect(JSON.parse(eventToCompactRow({ ...event, credential_expires_at: null }))[EVENT_INSERT_COLUMNS.indexOf('credential_expires_at')]).toBeNull()
+  })
+
+  it('refuses the times eventToRow refuses', () => {
+    const e = emptyEvent()
+    expect(() => eventToCompactRow({ ...e, ts: Number.NaN })).toThrow(RowEncodingError)
+    expect(() => eventToCompactRow({ ...e, credential_expires_at: Number.MAX_VALUE })).toThrow(/credential_expires_at/)
   })
 })
