@@ -6,7 +6,7 @@
  * not apply to a kind hold their empty value ('' / [] / null), never undefined, so every consumer
  * can rely on the shape. Times are Unix epoch milliseconds (fractions carry microseconds).
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import Type, { type Static } from 'typebox'
 
 export const EVENT_KINDS = [
@@ -169,10 +169,8 @@ export function emptyEvent(): PrivpathEvent {
  * also yields credential_used).
  */
 export function eventId(traceId: string, spanId: string, kind: EventKind, seq: number, position = 0): string {
-  return createHash('sha256')
-    .update(`${traceId}\u0000${spanId}\u0000${kind}\u0000${seq}\u0000${position}`)
-    .digest('hex')
-    .slice(0, 32)
+  // One-shot hash: no Hash object per event (about twice as fast as createHash; same digest).
+  return hash('sha256', `${traceId}\u0000${spanId}\u0000${kind}\u0000${seq}\u0000${position}`, 'hex').slice(0, 32)
 }
 
 export function isEventKind(value: unknown): value is EventKind {
