@@ -111,11 +111,12 @@ export class AttributeReader {
   }
 
   remaining(): Array<[string, AnyValue]> {
-    const used = this.used.length > SHORT_LIST ? new Set(this.used) : this.used
-    const isUsed = (key: string): boolean => (used instanceof Set ? used.has(key) : used.includes(key))
+    const usedSet = this.used.length > SHORT_LIST ? new Set(this.used) : undefined
     const out: Array<[string, AnyValue]> = []
     for (const key in this.attributes) {
-      if (Object.hasOwn(this.attributes, key) && !isUsed(key)) out.push([key, this.attributes[key]])
+      if (!Object.hasOwn(this.attributes, key)) continue
+      if (usedSet ? usedSet.has(key) : this.used.includes(key)) continue
+      out.push([key, this.attributes[key]])
     }
     return out
   }

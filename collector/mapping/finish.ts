@@ -5,7 +5,7 @@
  */
 import { eventId, type EventFlag, type PrivpathEvent } from '../../core/event.js'
 import type { AnyValue } from '../otlp/model.js'
-import { fingerprint, looksLikeRawSecret, redactAttribute, redactText } from '../redact/index.js'
+import { fingerprint, looksLikeRawSecret, redactAttributeInto, redactInto, redactText } from '../redact/index.js'
 import { stringify } from './attributes.js'
 import { isContentKey } from './content.js'
 import { DEFAULT_MAX_CONTENT_CHARS, DEFAULT_TENANT, MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES, type MappingOptions } from './record.js'
@@ -90,10 +90,11 @@ class Findings {
   readonly flags: EventFlag[] = []
 
   redact(value: string): string {
-    if (value === '') return value
-    const { text, kinds } = redactText(value)
-    this.note(kinds)
-    return text
+    return value === '' ? value : redactInto(value, this.kinds)
+  }
+
+  redactAttribute(key: string, value: string): string {
+    return redactAttributeInto(key, value, this.kinds)
   }
 
   note(kinds: readonly string[]): void {
@@ -136,9 +137,7 @@ function boundedAttributes(draft: Draft, record: RecordContext, options: Resolve
   const attributes = new BoundedAttributes()
   for (const [key, raw] of draft.leftovers) {
     if (!options.captureContent && isContentKey(key)) continue
-    const redacted = redactAttribute(key, redactable(stringify(raw), MAX_ATTRIBUTE_CHARS))
-    findings.note(redacted.kinds)
-    attributes.put(key, redacted.text)
+    attributes.put(key, findings.redactAttribute(key, redactable(stringify(raw), MAX_ATTRIBUTE_CHARS)))
   }
   for (const { key, text, kinds } of record.context) {
     findings.note(kinds)

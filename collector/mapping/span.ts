@@ -101,25 +101,27 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
   const delegatedScopes = shape.invokesAgent ? reader.list('agent.delegation.scopes') : []
 
   const unmapped: string[] = []
-  span.events.forEach((spanEvent, index) => {
+  for (let index = 0; index < span.events.length; index++) {
+    const spanEvent = span.events[index]
     const eventReader = new AttributeReader(spanEvent.attributes)
     const ts = nanosToMillis(spanEvent.timeUnixNano)
-    const at = { ...base, ts, seq: index + 1, name: spanEvent.name }
     const kind = contractKind(spanEvent.name)
     if (kind) {
       const fields = contractFields(kind, eventReader, ts)
-      drafts.push({ event: { ...at, kind, source: 'privpath', ...fields }, leftovers: eventReader.remaining() })
+      const event = { ...base, ts, seq: index + 1, name: spanEvent.name, kind, source: 'privpath' as const, ...fields }
+      drafts.push({ event, leftovers: eventReader.remaining() })
     } else if (GENAI_PROMPT_EVENTS.has(spanEvent.name)) {
       const content = promptEventContent(spanEvent.name, eventReader, undefined)
       if (own.event.kind !== 'prompt') {
-        drafts.push({ event: { ...at, kind: 'prompt', source: 'gen_ai', content }, leftovers: eventReader.remaining() })
+        const event = { ...base, ts, seq: index + 1, name: spanEvent.name, kind: 'prompt' as const, source: 'gen_ai' as const, content }
+        drafts.push({ event, leftovers: eventReader.remaining() })
       } else if (!promptFromAttributes && content !== '') {
         own.event.content = own.event.content === '' ? content : `${own.event.content}\n${content}`
       }
     } else if (!FOLDED_EVENTS.has(spanEvent.name)) {
       unmapped.push(spanEvent.name)
     }
-  })
+  }
 
   own.leftovers = reader.remaining()
   if (unmapped.length > 0) own.leftovers.push(['otel.span_events.unmapped', unmappedSummary(unmapped)])

@@ -27,8 +27,16 @@ export function placeholder(kind: string): string {
 
 export function redactText(text: string): Redaction {
   const kinds: string[] = []
+  return { text: redactInto(text, kinds), kinds }
+}
+
+/**
+ * redactText for callers that gather the kinds of many values: each kind found is appended to
+ * `kinds` unless already there, and the redacted text is returned (`text` itself when clean).
+ */
+export function redactInto(text: string, kinds: string[]): string {
   const patternsDone = mayContainPattern(text) ? replacePatterns(text, kinds) : text
-  return { text: replaceHighEntropy(patternsDone, kinds), kinds }
+  return replaceHighEntropy(patternsDone, kinds)
 }
 
 function note(kinds: string[], kind: string): string {
@@ -77,10 +85,14 @@ export function isSensitiveAttributeName(name: string): boolean {
 
 /** Redacts an attribute value, wholly when its name says it is a secret. */
 export function redactAttribute(name: string, value: string): Redaction {
-  if (value !== '' && isSensitiveAttributeName(name)) {
-    return { text: placeholder(SENSITIVE_ATTRIBUTE_KIND), kinds: [SENSITIVE_ATTRIBUTE_KIND] }
-  }
-  return redactText(value)
+  const kinds: string[] = []
+  return { text: redactAttributeInto(name, value, kinds), kinds }
+}
+
+/** redactAttribute appending the kinds found to `kinds`, as redactInto does. */
+export function redactAttributeInto(name: string, value: string, kinds: string[]): string {
+  if (value !== '' && isSensitiveAttributeName(name)) return note(kinds, SENSITIVE_ATTRIBUTE_KIND)
+  return redactInto(value, kinds)
 }
 
 /**
