@@ -19,13 +19,16 @@ export function need(expr: Expression, input: unknown, vars: Variables): Need {
   return { expr, input, vars }
 }
 
-/** The compiled answer, or undefined when this evaluation needs the interpreter. */
-function trySync(need: Need): { value: unknown } | undefined {
-  if (!need.expr.sync) return undefined
+const INTERPRET = Symbol('interpret')
+
+/** The compiled answer, or INTERPRET when this evaluation needs the interpreter (no wrapper object per answer). */
+function trySync(need: Need): unknown {
+  const sync = need.expr.sync
+  if (!sync) return INTERPRET
   try {
-    return { value: need.expr.sync(need.input, need.vars) }
+    return sync(need.input, need.vars)
   } catch (error) {
-    if (error instanceof NeedsInterpreter) return undefined
+    if (error instanceof NeedsInterpreter) return INTERPRET
     throw error
   }
 }
@@ -34,8 +37,8 @@ export function drive<R>(run: RuleRun<R>): Maybe<R> {
   let step = run.next()
   while (!step.done) {
     const answer = trySync(step.value)
-    if (!answer) return finishAsync(run, step.value.expr.interpret(step.value.input, step.value.vars))
-    step = run.next(answer.value)
+    if (answer === INTERPRET) return finishAsync(run, step.value.expr.interpret(step.value.input, step.value.vars))
+    step = run.next(answer)
   }
   return step.value
 }
@@ -44,7 +47,7 @@ async function finishAsync<R>(run: RuleRun<R>, pending: Promise<unknown>): Promi
   let step = run.next(await pending)
   while (!step.done) {
     const answer = trySync(step.value)
-    step = run.next(answer ? answer.value : await step.value.expr.interpret(step.value.input, step.value.vars))
+    step = run.next(answer !== INTERPRET ? answer : await step.value.expr.interpret(step.value.input, step.value.vars))
   }
   return step.value
 }

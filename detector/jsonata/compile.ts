@@ -120,6 +120,20 @@ function requireString(value: unknown, fn: string, optional = false): string {
   return value as string
 }
 
+/**
+ * A block's frame links to the enclosing one instead of using it as a prototype
+ * (Object.create on a fresh variables object each evaluation is costly in V8).
+ */
+const PARENT = Symbol('enclosing frame')
+const own = Object.prototype.hasOwnProperty
+
+function readVariable(vars: Variables, name: string): unknown {
+  for (let frame: Variables | undefined = vars; frame !== undefined; frame = (frame as { [PARENT]?: Variables })[PARENT]) {
+    if (own.call(frame, name)) return frame[name]
+  }
+  return undefined
+}
+
 export function compileAst(ast: jsonata.ExprNode): CompiledFn | undefined {
   try {
     return compileNode(ast as unknown as Node)
@@ -163,13 +177,13 @@ function compileBody(node: Node): CompiledFn {
       if (name === '$') throw new Unsupported('root variable')
       if (name in BUILTINS || name in CUSTOM_FUNCTIONS) {
         return (_input, vars) => {
-          const value = vars[name]
+          const value = readVariable(vars, name)
           if (value === undefined || typeof value === 'function') throw NEEDS_INTERPRETER
           return value
         }
       }
       return (_input, vars) => {
-        const value = vars[name]
+        const value = readVariable(vars, name)
         return typeof value === 'function' ? undefined : value
       }
     }
@@ -191,7 +205,7 @@ function compileBody(node: Node): CompiledFn {
       const binds = (node.expressions as Node[]).some((e) => e.type === 'bind')
       return (input, vars) => {
         // a block is a scope: bindings made inside it do not leak out
-        const frame = binds ? (Object.create(vars) as Variables) : vars
+        const frame = binds ? ({ [PARENT]: vars } as Variables) : vars
         let result: unknown
         for (const e of expressions) result = e(input, frame)
         return result
@@ -231,7 +245,7 @@ function compileFunction(node: Node): CompiledFn {
   if (!fn) throw new Unsupported(`function $${name}`)
   if (builtin && ![builtin.arity].flat().includes(args.length)) throw new Unsupported(`arity of $${name}`)
   const shadowed = (vars: Variables): void => {
-    if (vars[name] !== undefined) throw NEEDS_INTERPRETER
+    if (readVariable(vars, name) !== undefined) throw NEEDS_INTERPRETER
   }
   if (args.length === 1) {
     const [a] = args
@@ -433,17 +447,22 @@ function isSimplePath(node: Node): boolean {
 function simplePath(node: Node, general: CompiledFn): CompiledFn | undefined {
   const steps = node.steps as Node[]
   if (!isSimplePath(node)) return undefined
-  const keys = steps.map((s) => s.value as string)
-  const own = Object.prototype.hasOwnProperty
-  return (input, vars) => {
-    let value: unknown = input
-    for (let i = 0; i < keys.length; i++) {
+  // Generated source, so that each path has inline caches of its own: one shared closure reading
+  // `value[keys[i]]` for every path in every rule goes megamorphic. Keys enter as JSON string
+  // literals, never as code.
+  const reads = steps
+    .map((s) => JSON.stringify(s.value as string))
+    .map((key) => `
       if (Array.isArray(value)) return normalize(general(input, vars))
-      if (value === null || typeof value !== 'object' || !own.call(value, keys[i])) return undefined
-      value = (value as Record<string, unknown>)[keys[i]]
-    }
-    return value
-  }
+      if (value === null || typeof value !== 'object' || !own.call(value, ${key})) return undefined
+      value = value[${key}]`)
+    .join('')
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const build = new Function('normalize', 'general', 'own', `return function simplePath(input, vars) {
+      let value = input${reads}
+      return value
+    }`) as (n: typeof normalize, g: CompiledFn, o: typeof own) => CompiledFn
+  return build(normalize, general, own)
 }
 
 function compilePath(node: Node): CompiledFn {

@@ -7,6 +7,7 @@
  */
 import type { PrivpathEvent } from '../../core/event.js'
 import { DeadlineBuckets } from './buckets.js'
+import { LruMap } from './lru.js'
 
 export interface CredentialEntry {
   credential_id: string
@@ -26,7 +27,7 @@ export interface CredentialEntry {
 const USED_IN_CAP = 200
 
 export class CredentialRegistry {
-  private readonly entries = new Map<string, CredentialEntry>()
+  private readonly entries = new LruMap<CredentialEntry>()
   private readonly byTask = new Map<string, Set<string>>()
   private readonly deadlines = new DeadlineBuckets()
 
@@ -47,9 +48,8 @@ export class CredentialRegistry {
     if (event.kind === 'task_end') this.taskEnded(event.task_id, event.ts)
     if (event.credential_id === '') return
     let entry = this.entries.get(event.credential_id)
-    if (entry) {
-      this.entries.delete(event.credential_id)
-    } else {
+    const created = entry === undefined
+    if (!entry) {
       entry = {
         credential_id: event.credential_id,
         task_id: event.credential_task_id || event.task_id,
@@ -86,10 +86,13 @@ export class CredentialRegistry {
       entry.used_in_tasks.push(event.task_id)
       if (entry.used_in_tasks.length > USED_IN_CAP) entry.used_in_tasks.shift()
     }
-    const end = this.endOf(entry)
-    if (end !== null) this.deadlines.add(entry.credential_id, end + this.limits.graceMs)
+    // a use changes neither expiry nor revocation: its deadline is already scheduled
+    if (created || event.kind === 'credential_issued' || event.kind === 'credential_revoked') {
+      const end = this.endOf(entry)
+      if (end !== null) this.deadlines.add(entry.credential_id, end + this.limits.graceMs)
+    }
     while (this.entries.size > this.limits.max) {
-      const oldest = this.entries.keys().next().value as string
+      const [oldest] = this.entries.oldest()!
       this.remove(oldest)
       this.onEvict('cap')
     }
@@ -123,8 +126,9 @@ export class CredentialRegistry {
   }
 
   private endOf(entry: CredentialEntry): number | null {
-    const ends = [entry.expires_at, entry.revoked_at].filter((v): v is number => typeof v === 'number')
-    return ends.length === 0 ? null : Math.min(...ends)
+    const { expires_at: expires, revoked_at: revoked } = entry
+    if (expires === null) return revoked
+    return revoked === null ? expires : Math.min(expires, revoked)
   }
 
   private bind(entry: CredentialEntry): void {

@@ -5,10 +5,11 @@
  */
 import type { PrivpathEvent } from '../../core/event.js'
 import { DeadlineBuckets } from './buckets.js'
+import { LruMap } from './lru.js'
 import { applyEvent, emptyTask, type TaskState } from './task.js'
 
 export class TaskStore {
-  private readonly tasks = new Map<string, TaskState>()
+  private readonly tasks = new LruMap<TaskState>()
   private readonly deadlines = new DeadlineBuckets()
 
   constructor(
@@ -31,14 +32,12 @@ export class TaskStore {
 
   apply(event: PrivpathEvent, current?: TaskState): TaskState | undefined {
     if (event.task_id === '') return undefined
-    let task = current ?? this.tasks.get(event.task_id)
-    if (task && this.tasks.has(event.task_id)) this.tasks.delete(event.task_id)
-    task ??= emptyTask(event.task_id, event.tenant_id)
+    const task = current ?? this.tasks.get(event.task_id) ?? emptyTask(event.task_id, event.tenant_id)
     this.tasks.set(event.task_id, task)
     applyEvent(task, event, this.limits.untrustedOutputTools)
     if (event.kind === 'task_end') this.deadlines.add(task.task_id, task.ended_at! + this.limits.retentionMs)
     while (this.tasks.size > this.limits.max) {
-      const [oldestId, oldest] = this.tasks.entries().next().value as [string, TaskState]
+      const [oldestId, oldest] = this.tasks.oldest()!
       this.tasks.delete(oldestId)
       this.onEvict('cap', oldest)
     }

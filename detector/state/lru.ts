@@ -1,0 +1,74 @@
+/**
+ * A map that remembers which key was set least recently, for the state stores' caps. Setting a
+ * key moves it to the most recent end without deleting it from the map: a Map re-insert per
+ * event (delete + set) makes V8 rehash the table over and over, and that garbage dominated.
+ */
+interface Node<V> {
+  key: string
+  value: V
+  older: Node<V> | undefined
+  newer: Node<V> | undefined
+}
+
+export class LruMap<V> {
+  private readonly nodes = new Map<string, Node<V>>()
+  private oldestNode: Node<V> | undefined
+  private newestNode: Node<V> | undefined
+
+  get size(): number {
+    return this.nodes.size
+  }
+
+  get(key: string): V | undefined {
+    return this.nodes.get(key)?.value
+  }
+
+  has(key: string): boolean {
+    return this.nodes.has(key)
+  }
+
+  /** Stores the value as the most recently set. */
+  set(key: string, value: V): void {
+    let node = this.nodes.get(key)
+    if (node) {
+      node.value = value
+      if (node === this.newestNode) return
+      this.unlink(node)
+    } else {
+      node = { key, value, older: undefined, newer: undefined }
+      this.nodes.set(key, node)
+    }
+    node.older = this.newestNode
+    if (this.newestNode) this.newestNode.newer = node
+    this.newestNode = node
+    this.oldestNode ??= node
+  }
+
+  delete(key: string): boolean {
+    const node = this.nodes.get(key)
+    if (!node) return false
+    this.nodes.delete(key)
+    this.unlink(node)
+    return true
+  }
+
+  /** The least recently set entry. */
+  oldest(): [string, V] | undefined {
+    const node = this.oldestNode
+    return node ? [node.key, node.value] : undefined
+  }
+
+  /** Oldest first. */
+  *values(): IterableIterator<V> {
+    for (let node = this.oldestNode; node; node = node.newer) yield node.value
+  }
+
+  private unlink(node: Node<V>): void {
+    if (node.older) node.older.newer = node.newer
+    else this.oldestNode = node.newer
+    if (node.newer) node.newer.older = node.older
+    else this.newestNode = node.older
+    node.older = undefined
+    node.newer = undefined
+  }
+}
