@@ -33,7 +33,8 @@ afterAll(async () => {
 })
 
 /** The console marks <main> aria-busy while a page loads. */
-const rendered = (page: Page) => page.waitForFunction("!document.getElementById('main')?.hasAttribute('aria-busy')")
+// A selector, not a predicate: the console's CSP forbids the eval Playwright would use to poll a string.
+const rendered = (page: Page) => page.locator('#main:not([aria-busy])').waitFor({ state: 'attached' })
 
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${fleet.app.url}${path}`, { headers })
 
