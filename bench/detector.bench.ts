@@ -11,9 +11,12 @@
  *               does once it is durable in its WAL) to "alert stored" (the detector's publish on
  *               `alerts` resolved, which the in-process bus does once the writer inserted it into
  *               chDB), in the all-in-one: in-process bus + writer + chDB + detector, events paced
- *               at --rate events/s. Absence alerts are left out (they fire on a later event or
- *               the clock, not on the event that was accepted).
- * Run: npm run bench:detector [-- --tasks 6000 --naive-events 20000 --rate 5000 --embedded-tasks 1000 --no-embedded]
+ *               at each of --rates events/s for --seconds (a stream with an anomaly every 10th
+ *               task, so there are enough alerts for a p99), writer flush --flush-ms. Absence
+ *               alerts are left out (they fire on a later event or the clock, not on the event
+ *               that was accepted).
+ * The engine and the naive loop both evaluate synchronously where they can (`stepBatch`).
+ * Run: npm run bench:detector [-- --tasks 6000 --naive-events 20000 --rates 1000,5000,20000 --seconds 6 --flush-ms 0 --no-embedded]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -27,6 +30,7 @@ import { createStoreClient } from '../core/store/client.js'
 import { migrate } from '../core/store/migrate.js'
 import { silentTelemetry } from '../core/telemetry.js'
 import { detectorConfig } from '../detector/config.js'
+import { isPromise } from '../detector/engine/drive.js'
 import { DetectorEngine } from '../detector/engine/engine.js'
 import { boolize } from '../detector/jsonata/runtime.js'
 import { parseExpression, type Expression } from '../detector/jsonata/expression.js'
@@ -42,8 +46,9 @@ const { values: args } = parseArgs({
   options: {
     tasks: { type: 'string', default: '6000' },
     'naive-events': { type: 'string', default: '20000' },
-    rate: { type: 'string', default: '5000' },
-    'embedded-tasks': { type: 'string', default: '1000' },
+    rates: { type: 'string', default: '1000,5000,20000' },
+    seconds: { type: 'string', default: '6' },
+    'flush-ms': { type: 'string', default: '0' },
     'no-embedded': { type: 'boolean', default: false },
   },
 })
@@ -73,7 +78,8 @@ async function engineRun(): Promise<Rate & { alerts: Map<string, Alert> }> {
   const cpu = process.cpuUsage()
   const started = performance.now()
   for (let i = 0; i < events.length; i += 1_000) {
-    for (const a of await engine.processBatch(events.slice(i, i + 1_000))) alerts.set(a.alert_id, a)
+    const out = engine.stepBatch(events.slice(i, i + 1_000))
+    for (const a of isPromise(out) ? await out : out) alerts.set(a.alert_id, a)
   }
   for (const a of await engine.advance(engine.watermark)) alerts.set(a.alert_id, a)
   return { ...rates(events.length, started, cpu), alerts }
@@ -145,7 +151,7 @@ async function embeddedRun(rate: number, stream: PrivpathEvent[]): Promise<Laten
     await migrate(client, { database: 'privpath', eventsTtlDays: 30 })
     const bus = new MemoryBus()
     const writer = await startWriter({
-      bus, client, database: 'privpath', telemetry, batchRows: 20_000, flushMs: 0, deadLetterDir: join(dir, 'dead-letter'),
+      bus, client, database: 'privpath', telemetry, batchRows: 20_000, flushMs: Number(args['flush-ms']), deadLetterDir: join(dir, 'dead-letter'),
     })
     const accepted = new Map<string, number>()
     const latencies: number[] = []
@@ -214,11 +220,18 @@ console.log(`engine : ${fmt(best.rate)} events/s wall, ${fmt(best.cpuRate)} even
 console.log(`naive  : ${fmt(naive.rate)} events/s wall, ${fmt(naive.cpuRate)} events/CPU-s (first ${args['naive-events']} events, jsonata interpreter, no index)`)
 console.log(`ratio  : ${(best.rate / naive.rate).toFixed(1)}x wall, ${(best.cpuRate / naive.cpuRate).toFixed(1)}x CPU`)
 if (!args['no-embedded']) {
-  const { events: stream } = privilegeStream({ tasks: Number(args['embedded-tasks']), tenants: 20, startEveryMs: 10, anomalyEvery: 50, seed: 2 })
-  const latency = await embeddedRun(Number(args.rate), stream)
-  console.log(
-    `embedded accepted→alert stored (bus + writer + chDB, ${stream.length} events, ${Number(args.rate).toLocaleString('en-US')} events/s offered, ` +
-      `${Math.round(latency.achieved).toLocaleString('en-US')} achieved): p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms over ${latency.alerts} alert publications`,
-  )
-  console.log(`  of which accepted→alert published by the detector: p50 ${latency.detectedP50.toFixed(1)} ms, p99 ${latency.detectedP99.toFixed(1)} ms (the rest is the writer's chDB insert)`)
+  const rates = args.rates.split(',').map(Number)
+  const perRun = Math.max(...rates) * Number(args.seconds)
+  // enough tasks for the fastest rate; slower rates take the first rate × seconds events
+  const { events: stream } = privilegeStream({ tasks: Math.ceil(perRun / 30), tenants: 20, startEveryMs: 10, anomalyEvery: 10, seed: 2 })
+  console.log(`embedded (bus + writer flushMs ${args['flush-ms']} + chDB + detector), accepted→alert stored; in brackets accepted→alert published by the detector:`)
+  for (const rate of rates) {
+    const sample = stream.slice(0, rate * Number(args.seconds))
+    const latency = await embeddedRun(rate, sample)
+    console.log(
+      `  ${fmt(rate).padStart(6)} events/s offered, ${fmt(latency.achieved).padStart(6)} achieved (${sample.length} events): ` +
+        `p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms over ${latency.alerts} alerts ` +
+        `(detector: p50 ${latency.detectedP50.toFixed(1)} ms, p99 ${latency.detectedP99.toFixed(1)} ms)`,
+    )
+  }
 }

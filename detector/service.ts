@@ -34,6 +34,12 @@ export interface StartDetectorOptions {
   /** Watch rule files for changes; default true. */
   watchRules?: boolean
   debounceMs?: number
+  /**
+   * Most events per bus batch (default 1000). A batch's alerts are published, and the batch
+   * acknowledged, after its last event: smaller batches bound how long an alert waits behind
+   * the events after it.
+   */
+  maxBatch?: number
 }
 
 export interface RunningDetector {
@@ -108,8 +114,9 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
       log.info('credential registry caught up with the credentials topic')
     }
     subscriptions.push(
-      await bus.subscribe('events', { group: 'detector', fromBeginning: true }, async (messages) => {
-        const alerts = await serial(() => current.processBatch(messages.map((m) => m.value)))
+      await bus.subscribe('events', { group: 'detector', fromBeginning: true, maxBatch: options.maxBatch ?? 1_000 }, async (messages) => {
+        // synchronous evaluation when every rule is compiled: no promise per event
+        const alerts = await serial(() => current.stepBatch(messages.map((m) => m.value)))
         await publish(alerts)
       }),
     )

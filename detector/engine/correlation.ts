@@ -7,7 +7,7 @@
 import type { PrivpathEvent } from '../../core/event.js'
 import type { Variables } from '../jsonata/compile.js'
 import { boolize, toJsonataString } from '../jsonata/runtime.js'
-import type { Rule, RuleStep } from '../rules/types.js'
+import type { Rule } from '../rules/types.js'
 import type { RuleContext } from './context.js'
 import type { Firing } from './dedup.js'
 import { need, type RuleRun } from './drive.js'
@@ -173,13 +173,15 @@ export class CorrelationState {
       const step = c.steps[k + 1]
       const last = p.events[p.events.length - 1]
       if (!step.on.includes(event.kind) || event.ts < last.ts) continue
-      if (!(yield* this.stepMatches(step, ctx, { prev: last, steps: p.events }))) continue
+      // inline condition checks: a delegated generator per step check is garbage per event
+      if (step.when && !boolize(yield need(step.when, ctx, { prev: last, steps: p.events }))) continue
       const advanced: Partial = { start: p.start, events: [...p.events, event] }
       progress[k] = undefined
       if (advanced.events.length === c.steps.length) completed ??= advanced
       else progress[k + 1] = advanced
     }
-    if (yield* this.stepMatches(c.steps[0], ctx, { prev: undefined, steps: [] })) {
+    const first = c.steps[0]
+    if (first.on.includes(event.kind) && (!first.when || boolize(yield need(first.when, ctx, { prev: undefined, steps: [] })))) {
       if (c.steps.length === 1) completed ??= { start: event.ts, events: [event] }
       else progress[0] = { start: event.ts, events: [event] }
     }
@@ -209,12 +211,12 @@ export class CorrelationState {
       for (const p of pendings) {
         // Past the deadline the window has already failed; it fires once the watermark is folded in.
         if (event.ts < p.after.ts || (p.deadline !== null && event.ts > p.deadline)) continue
-        if (yield* this.stepMatches(c.expect, ctx, { after: p.after })) this.close(p)
+        if (!c.expect.when || boolize(yield need(c.expect.when, ctx, { after: p.after }))) this.close(p)
       }
       pendings = pendings.filter((p) => p.open)
     }
     if (isAfter && (!rule.when || boolize(yield need(rule.when, ctx, NO_VARS)))) {
-      if (yield* this.stepMatches(c.after, ctx, NO_VARS)) {
+      if (!c.after.when || boolize(yield need(c.after.when, ctx, NO_VARS))) {
         const pending: PendingAbsence = {
           rule, key, after: event, deadline: c.withinMs === null ? null : event.ts + c.withinMs, open: true,
         }
@@ -255,11 +257,6 @@ export class CorrelationState {
     if (!pending) return []
     this.untilTaskEnd.delete(taskId)
     return [...pending].filter((p) => p.open)
-  }
-
-  private *stepMatches(step: RuleStep, ctx: RuleContext, vars: Variables): RuleRun<boolean> {
-    if (!step.on.includes(ctx.event.kind)) return false
-    return !step.when || boolize(yield need(step.when, ctx, vars))
   }
 
   private evictOldestKey<V>(map: Map<string, V>, reason: string): void {

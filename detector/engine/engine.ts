@@ -144,11 +144,23 @@ export class DetectorEngine {
   }
 
   async processBatch(events: PrivpathEvent[]): Promise<Alert[]> {
-    const alerts: Alert[] = []
-    for (const event of events) {
-      const out = this.step(event)
-      const raised = isPromise(out) ? await out : out
-      if (raised.length > 0) alerts.push(...raised)
+    return this.stepBatch(events)
+  }
+
+  /**
+   * The alerts of a batch of events, synchronously while every rule it runs is compiled (no
+   * promise per event), with a Promise from the first event that needs the interpreter on.
+   */
+  stepBatch(events: PrivpathEvent[], from = 0, alerts: Alert[] = []): Maybe<Alert[]> {
+    for (let i = from; i < events.length; i++) {
+      const out = this.step(events[i])
+      if (isPromise(out)) {
+        return out.then((raised) => {
+          if (raised.length > 0) alerts.push(...raised)
+          return this.stepBatch(events, i + 1, alerts)
+        })
+      }
+      if (out.length > 0) alerts.push(...out)
     }
     return alerts
   }
