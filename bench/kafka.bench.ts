@@ -65,6 +65,7 @@ async function runMode(mode: 'memory' | 'kafka'): Promise<Result> {
   const admin = kafka ? new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin() : undefined
   await admin?.connect()
   let maxLag = 0
+  let lastLag = 0
   let sampling = true
   const sampler = (async () => {
     while (admin && sampling) {
@@ -78,6 +79,7 @@ async function runMode(mode: 'memory' | 'kafka'): Promise<Result> {
         return n + Number(p.high) - Math.max(done, Number(p.low))
       }, 0)
       maxLag = Math.max(maxLag, lag)
+      lastLag = lag
       await new Promise((resolve) => setTimeout(resolve, 250))
     }
   })()
@@ -99,12 +101,13 @@ async function runMode(mode: 'memory' | 'kafka'): Promise<Result> {
   )
   const acceptSeconds = (performance.now() - started) / 1000
 
-  // Done when the stored count stops growing for 3 s (the held spans' grace window is 2 s).
+  // Done when the stored count stops growing for 3 s (the held spans' grace window is 2 s) and,
+  // on Kafka, the writer's group has committed up to the end of the events topic.
   const count = async (query: string) => Number((await (await app.client!.query({ query, format: 'JSONEachRow' })).json<{ n: string }>())[0].n)
   let events = 0
   let stableSince = performance.now()
   let lastChange = performance.now()
-  while (events === 0 || performance.now() - stableSince < 3_000) {
+  while (events === 0 || lastLag > 0 || performance.now() - stableSince < 3_000) {
     if (performance.now() - started > 300_000) throw new Error(`events still arriving after 300 s (${events} so far)`)
     const now = await count('SELECT uniqExact(event_id) AS n FROM privpath.events')
     if (now !== events) {
