@@ -11,8 +11,8 @@
  *               does once it is durable in its WAL) to "alert stored" (the detector's publish on
  *               `alerts` resolved, which the in-process bus does once the writer inserted it into
  *               chDB), in the all-in-one: in-process bus + writer + chDB + detector, events paced
- *               at each of --rates events/s for --seconds (a stream with an anomaly every 10th
- *               task, so there are enough alerts for a p99), writer flush --flush-ms. Absence
+ *               at each of --rates events/s for about --seconds (a stream with an anomaly every
+ *               4th task, so there are enough alerts for a p99), writer flush --flush-ms. Absence
  *               alerts are left out (they fire on a later event or the clock, not on the event
  *               that was accepted).
  * The engine and the naive loop both evaluate synchronously where they can (`stepBatch`).
@@ -221,12 +221,11 @@ console.log(`naive  : ${fmt(naive.rate)} events/s wall, ${fmt(naive.cpuRate)} ev
 console.log(`ratio  : ${(best.rate / naive.rate).toFixed(1)}x wall, ${(best.cpuRate / naive.cpuRate).toFixed(1)}x CPU`)
 if (!args['no-embedded']) {
   const rates = args.rates.split(',').map(Number)
-  const perRun = Math.max(...rates) * Number(args.seconds)
-  // enough tasks for the fastest rate; slower rates take the first rate × seconds events
-  const { events: stream } = privilegeStream({ tasks: Math.ceil(perRun / 30), tenants: 20, startEveryMs: 10, anomalyEvery: 10, seed: 2 })
   console.log(`embedded (bus + writer flushMs ${args['flush-ms']} + chDB + detector), accepted→alert stored; in brackets accepted→alert published by the detector:`)
   for (const rate of rates) {
-    const sample = stream.slice(0, rate * Number(args.seconds))
+    // ~34 events per task: a stream of about rate × seconds events, an anomaly in every 4th task
+    const tasks = Math.ceil((rate * Number(args.seconds)) / 34)
+    const { events: sample } = privilegeStream({ tasks, tenants: 20, startEveryMs: 10, anomalyEvery: 4, seed: 2 })
     const latency = await embeddedRun(rate, sample)
     console.log(
       `  ${fmt(rate).padStart(6)} events/s offered, ${fmt(latency.achieved).padStart(6)} achieved (${sample.length} events): ` +

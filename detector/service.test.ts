@@ -90,4 +90,30 @@ describe('startDetector', () => {
       ['reused: c1 in t3', 1], // the registry survived the reload: c1 is still known as t1's
     ])
   })
+  it('takes at most maxBatch events per bus batch and publishes each batch\'s alerts before acknowledging it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'detector-'))
+    await writeFile(join(dir, 'rule.yaml'), REUSE)
+    const bus = new MemoryBus()
+    const publications: number[] = []
+    const measuring = Object.assign(Object.create(bus) as MemoryBus, {
+      publish: async (topic: 'events' | 'alerts', messages: Array<{ key: string; value: never }>) => {
+        if (topic === 'alerts') publications.push(messages.length)
+        return bus.publish(topic, messages)
+      },
+    })
+    const stored: string[] = []
+    await bus.subscribe('alerts', { group: 'test' }, async (messages) => {
+      stored.push(...messages.map((m) => m.value.summary))
+    })
+    const detector = startDetector({ bus: measuring, config: detectorConfig({ rules_dir: dir }), telemetry: silentTelemetry(), watchRules: false, maxBatch: 2 })
+    running = detector
+    await detector.ready
+    await bus.publish('events', [
+      { key: 't1', value: ev({ kind: 'credential_issued', credential_id: 'c1', ts: 1 }) },
+      ...[2, 3, 4, 5, 6].map((ts) => ({ key: `t${ts}`, value: ev({ kind: 'credential_used', credential_id: 'c1', task_id: `t${ts}`, ts }) })),
+    ])
+    expect(stored).toHaveLength(5)
+    expect(Math.max(...publications)).toBeLessThanOrEqual(2)
+    expect(publications.reduce((a, b) => a + b, 0)).toBe(5)
+  })
 })
