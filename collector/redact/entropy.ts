@@ -20,6 +20,33 @@ const LONG_TOKEN_LENGTH = 32
  */
 export const TOKEN_RUN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,}/g
 
+/** Code units of TOKEN_RUN's character class, as a lookup table. */
+const TOKEN_CHAR = new Uint8Array(128)
+for (const char of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-') TOKEN_CHAR[char.charCodeAt(0)] = 1
+
+/**
+ * The end (exclusive) of the next TOKEN_RUN match starting at or after `from`, with its start in
+ * `start[0]`; -1 when there is none. Same matches as TOKEN_RUN, several times faster than its
+ * lookbehind on prose.
+ */
+export function nextTokenRun(text: string, from: number, start: number[]): number {
+  let i = from
+  while (i < text.length) {
+    while (i < text.length && !isTokenChar(text.charCodeAt(i))) i++
+    const runStart = i
+    while (i < text.length && isTokenChar(text.charCodeAt(i))) i++
+    if (i - runStart >= MIN_TOKEN_LENGTH) {
+      start[0] = runStart
+      return i
+    }
+  }
+  return -1
+}
+
+function isTokenChar(code: number): boolean {
+  return code < 128 && TOKEN_CHAR[code] === 1
+}
+
 export function shannonEntropy(value: string): number {
   if (value.length === 0) return 0
   const counts = new Map<string, number>()

@@ -5,7 +5,7 @@
  * Does not yet: learn per-tenant custom patterns or detect secrets split across several values.
  */
 import { createHash } from 'node:crypto'
-import { isHighEntropyToken, TOKEN_RUN } from './entropy.js'
+import { isHighEntropyToken, nextTokenRun } from './entropy.js'
 import { mayContainPattern, SECRET_PATTERNS } from './patterns.js'
 
 export { classSwitchRatio, isHighEntropyToken, shannonEntropy } from './entropy.js'
@@ -64,13 +64,13 @@ function replacePatterns(text: string, kinds: string[]): string {
 
 /** Replaces high-entropy runs; returns `text` itself (no copy) when none is found. */
 function replaceHighEntropy(text: string, kinds: string[]): string {
-  TOKEN_RUN.lastIndex = 0
   let out = ''
   let copied = 0
-  for (let match = TOKEN_RUN.exec(text); match !== null; match = TOKEN_RUN.exec(text)) {
-    if (!isHighEntropyToken(match[0])) continue
-    out += text.slice(copied, match.index) + note(kinds, HIGH_ENTROPY_KIND)
-    copied = match.index + match[0].length
+  const start = [0]
+  for (let end = nextTokenRun(text, 0, start); end !== -1; end = nextTokenRun(text, end, start)) {
+    if (!isHighEntropyToken(text.slice(start[0], end))) continue
+    out += text.slice(copied, start[0]) + note(kinds, HIGH_ENTROPY_KIND)
+    copied = end
   }
   return copied === 0 ? text : out + text.slice(copied)
 }
