@@ -1,8 +1,11 @@
 /**
  * The store write path on realistic rows: events from the agent-task fixture (decode → map →
- * correlate), encoded per candidate body format, then inserted into chDB. Side by side in one run:
- * encode CPU µs and bytes per event, and insert ms per batch with and without the materialized
- * views, for several batch sizes.
+ * correlate), encoded per candidate body format, then inserted into chDB the way the writer does
+ * (`exec` with an encoded body, which the embedded connection hands to chDB's raw insert). Side by
+ * side in one run: encode CPU µs and bytes per event, and insert wall ms and CPU µs per event (chDB's
+ * threads included) with and without the materialized views, for several batch sizes.
+ * `generic+SET` is what every insert did before core/store/chdb.ts: chdb's generic connection, which
+ * splices the rows into the SQL text behind the shared settings' `SET` statements.
  *
  *   npm run bench:store [-- --tasks 2000 --batches 5000,20000]
  */
@@ -15,8 +18,9 @@ import { Correlator } from '../collector/correlate/index.js'
 import { mapTraceRequest } from '../collector/mapping/index.js'
 import { decodeTraces } from '../collector/otlp/decode.js'
 import type { PrivpathEvent } from '../core/event.js'
-import type { ClickHouseSettings } from '@clickhouse/client'
-import { createStoreClient, SHARED_SETTINGS, type ClickHouseClient } from '../core/store/client.js'
+import { createClient } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+import { createStoreClient, embeddedPath, SHARED_SETTINGS, type ClickHouseClient } from '../core/store/client.js'
 import { migrate } from '../core/store/migrate.js'
 import { EVENT_INSERT_COLUMNS, eventToCompactRow, eventToRow } from '../core/store/rows.js'
 import { agentTaskRequests } from './fixtures/agent-tasks.js'
@@ -39,12 +43,12 @@ interface Encoding {
   format: string
   columns?: readonly string[]
   line: (e: PrivpathEvent) => string
-  /** Per-insert settings; chDB runs them as `SET` statements in front of the rows. */
-  settings?: ClickHouseSettings
+  /** Through chdb's generic connection with the shared settings, as before core/store/chdb.ts. */
+  generic?: boolean
 }
 
 const ENCODINGS: Record<string, Encoding> = {
-  'JSONEachRow full+SET': { format: 'JSONEachRow', line: (e) => JSON.stringify(eventToRow(e)), settings: SHARED_SETTINGS },
+  'JSONEachRow generic+SET': { format: 'JSONEachRow', line: (e) => JSON.stringify(eventToRow(e)), generic: true },
   'JSONEachRow full': { format: 'JSONEachRow', line: (e) => JSON.stringify(eventToRow(e)) },
   'JSONEachRow sparse': {
     format: 'JSONEachRow',
@@ -77,7 +81,7 @@ async function insertBody(client: ClickHouseClient, table: string, enc: Encoding
   const columns = enc.columns ? ` (${enc.columns.join(', ')})` : ''
   const cpu = process.cpuUsage()
   const started = performance.now()
-  const result = await client.exec({ query: `INSERT INTO ${table}${columns} FORMAT ${enc.format}`, values: Readable.from([body]), clickhouse_settings: enc.settings })
+  const result = await client.exec({ query: `INSERT INTO ${table}${columns} FORMAT ${enc.format}`, values: Readable.from([body]) })
   result.stream.destroy()
   const used = process.cpuUsage(cpu)
   return [used.user + used.system, performance.now() - started]
@@ -96,10 +100,15 @@ async function main(): Promise<void> {
     }
   }
   console.log('encode (best of 3, CPU µs/event, bytes/event):')
-  for (const name of selected) console.log(`  ${name.padEnd(20)} ${encodeStats[name].us.toFixed(2).padStart(6)} µs  ${encodeStats[name].bytes.toFixed(0).padStart(6)} B`)
+  for (const name of selected) console.log(`  ${name.padEnd(24)} ${encodeStats[name].us.toFixed(2).padStart(6)} µs  ${encodeStats[name].bytes.toFixed(0).padStart(6)} B`)
 
   const dir = mkdtempSync(join(tmpdir(), 'privpath-bench-store-'))
   const client = createStoreClient({ data_dir: dir, clickhouse_url: '', username: '', password: '' })
+  // chDB allows several connections on the one data directory a process binds.
+  const generic = createClient({
+    connection: createChdbConnection({ path: embeddedPath(dir) }) as unknown as NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>,
+    clickhouse_settings: SHARED_SETTINGS,
+  })
   try {
     await migrate(client, { database: 'with_mv', eventsTtlDays: 30 })
     await migrate(client, { database: 'no_mv', eventsTtlDays: 30 })
@@ -114,7 +123,7 @@ async function main(): Promise<void> {
       for (let round = 0; round < 3; round++) {
         for (const db of ['with_mv', 'no_mv']) {
           for (const name of selected) {
-            const [cpuUs, ms] = await insertBody(client, `${db}.events`, ENCODINGS[name], bodies[name])
+            const [cpuUs, ms] = await insertBody(ENCODINGS[name].generic ? generic : client, `${db}.events`, ENCODINGS[name], bodies[name])
             ;(times[`${db} ${name}`] ??= []).push(ms)
             ;(cpus[`${db} ${name}`] ??= []).push(cpuUs / batch.length)
           }
@@ -123,10 +132,11 @@ async function main(): Promise<void> {
       for (const [key, values] of Object.entries(times)) {
         const median = values.sort((a, b) => a - b)[1]
         const cpu = cpus[key].sort((a, b) => a - b)[1]
-        console.log(`  ${String(batch.length).padStart(6)} rows  ${key.padEnd(30)} ${median.toFixed(0).padStart(6)} ms wall  ${cpu.toFixed(1).padStart(6)} CPU µs/event`)
+        console.log(`  ${String(batch.length).padStart(6)} rows  ${key.padEnd(34)} ${median.toFixed(0).padStart(6)} ms wall  ${cpu.toFixed(1).padStart(6)} CPU µs/event`)
       }
     }
   } finally {
+    await generic.close()
     await client.close()
     rmSync(dir, { recursive: true, force: true })
   }

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import { embeddedConnection } from './chdb.js'
 
 export type { ClickHouseClient }
 
@@ -36,45 +36,11 @@ export function embeddedPath(dataDir: string): string {
   return join(dataDir, 'clickhouse')
 }
 
-type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
-
-/**
- * chdb types its connection against the standalone `@clickhouse/client-common` package while
- * `@clickhouse/client` bundles its own copy of the same declarations; the two are structurally the
- * same contract but TypeScript sees two ClickHouseSettings types.
- */
-function chdbConnection(path: string): ClientConnection {
-  return createChdbConnection({ path }) as unknown as ClientConnection
-}
-
-/**
- * chDB runs settings as `SET …;` statements in front of the query text, and an insert's rows are
- * part of that text: a multi-statement query is lexed whole, which made every insert pay a second
- * pass over its body (about 30 CPU µs per event row, bench/store-write.bench.ts). So statements
- * that carry rows go without SHARED_SETTINGS; neither setting changes how they are read (times
- * travel as JSON integer ticks, not date strings, and nothing is output). Everything else gets
- * them as before.
- */
-export function withSettingsForReads(connection: ClientConnection, settings: ClickHouseSettings): ClientConnection {
-  const withSettings = <P extends { clickhouse_settings?: ClickHouseSettings }>(params: P): P => ({
-    ...params,
-    clickhouse_settings: { ...settings, ...params.clickhouse_settings },
-  })
-  return {
-    ping: (params) => connection.ping(params),
-    query: (params) => connection.query(withSettings(params)),
-    command: (params) => connection.command(withSettings(params)),
-    exec: (params) => connection.exec(params.values === undefined ? withSettings(params) : params),
-    insert: (params) => connection.insert(params),
-    close: () => connection.close(),
-  }
-}
-
 export function createStoreClient(config: StoreClientConfig): ClickHouseClient {
   if (isEmbedded(config)) {
     const path = embeddedPath(config.data_dir)
     mkdirSync(path, { recursive: true })
-    return createClient({ connection: withSettingsForReads(chdbConnection(path), SHARED_SETTINGS) })
+    return createClient({ connection: embeddedConnection(path, SHARED_SETTINGS) })
   }
   return createClient({
     url: config.clickhouse_url,
