@@ -7,13 +7,12 @@
  * dies holding records leaves their batches uncommitted: the next owner correlates them again.
  */
 import type { Logger } from 'pino'
-import type { Bus, BusMessage, Subscription } from '../../core/bus/bus.js'
-import type { PrivpathEvent } from '../../core/event.js'
+import type { Bus, Subscription } from '../../core/bus/bus.js'
 import type { CorrelatorLike } from '../pipeline/index.js'
 import type { SpanRecord } from '../mapping/index.js'
+import { eventMessages } from '../publish/messages.js'
 
 export const CORRELATE_GROUP = 'collector-correlate'
-const CREDENTIAL_KINDS = new Set<PrivpathEvent['kind']>(['credential_issued', 'credential_used', 'credential_revoked'])
 
 interface Ticket {
   remaining: number
@@ -30,18 +29,6 @@ export interface CorrelateConsumerOptions {
   maxInflightBatches?: number
   maxBatch?: number
   now?: () => number
-}
-
-export function eventMessages(records: SpanRecord[]): { events: Array<BusMessage<'events'>>; credentials: Array<BusMessage<'credentials'>> } {
-  const events: Array<BusMessage<'events'>> = []
-  const credentials: Array<BusMessage<'credentials'>> = []
-  for (const record of records) {
-    for (const event of record.events) {
-      events.push({ key: event.task_id, value: event })
-      if (CREDENTIAL_KINDS.has(event.kind)) credentials.push({ key: event.credential_id, value: event })
-    }
-  }
-  return { events, credentials }
 }
 
 export class CorrelateConsumer {

@@ -19,7 +19,7 @@ import { createOtlpCodec, createPipelineStages, type DecodedRequest } from '../s
 import { CORRELATE_GROUP, CorrelateConsumer } from './correlate-consumer.js'
 import { SpanPublisher } from './span-publisher.js'
 
-export { CORRELATE_GROUP, CorrelateConsumer, eventMessages, type CorrelateConsumerOptions } from './correlate-consumer.js'
+export { CORRELATE_GROUP, CorrelateConsumer, type CorrelateConsumerOptions } from './correlate-consumer.js'
 export { SpanPublisher, spanKey, toSpanValue, type SpanPublisherOptions } from './span-publisher.js'
 
 export interface DistributedCollectorOptions {

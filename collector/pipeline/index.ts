@@ -12,9 +12,10 @@
  */
 import type { Logger } from 'pino'
 import { Counter, Gauge, type Registry } from 'prom-client'
-import type { Bus, BusMessage } from '../../core/bus/bus.js'
+import type { Bus } from '../../core/bus/bus.js'
 import { PrivpathError } from '../../core/errors.js'
-import { compareEvents, type PrivpathEvent } from '../../core/event.js'
+import type { PrivpathEvent } from '../../core/event.js'
+import { eventMessages } from '../publish/messages.js'
 import type { Signal, WalRecord } from '../wal/index.js'
 
 /** What the mapper produces per span (or log record); `origin` is ours and rides through the correlator. */
@@ -72,7 +73,6 @@ interface Ticket {
   remaining: number
 }
 
-const CREDENTIAL_KINDS = new Set(['credential_issued', 'credential_used', 'credential_revoked'])
 
 export class Pipeline<Req, R extends PipelineRecord> {
   private readonly queue: Array<AcceptedRequest<Req>> = []
@@ -265,17 +265,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
   }
 
   private async publishWithRetry(records: R[]): Promise<void> {
-    // Correlation releases a parent before the children it unblocked, so a task root's task_end
-    // would precede its own steps; the detector reads a task in publish order, so publish in event time.
-    const ordered: PrivpathEvent[] = []
-    for (const record of records) for (const event of record.events) ordered.push(event)
-    ordered.sort(compareEvents)
-    const events: Array<BusMessage<'events'>> = []
-    const credentials: Array<BusMessage<'credentials'>> = []
-    for (const event of ordered) {
-      events.push({ key: event.task_id, value: event })
-      if (CREDENTIAL_KINDS.has(event.kind)) credentials.push({ key: event.credential_id, value: event })
-    }
+    const { events, credentials } = eventMessages(records)
     if (events.length === 0) return
     for (let attempt = 1; ; attempt++) {
       try {

@@ -1,0 +1,29 @@
+/**
+ * What the collector publishes for a set of placed span records: every event on `events` (key =
+ * task id) and credential events also on `credentials` (key = credential id), in event time.
+ *
+ * Correlation releases a parent before the children it unblocked, so a task root's task_end would
+ * otherwise precede its own steps; the detector reads a task in publish order.
+ */
+import type { BusMessage } from '../../core/bus/bus.js'
+import { compareEvents, type EventKind, type PrivpathEvent } from '../../core/event.js'
+
+const CREDENTIAL_KINDS = new Set<EventKind>(['credential_issued', 'credential_used', 'credential_revoked'])
+
+export interface EventMessages {
+  events: Array<BusMessage<'events'>>
+  credentials: Array<BusMessage<'credentials'>>
+}
+
+export function eventMessages(records: ReadonlyArray<{ events: PrivpathEvent[] }>): EventMessages {
+  const ordered: PrivpathEvent[] = []
+  for (const record of records) for (const event of record.events) ordered.push(event)
+  ordered.sort(compareEvents)
+  const events: Array<BusMessage<'events'>> = []
+  const credentials: Array<BusMessage<'credentials'>> = []
+  for (const event of ordered) {
+    events.push({ key: event.task_id, value: event })
+    if (CREDENTIAL_KINDS.has(event.kind)) credentials.push({ key: event.credential_id, value: event })
+  }
+  return { events, credentials }
+}
