@@ -2,7 +2,7 @@
  * The scaled-out flow against real images (`npm run test:containers`): Kafka (KRaft, single node)
  * and a ClickHouse server. privpath runs as two apps — collector+detector and writer+api — on
  * Kafka, storing into the server: a scripted cross-tenant task is stored once and raises its alert.
- * Without a Docker engine (or where testcontainers cannot load: its undici needs Node >= 22.19)
+ * Without a Docker engine (or where testcontainers cannot load at all)
  * the suite is skipped with a message saying why.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
