@@ -90,7 +90,8 @@ export async function startWriter(options: WriterOptions): Promise<Writer> {
       batchers.push(batcher)
       const encode = route.encode as (value: unknown) => string
       subscriptions.push(
-        await bus.subscribe(route.topic, { group: WRITER_GROUP, maxBatch: batchRows, fromBeginning: true }, async (messages) => {
+        // Several deliveries in flight let the next batch be encoded and buffered while one inserts.
+        await bus.subscribe(route.topic, { group: WRITER_GROUP, maxBatch: batchRows, maxInflightBatches: 4, fromBeginning: true }, async (messages) => {
           const encoded: Encoded[] = []
           const unencodable: DeadLetter[] = []
           for (const { value } of messages) {

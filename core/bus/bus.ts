@@ -54,7 +54,8 @@ export interface SubscribeOptions {
   maxBatch?: number
   /**
    * Batches of one partition handed to the handler before the earlier ones resolved (default 1).
-   * Commits stay in order; a failed batch redelivers it and everything after it. Kafka only.
+   * Kafka commits stay in order (a failed batch redelivers it and everything after it); the
+   * in-process bus retries a failed batch on its own while later ones go on.
    */
   maxInflightBatches?: number
   /**

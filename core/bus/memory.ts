@@ -5,6 +5,8 @@
  * in batches of at most `maxBatch`. `publish` resolves when every group's handler has resolved for
  * all of its messages, which is the durability signal the collector's write-ahead log waits for.
  * A group's queue is bounded: `publish` waits for room instead of growing without limit.
+ * `maxInflightBatches` (default 1, strictly in order) lets a group such as the writer take the
+ * next batch while an earlier one is still being handled.
  * Not here: persistence (the collector's WAL provides it) and several members per group.
  */
 import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic } from './bus.js'
@@ -32,6 +34,7 @@ class GroupQueue {
   private readonly waitingForRoom: Array<() => void> = []
   private wake: (() => void) | undefined
   private closed = false
+  private inflight = 0
   readonly done: Promise<void>
 
   constructor(
@@ -42,6 +45,7 @@ class GroupQueue {
     private readonly maxQueue: number,
     private readonly retryDelayMs: number,
     private readonly onError: MemoryBusOptions['onHandlerError'],
+    private readonly maxInflight: number,
   ) {
     this.done = this.run()
   }
@@ -68,31 +72,41 @@ class GroupQueue {
   }
 
   private async run(): Promise<void> {
-    const context: BatchContext = { topic: this.topic, partitions: [0] }
     for (;;) {
-      if (this.queue.length === 0) {
-        if (this.closed) return
+      if (this.queue.length === 0 || this.inflight >= this.maxInflight) {
+        if (this.closed && this.queue.length === 0 && this.inflight === 0) return
         await new Promise<void>((resolve) => (this.wake = resolve))
         this.wake = undefined
         continue
       }
-      const batch = this.queue.slice(0, this.maxBatch)
+      const batch = this.queue.splice(0, this.maxBatch)
+      for (const resolve of this.waitingForRoom.splice(0)) resolve()
+      this.inflight++
+      void this.deliver(batch).finally(() => {
+        this.inflight--
+        this.wake?.()
+      })
+    }
+  }
+
+  /** Hands one batch to the handler until it succeeds (at-least-once), then resolves its publishers. */
+  private async deliver(batch: Pending[]): Promise<void> {
+    const context: BatchContext = { topic: this.topic, partitions: [0], partition: 0 }
+    for (;;) {
       try {
         await this.handler(
           batch.map((p) => p.message),
           context,
         )
+        break
       } catch (error) {
         this.onError?.(error, this.topic, this.group)
         if (this.closed) return
         await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs))
-        continue
       }
-      this.queue.splice(0, batch.length)
-      for (const resolve of this.waitingForRoom.splice(0)) resolve()
-      for (const { tracker } of batch) {
-        if (--tracker.remaining === 0) tracker.resolve()
-      }
+    }
+    for (const { tracker } of batch) {
+      if (--tracker.remaining === 0) tracker.resolve()
     }
   }
 }
@@ -137,6 +151,7 @@ export class MemoryBus implements Bus {
       this.maxQueue,
       this.retryDelayMs,
       this.options.onHandlerError,
+      options.maxInflightBatches ?? 1,
     )
     byGroup.set(options.group, queue)
     return {
