@@ -48,8 +48,9 @@ function expiresAt(reader: AttributeReader, ts: number): number | null {
     const parsed = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Date.parse(raw)
     if (Number.isFinite(parsed)) return parsed
   }
-  const ttl = Number(reader.string('credential.ttl_s'))
-  return reader.has('credential.ttl_s') && Number.isFinite(ttl) ? ts + ttl * 1000 : null
+  // A finite but huge ttl still overflows to Infinity, which no event may carry.
+  const expires = ts + Number(reader.string('credential.ttl_s')) * 1000
+  return reader.has('credential.ttl_s') && Number.isFinite(expires) ? expires : null
 }
 
 /** Credential fields of any event that names a credential (`credential.id` present). */
