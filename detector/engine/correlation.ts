@@ -126,7 +126,9 @@ export class CorrelationState {
     const { ts, event_id: id } = ctx.event
     let at = stamps.length
     while (at > 0 && stamps[at - 1].ts > ts) at--
-    stamps.splice(at, 0, { ts, id })
+    // in-order events append; splice would also allocate the (empty) array of removed items
+    if (at === stamps.length) stamps.push({ ts, id })
+    else stamps.splice(at, 0, { ts, id })
     const horizon = this.hooks.watermark() - this.hooks.lateness() - c.windowMs
     let drop = 0
     while (drop < at && stamps[drop].ts < horizon) drop++
