@@ -49,6 +49,8 @@ interface TableRoute<T extends Topic> {
   table: string
   rowFormat: RowFormat
   encode: (value: BusMessage<T>['value']) => string
+  /** Alerts are few and someone is waiting for them: insert at once instead of waiting for more. */
+  immediate: boolean
 }
 
 const ROUTES = [
@@ -57,8 +59,15 @@ const ROUTES = [
     table: 'events',
     rowFormat: { format: 'JSONCompactEachRow', columns: EVENT_INSERT_COLUMNS },
     encode: (e: PrivpathEvent) => eventToCompactRow(e),
+    immediate: false,
   } satisfies TableRoute<'events'>,
-  { topic: 'alerts', table: 'alerts', rowFormat: { format: 'JSONEachRow' }, encode: (a: Alert) => JSON.stringify(alertToRow(a)) } satisfies TableRoute<'alerts'>,
+  {
+    topic: 'alerts',
+    table: 'alerts',
+    rowFormat: { format: 'JSONEachRow' },
+    encode: (a: Alert) => JSON.stringify(alertToRow(a)),
+    immediate: true,
+  } satisfies TableRoute<'alerts'>,
 ] as const
 
 export async function startWriter(options: WriterOptions): Promise<Writer> {
@@ -83,7 +92,7 @@ export async function startWriter(options: WriterOptions): Promise<Writer> {
       })
       const batcher = new Batcher<Encoded>({
         maxRows: batchRows,
-        flushMs,
+        flushMs: route.immediate ? 0 : flushMs,
         flush: (items) => inserter.insert(items),
         onBuffered: (rows) => metrics.buffered.set({ table: route.table }, rows),
       })

@@ -152,6 +152,17 @@ describe('writer over the in-process bus', () => {
     await w.stop()
   })
 
+  it('inserts alerts at once while events wait for the flush interval', async () => {
+    const w = await start(1_000, 60_000)
+    const alert = makeAlert({ rule_id: 'writer-immediate', dedup_key: 'k', task_id: 'e2e-immediate' })
+    const events = w.bus.publish('events', messages(taskEvents('e2e-immediate').slice(0, 1)))
+    await w.bus.publish('alerts', [{ key: alert.alert_id, value: alert }])
+    expect(w.inserts.alerts).toEqual([1])
+    expect(w.inserts.events ?? []).toEqual([])
+    await w.stop()
+    await events
+  })
+
   it('dead-letters rows ClickHouse rejects or that cannot be encoded, and stores the rest', async () => {
     const w = await start(1_000, 0)
     const good = taskEvents('e2e-bad')
