@@ -18,7 +18,7 @@ import type { Bus } from '../core/bus/bus.js'
 import { createBus } from '../core/bus/index.js'
 import type { Config } from '../core/config/schema.js'
 import { PrivpathError } from '../core/errors.js'
-import { createStoreClient, migrate, type ClickHouseClient } from '../core/store/index.js'
+import { createStoreClient, migrate, recordLoadedRules, type ClickHouseClient } from '../core/store/index.js'
 import type { Telemetry } from '../core/telemetry.js'
 import { startWriter, type Writer } from '../writer/index.js'
 import { clickhouseHistory, startDetector as startDetectorService } from '../detector/index.js'
@@ -26,12 +26,14 @@ import { startDelivery } from '../detector/sinks/index.js'
 import { ADMIN_TENANT } from '../core/auth.js'
 import { classify } from '../core/classify.js'
 import { consolePlugin } from '../console/server/plugin.js'
-import { recordRules } from './loaded-rules.js'
+import { loadedRule, recordRules } from './loaded-rules.js'
 
 /** A running role the app only needs to ask for readiness and to stop. */
 export interface RoleHandle {
   ready(): boolean
   stop(): Promise<void>
+  /** Re-reads the rule files (detector role); an invalid edit keeps the running rules. */
+  reloadRules?(): Promise<{ ok: boolean }>
 }
 
 export interface RoleContext {
@@ -59,6 +61,8 @@ export interface App {
   client: ClickHouseClient | undefined
   collector: Collector | undefined
   readiness(): Readiness
+  /** What SIGHUP does: reload the detector's rules, when this process runs the detector. */
+  reloadRules(): Promise<{ ok: boolean }>
   stop(): Promise<void>
 }
 
@@ -189,6 +193,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       client,
       collector,
       readiness,
+      reloadRules: async () => (detector?.reloadRules ? detector.reloadRules() : { ok: false }),
       stop: stopAll,
     }
   } catch (error) {
@@ -206,6 +211,7 @@ async function defaultDetector(context: RoleContext): Promise<RoleHandle & { rou
     telemetry,
     loadHistory: client ? clickhouseHistory(client, config.store.database) : undefined,
     consumeCredentials: bus.kind === 'kafka',
+    onRulesReloaded: client ? (rules) => recordLoadedRules(client, config.store.database, rules.map(loadedRule)) : undefined,
   })
   try {
     await running.ready
@@ -223,6 +229,7 @@ async function defaultDetector(context: RoleContext): Promise<RoleHandle & { rou
   return {
     ready: () => true,
     routes: delivery.routes,
+    reloadRules: () => running.reload(),
     async stop() {
       await running.stop()
       await delivery.stop()

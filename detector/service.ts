@@ -17,7 +17,7 @@ import type { DetectorConfig } from './config.js'
 import { DetectorEngine } from './engine/engine.js'
 import { isPromise } from './engine/drive.js'
 import { formatProblem, loadRules, resolveRulesDirs } from './rules/load.js'
-import type { RuleProblem } from './rules/types.js'
+import type { Rule, RuleProblem } from './rules/types.js'
 
 export interface StartDetectorOptions {
   bus: Bus
@@ -40,6 +40,8 @@ export interface StartDetectorOptions {
    * the events after it.
    */
   maxBatch?: number
+  /** Called with the new rule set after every successful reload (e.g. to record it in the store). */
+  onRulesReloaded?: (rules: Rule[]) => Promise<void> | void
 }
 
 export interface RunningDetector {
@@ -82,6 +84,11 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
     }
     await serial(() => engine?.replaceRules(set.rules))
     log.info({ rules: set.rules.length, warnings: set.warnings.length }, 'rules reloaded')
+    try {
+      await options.onRulesReloaded?.(set.rules)
+    } catch (error) {
+      log.warn({ err: error }, 'rules reloaded, but recording them failed')
+    }
     return { ok: true, errors: [] }
   }
 

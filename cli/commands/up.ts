@@ -73,5 +73,9 @@ export function register(program: Command): void {
       }
       process.on('SIGINT', shutdown)
       process.on('SIGTERM', shutdown)
+      process.on('SIGHUP', () => {
+        telemetry.logger.info('SIGHUP: reloading rules')
+        app.reloadRules().catch((err: unknown) => telemetry.logger.error({ err }, 'rule reload failed'))
+      })
     })
 }
