@@ -16,7 +16,9 @@ import { startDistributedCollector } from '../collector/distributed/index.js'
 import { createAuthenticator, isLoopbackHost } from '../core/auth.js'
 import type { Bus } from '../core/bus/bus.js'
 import { createBus } from '../core/bus/index.js'
+import { KafkaBus } from '../core/bus/kafka.js'
 import type { Config } from '../core/config/schema.js'
+import type { PrivpathEvent } from '../core/event.js'
 import { PrivpathError } from '../core/errors.js'
 import { createStoreClient, migrate, recordLoadedRules, type ClickHouseClient } from '../core/store/index.js'
 import type { Telemetry } from '../core/telemetry.js'
@@ -210,6 +212,7 @@ async function defaultDetector(context: RoleContext): Promise<RoleHandle & { rou
     config: config.detector,
     telemetry,
     loadHistory: client ? clickhouseHistory(client, config.store.database) : undefined,
+    replayPartitions: bus.kind === 'kafka' && bus instanceof KafkaBus ? kafkaReplay(bus, config.detector.rebuild_lookback_ms) : undefined,
     consumeCredentials: bus.kind === 'kafka',
     onRulesReloaded: client ? (rules) => recordLoadedRules(client, config.store.database, rules.map(loadedRule)) : undefined,
   })
@@ -234,6 +237,13 @@ async function defaultDetector(context: RoleContext): Promise<RoleHandle & { rou
       await running.stop()
       await delivery.stop()
     },
+  }
+}
+
+/** Partitions a detector gains, replayed from the `events` topic over the lookback (0: all retained), when there is no store. */
+function kafkaReplay(bus: KafkaBus, lookbackMs: number): (partitions: number[]) => AsyncIterable<PrivpathEvent> {
+  return async function* (partitions) {
+    yield* await bus.replay('events', 'detector', partitions, lookbackMs === 0 ? undefined : Date.now() - lookbackMs)
   }
 }
 

@@ -17,6 +17,7 @@ import type { DetectorConfig } from './config.js'
 import { DetectorEngine } from './engine/engine.js'
 import { isPromise } from './engine/drive.js'
 import { formatProblem, loadRules, resolveRulesDirs } from './rules/load.js'
+import { partitionRebuild } from './rebuild.js'
 import type { Rule, RuleProblem } from './rules/types.js'
 
 export interface StartDetectorOptions {
@@ -27,6 +28,11 @@ export interface StartDetectorOptions {
   rulesDirs?: string[]
   /** Events to rebuild state from before consuming (credential events, open tasks). */
   loadHistory?: () => AsyncIterable<PrivpathEvent>
+  /**
+   * Events a member already handled on partitions it gains in a rebalance (Kafka without a store):
+   * replayed into state, alerts discarded. Unused when `loadHistory` exists (the store is authoritative).
+   */
+  replayPartitions?: (partitions: number[]) => AsyncIterable<PrivpathEvent>
   /** Also feed the registry from the `credentials` topic (Kafka deployments). */
   consumeCredentials?: boolean
   /** Wall-clock tick period for absences; 0 disables. */
@@ -120,8 +126,9 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
       await registry.caughtUp
       log.info('credential registry caught up with the credentials topic')
     }
+    const rebuild = partitionRebuild({ engine: current, serial, loadHistory: options.loadHistory, replayPartitions: options.replayPartitions, logger: log })
     subscriptions.push(
-      await bus.subscribe('events', { group: 'detector', fromBeginning: true, maxBatch: options.maxBatch ?? 1_000 }, async (messages) => {
+      await bus.subscribe('events', { group: 'detector', fromBeginning: true, maxBatch: options.maxBatch ?? 1_000, onAssigned: rebuild }, async (messages) => {
         // synchronous evaluation when every rule is compiled: no promise per event
         const alerts = await serial(() => current.stepBatch(messages.map((m) => m.value)))
         await publish(alerts)

@@ -14,10 +14,11 @@ import { Kafka, type Admin, type Consumer, type EachBatchPayload, type Producer 
 import type { Logger } from 'pino'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { PrivpathError } from '../errors.js'
-import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic } from './bus.js'
+import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic, TopicValues } from './bus.js'
 import { TOPICS } from './bus.js'
 import { DEFAULT_TIMING, kafkaClientConfig, topicName, type KafkaSectionConfig, type KafkaTiming } from './kafka-client.js'
 import { waitForCaughtUp } from './kafka-progress.js'
+import { replayPartitions } from './kafka-replay.js'
 
 export interface KafkaBusOptions {
   config: KafkaSectionConfig
@@ -232,6 +233,24 @@ export class KafkaBus implements Bus {
       await consumer.disconnect().catch(() => undefined)
       throw new PrivpathError('PP_ERR_UNAVAILABLE', `Kafka subscribe to ${name} (group ${options.group}) failed: ${(error as Error).message}`, { cause: error })
     }
+  }
+
+  /**
+   * What `group` already handled on `partitions` of `topic` since `sinceMs` (up to its committed
+   * offsets), read by a throwaway consumer: state a member rebuilds when it gains partitions.
+   * `sinceMs` undefined reads the whole retained partition.
+   */
+  async replay<T extends Topic>(topic: T, group: string, partitions: readonly number[], sinceMs: number | undefined): Promise<Array<TopicValues[T]>> {
+    const values = await replayPartitions({
+      kafka: this.kafka,
+      admin: await this.connectedAdmin(),
+      logger: this.options.logger,
+      topic: this.topic(topic),
+      groupId: kafkaGroupId(group, topic),
+      partitions,
+      sinceMs,
+    })
+    return values as Array<TopicValues[T]>
   }
 
   async close(): Promise<void> {

@@ -76,6 +76,8 @@ export const DetectorSection = Type.Object(
     max_tasks: Type.Integer({ minimum: 1, default: 200_000 }),
     max_credentials: Type.Integer({ minimum: 1, default: 1_000_000 }),
     rule_timeout_ms: Type.Integer({ minimum: 1, default: 50 }),
+    /** Kafka without a store: how far back a member replays partitions it gains in a rebalance (0: all retained). */
+    rebuild_lookback_ms: Type.Integer({ minimum: 0, default: 60 * 60_000 }),
   },
   { additionalProperties: false, default: {} },
 )

@@ -134,6 +134,11 @@ export class DetectorEngine {
     this.registry.apply(event)
   }
 
+  /** Whether state is held for the task (a rebuild must not apply its events twice). */
+  hasTask(taskId: string): boolean {
+    return this.tasks.get(taskId) !== undefined
+  }
+
   /** Credential events from the `credentials` topic (Kafka mode); idempotent. */
   updateRegistry(event: PrivpathEvent): void {
     this.registry.apply(event)
