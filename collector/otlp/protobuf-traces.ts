@@ -5,27 +5,21 @@ import { spanProblem } from './item-checks.js'
 import type {
   Attributes,
   DecodedTraces,
-  ExportTraceServiceRequest,
   ResourceSpans,
-  ScopeSpans,
   Span,
   SpanEvent,
   SpanLink,
   SpanStatus,
 } from './model.js'
 import {
-  createReader,
-  emptyResource,
-  emptyScope,
   enter,
   leave,
   readAttribute,
   readFixed64,
   readHex,
-  readResource,
-  readScope,
   skipField,
 } from './protobuf-common.js'
+import { readEnvelopes, type EnvelopeSignal } from './protobuf-envelope.js'
 import { readString } from './string-cache.js'
 import { REJECT_REASON_LIMIT } from './values.js'
 
@@ -34,85 +28,25 @@ import { REJECT_REASON_LIMIT } from './values.js'
  * trace/v1/trace.proto. Tags in the switches are field << 3 | wire type.
  */
 
+const TRACES: EnvelopeSignal<Span> = {
+  resources: 'resourceSpans',
+  scopes: 'scopeSpans',
+  items: 'spans',
+  readItem: (reader) => readSpan(reader),
+  problem: spanProblem,
+}
+
 export function decodeTracesProtobuf(body: Uint8Array): DecodedTraces {
   const rejections = new Rejections(REJECT_REASON_LIMIT)
   try {
-    const reader = createReader(body)
-    const resourceSpans: ResourceSpans[] = []
-    while (reader.pos < reader.len) {
-      const tag = reader.tag()
-      if (tag === 10) {
-        const at = `resourceSpans[${resourceSpans.length}]`
-        try {
-          resourceSpans.push(readResourceSpans(reader, rejections, at))
-        } catch (error) {
-          within(at, error)
-        }
-      } else {
-        skipField(reader, tag)
-      }
-    }
+    const resourceSpans: ResourceSpans[] = readEnvelopes(body, TRACES, rejections).map((r) => ({
+      resource: r.resource,
+      scopeSpans: r.scopes.map((s) => ({ scope: s.scope, spans: s.items })),
+    }))
     return { request: { resourceSpans }, rejectedSpans: rejections.count, rejectReasons: rejections.reasons() }
   } catch (error) {
     throw toDecodeError(error, 'ExportTraceServiceRequest')
   }
-}
-
-function readResourceSpans(reader: Reader, rejections: Rejections, at: string): ResourceSpans {
-  const outer = enter(reader)
-  const result: ResourceSpans = { resource: emptyResource(), scopeSpans: [] }
-  while (reader.pos < reader.len) {
-    const tag = reader.tag()
-    if (tag === 10) {
-      try {
-        result.resource = readResource(reader)
-      } catch (error) {
-        within('resource', error)
-      }
-    } else if (tag === 18) {
-      const scopeAt = `scopeSpans[${result.scopeSpans.length}]`
-      try {
-        result.scopeSpans.push(readScopeSpans(reader, rejections, `${at}.${scopeAt}`))
-      } catch (error) {
-        within(scopeAt, error)
-      }
-    } else {
-      skipField(reader, tag)
-    }
-  }
-  leave(reader, outer)
-  return result
-}
-
-function readScopeSpans(reader: Reader, rejections: Rejections, at: string): ScopeSpans {
-  const outer = enter(reader)
-  const result: ScopeSpans = { scope: emptyScope(), spans: [] }
-  let index = 0
-  while (reader.pos < reader.len) {
-    const tag = reader.tag()
-    if (tag === 10) {
-      try {
-        result.scope = readScope(reader)
-      } catch (error) {
-        within('scope', error)
-      }
-    } else if (tag === 18) {
-      let span: Span
-      try {
-        span = readSpan(reader)
-      } catch (error) {
-        within(`spans[${index}]`, error)
-      }
-      const problem = spanProblem(span)
-      if (problem === undefined) result.spans.push(span)
-      else rejections.add(`${at}.spans[${index}].${problem}`)
-      index++
-    } else {
-      skipField(reader, tag)
-    }
-  }
-  leave(reader, outer)
-  return result
 }
 
 function readSpan(reader: Reader): Span {
