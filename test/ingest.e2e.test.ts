@@ -154,8 +154,13 @@ describe('detection end to end', () => {
         return res.body.alerts.map((a) => `${a.rule_id}/${a.tenant_id}`)
       }, { timeout: 15_000, interval: 200 })
       .toContain('cross-tenant-tool-routing/acme')
-    const tasks = await getJson<{ tasks: Array<{ task_id: string }> }>(`${t.app.url}/api/tasks?has_alerts=true`)
-    expect(tasks.body.tasks.map((x) => x.task_id)).toContain('task-cross')
+    // Alerts are inserted at once, the task's events within the writer's flush interval.
+    await expect
+      .poll(async () => {
+        const tasks = await getJson<{ tasks: Array<{ task_id: string }> }>(`${t.app.url}/api/tasks?has_alerts=true`)
+        return tasks.body.tasks.map((x) => x.task_id)
+      }, { timeout: 15_000, interval: 200 })
+      .toContain('task-cross')
   })
 })
 

@@ -49,6 +49,8 @@ export async function startSeededFleet(options: { runId: string; normalTasks?: n
     )
     const missing = report.check?.missing ?? []
     if (missing.length > 0) throw new Error(`seeding: alerts not raised: ${missing.map((m) => m.ruleId).join(', ')}`)
+    // Alerts are stored at once, events within the writer's flush interval: wait for the events too.
+    await app.collector?.pipeline.drain()
     return { app, report, id: (label) => `${options.runId}-${label}`, stop }
   } catch (error) {
     await stop()
