@@ -26,6 +26,19 @@ export interface CredentialEntry {
 
 const USED_IN_CAP = 200
 
+/** What a credential event says about the credential itself; an issue event overwrites it. */
+function described(event: PrivpathEvent) {
+  return {
+    task_id: event.credential_task_id || event.task_id,
+    tenant_id: event.tenant_id,
+    type: event.credential_type,
+    issuer: event.credential_issuer,
+    subject: event.credential_subject,
+    scopes: event.credential_scopes,
+    expires_at: event.credential_expires_at,
+  }
+}
+
 export class CredentialRegistry {
   private readonly entries = new LruMap<CredentialEntry>()
   private readonly byTask = new Map<string, Set<string>>()
@@ -52,14 +65,8 @@ export class CredentialRegistry {
     if (!entry) {
       entry = {
         credential_id: event.credential_id,
-        task_id: event.credential_task_id || event.task_id,
-        tenant_id: event.tenant_id,
-        type: event.credential_type,
-        issuer: event.credential_issuer,
-        subject: event.credential_subject,
-        scopes: event.credential_scopes,
+        ...described(event),
         issued_at: null,
-        expires_at: event.credential_expires_at,
         revoked_at: null,
         used_in_tasks: [],
         task_ended_at: null,
@@ -69,15 +76,8 @@ export class CredentialRegistry {
     this.entries.set(event.credential_id, entry)
     if (event.kind === 'credential_issued') {
       this.unbind(entry)
-      Object.assign(entry, {
-        task_id: event.credential_task_id || event.task_id,
-        tenant_id: event.tenant_id,
-        type: event.credential_type,
-        issuer: event.credential_issuer,
-        subject: event.credential_subject,
-        scopes: event.credential_scopes,
+      Object.assign(entry, described(event), {
         issued_at: entry.issued_at === null ? event.ts : Math.min(entry.issued_at, event.ts),
-        expires_at: event.credential_expires_at,
       })
       this.bind(entry)
     } else if (event.kind === 'credential_revoked') {
