@@ -1,7 +1,6 @@
 import { Rejections, toDecodeError, within } from './decode-failure.js'
 import { eventNameOf, logRecordProblem } from './item-checks.js'
 import {
-  asArray,
   asEnum,
   asHexId,
   asObject,
@@ -11,10 +10,9 @@ import {
   parseJson,
   readAnyValue,
   readAttributes,
-  readResource,
-  readScope,
 } from './json-common.js'
-import type { DecodedLogs, LogRecord, ResourceLogs, ScopeLogs } from './model.js'
+import type { DecodedLogs, LogRecord, ResourceLogs } from './model.js'
+import { readJsonEnvelopes, type JsonEnvelopeSignal } from './json-envelope.js'
 import { REJECT_REASON_LIMIT } from './values.js'
 
 const SEVERITY_NUMBERS: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 0 }
@@ -40,53 +38,24 @@ export function decodeLogsJsonValue(value: unknown): DecodedLogs {
   }
 }
 
+const LOGS: JsonEnvelopeSignal<LogRecord> = {
+  resources: ['resourceLogs', 'resource_logs'],
+  scopes: ['scopeLogs', 'scope_logs'],
+  items: ['logRecords', 'log_records'],
+  readItem: (value) => {
+    const read = readLogRecord(value)
+    return { item: read.record, problem: read.problem }
+  },
+  problem: logRecordProblem,
+}
+
 function readLogsRequest(value: unknown): DecodedLogs {
   const rejections = new Rejections(REJECT_REASON_LIMIT)
-  const root = asObject(value, '') ?? {}
-  const list = asArray(field(root, 'resourceLogs', 'resource_logs'), 'resourceLogs')
-  const resourceLogs: ResourceLogs[] = []
-  for (let i = 0; i < list.length; i++) {
-    try {
-      resourceLogs.push(readResourceLogs(list[i], rejections, `resourceLogs[${i}]`))
-    } catch (error) {
-      within(`resourceLogs[${i}]`, error)
-    }
-  }
+  const resourceLogs: ResourceLogs[] = readJsonEnvelopes(value, LOGS, rejections).map((r) => ({
+    resource: r.resource,
+    scopeLogs: r.scopes.map((sc) => ({ scope: sc.scope, logRecords: sc.items })),
+  }))
   return { request: { resourceLogs }, rejectedLogRecords: rejections.count, rejectReasons: rejections.reasons() }
-}
-
-function readResourceLogs(value: unknown, rejections: Rejections, at: string): ResourceLogs {
-  const object = asObject(value, '') ?? {}
-  const resource = readResource(object.resource)
-  const list = asArray(field(object, 'scopeLogs', 'scope_logs'), 'scopeLogs')
-  const scopeLogs: ScopeLogs[] = []
-  for (let i = 0; i < list.length; i++) {
-    try {
-      scopeLogs.push(readScopeLogs(list[i], rejections, `${at}.scopeLogs[${i}]`))
-    } catch (error) {
-      within(`scopeLogs[${i}]`, error)
-    }
-  }
-  return { resource, scopeLogs }
-}
-
-function readScopeLogs(value: unknown, rejections: Rejections, at: string): ScopeLogs {
-  const object = asObject(value, '') ?? {}
-  const scope = readScope(object.scope)
-  const list = asArray(field(object, 'logRecords', 'log_records'), 'logRecords')
-  const logRecords: LogRecord[] = []
-  for (let i = 0; i < list.length; i++) {
-    let read: { record: LogRecord; problem?: string }
-    try {
-      read = readLogRecord(list[i])
-    } catch (error) {
-      within(`logRecords[${i}]`, error)
-    }
-    const problem = read.problem ?? logRecordProblem(read.record)
-    if (problem === undefined) logRecords.push(read.record)
-    else rejections.add(`${at}.logRecords[${i}].${problem}`)
-  }
-  return { scope, logRecords }
 }
 
 function readLogRecord(value: unknown): { record: LogRecord; problem?: string } {

@@ -10,11 +10,10 @@ import {
   field,
   parseJson,
   readAttributes,
-  readResource,
-  readScope,
   type JsonObject,
 } from './json-common.js'
-import type { DecodedTraces, ResourceSpans, ScopeSpans, Span, SpanEvent, SpanLink, SpanStatus } from './model.js'
+import type { DecodedTraces, ResourceSpans, Span, SpanEvent, SpanLink, SpanStatus } from './model.js'
+import { readJsonEnvelopes, type JsonEnvelopeSignal } from './json-envelope.js'
 import { REJECT_REASON_LIMIT } from './values.js'
 
 const SPAN_KINDS: Record<string, number> = {
@@ -44,53 +43,24 @@ export function decodeTracesJsonValue(value: unknown): DecodedTraces {
   }
 }
 
+const TRACES: JsonEnvelopeSignal<Span> = {
+  resources: ['resourceSpans', 'resource_spans'],
+  scopes: ['scopeSpans', 'scope_spans'],
+  items: ['spans', 'spans'],
+  readItem: (value) => {
+    const read = readSpan(value)
+    return { item: read.span, problem: read.problem }
+  },
+  problem: spanProblem,
+}
+
 function readTracesRequest(value: unknown): DecodedTraces {
   const rejections = new Rejections(REJECT_REASON_LIMIT)
-  const root = asObject(value, '') ?? {}
-  const list = asArray(field(root, 'resourceSpans', 'resource_spans'), 'resourceSpans')
-  const resourceSpans: ResourceSpans[] = []
-  for (let i = 0; i < list.length; i++) {
-    try {
-      resourceSpans.push(readResourceSpans(list[i], rejections, `resourceSpans[${i}]`))
-    } catch (error) {
-      within(`resourceSpans[${i}]`, error)
-    }
-  }
+  const resourceSpans: ResourceSpans[] = readJsonEnvelopes(value, TRACES, rejections).map((r) => ({
+    resource: r.resource,
+    scopeSpans: r.scopes.map((sc) => ({ scope: sc.scope, spans: sc.items })),
+  }))
   return { request: { resourceSpans }, rejectedSpans: rejections.count, rejectReasons: rejections.reasons() }
-}
-
-function readResourceSpans(value: unknown, rejections: Rejections, at: string): ResourceSpans {
-  const object = asObject(value, '') ?? {}
-  const resource = readResource(object.resource)
-  const list = asArray(field(object, 'scopeSpans', 'scope_spans'), 'scopeSpans')
-  const scopeSpans: ScopeSpans[] = []
-  for (let i = 0; i < list.length; i++) {
-    try {
-      scopeSpans.push(readScopeSpans(list[i], rejections, `${at}.scopeSpans[${i}]`))
-    } catch (error) {
-      within(`scopeSpans[${i}]`, error)
-    }
-  }
-  return { resource, scopeSpans }
-}
-
-function readScopeSpans(value: unknown, rejections: Rejections, at: string): ScopeSpans {
-  const object = asObject(value, '') ?? {}
-  const scope = readScope(object.scope)
-  const list = asArray(object.spans, 'spans')
-  const spans: Span[] = []
-  for (let i = 0; i < list.length; i++) {
-    let read: { span: Span; problem?: string }
-    try {
-      read = readSpan(list[i])
-    } catch (error) {
-      within(`spans[${i}]`, error)
-    }
-    const problem = read.problem ?? spanProblem(read.span)
-    if (problem === undefined) spans.push(read.span)
-    else rejections.add(`${at}.spans[${i}].${problem}`)
-  }
-  return { scope, spans }
 }
 
 function readSpan(value: unknown): { span: Span; problem?: string } {
