@@ -105,4 +105,25 @@ describe('Batcher', () => {
     await Promise.all([a, b])
     expect(order).toEqual(['start a', 'end a', 'start b', 'end b'])
   })
+
+  it('with flushMs 0, takes rows that arrive during a flush together into the next one', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const flushed: number[][] = []
+    const batcher = new Batcher<number>({
+      maxRows: 100,
+      flushMs: 0,
+      flush: async (items) => {
+        flushed.push(items)
+        if (items[0] === 1) await gate
+      },
+    })
+    const adds = [batcher.add([1]), batcher.add([2]), batcher.add([3, 4]), batcher.add([5])]
+    await new Promise((r) => setTimeout(r, 10))
+    expect(flushed).toEqual([[1]])
+    expect(batcher.buffered).toBe(4)
+    release()
+    await Promise.all(adds)
+    expect(flushed).toEqual([[1], [2, 3, 4, 5]])
+  })
 })

@@ -2,7 +2,9 @@
  * Coalesces rows from many bus deliveries into inserts of at most `maxRows`, flushed when full or
  * `flushMs` after the first row arrived. `add` resolves only when every row it added has been
  * flushed, so a bus handler that awaits it commits its messages after the insert, never before.
- * Flushes of one batcher run one at a time, in order.
+ * Flushes of one batcher run one at a time, in order. With `flushMs` 0 rows that arrive while a
+ * flush runs go together in the next one (group commit): under load an insert waits for at most
+ * the one before it, not for a queue of single-delivery inserts.
  */
 
 interface Deferred {
@@ -26,7 +28,7 @@ function deferred(): Deferred {
 
 export interface BatcherOptions<T> {
   maxRows: number
-  /** 0 flushes every `add` at once. */
+  /** 0 flushes every `add` at once, or as soon as the running flush ends. */
   flushMs: number
   flush: (items: T[]) => Promise<void>
   /** Called whenever the number of rows held (buffered, not yet handed to `flush`) changes. */
@@ -39,6 +41,7 @@ export class Batcher<T> {
   private timer: NodeJS.Timeout | undefined
   private chain: Promise<void> = Promise.resolve()
   private immediate = false
+  private flushing = 0
 
   constructor(private readonly options: BatcherOptions<T>) {
     if (!Number.isInteger(options.maxRows) || options.maxRows < 1) throw new Error(`maxRows must be a positive integer`)
@@ -60,8 +63,9 @@ export class Batcher<T> {
       if (this.buffer.length >= this.options.maxRows) this.cut()
     }
     if (this.buffer.length > 0) {
-      if (this.immediate || this.options.flushMs === 0) this.cut()
-      else this.timer ??= setTimeout(() => this.cut(), this.options.flushMs)
+      if (this.eager) {
+        if (this.flushing === 0) this.cut()
+      } else this.timer ??= setTimeout(() => this.cut(), this.options.flushMs)
     }
     this.options.onBuffered?.(this.buffer.length)
     return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined)
@@ -74,6 +78,10 @@ export class Batcher<T> {
     await this.chain
   }
 
+  private get eager(): boolean {
+    return this.immediate || this.options.flushMs === 0
+  }
+
   private cut(): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
@@ -82,6 +90,13 @@ export class Batcher<T> {
     this.buffer = []
     this.pending = deferred()
     this.options.onBuffered?.(0)
-    this.chain = this.chain.then(() => this.options.flush(items)).then(done.resolve, done.reject)
+    this.flushing++
+    this.chain = this.chain
+      .then(() => this.options.flush(items))
+      .then(done.resolve, done.reject)
+      .then(() => {
+        this.flushing--
+        if (this.flushing === 0 && this.buffer.length > 0 && this.eager) this.cut()
+      })
   }
 }
