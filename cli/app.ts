@@ -20,7 +20,7 @@ import { KafkaBus } from '../core/bus/kafka.js'
 import type { Config } from '../core/config/schema.js'
 import type { PrivpathEvent } from '../core/event.js'
 import { PrivpathError } from '../core/errors.js'
-import { createStoreClient, migrate, recordLoadedRules, type ClickHouseClient } from '../core/store/index.js'
+import { createStoreClient, isEmbedded, migrate, recordLoadedRules, type ClickHouseClient } from '../core/store/index.js'
 import type { Telemetry } from '../core/telemetry.js'
 import { startWriter, type Writer } from '../writer/index.js'
 import { clickhouseHistory, startDetector as startDetectorService } from '../detector/index.js'
@@ -108,9 +108,19 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
 
     if (roles.has('writer') && client) {
+      // Embedded chDB runs one statement per connection at a time: the writer's events and alerts
+      // get connections of their own, so an alert never waits for an events insert and the API's
+      // reads wait for neither. A server's HTTP pool already runs them side by side.
+      const connection = (): ClickHouseClient => {
+        const own = createStoreClient(config.store)
+        stops.push({ name: 'store', stop: () => own.close() })
+        return own
+      }
+      const embedded = isEmbedded(config.store)
       const writer: Writer = await startWriter({
         bus,
-        client,
+        client: embedded ? connection() : client,
+        alertClient: embedded ? connection() : client,
         database: config.store.database,
         telemetry,
         batchRows: config.store.insert_batch_rows,

@@ -28,6 +28,12 @@ export interface WriterOptions {
   bus: Bus
   /** A ClickHouse client; only `exec` is used, for INSERTs. */
   client: InsertClient
+  /**
+   * The client alert inserts use (default `client`). Embedded chDB runs one statement per
+   * connection at a time, so an alert sharing the events' connection waits for whatever events
+   * insert is running; a connection of its own stores it at once.
+   */
+  alertClient?: InsertClient
   database: string
   telemetry: Telemetry
   /** Most rows per insert (`store.insert_batch_rows`). */
@@ -49,7 +55,7 @@ interface TableRoute<T extends Topic> {
   table: string
   rowFormat: RowFormat
   encode: (value: BusMessage<T>['value']) => string
-  /** Alerts are few and someone is waiting for them: insert at once instead of waiting for more. */
+  /** Alerts are few and someone is waiting for them: insert at once, on their own connection. */
   immediate: boolean
 }
 
@@ -81,7 +87,7 @@ export async function startWriter(options: WriterOptions): Promise<Writer> {
   try {
     for (const route of ROUTES) {
       const inserter = new TableInserter({
-        client,
+        client: route.immediate ? (options.alertClient ?? client) : client,
         table: route.table,
         target: `${quoteIdentifier(database)}.${quoteIdentifier(route.table)}`,
         rowFormat: route.rowFormat,

@@ -163,6 +163,32 @@ describe('writer over the in-process bus', () => {
     await events
   })
 
+  it('stores an alert on its own client while an events insert is still running', async () => {
+    const bus = new MemoryBus({ retryDelayMs: 10 })
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const stalled: InsertClient = {
+      exec: (async (params: Parameters<InsertClient['exec']>[0]) => {
+        await held
+        return store.client.exec(params)
+      }) as InsertClient['exec'],
+    }
+    const alerts = recordingClient()
+    const writer = await startWriter({
+      bus, client: stalled, alertClient: alerts.client, database: DB, telemetry: silentTelemetry(), batchRows: 1_000, flushMs: 0, deadLetterDir: join(store.dir, 'dl-alert-client'),
+    })
+    const events = bus.publish('events', messages(taskEvents('e2e-own-connection')))
+    const alert = makeAlert({ rule_id: 'writer-own-connection', dedup_key: 'k', task_id: 'e2e-own-connection' })
+    await bus.publish('alerts', [{ key: alert.alert_id, value: alert }])
+    expect(alerts.inserts).toEqual({ alerts: [1] })
+    expect((await listAlerts(store.client, DB, { rule: 'writer-own-connection' }, admin)).alerts).toEqual([alert])
+    release()
+    await events
+    expect((await getTask(store.client, DB, 'e2e-own-connection', admin))?.events).toHaveLength(4)
+    await writer.stop()
+    await bus.close()
+  })
+
   it('dead-letters rows ClickHouse rejects or that cannot be encoded, and stores the rest', async () => {
     const w = await start(1_000, 0)
     const good = taskEvents('e2e-bad')
