@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Alert } from '../core/alert.js'
 import { MemoryBus } from '../core/bus/memory.js'
 import { emptyEvent, type PrivpathEvent } from '../core/event.js'
@@ -115,5 +115,62 @@ describe('startDetector', () => {
     expect(stored).toHaveLength(5)
     expect(Math.max(...publications)).toBeLessThanOrEqual(2)
     expect(publications.reduce((a, b) => a + b, 0)).toBe(5)
+  })
+
+  it('steps later batches while an earlier batch\'s alerts are still being stored, and stores them in order', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'detector-'))
+    await writeFile(join(dir, 'rule.yaml'), REUSE)
+    const bus = new MemoryBus()
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    const stored: string[] = []
+    await bus.subscribe('alerts', { group: 'slow-store' }, async (messages) => {
+      await held
+      stored.push(...messages.map((m) => m.value.summary))
+    })
+    const detector = startDetector({ bus, config: detectorConfig({ rules_dir: dir }), telemetry: silentTelemetry(), watchRules: false, maxBatch: 1 })
+    running = detector
+    await detector.ready
+    const step = vi.spyOn(detector.engine()!, 'stepBatch')
+    const published = bus.publish('events', [
+      { key: 't1', value: ev({ kind: 'credential_issued', credential_id: 'c1', ts: 1 }) },
+      ...[2, 3, 4].map((ts) => ({ key: `t${ts}`, value: ev({ kind: 'credential_used', credential_id: 'c1', task_id: `t${ts}`, ts }) })),
+    ])
+    try {
+      await vi.waitFor(() => expect(step).toHaveBeenCalledTimes(4))
+      expect(stored).toEqual([])
+    } finally {
+      release()
+    }
+    await published
+    expect(stored).toEqual(['reuse of c1 in t2', 'reuse of c1 in t3', 'reuse of c1 in t4'])
+  })
+
+  it('publishes a batch\'s alerts again after a failure without stepping its events twice', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'detector-'))
+    await writeFile(join(dir, 'rule.yaml'), REUSE)
+    const bus = new MemoryBus()
+    let failures = 1
+    const flaky = Object.assign(Object.create(bus) as MemoryBus, {
+      publish: async (topic: 'events' | 'alerts', messages: Array<{ key: string; value: never }>) => {
+        if (topic === 'alerts' && failures-- > 0) throw new Error('broker unavailable')
+        return bus.publish(topic, messages)
+      },
+    })
+    const stored: Alert[] = []
+    await bus.subscribe('alerts', { group: 'test' }, async (messages) => {
+      stored.push(...messages.map((m) => m.value))
+    })
+    const detector = startDetector({ bus: flaky, config: detectorConfig({ rules_dir: dir }), telemetry: silentTelemetry(), watchRules: false, publishRetryMs: 5 })
+    running = detector
+    await detector.ready
+    const step = vi.spyOn(detector.engine()!, 'stepBatch')
+    await bus.publish('events', [
+      { key: 't1', value: ev({ kind: 'credential_issued', credential_id: 'c1', ts: 1 }) },
+      { key: 't2', value: ev({ kind: 'credential_used', credential_id: 'c1', task_id: 't2', ts: 2 }) },
+    ])
+    expect(step).toHaveBeenCalledTimes(1)
+    expect(failures).toBe(-1)
+    expect(stored.map((a) => [a.summary, a.count])).toEqual([['reuse of c1 in t2', 1]])
   })
 })

@@ -46,6 +46,8 @@ export interface StartDetectorOptions {
    * the events after it.
    */
   maxBatch?: number
+  /** Wait before publishing a batch's alerts again after a failure (default 500). */
+  publishRetryMs?: number
   /** Called with the new rule set after every successful reload (e.g. to record it in the store). */
   onRulesReloaded?: (rules: Rule[]) => Promise<void> | void
 }
@@ -77,6 +79,18 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
   }
   const publish = async (alerts: Alert[]): Promise<void> => {
     if (alerts.length > 0) await bus.publish('alerts', alerts.map((a) => ({ key: a.alert_id, value: a })))
+  }
+  // A batch is stepped once: redelivering it after a failed publish would count its events twice.
+  const publishUntilDone = async (alerts: Alert[]): Promise<void> => {
+    for (;;) {
+      try {
+        return await publish(alerts)
+      } catch (error) {
+        if (stopped) throw error
+        log.warn({ err: error, alerts: alerts.length }, 'publishing alerts failed; retrying')
+        await new Promise((resolve) => setTimeout(resolve, options.publishRetryMs ?? 500))
+      }
+    }
   }
 
   const load = async () => loadRules(dirs, { timeoutMs: config.rule_timeout_ms })
@@ -128,10 +142,12 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
     }
     const rebuild = partitionRebuild({ engine: current, serial, loadHistory: options.loadHistory, replayPartitions: options.replayPartitions, logger: log })
     subscriptions.push(
-      await bus.subscribe('events', { group: 'detector', fromBeginning: true, maxBatch: options.maxBatch ?? 1_000, onAssigned: rebuild }, async (messages) => {
+      // Later batches are stepped while an earlier one's alerts are still being stored, so an
+      // alert never waits for the storing of the alerts before it; `serial` keeps steps in order.
+      await bus.subscribe('events', { group: 'detector', fromBeginning: true, maxBatch: options.maxBatch ?? 1_000, maxInflightBatches: 8, onAssigned: rebuild }, async (messages) => {
         // synchronous evaluation when every rule is compiled: no promise per event
         const alerts = await serial(() => current.stepBatch(messages.map((m) => m.value)))
-        await publish(alerts)
+        await publishUntilDone(alerts)
       }),
     )
     const tickMs = options.tickMs ?? 1_000
