@@ -10,13 +10,14 @@
  * 3. embedded - latency from "event accepted" (published on the in-process bus, as the collector
  *               does once it is durable in its WAL) to "alert stored" (the detector's publish on
  *               `alerts` resolved, which the in-process bus does once the writer inserted it into
- *               chDB), in the all-in-one: in-process bus + writer + chDB + detector, events paced
+ *               chDB), in the all-in-one: in-process bus + writer (events and alerts on connections of
+ *               their own, as `privpath up` does) + chDB + detector, events paced
  *               at each of --rates events/s for about --seconds (a stream with an anomaly every
  *               4th task, so there are enough alerts for a p99), writer flush --flush-ms. Absence
  *               alerts are left out (they fire on a later event or the clock, not on the event
  *               that was accepted).
  * The engine and the naive loop both evaluate synchronously where they can (`stepBatch`).
- * Run: npm run bench:detector [-- --tasks 6000 --naive-events 20000 --rates 1000,5000,20000 --seconds 6 --flush-ms 0 --no-embedded]
+ * Run: npm run bench:detector [-- --tasks 6000 --naive-events 20000 --rates 1000,5000,10000 --seconds 15 --flush-ms 200 --no-embedded]
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -28,6 +29,7 @@ import { MemoryBus } from '../core/bus/memory.js'
 import type { PrivpathEvent } from '../core/event.js'
 import { createStoreClient } from '../core/store/client.js'
 import { migrate } from '../core/store/migrate.js'
+import { validateConfig } from '../core/config/load.js'
 import { silentTelemetry } from '../core/telemetry.js'
 import { detectorConfig } from '../detector/config.js'
 import { isPromise } from '../detector/engine/drive.js'
@@ -46,9 +48,10 @@ const { values: args } = parseArgs({
   options: {
     tasks: { type: 'string', default: '6000' },
     'naive-events': { type: 'string', default: '20000' },
-    rates: { type: 'string', default: '1000,5000,20000' },
-    seconds: { type: 'string', default: '6' },
-    'flush-ms': { type: 'string', default: '0' },
+    rates: { type: 'string', default: '1000,5000,10000' },
+    seconds: { type: 'string', default: '15' },
+    // the writer's default (`store.insert_flush_ms`), as `privpath up` runs it
+    'flush-ms': { type: 'string', default: String(validateConfig({}).store.insert_flush_ms) },
     'no-embedded': { type: 'boolean', default: false },
   },
 })
@@ -145,13 +148,19 @@ interface Latency {
 
 async function embeddedRun(rate: number, stream: PrivpathEvent[]): Promise<Latency> {
   const dir = await mkdtemp(join(tmpdir(), 'privpath-bench-detector-'))
-  const client = createStoreClient({ data_dir: dir, clickhouse_url: '', username: 'default', password: '' })
+  const storeConfig = { data_dir: dir, clickhouse_url: '', username: 'default', password: '' }
+  const client = createStoreClient(storeConfig)
+  const connections = [client]
   const telemetry = silentTelemetry()
   try {
     await migrate(client, { database: 'privpath', eventsTtlDays: 30 })
     const bus = new MemoryBus()
+    // as `privpath up` does: the writer's events and alerts on connections of their own
+    const eventsClient = createStoreClient(storeConfig)
+    const alertClient = createStoreClient(storeConfig)
+    connections.push(eventsClient, alertClient)
     const writer = await startWriter({
-      bus, client, database: 'privpath', telemetry, batchRows: 20_000, flushMs: Number(args['flush-ms']), deadLetterDir: join(dir, 'dead-letter'),
+      bus, client: eventsClient, alertClient, database: 'privpath', telemetry, batchRows: 20_000, flushMs: Number(args['flush-ms']), deadLetterDir: join(dir, 'dead-letter'),
     })
     const accepted = new Map<string, number>()
     const latencies: number[] = []
@@ -203,7 +212,7 @@ async function embeddedRun(rate: number, stream: PrivpathEvent[]): Promise<Laten
       alerts: latencies.length, achieved,
     }
   } finally {
-    await client.close()
+    for (const connection of connections) await connection.close()
     await rm(dir, { recursive: true, force: true })
   }
 }
