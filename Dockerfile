@@ -18,5 +18,5 @@ COPY --from=build /app/rules ./rules
 COPY --from=build /app/console/public ./console/public
 USER node
 EXPOSE 4318
-ENTRYPOINT ["node", "dist/cli/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/cli/main.js"]
 CMD ["up", "--host", "0.0.0.0"]

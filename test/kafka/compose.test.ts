@@ -92,9 +92,13 @@ describe('docker-compose.yml', () => {
     }
   })
 
-  it('the Dockerfile runs the privpath command the package declares', () => {
+  it('the Dockerfile runs the privpath command the package declares, with the Node flags `npm start` uses', () => {
     const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8')
-    const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { bin: Record<string, string> }
-    expect(dockerfile).toContain(`ENTRYPOINT ["node", "${pkg.bin.privpath}"]`)
+    const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> }
+    const [node, ...rest] = pkg.scripts.start.split(' ')
+    const flags = rest.slice(0, rest.indexOf(pkg.bin.privpath))
+    expect(node).toBe('node')
+    expect(flags).toContain('--max-semi-space-size=64')
+    expect(dockerfile).toContain(`ENTRYPOINT ${JSON.stringify(['node', ...flags, pkg.bin.privpath]).replaceAll(',', ', ')}`)
   })
 })
