@@ -1,28 +1,29 @@
 /**
- * OTLP ingest throughput of the embedded server (collector → WAL → pipeline → in-process bus →
- * writer → chDB), against the decode-only rate of the same bodies measured in the same run.
+ * OTLP ingest throughput of `privpath up` (collector → WAL → pipeline → in-process bus, and with
+ * the writer → chDB), against the decode-only rate of the same bodies measured in the same run.
  *
  * Bodies: realistic agent tasks (bench/fixtures/agent-tasks.ts) serialised by the OTel protobuf
- * serializer. A client with bounded concurrency (undici Pool) posts them over loopback, retrying
- * 429/503 after Retry-After as an OTel exporter would. Reported:
- *   accepted spans/s  - spans answered 200 (durable in the WAL) per second of posting
- *   stored spans/s    - spans per second until every accepted request was published and the
- *                       writer's inserts resolved (in-process mode only)
- *   p50/p99           - request latency of 200 answers
- * Modes: `inprocess` (server and client share this process), `child` (server is a child
- * `privpath up`, client here: the client gets its own core). Default: both.
- * Run: npm run bench:ingest [-- --tasks 3000 --spans-per-request 200 --concurrency 16 --mode both]
+ * serializer, a fresh set per round (new trace ids). The server is a child `privpath up` started
+ * with the Node flags of `npm start` (so it has a core of its own, as in production, and the
+ * client here does not share its event loop). A client with bounded concurrency (undici Pool)
+ * posts each round over loopback, retrying 429/503 after a pause as an OTel exporter would, then
+ * waits until the collector's queue is empty (every accepted request published, and with the
+ * writer, inserted). Per round:
+ *   accepted spans/s   - spans answered 200 (durable in the WAL) per second of posting
+ *   processed spans/s  - spans per second until the queue was empty (published / stored): the
+ *                        rate the server sustains
+ * The first --warmup rounds (JIT, heap sizing) are reported apart; the rest give medians and
+ * request latency percentiles of 200 answers.
+ * Run: npm run bench:ingest [-- --tasks 3000 --spans-per-request 200 --concurrency 16 --warmup 2 --rounds 6 --roles collector,collector+writer]
  */
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
-import { startApp } from '../cli/app.js'
-import { validateConfig } from '../core/config/load.js'
-import { silentTelemetry } from '../core/telemetry.js'
 import { Correlator } from '../collector/correlate/index.js'
 import { mapTraceRequest } from '../collector/mapping/index.js'
 import { decodeTraces } from '../collector/otlp/decode.js'
@@ -35,7 +36,9 @@ const { values: args } = parseArgs({
     tasks: { type: 'string', default: '3000' },
     'spans-per-request': { type: 'string', default: '200' },
     concurrency: { type: 'string', default: '16' },
-    mode: { type: 'string', default: 'both' },
+    warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '6' },
+    roles: { type: 'string', default: 'collector,collector+writer' },
   },
 })
 const concurrency = Number(args.concurrency)
@@ -93,17 +96,21 @@ function stageCosts(): string {
     .join(', ')
 }
 
-interface Result {
-  /** CPU µs per span spent by this process (all threads) from the first request until everything was published/stored. */
-  cpuPerSpan?: number
-  acceptedPerSecond: number
+interface Round {
+  accepted: number
+  processed: number
   latencies: number[]
   retries: number
-  seconds: number
 }
 
-async function post(origin: string): Promise<Result> {
-  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 })
+async function metric(origin: string, name: string): Promise<number> {
+  const text = await (await fetch(`${origin}/metrics`)).text()
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
+  if (!line) throw new Error(`metric ${name} missing`)
+  return Number(line.split(' ')[1])
+}
+
+async function round(origin: string, pool: Pool, requests: Uint8Array[], spans: number): Promise<Round> {
   const latencies: number[] = []
   let retries = 0
   let next = 0
@@ -111,10 +118,10 @@ async function post(origin: string): Promise<Result> {
   const worker = async () => {
     for (;;) {
       const index = next++
-      if (index >= bodies.length) return
+      if (index >= requests.length) return
       for (;;) {
         const t0 = performance.now()
-        const res = await pool.request({ path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: bodies[index] })
+        const res = await pool.request({ path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: requests[index] })
         await res.body.arrayBuffer()
         if (res.statusCode === 200) {
           latencies.push(performance.now() - t0)
@@ -127,52 +134,22 @@ async function post(origin: string): Promise<Result> {
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
-  const seconds = (performance.now() - started) / 1000
-  await pool.close()
-  return { acceptedPerSecond: spanCount / seconds, latencies: latencies.sort((a, b) => a - b), retries, seconds }
+  const posted = (performance.now() - started) / 1000
+  while ((await metric(origin, 'privpath_collector_queue_depth')) > 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  const processed = (performance.now() - started) / 1000
+  return { accepted: spans / posted, processed: spans / processed, latencies, retries }
 }
 
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-
-function config(dataDir: string, roles: string[]) {
-  return validateConfig({ roles, server: { port: 0 }, store: { data_dir: dataDir }, log_level: 'warn' })
+/** The Node flags `npm start` runs privpath with (e.g. the young generation size). */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }
+  return pkg.scripts.start.split(' ').filter((word) => word.startsWith('--'))
 }
 
-/** `roles` collector alone: the bus has no subscriber, so this measures receiver + WAL + map + correlate without the store. */
-async function inProcess(roles: string[]): Promise<Result & { storedPerSecond: number }> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'privpath-bench-'))
-  const telemetry = silentTelemetry()
-  const app = await startApp({ config: config(dataDir, roles), telemetry })
-  try {
-    const cpu = process.cpuUsage()
-    const started = performance.now()
-    const result = await post(app.url)
-    await app.collector!.pipeline.drain()
-    result.cpuPerSpan = cpuPerSpan(cpu)
-    const storedPerSecond = spanCount / ((performance.now() - started) / 1000)
-    const metrics = await telemetry.registry.getMetricsAsJSON()
-    const sum = (name: string, suffix: string) =>
-      metrics.find((m) => m.name === name)?.values.filter((v) => (v as { metricName?: string }).metricName === name + suffix).reduce((n, v) => n + v.value, 0) ?? 0
-    const fsyncs = sum('privpath_collector_wal_fsync_seconds', '_count')
-    const inserts = sum('privpath_writer_insert_duration_seconds', '_count')
-    console.log(
-      `  [${roles.join('+')}] WAL: ${fsyncs} group commits for ${bodies.length} requests, mean ${((1000 * sum('privpath_collector_wal_fsync_seconds', '_sum')) / fsyncs).toFixed(1)} ms (write + fdatasync + event-loop wait)` +
-        (inserts === 0
-          ? ''
-          : `; writer: ${inserts} inserts, mean ${((1000 * sum('privpath_writer_insert_duration_seconds', '_sum')) / inserts).toFixed(0)} ms, ` +
-            `${Math.round(sum('privpath_writer_batch_rows', '_sum') / Math.max(1, sum('privpath_writer_batch_rows', '_count')))} rows/insert`),
-    )
-    return { ...result, storedPerSecond }
-  } finally {
-    await app.stop()
-    await rm(dataDir, { recursive: true, force: true })
-  }
-}
-
-async function childProcess(): Promise<Result> {
+async function serve(roles: string, run: (origin: string) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'privpath-bench-'))
   const main = new URL('../cli/main.ts', import.meta.url).pathname
-  const child = spawn(process.execPath, ['--import', 'tsx', main, 'up', '--roles', 'collector,writer', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [...startFlags(), '--import', 'tsx', main, 'up', '--roles', roles, '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, PRIVPATH_LOG_LEVEL: 'info' },
   })
@@ -183,7 +160,7 @@ async function childProcess(): Promise<Result> {
       })
       child.once('exit', (code) => reject(new Error(`privpath exited with ${code}`)))
     })
-    return await post(`http://127.0.0.1:${port}`)
+    await run(`http://127.0.0.1:${port}`)
   } finally {
     child.kill('SIGTERM')
     await new Promise((resolve) => child.once('exit', resolve))
@@ -191,32 +168,36 @@ async function childProcess(): Promise<Result> {
   }
 }
 
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+const median = (values: number[]) => pct([...values].sort((a, b) => a - b), 50)
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 console.log(`bodies: ${bodies.length} requests, ${fmt(spanCount)} spans (${Math.round(spanCount / bodies.length)}/request, ${(totalBytes / bodies.length / 1024).toFixed(1)} KiB/request), concurrency ${concurrency}`)
 if (spansPerBody.reduce((a, b) => a + b, 0) !== spanCount) throw new Error('fixture span count mismatch')
 const decodeRate = decodeOnly()
 console.log(`decode-only (protobuf → model, median of 5): ${fmt(decodeRate)} spans/s, ${decodeCpuPerSpan.toFixed(1)} CPU µs/span`)
 console.log(`CPU µs/span by step (single thread, warm): ${stageCosts()}`)
-const mode = args.mode
-if (mode === 'inprocess' || mode === 'both') {
-  const c = await inProcess(['collector'])
-  console.log(
-    `in-process, collector only (no store): accepted ${fmt(c.acceptedPerSecond)} spans/s, published ${fmt(c.storedPerSecond)} spans/s, ` +
-      `p50 ${pct(c.latencies, 50).toFixed(1)} ms, p99 ${pct(c.latencies, 99).toFixed(1)} ms, ratio published/decode-only ${(c.storedPerSecond / decodeRate).toFixed(2)}; ` +
-      `${c.cpuPerSpan!.toFixed(1)} CPU µs/span incl. the client (${(c.cpuPerSpan! / decodeCpuPerSpan).toFixed(1)}x decode)`,
-  )
-  const r = await inProcess(['collector', 'writer'])
-  console.log(
-    `in-process, collector + writer (chDB): accepted ${fmt(r.acceptedPerSecond)} spans/s (${r.seconds.toFixed(2)} s), stored ${fmt(r.storedPerSecond)} spans/s, ` +
-      `p50 ${pct(r.latencies, 50).toFixed(1)} ms, p99 ${pct(r.latencies, 99).toFixed(1)} ms, 429/503 retries ${r.retries}, ` +
-      `ratio accepted/decode-only ${(r.acceptedPerSecond / decodeRate).toFixed(2)}, stored/decode-only ${(r.storedPerSecond / decodeRate).toFixed(2)}; ` +
-      `${r.cpuPerSpan!.toFixed(1)} CPU µs/span incl. the client and chDB threads (${(r.cpuPerSpan! / decodeCpuPerSpan).toFixed(1)}x decode)`,
-  )
-}
-if (mode === 'child' || mode === 'both') {
-  const r = await childProcess()
-  console.log(
-    `child process: accepted ${fmt(r.acceptedPerSecond)} spans/s (${r.seconds.toFixed(2)} s), p50 ${pct(r.latencies, 50).toFixed(1)} ms, ` +
-      `p99 ${pct(r.latencies, 99).toFixed(1)} ms, 429/503 retries ${r.retries}, ratio accepted/decode-only ${(r.acceptedPerSecond / decodeRate).toFixed(2)}`,
-  )
+const warmup = Number(args.warmup)
+const rounds = Array.from({ length: warmup + Number(args.rounds) }, (_, i) =>
+  i === 0 ? { bodies, spanCount } : agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7 + i }),
+)
+for (const roles of args.roles.split(',')) {
+  await serve(roles.replaceAll('+', ','), async (origin) => {
+    const pool = new Pool(origin, { connections: concurrency, pipelining: 1 })
+    const results: Round[] = []
+    for (const r of rounds) results.push(await round(origin, pool, r.bodies, r.spanCount))
+    await pool.close()
+    const cold = results.slice(0, warmup)
+    const warm = results.slice(warmup)
+    const latencies = warm.flatMap((r) => r.latencies).sort((a, b) => a - b)
+    const accepted = median(warm.map((r) => r.accepted))
+    const processed = median(warm.map((r) => r.processed))
+    console.log(
+      `${roles} (${roles.includes('writer') ? 'processed = stored in chDB' : 'processed = published on the bus, no store'}): ` +
+        `accepted ${fmt(accepted)} spans/s, processed ${fmt(processed)} spans/s (medians of ${warm.length} rounds; ` +
+        `warm-up rounds ${cold.map((r) => `${fmt(r.accepted)}/${fmt(r.processed)}`).join(', ')}), ` +
+        `p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, 429/503 retries ${warm.reduce((n, r) => n + r.retries, 0)}, ` +
+        `ratio to decode-only: accepted ${(accepted / decodeRate).toFixed(2)}, processed ${(processed / decodeRate).toFixed(2)}`,
+    )
+  })
 }
