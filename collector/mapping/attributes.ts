@@ -96,10 +96,10 @@ export class AttributeReader {
   /** Keys under `prefix.`, marked used. */
   prefixed(prefix: string): Array<[string, AnyValue]> {
     const out: Array<[string, AnyValue]> = []
-    for (const [key, value] of Object.entries(this.attributes)) {
-      if (key.startsWith(prefix)) {
+    for (const key in this.attributes) {
+      if (key.startsWith(prefix) && Object.hasOwn(this.attributes, key)) {
         this.markUsed(key)
-        out.push([key, value])
+        out.push([key, this.attributes[key]])
       }
     }
     return out

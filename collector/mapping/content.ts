@@ -139,8 +139,8 @@ export function reasoningParts(reader: AttributeReader): string[] {
     }
   }
   const reasoningKey = /^llm\.output_messages\.\d+\.message\.contents\.\d+\.message_content\.type$/
-  for (const [key, value] of Object.entries(reader.attributes)) {
-    if (reasoningKey.test(key) && value === 'reasoning') {
+  for (const key in reader.attributes) {
+    if (reader.attributes[key] === 'reasoning' && reasoningKey.test(key) && Object.hasOwn(reader.attributes, key)) {
       const textKey = key.replace(/\.type$/, '.text')
       parts.push(reader.string(textKey))
     }
