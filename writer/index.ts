@@ -5,8 +5,9 @@
  * and `privpath_writer_*` metrics. A bus delivery is committed only once each of its messages is
  * inserted or dead-lettered (at-least-once; replays collapse in ReplacingMergeTree and are
  * deduplicated on read). Deliveries that arrive while a batch is filling share its insert.
- * Not here yet: concurrent inserts into one table (flushes of a table run one at a time), and the
- * `credentials` topic, whose events also travel on `events`.
+ * Not here yet: concurrent inserts into one table (flushes of a table run one at a time; with
+ * flushMs 0 what arrives meanwhile goes into the next), and the `credentials` topic, whose events
+ * also travel on `events`.
  */
 import type { Alert } from '../core/alert.js'
 import type { Bus, BusMessage, Subscription, Topic } from '../core/bus/bus.js'
