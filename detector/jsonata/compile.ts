@@ -498,20 +498,34 @@ function compileGeneralPath(node: Node): CompiledFn {
   }
 }
 
+/** Appends a step result to a sequence: arrays are flattened into it, constructed arrays kept whole. */
+function flattenInto(sequence: unknown[], res: unknown): void {
+  if (!Array.isArray(res) || (res as Seq).cons) sequence.push(res)
+  else for (const v of res) sequence.push(v)
+}
+
+// Most steps yield one value or none: the sequence is only made once there is something for it,
+// with no list of results in between (this runs for every array-valued path on every event).
 function evaluateStep(step: CompiledStep, input: unknown[], vars: Variables, lastStep: boolean): unknown[] {
-  const result: unknown[] = []
+  let first: unknown
+  let sequence: unknown[] | undefined
   for (const item of input) {
     let res = step.fn(item, vars)
     for (const stage of step.stages) res = stage(res, vars)
-    if (res !== undefined) result.push(res)
+    if (res === undefined) continue
+    if (first === undefined && sequence === undefined) {
+      first = res
+      continue
+    }
+    if (sequence === undefined) {
+      sequence = createSequence()
+      flattenInto(sequence, first)
+    }
+    flattenInto(sequence, res)
   }
-  if (lastStep && result.length === 1 && Array.isArray(result[0]) && !isSequence(result[0])) {
-    return result[0] as unknown[]
-  }
-  const resultSequence = createSequence()
-  for (const res of result) {
-    if (!Array.isArray(res) || (res as Seq).cons) resultSequence.push(res)
-    else for (const v of res) resultSequence.push(v)
-  }
-  return resultSequence
+  if (sequence !== undefined) return sequence
+  if (lastStep && Array.isArray(first) && !isSequence(first)) return first as unknown[]
+  const single = createSequence()
+  if (first !== undefined) flattenInto(single, first)
+  return single
 }
