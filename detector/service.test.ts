@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Alert } from '../core/alert.js'
+import type { SubscribeOptions } from '../core/bus/bus.js'
 import { MemoryBus } from '../core/bus/memory.js'
 import { emptyEvent, type PrivpathEvent } from '../core/event.js'
 import { silentTelemetry } from '../core/telemetry.js'
@@ -117,7 +118,7 @@ describe('startDetector', () => {
     expect(publications.reduce((a, b) => a + b, 0)).toBe(5)
   })
 
-  it('steps later batches while an earlier batch\'s alerts are still being stored, and stores them in order', async () => {
+  it('steps later batches while an earlier batch\'s alerts are still being stored, and publishes them in step order', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'detector-'))
     await writeFile(join(dir, 'rule.yaml'), REUSE)
     const bus = new MemoryBus()
@@ -149,7 +150,7 @@ describe('startDetector', () => {
   it('publishes a batch\'s alerts again after a failure without stepping its events twice', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'detector-'))
     await writeFile(join(dir, 'rule.yaml'), REUSE)
-    const bus = new MemoryBus()
+    const bus = new MemoryBus({ retryDelayMs: 5 })
     let failures = 1
     const flaky = Object.assign(Object.create(bus) as MemoryBus, {
       publish: async (topic: 'events' | 'alerts', messages: Array<{ key: string; value: never }>) => {
@@ -161,7 +162,7 @@ describe('startDetector', () => {
     await bus.subscribe('alerts', { group: 'test' }, async (messages) => {
       stored.push(...messages.map((m) => m.value))
     })
-    const detector = startDetector({ bus: flaky, config: detectorConfig({ rules_dir: dir }), telemetry: silentTelemetry(), watchRules: false, publishRetryMs: 5 })
+    const detector = startDetector({ bus: flaky, config: detectorConfig({ rules_dir: dir }), telemetry: silentTelemetry(), watchRules: false })
     running = detector
     await detector.ready
     const step = vi.spyOn(detector.engine()!, 'stepBatch')
@@ -172,5 +173,22 @@ describe('startDetector', () => {
     expect(step).toHaveBeenCalledTimes(1)
     expect(failures).toBe(-1)
     expect(stored.map((a) => [a.summary, a.count])).toEqual([['reuse of c1 in t2', 1]])
+  })
+
+  it('on Kafka takes one batch at a time, so what it stepped is committed before a rebalance', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'detector-'))
+    await writeFile(join(dir, 'rule.yaml'), REUSE)
+    const subscribed = new Map<string, SubscribeOptions>()
+    const kafka = Object.assign(Object.create(new MemoryBus()) as MemoryBus, {
+      kind: 'kafka' as const,
+      subscribe: async (topic: string, options: SubscribeOptions) => {
+        subscribed.set(topic, options)
+        return { caughtUp: Promise.resolve(), close: async () => {} }
+      },
+    })
+    const detector = startDetector({ bus: kafka, config: detectorConfig({ rules_dir: dir }), telemetry: silentTelemetry(), watchRules: false })
+    running = detector
+    await detector.ready
+    expect(subscribed.get('events')?.maxInflightBatches).toBe(1)
   })
 })

@@ -46,8 +46,6 @@ export interface StartDetectorOptions {
    * the events after it.
    */
   maxBatch?: number
-  /** Wait before publishing a batch's alerts again after a failure (default 500). */
-  publishRetryMs?: number
   /** Called with the new rule set after every successful reload (e.g. to record it in the store). */
   onRulesReloaded?: (rules: Rule[]) => Promise<void> | void
 }
@@ -80,18 +78,10 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
   const publish = async (alerts: Alert[]): Promise<void> => {
     if (alerts.length > 0) await bus.publish('alerts', alerts.map((a) => ({ key: a.alert_id, value: a })))
   }
-  // A batch is stepped once: redelivering it after a failed publish would count its events twice.
-  const publishUntilDone = async (alerts: Alert[]): Promise<void> => {
-    for (;;) {
-      try {
-        return await publish(alerts)
-      } catch (error) {
-        if (stopped) throw error
-        log.warn({ err: error, alerts: alerts.length }, 'publishing alerts failed; retrying')
-        await new Promise((resolve) => setTimeout(resolve, options.publishRetryMs ?? 500))
-      }
-    }
-  }
+  // Alerts of batches stepped but not yet published, by the batch's first message: when the bus
+  // hands a batch over again after its publish failed, its alerts go out without its events
+  // being stepped a second time (which would count them twice).
+  const unpublished = new WeakMap<object, Alert[]>()
 
   const load = async () => loadRules(dirs, { timeoutMs: config.rule_timeout_ms })
 
@@ -141,13 +131,22 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
       log.info('credential registry caught up with the credentials topic')
     }
     const rebuild = partitionRebuild({ engine: current, serial, loadHistory: options.loadHistory, replayPartitions: options.replayPartitions, logger: log })
+    // In process, later batches are stepped while an earlier one's alerts are still being
+    // stored, so an alert does not wait for the storing of the alerts before it (`serial` keeps
+    // steps in order). On Kafka one batch at a time: everything stepped is committed before a
+    // rebalance, which would otherwise hand uncommitted, already stepped batches over again.
+    const inflight = bus.kind === 'memory' ? 8 : 1
     subscriptions.push(
-      // Later batches are stepped while an earlier one's alerts are still being stored, so an
-      // alert never waits for the storing of the alerts before it; `serial` keeps steps in order.
-      await bus.subscribe('events', { group: 'detector', fromBeginning: true, maxBatch: options.maxBatch ?? 1_000, maxInflightBatches: 8, onAssigned: rebuild }, async (messages) => {
-        // synchronous evaluation when every rule is compiled: no promise per event
-        const alerts = await serial(() => current.stepBatch(messages.map((m) => m.value)))
-        await publishUntilDone(alerts)
+      await bus.subscribe('events', { group: 'detector', fromBeginning: true, maxBatch: options.maxBatch ?? 1_000, maxInflightBatches: inflight, onAssigned: rebuild }, async (messages) => {
+        const first = messages[0]
+        let alerts = first === undefined ? undefined : unpublished.get(first)
+        if (alerts === undefined) {
+          // synchronous evaluation when every rule is compiled: no promise per event
+          alerts = await serial(() => current.stepBatch(messages.map((m) => m.value)))
+          if (first !== undefined) unpublished.set(first, alerts)
+        }
+        await publish(alerts)
+        if (first !== undefined) unpublished.delete(first)
       }),
     )
     const tickMs = options.tickMs ?? 1_000
