@@ -155,7 +155,9 @@ async function embeddedRun(rate: number, stream: PrivpathEvent[]): Promise<Laten
   try {
     await migrate(client, { database: 'privpath', eventsTtlDays: 30 })
     const bus = new MemoryBus()
-    // as `privpath up` does: the writer's events and alerts on connections of their own
+    // as `privpath up` does: the writer's events and alerts on connections of their own (`up`
+    // also hands alerts to delivery, which waits for the outbox of every configured sink; this
+    // measures the store alone, as with no sink configured)
     const eventsClient = createStoreClient(storeConfig)
     const alertClient = createStoreClient(storeConfig)
     connections.push(eventsClient, alertClient)

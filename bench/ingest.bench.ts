@@ -10,8 +10,8 @@
  * waits until the collector's queue is empty (every accepted request published, and with the
  * writer, inserted). Per round:
  *   accepted spans/s   - spans answered 200 (durable in the WAL) per second of posting
- *   processed spans/s  - spans per second until the queue was empty (published / stored): the
- *                        rate the server sustains
+ *   processed spans/s  - spans per second until the queue was empty and no span waited for its
+ *                        parent (published / stored): the rate the server sustains
  * The first --warmup rounds (JIT, heap sizing) are reported apart; the rest give medians and
  * request latency percentiles of 200 answers.
  * Run: npm run bench:ingest [-- --tasks 3000 --spans-per-request 200 --concurrency 16 --warmup 2 --rounds 6 --roles collector,collector+writer]
@@ -135,15 +135,22 @@ async function round(origin: string, pool: Pool, requests: Uint8Array[], spans: 
   }
   await Promise.all(Array.from({ length: concurrency }, worker))
   const posted = (performance.now() - started) / 1000
-  while ((await metric(origin, 'privpath_collector_queue_depth')) > 0) await new Promise((resolve) => setTimeout(resolve, 5))
+  // Done when every accepted request was published and no span still waits for its parent;
+  // polled sparingly, since the server is busy exactly now.
+  while ((await metric(origin, 'privpath_collector_queue_depth')) > 0 || (await metric(origin, 'privpath_collector_held_spans')) > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
   const processed = (performance.now() - started) / 1000
   return { accepted: spans / posted, processed: spans / processed, latencies, retries }
 }
 
 /** The Node flags `npm start` runs privpath with (e.g. the young generation size). */
 function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: { start: string } }
-  return pkg.scripts.start.split(' ').filter((word) => word.startsWith('--'))
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { bin: { privpath: string }; scripts: { start: string } }
+  const words = pkg.scripts.start.split(' ')
+  const bin = words.indexOf(pkg.bin.privpath)
+  if (words[0] !== 'node' || bin < 0) throw new Error(`unexpected start script: ${pkg.scripts.start}`)
+  return words.slice(1, bin)
 }
 
 async function serve(roles: string, run: (origin: string) => Promise<void>): Promise<void> {

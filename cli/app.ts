@@ -111,16 +111,16 @@ export async function startApp(options: AppOptions): Promise<App> {
       // Embedded chDB runs one statement per connection at a time: the writer's events and alerts
       // get connections of their own, so an alert never waits for an events insert and the API's
       // reads wait for neither. A server's HTTP pool already runs them side by side.
-      const connection = (): ClickHouseClient => {
+      const connection = (purpose: string): ClickHouseClient => {
         const own = createStoreClient(config.store)
-        stops.push({ name: 'store', stop: () => own.close() })
+        stops.push({ name: `store (${purpose})`, stop: () => own.close() })
         return own
       }
       const embedded = isEmbedded(config.store)
       const writer: Writer = await startWriter({
         bus,
-        client: embedded ? connection() : client,
-        alertClient: embedded ? connection() : client,
+        client: embedded ? connection('writer events') : client,
+        alertClient: embedded ? connection('writer alerts') : client,
         database: config.store.database,
         telemetry,
         batchRows: config.store.insert_batch_rows,
