@@ -4,8 +4,8 @@
  * snake_case names). Each signal supplies its field names, its item reader and its item check; an
  * item with a problem is counted as rejected, not kept.
  */
-import { type Rejections, within } from './decode-failure.js'
-import { asArray, asObject, field, readResource, readScope } from './json-common.js'
+import { type Rejections, toDecodeError, within } from './decode-failure.js'
+import { asArray, asObject, field, parseJson, readResource, readScope } from './json-common.js'
 import type { ResourceEnvelope, ScopeEnvelope } from './protobuf-envelope.js'
 
 export interface JsonEnvelopeSignal<Item> {
@@ -67,4 +67,22 @@ function readScopeEnvelope<Item>(value: unknown, signal: JsonEnvelopeSignal<Item
     else rejections.add(`${at}.${name}[${i}].${problem}`)
   }
   return { scope, items }
+}
+
+/**
+ * A signal's JSON decoder over a body, or over a value some other layer already parsed as JSON;
+ * whatever fails on the way becomes one decode error naming the request `message`.
+ */
+export function jsonDecoder<Decoded>(message: string, read: (value: unknown) => Decoded): {
+  body(body: Uint8Array | string): Decoded
+  value(value: unknown): Decoded
+} {
+  const decode = (parsed: () => unknown): Decoded => {
+    try {
+      return read(parsed())
+    } catch (error) {
+      throw toDecodeError(error, message)
+    }
+  }
+  return { body: (body) => decode(() => parseJson(body)), value: (value) => decode(() => value) }
 }

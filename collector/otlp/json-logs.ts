@@ -1,4 +1,4 @@
-import { Rejections, toDecodeError, within } from './decode-failure.js'
+import { Rejections, within } from './decode-failure.js'
 import { eventNameOf, logRecordProblem } from './item-checks.js'
 import {
   asEnum,
@@ -7,12 +7,11 @@ import {
   asString,
   asUint64,
   field,
-  parseJson,
   readAnyValue,
   readAttributes,
 } from './json-common.js'
 import type { DecodedLogs, LogRecord, ResourceLogs } from './model.js'
-import { readJsonEnvelopes, type JsonEnvelopeSignal } from './json-envelope.js'
+import { jsonDecoder, readJsonEnvelopes, type JsonEnvelopeSignal } from './json-envelope.js'
 import { REJECT_REASON_LIMIT } from './values.js'
 
 const SEVERITY_NUMBERS: Record<string, number> = { SEVERITY_NUMBER_UNSPECIFIED: 0 }
@@ -21,21 +20,15 @@ for (const [base, name] of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'].
   for (let step = 2; step <= 4; step++) SEVERITY_NUMBERS[`SEVERITY_NUMBER_${name}${step}`] = base * 4 + step
 }
 
+const decoder = jsonDecoder('ExportLogsServiceRequest', (value) => readLogsRequest(value))
+
 export function decodeLogsJson(body: Uint8Array | string): DecodedLogs {
-  try {
-    return readLogsRequest(parseJson(body))
-  } catch (error) {
-    throw toDecodeError(error, 'ExportLogsServiceRequest')
-  }
+  return decoder.body(body)
 }
 
 /** For a body some other layer already parsed as JSON. */
 export function decodeLogsJsonValue(value: unknown): DecodedLogs {
-  try {
-    return readLogsRequest(value)
-  } catch (error) {
-    throw toDecodeError(error, 'ExportLogsServiceRequest')
-  }
+  return decoder.value(value)
 }
 
 const LOGS: JsonEnvelopeSignal<LogRecord> = {

@@ -1,4 +1,4 @@
-import { Rejections, toDecodeError, within } from './decode-failure.js'
+import { Rejections, within } from './decode-failure.js'
 import { spanProblem } from './item-checks.js'
 import {
   asArray,
@@ -8,12 +8,11 @@ import {
   asString,
   asUint64,
   field,
-  parseJson,
   readAttributes,
   type JsonObject,
 } from './json-common.js'
 import type { DecodedTraces, ResourceSpans, Span, SpanEvent, SpanLink, SpanStatus } from './model.js'
-import { readJsonEnvelopes, type JsonEnvelopeSignal } from './json-envelope.js'
+import { jsonDecoder, readJsonEnvelopes, type JsonEnvelopeSignal } from './json-envelope.js'
 import { REJECT_REASON_LIMIT } from './values.js'
 
 const SPAN_KINDS: Record<string, number> = {
@@ -26,21 +25,15 @@ const SPAN_KINDS: Record<string, number> = {
 }
 const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 }
 
+const decoder = jsonDecoder('ExportTraceServiceRequest', (value) => readTracesRequest(value))
+
 export function decodeTracesJson(body: Uint8Array | string): DecodedTraces {
-  try {
-    return readTracesRequest(parseJson(body))
-  } catch (error) {
-    throw toDecodeError(error, 'ExportTraceServiceRequest')
-  }
+  return decoder.body(body)
 }
 
 /** For a body some other layer already parsed as JSON. */
 export function decodeTracesJsonValue(value: unknown): DecodedTraces {
-  try {
-    return readTracesRequest(value)
-  } catch (error) {
-    throw toDecodeError(error, 'ExportTraceServiceRequest')
-  }
+  return decoder.value(value)
 }
 
 const TRACES: JsonEnvelopeSignal<Span> = {
