@@ -13,7 +13,8 @@
  *   processed spans/s  - spans per second until the queue was empty and no span waited for its
  *                        parent (published / stored): the rate the server sustains
  * The first --warmup rounds (JIT, heap sizing) are reported apart; the rest give medians and
- * request latency percentiles of 200 answers.
+ * request latency percentiles of 200 answers, and (on Linux) the server's CPU time per span, on
+ * all its threads and on the event loop's thread alone: where the sustained rate is bounded.
  * Run: npm run bench:ingest [-- --tasks 3000 --spans-per-request 200 --concurrency 16 --warmup 2 --rounds 6 --roles collector,collector+writer]
  */
 import { spawn } from 'node:child_process'
@@ -101,6 +102,23 @@ interface Round {
   processed: number
   latencies: number[]
   retries: number
+  /** Server CPU µs per span over the round (until processed): every thread, and the event loop's thread alone. */
+  cpu?: { all: number; main: number }
+}
+
+const TICK_MICROS = 10_000 // Linux reports thread times in clock ticks of 10 ms (CLK_TCK 100)
+
+/** utime + stime of a process (all threads) and of its main thread, in µs; undefined without /proc. */
+function serverCpu(pid: number): { all: number; main: number } | undefined {
+  const ticks = (path: string) => {
+    const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS
+  }
+  try {
+    return { all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) }
+  } catch {
+    return undefined
+  }
 }
 
 async function metric(origin: string, name: string): Promise<number> {
@@ -110,10 +128,11 @@ async function metric(origin: string, name: string): Promise<number> {
   return Number(line.split(' ')[1])
 }
 
-async function round(origin: string, pool: Pool, requests: Uint8Array[], spans: number): Promise<Round> {
+async function round(origin: string, pid: number, pool: Pool, requests: Uint8Array[], spans: number): Promise<Round> {
   const latencies: number[] = []
   let retries = 0
   let next = 0
+  const cpuBefore = serverCpu(pid)
   const started = performance.now()
   const worker = async () => {
     for (;;) {
@@ -141,7 +160,10 @@ async function round(origin: string, pool: Pool, requests: Uint8Array[], spans: 
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
   const processed = (performance.now() - started) / 1000
-  return { accepted: spans / posted, processed: spans / processed, latencies, retries }
+  const cpuAfter = serverCpu(pid)
+  const cpu =
+    cpuBefore && cpuAfter ? { all: (cpuAfter.all - cpuBefore.all) / spans, main: (cpuAfter.main - cpuBefore.main) / spans } : undefined
+  return { accepted: spans / posted, processed: spans / processed, latencies, retries, cpu }
 }
 
 /** The Node flags `npm start` runs privpath with (e.g. the young generation size). */
@@ -153,7 +175,7 @@ function startFlags(): string[] {
   return words.slice(1, bin)
 }
 
-async function serve(roles: string, run: (origin: string) => Promise<void>): Promise<void> {
+async function serve(roles: string, run: (origin: string, pid: number) => Promise<void>): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'privpath-bench-'))
   const main = new URL('../cli/main.ts', import.meta.url).pathname
   const child = spawn(process.execPath, [...startFlags(), '--import', 'tsx', main, 'up', '--roles', roles, '--port', '0', '--data-dir', dataDir], {
@@ -167,7 +189,7 @@ async function serve(roles: string, run: (origin: string) => Promise<void>): Pro
       })
       child.once('exit', (code) => reject(new Error(`privpath exited with ${code}`)))
     })
-    await run(`http://127.0.0.1:${port}`)
+    await run(`http://127.0.0.1:${port}`, child.pid!)
   } finally {
     child.kill('SIGTERM')
     await new Promise((resolve) => child.once('exit', resolve))
@@ -189,10 +211,10 @@ const rounds = Array.from({ length: warmup + Number(args.rounds) }, (_, i) =>
   i === 0 ? { bodies, spanCount } : agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7 + i }),
 )
 for (const roles of args.roles.split(',')) {
-  await serve(roles.replaceAll('+', ','), async (origin) => {
+  await serve(roles.replaceAll('+', ','), async (origin, pid) => {
     const pool = new Pool(origin, { connections: concurrency, pipelining: 1 })
     const results: Round[] = []
-    for (const r of rounds) results.push(await round(origin, pool, r.bodies, r.spanCount))
+    for (const r of rounds) results.push(await round(origin, pid, pool, r.bodies, r.spanCount))
     await pool.close()
     const cold = results.slice(0, warmup)
     const warm = results.slice(warmup)
@@ -206,5 +228,13 @@ for (const roles of args.roles.split(',')) {
         `p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, 429/503 retries ${warm.reduce((n, r) => n + r.retries, 0)}, ` +
         `ratio to decode-only: accepted ${(accepted / decodeRate).toFixed(2)}, processed ${(processed / decodeRate).toFixed(2)}`,
     )
+    const cpus = warm.flatMap((r) => (r.cpu ? [r.cpu] : []))
+    if (cpus.length > 0) {
+      // The event loop's thread is the limit when its share nears 1e6 / (spans/s) µs per span.
+      console.log(
+        `  server CPU per span (median of ${cpus.length} rounds): ${median(cpus.map((c) => c.all)).toFixed(1)} µs on all threads, ` +
+          `${median(cpus.map((c) => c.main)).toFixed(1)} µs on the event loop's thread (50k spans/s allows 20)`,
+      )
+    }
   })
 }
