@@ -47,6 +47,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     logger,
     registry: telemetry.registry,
     maxQueuedRequests: config.collector.max_queued_requests,
+    maxQueuedBytes: config.collector.max_queued_bytes,
     expireEveryMs: Math.max(50, Math.min(1_000, Math.floor(config.collector.grace_window_ms / 4))),
     stages: createPipelineStages(config.collector, telemetry.registry),
   })
@@ -63,8 +64,9 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     registry: telemetry.registry,
     maxBodyBytes: config.server.max_body_bytes,
     sink: {
-      reserve: () => pipeline.reserve(),
-      release: () => pipeline.release(),
+      reserve: (bytes) => pipeline.reserve(bytes),
+      ensureRoom: (bytes) => pipeline.ensureRoom(bytes),
+      release: (bytes) => pipeline.release(bytes),
       append: (entry) => wal.append(entry),
       accept: (item) => pipeline.accept(item),
     },

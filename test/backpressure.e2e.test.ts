@@ -7,22 +7,31 @@ import { protobufRequest, recordSpans, runScriptedTask } from './support/agent.j
 import { postOtlp, startTestApp, type TestApp } from './support/app.js'
 
 let t: TestApp
+let bytesBound: TestApp
 beforeAll(async () => {
   t = await startTestApp({ roles: ['collector'], collector: { max_queued_requests: 3 } })
+  bytesBound = await startTestApp({ roles: ['collector'], collector: { max_queued_bytes: 1 } })
 })
 afterAll(async () => {
   await t?.app.stop()
+  await bytesBound?.app.stop()
 })
+
+/** An events consumer that takes nothing until released, then records the task ids it saw. */
+async function stalledConsumer(target: TestApp): Promise<{ seen: Set<string>; release: () => void }> {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const seen = new Set<string>()
+  await target.app.bus.subscribe('events', { group: 'slow-consumer' }, async (messages) => {
+    await gate
+    for (const m of messages) seen.add(m.value.task_id)
+  })
+  return { seen, release }
+}
 
 describe('queue full', () => {
   it('answers 429 + Retry-After beyond the bound and never drops an acknowledged request', async () => {
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    const seen = new Set<string>()
-    await t.app.bus.subscribe('events', { group: 'slow-consumer' }, async (messages) => {
-      await gate
-      for (const m of messages) seen.add(m.value.task_id)
-    })
+    const { seen, release } = await stalledConsumer(t)
 
     const sent = Array.from({ length: 12 }, (_, i) => `task-bp-${i}`)
     const answers = await Promise.all(
@@ -44,5 +53,31 @@ describe('queue full', () => {
     await t.app.collector!.pipeline.drain()
     for (const a of accepted) expect(seen.has(a.taskId), a.taskId).toBe(true)
     for (const r of refused) expect(seen.has(r.taskId), r.taskId).toBe(false)
+  })
+})
+
+describe('queue full by bytes', () => {
+  it('takes one request of any size when nothing waits, refuses the rest with 429 until it is published', async () => {
+    const { seen, release } = await stalledConsumer(bytesBound)
+    const post = async (taskId: string) => {
+      const body = protobufRequest(recordSpans((tracer) => runScriptedTask(tracer, { taskId, tenant: 'acme' })))
+      const res = await postOtlp(`${bytesBound.app.url}/v1/traces`, body)
+      return { taskId, status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text() }
+    }
+    const first = await post('task-bytes-0')
+    expect(first.status).toBe(200)
+    const later = await Promise.all([1, 2, 3].map((i) => post(`task-bytes-${i}`)))
+    for (const r of later) {
+      expect(r.status).toBe(429)
+      expect(Number(r.retryAfter)).toBeGreaterThan(0)
+      expect(r.text).toMatch(/max_queued_bytes/)
+    }
+    const metrics = await (await fetch(`${bytesBound.app.url}/metrics`)).text()
+    expect(Number(/privpath_collector_queue_bytes (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0)
+
+    release()
+    await bytesBound.app.collector!.pipeline.drain()
+    expect(seen.has('task-bytes-0')).toBe(true)
+    expect((await post('task-bytes-4')).status).toBe(200)
   })
 })

@@ -46,6 +46,7 @@ export async function startDistributedCollector(options: DistributedCollectorOpt
     bus: options.bus,
     map: (signal, request, context) => stages.map(signal, request, context),
     maxInflightRequests: config.collector.max_queued_requests,
+    maxInflightBytes: config.collector.max_queued_bytes,
     registry: telemetry.registry,
   })
   const correlate = new CorrelateConsumer({

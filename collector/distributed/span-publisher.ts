@@ -3,7 +3,8 @@
  * and its span records published on `spans`, keyed by trace id so one correlate consumer sees a
  * whole trace whichever collector received each part. `append` resolves only once Kafka
  * acknowledged, so the receiver answers 200 after that and 503 (Retry-After) when it cannot.
- * Requests being published at once are bounded by `maxInflightRequests` (429 beyond it).
+ * Requests being published at once are bounded by `maxInflightRequests` and their body bytes by
+ * `maxInflightBytes` (429 beyond either; one request always fits when none is in flight).
  */
 import { Counter, type Registry } from 'prom-client'
 import type { Bus, BusMessage, SpanRecordValue } from '../../core/bus/bus.js'
@@ -19,6 +20,7 @@ export interface SpanPublisherOptions {
   bus: Bus
   map: MapRequest
   maxInflightRequests: number
+  maxInflightBytes?: number
   registry: Registry
   now?: () => number
 }
@@ -34,6 +36,7 @@ export function toSpanValue(record: SpanRecord): SpanRecordValue {
 
 export class SpanPublisher implements IngestSink<DecodedRequest> {
   private inflight = 0
+  private inflightBytes = 0
   private readonly published: Counter
 
   constructor(private readonly options: SpanPublisherOptions) {
@@ -44,15 +47,26 @@ export class SpanPublisher implements IngestSink<DecodedRequest> {
     })
   }
 
-  reserve(): void {
-    if (this.inflight >= this.options.maxInflightRequests) {
-      throw new PrivpathError('PP_ERR_QUEUE_FULL', `collector has ${this.inflight} requests waiting for Kafka; retry later`, { retryAfterSeconds: 1 })
-    }
+  reserve(bytes: number): void {
+    this.ensureRoom(bytes)
     this.inflight++
+    this.inflightBytes += bytes
   }
 
-  release(): void {
+  ensureRoom(bytes: number): void {
+    const maxBytes = this.options.maxInflightBytes ?? Number.POSITIVE_INFINITY
+    if (this.inflight >= this.options.maxInflightRequests || (this.inflightBytes > 0 && this.inflightBytes + bytes > maxBytes)) {
+      throw new PrivpathError(
+        'PP_ERR_QUEUE_FULL',
+        `collector has ${this.inflight} requests (${this.inflightBytes} bytes) waiting for Kafka; retry later`,
+        { retryAfterSeconds: 1 },
+      )
+    }
+  }
+
+  release(bytes: number): void {
     this.inflight--
+    this.inflightBytes -= bytes
   }
 
   async append(entry: { signal: Signal; tenant: string }, request: DecodedRequest): Promise<number> {
@@ -66,8 +80,8 @@ export class SpanPublisher implements IngestSink<DecodedRequest> {
     return 0
   }
 
-  accept(): void {
-    this.inflight--
+  accept(item: { bytes: number }): void {
+    this.release(item.bytes)
   }
 
   depth(): number {

@@ -6,8 +6,10 @@
  * their parent up to the grace window; a timer places expired ones) → publish on `events` (key =
  * task id) and credential events also on `credentials` (key = credential id). When the bus has
  * resolved every event a request produced, its WAL record is completed (checkpointed).
- * The queue of accepted, unprocessed requests is bounded: `reserve()` refuses with
- * PP_ERR_QUEUE_FULL before anything is acknowledged, so nothing is answered 200 and then dropped.
+ * The queue of accepted, unprocessed requests is bounded in requests and in body bytes (after
+ * decompression; a decoded protobuf request takes about 1.5× its body on the heap): `reserve()`
+ * refuses with PP_ERR_QUEUE_FULL before anything is acknowledged, so nothing is answered 200 and
+ * then dropped, and a backlog of large requests cannot exhaust the heap.
  * Not here: HTTP (receiver), decoding rules (otlp), the mapping itself (mapping / correlate).
  */
 import type { Logger } from 'pino'
@@ -50,6 +52,8 @@ export interface PipelineOptions<Req, R extends PipelineRecord> {
   logger: Logger
   registry: Registry
   maxQueuedRequests: number
+  /** Body bytes the queue may hold; one request is always taken when the queue is empty, whatever its size. */
+  maxQueuedBytes?: number
   /** How often held spans are checked against the grace window. */
   expireEveryMs?: number
   /** Publishes that may be in flight at once. */
@@ -64,6 +68,8 @@ export interface AcceptedRequest<Req> {
   signal: Signal
   request: Req
   authTenant: string
+  /** The body size `reserve` counted (0 when none was given). */
+  bytes?: number
   /** Came from the write-ahead log at start rather than from a client. */
   replayed?: boolean
 }
@@ -73,10 +79,18 @@ interface Ticket {
   remaining: number
 }
 
+/** Requests (and their body bytes) a publish completes; replayed ones also count toward `replayDone`. */
+interface Done {
+  requests: number
+  bytes: number
+  replayed: number
+}
+
 
 export class Pipeline<Req, R extends PipelineRecord> {
   private readonly queue: Array<AcceptedRequest<Req>> = []
   private reserved = 0
+  private reservedBytes = 0
   private replaying = 0
   private readonly replayWaiters: Array<() => void> = []
   private inflightPublishes = 0
@@ -114,6 +128,14 @@ export class Pipeline<Req, R extends PipelineRecord> {
       },
     })
     new Gauge({
+      name: 'privpath_collector_queue_bytes',
+      help: 'Body bytes (after decompression) of accepted requests not yet published to the bus',
+      registers,
+      collect() {
+        this.set(self.reservedBytes)
+      },
+    })
+    new Gauge({
       name: 'privpath_collector_held_spans',
       help: 'Spans waiting for their parent (up to the grace window)',
       registers,
@@ -131,8 +153,15 @@ export class Pipeline<Req, R extends PipelineRecord> {
     return this.reserved
   }
 
-  /** Claims a queue slot before the request is acknowledged; throws PP_ERR_QUEUE_FULL when none is left. */
-  reserve(): void {
+  /** Claims a queue slot for a body of `bytes` before the request is acknowledged; throws PP_ERR_QUEUE_FULL when there is no room. */
+  reserve(bytes = 0): void {
+    this.ensureRoom(bytes)
+    this.reserved++
+    this.reservedBytes += bytes
+  }
+
+  /** Throws what `reserve(bytes)` would, without reserving: lets the receiver refuse before reading a body. */
+  ensureRoom(bytes: number): void {
     if (this.stopped) throw new PrivpathError('PP_ERR_UNAVAILABLE', 'collector is shutting down', { retryAfterSeconds: 5 })
     if (this.reserved >= this.options.maxQueuedRequests) {
       throw new PrivpathError(
@@ -141,12 +170,20 @@ export class Pipeline<Req, R extends PipelineRecord> {
         { retryAfterSeconds: 1 },
       )
     }
-    this.reserved++
+    const maxBytes = this.options.maxQueuedBytes ?? Number.POSITIVE_INFINITY
+    if (this.reservedBytes > 0 && this.reservedBytes + bytes > maxBytes) {
+      throw new PrivpathError(
+        'PP_ERR_QUEUE_FULL',
+        `collector queue is full (${this.reservedBytes} of collector.max_queued_bytes ${maxBytes} bytes waiting, this request needs ${bytes}); retry later`,
+        { retryAfterSeconds: 1 },
+      )
+    }
   }
 
   /** Gives back a slot whose request was not acknowledged (e.g. the WAL append failed). */
-  release(): void {
+  release(bytes = 0): void {
     this.reserved--
+    this.reservedBytes -= bytes
     this.notifyIdle()
   }
 
@@ -159,6 +196,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
   /** Replays a WAL record at start; takes a slot without the bound (replay precedes serving). */
   replay(record: WalRecord): void {
     this.reserved++
+    this.reservedBytes += record.body.length
     this.replaying++
     let request: Req
     try {
@@ -166,12 +204,13 @@ export class Pipeline<Req, R extends PipelineRecord> {
     } catch (error) {
       this.options.logger.error({ err: error, lsn: record.lsn }, 'write-ahead log record no longer decodes; skipping it')
       this.reserved--
+      this.reservedBytes -= record.body.length
       this.replaying--
       this.options.wal.complete(record.lsn)
       this.notifyIdle()
       return
     }
-    this.accept({ lsn: record.lsn, signal: record.signal, request, authTenant: record.tenant, replayed: true })
+    this.accept({ lsn: record.lsn, signal: record.signal, request, authTenant: record.tenant, bytes: record.body.length, replayed: true })
   }
 
   /** Resolves when every replayed record has been mapped and its ready events published (held ones follow their parents). */
@@ -241,23 +280,30 @@ export class Pipeline<Req, R extends PipelineRecord> {
       for (const record of mapped) records.push(record)
     }
     const ready = this.options.stages.correlator.add(records, now)
-    this.publish(ready, batch.length, batch.filter((item) => item.replayed).length)
+    const done: Done = { requests: batch.length, bytes: 0, replayed: 0 }
+    for (const item of batch) {
+      done.bytes += item.bytes ?? 0
+      if (item.replayed) done.replayed++
+    }
+    this.publish(ready, done)
   }
 
   private expireHeld(): void {
     const ready = this.options.stages.correlator.expire(this.now())
-    if (ready.length > 0) this.publish(ready, 0, 0)
+    if (ready.length > 0) this.publish(ready, { requests: 0, bytes: 0, replayed: 0 })
   }
 
-  private publish(records: R[], requests: number, replayed: number): void {
+  /** `done` is what the queue gives back once `records` are published. */
+  private publish(records: R[], done: Done): void {
     this.inflightPublishes++
     void this.publishWithRetry(records).then(() => {
       for (const record of records) {
         const ticket = record.origin as Ticket | undefined
         if (ticket && --ticket.remaining === 0) this.options.wal.complete(ticket.lsn)
       }
-      this.reserved -= requests
-      this.replaying -= replayed
+      this.reserved -= done.requests
+      this.reservedBytes -= done.bytes
+      this.replaying -= done.replayed
       this.inflightPublishes--
       this.publishSlotWaiters.splice(0).forEach((wake) => wake())
       this.notifyIdle()

@@ -42,7 +42,7 @@ const event = (id: string, credential?: string, ts = 0, kind?: PrivpathEvent['ki
   credential_id: credential ?? '',
 })
 
-function setup(options: { maxQueuedRequests?: number; slowMs?: number } = {}) {
+function setup(options: { maxQueuedRequests?: number; maxQueuedBytes?: number; slowMs?: number } = {}) {
   const { logger, registry } = silentTelemetry()
   const bus = new MemoryBus()
   const completed: number[] = []
@@ -54,6 +54,7 @@ function setup(options: { maxQueuedRequests?: number; slowMs?: number } = {}) {
     registry,
     wal: { complete: (lsn) => void completed.push(lsn) },
     maxQueuedRequests: options.maxQueuedRequests ?? 10,
+    maxQueuedBytes: options.maxQueuedBytes,
     expireEveryMs: 20,
     stages: {
       decode: (_signal, body) => JSON.parse(Buffer.from(body).toString()) as Req,
@@ -144,6 +145,45 @@ describe('pipeline', () => {
     expect(await registry.metrics()).toMatch(/privpath_collector_queue_depth 2/)
     await pipeline.drain()
     expect(() => pipeline.reserve()).not.toThrow()
+  })
+
+  it('bounds the body bytes it holds too, takes one oversized request when empty, and frees bytes as requests publish', async () => {
+    const { pipeline, subscribe, registry } = setup({ maxQueuedBytes: 1_000, slowMs: 50 })
+    await subscribe('events')
+    const accept = (lsn: number, bytes: number) => {
+      pipeline.reserve(bytes)
+      pipeline.accept({ lsn, signal: 'traces', authTenant: '', bytes, request: { spans: [{ id: `s${lsn}` }] } })
+    }
+    accept(1, 600)
+    // A check is not a reservation: asking twice changes nothing.
+    expect(() => pipeline.ensureRoom(400)).not.toThrow()
+    expect(() => pipeline.ensureRoom(401)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL', retryAfterSeconds: 1 }))
+    accept(2, 400)
+    expect(() => pipeline.reserve(1)).toThrow(/collector\.max_queued_bytes 1000/)
+    expect(await registry.metrics()).toMatch(/privpath_collector_queue_bytes 1000/)
+    await pipeline.drain()
+    expect(await registry.metrics()).toMatch(/privpath_collector_queue_bytes 0/)
+    // Larger than the whole bound, yet nothing waits: taken, so no request is refused forever.
+    accept(3, 5_000)
+    expect(() => pipeline.ensureRoom(1)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL' }))
+    await pipeline.drain()
+    expect(() => pipeline.ensureRoom(1_000)).not.toThrow()
+    // A request given back (not acknowledged) returns its bytes as well.
+    pipeline.reserve(1_000)
+    pipeline.release(1_000)
+    expect(await registry.metrics()).toMatch(/privpath_collector_queue_bytes 0/)
+  })
+
+  it('counts replayed records by their body size until they are published', async () => {
+    const { pipeline, subscribe, registry } = setup({ maxQueuedBytes: 10, slowMs: 30 })
+    await subscribe('events')
+    const body = Buffer.from(JSON.stringify({ spans: [{ id: 'r' }] }))
+    pipeline.replay({ lsn: 1, signal: 'traces', format: 'json', tenant: '', body })
+    expect(await registry.metrics()).toMatch(new RegExp(`privpath_collector_queue_bytes ${body.length}`))
+    expect(() => pipeline.reserve(1)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL' }))
+    await pipeline.replayDone()
+    await pipeline.drain()
+    expect(await registry.metrics()).toMatch(/privpath_collector_queue_bytes 0/)
   })
 
   it('replays WAL records through decode and completes records without spans at once', async () => {

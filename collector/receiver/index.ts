@@ -40,12 +40,14 @@ export interface OtlpCodec<Req> {
 
 /** Where accepted requests go: a bounded queue in front of a durable log. */
 export interface IngestSink<Req> {
-  /** Claims room or throws PP_ERR_QUEUE_FULL / PP_ERR_UNAVAILABLE. */
-  reserve(): void
-  release(): void
+  /** Claims room for a body of `bytes` (after decompression) or throws PP_ERR_QUEUE_FULL / PP_ERR_UNAVAILABLE. */
+  reserve(bytes: number): void
+  /** Throws what `reserve(bytes)` would, without reserving: checked from Content-Length before a body is read. */
+  ensureRoom(bytes: number): void
+  release(bytes: number): void
   /** Resolves with the LSN once durable; `request` is the decoded form of `entry.body`. */
   append(entry: WalEntry, request: Req): Promise<number>
-  accept(item: { lsn: number; signal: Signal; request: Req; authTenant: string }): void
+  accept(item: { lsn: number; signal: Signal; request: Req; authTenant: string; bytes: number }): void
 }
 
 export interface ReceiverOptions<Req> {
@@ -99,6 +101,7 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
     for (const signal of ['traces', 'logs'] as const) {
       app.post(SIGNAL_ROUTES[signal], { config: { signal } }, async (request, reply) => {
         const format = requireFormat(request.headers['content-type'])
+        refuseEarlyWhenFull(request, reply)
         const raw = await readRawBody(request.raw, options.maxBodyBytes)
         const body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes)
         const decoded = options.codec.decode(signal, body, format)
@@ -106,19 +109,19 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
         if (decoded.rejected > 0) rejected.inc({ signal }, decoded.rejected)
 
         const authTenant = callers.get(request)?.tenant ?? ''
-        options.sink.reserve()
+        options.sink.reserve(body.length)
         let lsn: number
         try {
           lsn = await options.sink.append({ signal, format, tenant: authTenant, body }, decoded.request)
         } catch (error) {
-          options.sink.release()
+          options.sink.release(body.length)
           request.log.error({ err: error }, 'write-ahead log append failed')
           throw new PrivpathError('PP_ERR_UNAVAILABLE', `cannot make the request durable: ${(error as Error).message}`, {
             cause: error,
             retryAfterSeconds: 5,
           })
         }
-        options.sink.accept({ lsn, signal, request: decoded.request, authTenant })
+        options.sink.accept({ lsn, signal, request: decoded.request, authTenant, bytes: body.length })
 
         const partial =
           decoded.rejected > 0 ? { rejected: decoded.rejected, errorMessage: decoded.rejectReasons.join('; ') } : undefined
@@ -127,6 +130,22 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
           .header('content-type', CONTENT_TYPE[format])
           .send(toPayload(options.codec.encodeExportResponse(signal, format, partial)))
       })
+    }
+
+    /**
+     * A full queue refuses a request whose declared body would not fit before reading it (a backlog
+     * of large bodies is exactly when reading them costs most). The unread body cannot be drained
+     * cheaply, so the connection closes with the answer.
+     */
+    function refuseEarlyWhenFull(request: FastifyRequest, reply: FastifyReply): void {
+      const declared = Number(request.headers['content-length'])
+      if (!Number.isFinite(declared)) return
+      try {
+        options.sink.ensureRoom(declared)
+      } catch (error) {
+        reply.header('connection', 'close')
+        throw error
+      }
     }
 
     function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {

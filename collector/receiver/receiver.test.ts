@@ -30,13 +30,25 @@ const codec: OtlpCodec<FakeRequest> = {
 }
 
 function fakeSink(capacity = 10) {
-  const accepted: Array<{ lsn: number; authTenant: string; request: FakeRequest }> = []
+  const accepted: Array<{ lsn: number; authTenant: string; request: FakeRequest; bytes: number }> = []
   const appended: WalEntry[] = []
   let used = 0
-  const sink: IngestSink<FakeRequest> & { accepted: typeof accepted; appended: typeof appended; failAppend: boolean } = {
+  const sink: IngestSink<FakeRequest> & {
+    accepted: typeof accepted
+    appended: typeof appended
+    failAppend: boolean
+    roomChecks: number[]
+    roomFor: number
+  } = {
     accepted,
     appended,
     failAppend: false,
+    roomChecks: [],
+    roomFor: Number.POSITIVE_INFINITY,
+    ensureRoom(bytes) {
+      sink.roomChecks.push(bytes)
+      if (bytes > sink.roomFor) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 3 })
+    },
     reserve() {
       if (used >= capacity) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 2 })
       used++
@@ -163,6 +175,32 @@ describe('OTLP/HTTP receiver', () => {
     expect(full.headers['retry-after']).toBe('2')
     expect(full.json()).toMatchObject({ code: 8 })
     expect(sink.appended).toHaveLength(1)
+  })
+
+  it('refuses from Content-Length before reading the body when the queue has no room for it, and closes the connection', async () => {
+    const { app, sink } = await server()
+    sink.roomFor = 10
+    const payload = json([{ ok: true }])
+    const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload })
+    expect(res.statusCode).toBe(429)
+    expect(res.headers['retry-after']).toBe('3')
+    expect(res.headers.connection).toBe('close')
+    expect(sink.roomChecks).toEqual([Buffer.byteLength(payload)])
+    expect(sink.appended).toHaveLength(0)
+  })
+
+  it('reserves and hands on the body size after decompression', async () => {
+    const { app, sink } = await server()
+    const payload = json([{ ok: true }, { ok: true }])
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/traces',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: gzipSync(payload),
+    })
+    expect(res.statusCode).toBe(200)
+    expect(sink.roomChecks).toEqual([gzipSync(payload).length])
+    expect(sink.accepted[0].bytes).toBe(Buffer.byteLength(payload))
   })
 
   it('answers 503 with Retry-After when the request cannot be made durable, and gives the slot back', async () => {

@@ -52,6 +52,12 @@ export const CollectorSection = Type.Object(
     grace_window_ms: Type.Integer({ minimum: 0, default: 30_000 }),
     /** Requests accepted but not yet processed; beyond it OTLP answers 429/503. */
     max_queued_requests: Type.Integer({ minimum: 1, default: 2_000 }),
+    /**
+     * Body bytes (after decompression) of those requests; beyond it OTLP answers 429 too. A decoded
+     * protobuf request takes about 1.5× its body on the heap, so this bounds what a backlog uses.
+     * A request larger than this is still taken when nothing else is waiting.
+     */
+    max_queued_bytes: Type.Integer({ minimum: 1, default: 128 * 1024 * 1024 }),
     /** Store prompt, reasoning and tool-argument content (redacted). */
     capture_content: Type.Boolean({ default: true }),
     max_content_chars: Type.Integer({ minimum: 0, default: 4_096 }),

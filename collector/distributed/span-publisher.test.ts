@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { Registry } from 'prom-client'
+import { MemoryBus } from '../../core/bus/memory.js'
+import { SpanPublisher } from './span-publisher.js'
+
+describe('SpanPublisher bounds', () => {
+  function publisher(maxInflightBytes: number) {
+    return new SpanPublisher({ bus: new MemoryBus(), map: () => [], maxInflightRequests: 10, maxInflightBytes, registry: new Registry() })
+  }
+
+  it('refuses bodies beyond maxInflightBytes while others wait for Kafka, and frees their bytes once accepted or released', () => {
+    const p = publisher(100)
+    p.reserve(80)
+    expect(() => p.ensureRoom(20)).not.toThrow()
+    expect(() => p.reserve(21)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL', retryAfterSeconds: 1 }))
+    p.reserve(20)
+    p.accept({ bytes: 80 })
+    expect(() => p.ensureRoom(80)).not.toThrow()
+    p.release(20)
+    expect(p.depth()).toBe(0)
+  })
+
+  it('takes one request larger than the bound when nothing is in flight', () => {
+    const p = publisher(100)
+    p.reserve(5_000)
+    expect(() => p.reserve(1)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL' }))
+  })
+})
