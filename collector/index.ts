@@ -65,7 +65,7 @@ export async function startCollector(options: CollectorOptions): Promise<Collect
     maxBodyBytes: config.server.max_body_bytes,
     sink: {
       reserve: (bytes) => pipeline.reserve(bytes),
-      ensureRoom: (bytes) => pipeline.ensureRoom(bytes),
+      resize: (from, to) => pipeline.resize(from, to),
       release: (bytes) => pipeline.release(bytes),
       append: (entry) => wal.append(entry),
       accept: (item) => pipeline.accept(item),

@@ -10,12 +10,16 @@ let t: TestApp
 let bytesBound: TestApp
 beforeAll(async () => {
   t = await startTestApp({ roles: ['collector'], collector: { max_queued_requests: 3 } })
-  bytesBound = await startTestApp({ roles: ['collector'], collector: { max_queued_bytes: 1 } })
+  // Room for one of these requests and a half: the second one waiting is refused.
+  const bound = Math.max(1024, Math.floor(taskBody('task-bytes-0').length * 1.5))
+  bytesBound = await startTestApp({ roles: ['collector'], server: { max_body_bytes: bound }, collector: { max_queued_bytes: bound } })
 })
 afterAll(async () => {
   await t?.app.stop()
   await bytesBound?.app.stop()
 })
+
+const taskBody = (taskId: string) => protobufRequest(recordSpans((tracer) => runScriptedTask(tracer, { taskId, tenant: 'acme' })))
 
 /** An events consumer that takes nothing until released, then records the task ids it saw. */
 async function stalledConsumer(target: TestApp): Promise<{ seen: Set<string>; release: () => void }> {
@@ -36,7 +40,7 @@ describe('queue full', () => {
     const sent = Array.from({ length: 12 }, (_, i) => `task-bp-${i}`)
     const answers = await Promise.all(
       sent.map(async (taskId) => {
-        const body = protobufRequest(recordSpans((tracer) => runScriptedTask(tracer, { taskId, tenant: 'acme' })))
+        const body = taskBody(taskId)
         const res = await postOtlp(`${t.app.url}/v1/traces`, body)
         return { taskId, status: res.status, retryAfter: res.headers.get('retry-after') }
       }),
@@ -57,11 +61,10 @@ describe('queue full', () => {
 })
 
 describe('queue full by bytes', () => {
-  it('takes one request of any size when nothing waits, refuses the rest with 429 until it is published', async () => {
+  it('holds the bodies of waiting requests within max_queued_bytes, refusing the rest with 429 until they are published', async () => {
     const { seen, release } = await stalledConsumer(bytesBound)
     const post = async (taskId: string) => {
-      const body = protobufRequest(recordSpans((tracer) => runScriptedTask(tracer, { taskId, tenant: 'acme' })))
-      const res = await postOtlp(`${bytesBound.app.url}/v1/traces`, body)
+      const res = await postOtlp(`${bytesBound.app.url}/v1/traces`, taskBody(taskId))
       return { taskId, status: res.status, retryAfter: res.headers.get('retry-after'), text: await res.text() }
     }
     const first = await post('task-bytes-0')

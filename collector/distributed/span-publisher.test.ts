@@ -11,13 +11,17 @@ describe('SpanPublisher bounds', () => {
   it('refuses bodies beyond maxInflightBytes while others wait for Kafka, and frees their bytes once accepted or released', () => {
     const p = publisher(100)
     p.reserve(80)
-    expect(() => p.ensureRoom(20)).not.toThrow()
     expect(() => p.reserve(21)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL', retryAfterSeconds: 1 }))
-    p.reserve(20)
+    p.reserve(10)
+    // Read and decompressed: 10 declared bytes became 20, which still fits; 21 would not.
+    expect(() => p.resize(10, 21)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL' }))
+    p.resize(10, 20)
     p.accept({ bytes: 80 })
-    expect(() => p.ensureRoom(80)).not.toThrow()
+    p.reserve(80)
+    p.release(80)
     p.release(20)
     expect(p.depth()).toBe(0)
+    expect(() => p.reserve(100)).not.toThrow()
   })
 
   it('takes one request larger than the bound when nothing is in flight', () => {

@@ -6,7 +6,7 @@
  * Requests being published at once are bounded by `maxInflightRequests` and their body bytes by
  * `maxInflightBytes` (429 beyond either; one request always fits when none is in flight).
  */
-import { Counter, type Registry } from 'prom-client'
+import { Counter, Gauge, type Registry } from 'prom-client'
 import type { Bus, BusMessage, SpanRecordValue } from '../../core/bus/bus.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { SpanRecord } from '../mapping/index.js'
@@ -40,28 +40,50 @@ export class SpanPublisher implements IngestSink<DecodedRequest> {
   private readonly published: Counter
 
   constructor(private readonly options: SpanPublisherOptions) {
+    const registers = [options.registry]
     this.published = new Counter({
       name: 'privpath_collector_spans_published_total',
       help: 'Mapped span and log records published on the spans topic for correlation',
-      registers: [options.registry],
+      registers,
+    })
+    const self = this
+    // The same gauges as the in-process pipeline's queue, so dashboards read both modes alike.
+    new Gauge({
+      name: 'privpath_collector_queue_depth',
+      help: 'Requests being received or waiting for Kafka to acknowledge their span records',
+      registers,
+      collect() {
+        this.set(self.inflight)
+      },
+    })
+    new Gauge({
+      name: 'privpath_collector_queue_bytes',
+      help: 'Body bytes of requests being received (as declared) or waiting for Kafka (after decompression)',
+      registers,
+      collect() {
+        this.set(self.inflightBytes)
+      },
     })
   }
 
   reserve(bytes: number): void {
-    this.ensureRoom(bytes)
+    if (this.inflight >= this.options.maxInflightRequests) throw this.full(bytes)
+    this.resize(0, bytes)
     this.inflight++
-    this.inflightBytes += bytes
   }
 
-  ensureRoom(bytes: number): void {
-    const maxBytes = this.options.maxInflightBytes ?? Number.POSITIVE_INFINITY
-    if (this.inflight >= this.options.maxInflightRequests || (this.inflightBytes > 0 && this.inflightBytes + bytes > maxBytes)) {
-      throw new PrivpathError(
-        'PP_ERR_QUEUE_FULL',
-        `collector has ${this.inflight} requests (${this.inflightBytes} bytes) waiting for Kafka; retry later`,
-        { retryAfterSeconds: 1 },
-      )
-    }
+  resize(from: number, to: number): void {
+    const others = this.inflightBytes - from
+    if (to > from && others > 0 && others + to > (this.options.maxInflightBytes ?? Number.POSITIVE_INFINITY)) throw this.full(to)
+    this.inflightBytes += to - from
+  }
+
+  private full(bytes: number): PrivpathError {
+    return new PrivpathError(
+      'PP_ERR_QUEUE_FULL',
+      `collector has ${this.inflight} requests (${this.inflightBytes} bytes) waiting for Kafka, this one needs ${bytes} bytes; retry later`,
+      { retryAfterSeconds: 1 },
+    )
   }
 
   release(bytes: number): void {

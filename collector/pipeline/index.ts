@@ -6,10 +6,10 @@
  * their parent up to the grace window; a timer places expired ones) → publish on `events` (key =
  * task id) and credential events also on `credentials` (key = credential id). When the bus has
  * resolved every event a request produced, its WAL record is completed (checkpointed).
- * The queue of accepted, unprocessed requests is bounded in requests and in body bytes (after
- * decompression; a decoded protobuf request takes about 1.5× its body on the heap): `reserve()`
- * refuses with PP_ERR_QUEUE_FULL before anything is acknowledged, so nothing is answered 200 and
- * then dropped, and a backlog of large requests cannot exhaust the heap.
+ * The queue of received and accepted, unprocessed requests is bounded in requests and in body
+ * bytes (a decoded protobuf request takes about 1.5× its body on the heap): `reserve()` refuses
+ * with PP_ERR_QUEUE_FULL before anything is acknowledged, so nothing is answered 200 and then
+ * dropped, and a backlog of large requests stays within a known amount of memory.
  * Not here: HTTP (receiver), decoding rules (otlp), the mapping itself (mapping / correlate).
  */
 import type { Logger } from 'pino'
@@ -121,7 +121,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
     const self = this
     new Gauge({
       name: 'privpath_collector_queue_depth',
-      help: 'Accepted requests not yet published to the bus',
+      help: 'Requests being received or accepted, not yet published to the bus',
       registers,
       collect() {
         this.set(self.reserved)
@@ -129,7 +129,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
     })
     new Gauge({
       name: 'privpath_collector_queue_bytes',
-      help: 'Body bytes (after decompression) of accepted requests not yet published to the bus',
+      help: 'Body bytes of requests being received (as declared) or accepted (after decompression), not yet published to the bus',
       registers,
       collect() {
         this.set(self.reservedBytes)
@@ -153,15 +153,12 @@ export class Pipeline<Req, R extends PipelineRecord> {
     return this.reserved
   }
 
-  /** Claims a queue slot for a body of `bytes` before the request is acknowledged; throws PP_ERR_QUEUE_FULL when there is no room. */
+  /**
+   * Claims a queue slot and `bytes` of room before the request is acknowledged (the receiver
+   * claims the declared size before reading a body, then `resize`s); throws PP_ERR_QUEUE_FULL
+   * when there is no room. Room for any size is given when nothing else holds any.
+   */
   reserve(bytes = 0): void {
-    this.ensureRoom(bytes)
-    this.reserved++
-    this.reservedBytes += bytes
-  }
-
-  /** Throws what `reserve(bytes)` would, without reserving: lets the receiver refuse before reading a body. */
-  ensureRoom(bytes: number): void {
     if (this.stopped) throw new PrivpathError('PP_ERR_UNAVAILABLE', 'collector is shutting down', { retryAfterSeconds: 5 })
     if (this.reserved >= this.options.maxQueuedRequests) {
       throw new PrivpathError(
@@ -170,14 +167,26 @@ export class Pipeline<Req, R extends PipelineRecord> {
         { retryAfterSeconds: 1 },
       )
     }
+    this.claimBytes(0, bytes)
+    this.reserved++
+  }
+
+  /** Changes a reservation of `from` bytes to `to` (the body's size once read and decompressed); throws when a larger one does not fit. */
+  resize(from: number, to: number): void {
+    this.claimBytes(from, to)
+  }
+
+  private claimBytes(from: number, to: number): void {
     const maxBytes = this.options.maxQueuedBytes ?? Number.POSITIVE_INFINITY
-    if (this.reservedBytes > 0 && this.reservedBytes + bytes > maxBytes) {
+    const others = this.reservedBytes - from
+    if (to > from && others > 0 && others + to > maxBytes) {
       throw new PrivpathError(
         'PP_ERR_QUEUE_FULL',
-        `collector queue is full (${this.reservedBytes} of collector.max_queued_bytes ${maxBytes} bytes waiting, this request needs ${bytes}); retry later`,
+        `collector queue is full (${others} of collector.max_queued_bytes ${maxBytes} bytes held, this request needs ${to}); retry later`,
         { retryAfterSeconds: 1 },
       )
     }
+    this.reservedBytes += to - from
   }
 
   /** Gives back a slot whose request was not acknowledged (e.g. the WAL append failed). */

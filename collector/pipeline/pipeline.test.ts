@@ -155,23 +155,27 @@ describe('pipeline', () => {
       pipeline.accept({ lsn, signal: 'traces', authTenant: '', bytes, request: { spans: [{ id: `s${lsn}` }] } })
     }
     accept(1, 600)
-    // A check is not a reservation: asking twice changes nothing.
-    expect(() => pipeline.ensureRoom(400)).not.toThrow()
-    expect(() => pipeline.ensureRoom(401)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL', retryAfterSeconds: 1 }))
-    accept(2, 400)
-    expect(() => pipeline.reserve(1)).toThrow(/collector\.max_queued_bytes 1000/)
+    expect(() => pipeline.reserve(401)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL', retryAfterSeconds: 1 }))
+    // Claimed from Content-Length, then resized once decompressed: growth must fit, shrinking always does.
+    pipeline.reserve(100)
+    expect(() => pipeline.resize(100, 401)).toThrow(/collector\.max_queued_bytes 1000/)
+    pipeline.resize(100, 400)
+    pipeline.accept({ lsn: 2, signal: 'traces', authTenant: '', bytes: 400, request: { spans: [{ id: 's2' }] } })
+    expect(() => pipeline.reserve(1)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL' }))
     expect(await registry.metrics()).toMatch(/privpath_collector_queue_bytes 1000/)
     await pipeline.drain()
     expect(await registry.metrics()).toMatch(/privpath_collector_queue_bytes 0/)
-    // Larger than the whole bound, yet nothing waits: taken, so no request is refused forever.
-    accept(3, 5_000)
-    expect(() => pipeline.ensureRoom(1)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL' }))
+    // Larger than the whole bound, yet nothing else waits: taken (also when it grows), so no request is refused forever.
+    pipeline.reserve(3_000)
+    pipeline.resize(3_000, 5_000)
+    pipeline.accept({ lsn: 3, signal: 'traces', authTenant: '', bytes: 5_000, request: { spans: [{ id: 's3' }] } })
+    expect(() => pipeline.reserve(1)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL' }))
     await pipeline.drain()
-    expect(() => pipeline.ensureRoom(1_000)).not.toThrow()
     // A request given back (not acknowledged) returns its bytes as well.
     pipeline.reserve(1_000)
     pipeline.release(1_000)
     expect(await registry.metrics()).toMatch(/privpath_collector_queue_bytes 0/)
+    expect(() => pipeline.reserve(1_000)).not.toThrow()
   })
 
   it('counts replayed records by their body size until they are published', async () => {

@@ -44,10 +44,17 @@ export function requireFormat(contentType: string | undefined): BodyFormat {
 const tooLarge = (limit: number, when: string) =>
   new PrivpathError('PP_ERR_BODY_TOO_LARGE', `request body exceeds server.max_body_bytes (${limit} bytes) ${when}`)
 
+/** The Content-Length a request declares (0 when none), refused with 413 when it is over `limit`. */
+export function declaredLength(raw: IncomingMessage, limit: number): number {
+  const declared = Number(raw.headers['content-length'])
+  if (!Number.isFinite(declared) || declared < 0) return 0
+  if (declared > limit) throw tooLarge(limit, '(Content-Length)')
+  return declared
+}
+
 /** Reads the raw body, refusing as soon as it passes `limit`. */
 export async function readRawBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(raw.headers['content-length'])
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, '(Content-Length)')
+  declaredLength(raw, limit)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of raw as AsyncIterable<Buffer>) {

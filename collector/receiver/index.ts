@@ -14,7 +14,7 @@ import { Counter, type Registry } from 'prom-client'
 import type { Authenticator, Caller } from '../../core/auth.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { BodyFormat, Signal, WalEntry } from '../wal/index.js'
-import { CONTENT_TYPE, decodeContentEncoding, formatOf, readRawBody, requireFormat } from './body.js'
+import { CONTENT_TYPE, declaredLength, decodeContentEncoding, formatOf, readRawBody, requireFormat } from './body.js'
 import { classify } from '../../core/classify.js'
 
 export { formatOf } from './body.js'
@@ -40,10 +40,11 @@ export interface OtlpCodec<Req> {
 
 /** Where accepted requests go: a bounded queue in front of a durable log. */
 export interface IngestSink<Req> {
-  /** Claims room for a body of `bytes` (after decompression) or throws PP_ERR_QUEUE_FULL / PP_ERR_UNAVAILABLE. */
+  /** Claims a slot and room for `bytes` of body, or throws PP_ERR_QUEUE_FULL / PP_ERR_UNAVAILABLE. */
   reserve(bytes: number): void
-  /** Throws what `reserve(bytes)` would, without reserving: checked from Content-Length before a body is read. */
-  ensureRoom(bytes: number): void
+  /** Changes a claim of `from` bytes to `to`; throws PP_ERR_QUEUE_FULL (keeping `from`) when a larger one does not fit. */
+  resize(from: number, to: number): void
+  /** Gives back a slot and its `bytes` for a request that was not acknowledged. */
   release(bytes: number): void
   /** Resolves with the LSN once durable; `request` is the decoded form of `entry.body`. */
   append(entry: WalEntry, request: Req): Promise<number>
@@ -101,27 +102,35 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
     for (const signal of ['traces', 'logs'] as const) {
       app.post(SIGNAL_ROUTES[signal], { config: { signal } }, async (request, reply) => {
         const format = requireFormat(request.headers['content-type'])
-        refuseEarlyWhenFull(request, reply)
-        const raw = await readRawBody(request.raw, options.maxBodyBytes)
-        const body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes)
-        const decoded = options.codec.decode(signal, body, format)
+        let held = reserveBeforeReading(request, reply)
+        let decoded: DecodedExport<Req>
+        let body: Buffer
+        try {
+          const raw = await readRawBody(request.raw, options.maxBodyBytes)
+          body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes)
+          decoded = options.codec.decode(signal, body, format)
+          options.sink.resize(held, body.length)
+          held = body.length
+        } catch (error) {
+          options.sink.release(held)
+          throw error
+        }
         received.inc({ signal }, decoded.received)
         if (decoded.rejected > 0) rejected.inc({ signal }, decoded.rejected)
 
         const authTenant = callers.get(request)?.tenant ?? ''
-        options.sink.reserve(body.length)
         let lsn: number
         try {
           lsn = await options.sink.append({ signal, format, tenant: authTenant, body }, decoded.request)
         } catch (error) {
-          options.sink.release(body.length)
+          options.sink.release(held)
           request.log.error({ err: error }, 'write-ahead log append failed')
           throw new PrivpathError('PP_ERR_UNAVAILABLE', `cannot make the request durable: ${(error as Error).message}`, {
             cause: error,
             retryAfterSeconds: 5,
           })
         }
-        options.sink.accept({ lsn, signal, request: decoded.request, authTenant, bytes: body.length })
+        options.sink.accept({ lsn, signal, request: decoded.request, authTenant, bytes: held })
 
         const partial =
           decoded.rejected > 0 ? { rejected: decoded.rejected, errorMessage: decoded.rejectReasons.join('; ') } : undefined
@@ -133,19 +142,20 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
     }
 
     /**
-     * A full queue refuses a request whose declared body would not fit before reading it (a backlog
-     * of large bodies is exactly when reading them costs most). The unread body cannot be drained
-     * cheaply, so the connection closes with the answer.
+     * Claims the queue slot and the declared body size before the body is read, so bodies being
+     * read count against the bounds too (a chunked body, with no Content-Length, claims 0 until
+     * read). A refusal leaves the body unread, which cannot be drained cheaply: the connection
+     * closes with the answer. Returns the bytes claimed.
      */
-    function refuseEarlyWhenFull(request: FastifyRequest, reply: FastifyReply): void {
-      const declared = Number(request.headers['content-length'])
-      if (!Number.isFinite(declared)) return
+    function reserveBeforeReading(request: FastifyRequest, reply: FastifyReply): number {
+      const declared = declaredLength(request.raw, options.maxBodyBytes)
       try {
-        options.sink.ensureRoom(declared)
+        options.sink.reserve(declared)
       } catch (error) {
         reply.header('connection', 'close')
         throw error
       }
+      return declared
     }
 
     function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {

@@ -37,23 +37,35 @@ function fakeSink(capacity = 10) {
     accepted: typeof accepted
     appended: typeof appended
     failAppend: boolean
-    roomChecks: number[]
-    roomFor: number
+    /** Every claim change in order: ['reserve', n], ['resize', from, to], ['release', n]. */
+    claims: Array<[string, ...number[]]>
+    /** Bytes held now; a claim beyond `room` is refused. */
+    held: number
+    room: number
   } = {
     accepted,
     appended,
     failAppend: false,
-    roomChecks: [],
-    roomFor: Number.POSITIVE_INFINITY,
-    ensureRoom(bytes) {
-      sink.roomChecks.push(bytes)
-      if (bytes > sink.roomFor) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 3 })
-    },
-    reserve() {
+    claims: [],
+    held: 0,
+    room: Number.POSITIVE_INFINITY,
+    reserve(bytes) {
       if (used >= capacity) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 2 })
+      if (sink.held + bytes > sink.room) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 3 })
+      sink.claims.push(['reserve', bytes])
+      sink.held += bytes
       used++
     },
-    release: () => void used--,
+    resize(from, to) {
+      if (sink.held - from + to > sink.room) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 3 })
+      sink.claims.push(['resize', from, to])
+      sink.held += to - from
+    },
+    release(bytes) {
+      sink.claims.push(['release', bytes])
+      sink.held -= bytes
+      used--
+    },
     async append(entry) {
       if (sink.failAppend) throw new Error('EIO: disk gone')
       appended.push(entry)
@@ -62,6 +74,10 @@ function fakeSink(capacity = 10) {
     accept: (item) => void accepted.push(item),
   }
   return sink
+}
+
+function postGzipJson(app: Awaited<ReturnType<typeof server>>['app'], compressed: Buffer) {
+  return app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: compressed })
 }
 
 async function server(options: { keys?: string[]; capacity?: number; maxBodyBytes?: number } = {}) {
@@ -177,38 +193,62 @@ describe('OTLP/HTTP receiver', () => {
     expect(sink.appended).toHaveLength(1)
   })
 
-  it('refuses from Content-Length before reading the body when the queue has no room for it, and closes the connection', async () => {
+  it('claims the declared size before reading, refusing with 429 and closing the connection when it does not fit', async () => {
     const { app, sink } = await server()
-    sink.roomFor = 10
+    sink.room = 10
     const payload = json([{ ok: true }])
     const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload })
     expect(res.statusCode).toBe(429)
     expect(res.headers['retry-after']).toBe('3')
     expect(res.headers.connection).toBe('close')
-    expect(sink.roomChecks).toEqual([Buffer.byteLength(payload)])
+    expect(sink.claims).toEqual([])
     expect(sink.appended).toHaveLength(0)
   })
 
-  it('reserves and hands on the body size after decompression', async () => {
+  it('answers 413, not 429, for a declared body over the limit even when the queue is full', async () => {
+    const { app, sink } = await server({ maxBodyBytes: 2048 })
+    sink.room = 0
+    const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: 'x'.repeat(4096) })
+    expect(res.statusCode).toBe(413)
+  })
+
+  it('resizes the claim to the body after decompression and hands that size on', async () => {
     const { app, sink } = await server()
     const payload = json([{ ok: true }, { ok: true }])
-    const res = await app.inject({
-      method: 'POST',
-      url: '/v1/traces',
-      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
-      payload: gzipSync(payload),
-    })
+    const compressed = gzipSync(payload)
+    const res = await postGzipJson(app, compressed)
     expect(res.statusCode).toBe(200)
-    expect(sink.roomChecks).toEqual([gzipSync(payload).length])
-    expect(sink.accepted[0].bytes).toBe(Buffer.byteLength(payload))
+    const size = Buffer.byteLength(payload)
+    expect(sink.claims).toEqual([['reserve', compressed.length], ['resize', compressed.length, size]])
+    expect(sink.accepted[0].bytes).toBe(size)
+  })
+
+  it('gives the claim back when the body does not decode, or decompresses beyond the room left', async () => {
+    const { app, sink } = await server()
+    const bad = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: '{not json' })
+    expect(bad.statusCode).toBe(400)
+    expect(sink.claims).toEqual([['reserve', 9], ['release', 9]])
+    sink.claims = []
+    const payload = json(Array.from({ length: 200 }, () => ({ ok: true })))
+    const compressed = gzipSync(payload)
+    expect(compressed.length).toBeLessThan(Buffer.byteLength(payload))
+    sink.room = compressed.length
+    const res = await postGzipJson(app, compressed)
+    expect(res.statusCode).toBe(429)
+    expect(res.headers.connection).not.toBe('close')
+    expect(sink.claims).toEqual([['reserve', compressed.length], ['release', compressed.length]])
+    expect(sink.held).toBe(0)
   })
 
   it('answers 503 with Retry-After when the request cannot be made durable, and gives the slot back', async () => {
     const { app, sink } = await server({ capacity: 1 })
     sink.failAppend = true
-    const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: json([{ ok: true }]) })
+    const payload = json([{ ok: true }])
+    const res = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload })
     expect(res.statusCode).toBe(503)
     expect(res.headers['retry-after']).toBe('5')
+    const size = Buffer.byteLength(payload)
+    expect(sink.claims).toEqual([['reserve', size], ['resize', size, size], ['release', size]])
     sink.failAppend = false
     const again = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: json([{ ok: true }]) })
     expect(again.statusCode).toBe(200)

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { loadConfig } from './load.js'
+import { loadConfig, validateConfig } from './load.js'
 
 describe('loadConfig', () => {
   it('applies defaults when nothing is set', () => {
@@ -27,6 +27,13 @@ describe('loadConfig', () => {
   it('names the setting and the variable when a value is invalid', () => {
     expect(() => loadConfig({ env: { PRIVPATH_PORT: 'eighty' } })).toThrow(/server\.port \(from PRIVPATH_PORT\)/)
     expect(() => loadConfig({ env: { PRIVPATH_BUS: 'rabbit' } })).toThrow(/bus\.kind/)
+  })
+
+  it('refuses a byte bound on the queue below the largest body the server takes, naming both settings', () => {
+    expect(() => validateConfig({ server: { max_body_bytes: 4096 }, collector: { max_queued_bytes: 4095 } })).toThrow(
+      /collector\.max_queued_bytes \(4095\) must be at least server\.max_body_bytes \(4096\)/,
+    )
+    expect(validateConfig({ server: { max_body_bytes: 4096 }, collector: { max_queued_bytes: 4096 } }).collector.max_queued_bytes).toBe(4096)
   })
 
   it('rejects unknown settings in the file by name', () => {

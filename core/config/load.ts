@@ -129,6 +129,18 @@ export function loadConfig(options: LoadOptions = {}): Config {
   return validateConfig(raw, origin)
 }
 
+/** Settings valid one by one that do not work together. */
+function crossChecks(config: Config): string[] {
+  const problems: string[] = []
+  if (config.collector.max_queued_bytes < config.server.max_body_bytes) {
+    // Else a request the server accepts could wait for an empty queue, which steady traffic may never leave.
+    problems.push(
+      `collector.max_queued_bytes (${config.collector.max_queued_bytes}) must be at least server.max_body_bytes (${config.server.max_body_bytes})`,
+    )
+  }
+  return problems
+}
+
 export function validateConfig(raw: unknown, origin: ReadonlyMap<string, string> = new Map()): Config {
   const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw))
   const problems: string[] = []
@@ -143,6 +155,7 @@ export function validateConfig(raw: unknown, origin: ReadonlyMap<string, string>
     const from = origin.get(error.instancePath.replace(/\/\d+$/, ''))
     problems.push(`${base || '(root)'}${from ? ` (from ${from})` : ''}: ${error.message}`)
   }
+  if (problems.length === 0) problems.push(...crossChecks(withDefaults as Config))
   if (problems.length > 0) {
     throw new PrivpathError('PP_ERR_CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`)
   }

@@ -53,9 +53,10 @@ export const CollectorSection = Type.Object(
     /** Requests accepted but not yet processed; beyond it OTLP answers 429/503. */
     max_queued_requests: Type.Integer({ minimum: 1, default: 2_000 }),
     /**
-     * Body bytes (after decompression) of those requests; beyond it OTLP answers 429 too. A decoded
+     * Body bytes of those requests, and of requests being received (claimed from Content-Length
+     * before reading, then the decompressed size); beyond it OTLP answers 429 too. A decoded
      * protobuf request takes about 1.5× its body on the heap, so this bounds what a backlog uses.
-     * A request larger than this is still taken when nothing else is waiting.
+     * At least server.max_body_bytes, so every request the server takes fits an empty queue.
      */
     max_queued_bytes: Type.Integer({ minimum: 1, default: 128 * 1024 * 1024 }),
     /** Store prompt, reasoning and tool-argument content (redacted). */
