@@ -52,14 +52,18 @@ export function declaredLength(raw: IncomingMessage, limit: number): number {
   return declared
 }
 
-/** Reads the raw body, refusing as soon as it passes `limit`. */
-export async function readRawBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the raw body, refusing as soon as it passes `limit`. `onProgress` sees the bytes read so
+ * far after each chunk and may throw to stop reading (a queue with no room for them).
+ */
+export async function readRawBody(raw: IncomingMessage, limit: number, onProgress?: (bytes: number) => void): Promise<Buffer> {
   declaredLength(raw, limit)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of raw as AsyncIterable<Buffer>) {
     size += chunk.length
     if (size > limit) throw tooLarge(limit, 'while reading')
+    onProgress?.(size)
     chunks.push(chunk)
   }
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)

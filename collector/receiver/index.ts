@@ -106,7 +106,20 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
         let decoded: DecodedExport<Req>
         let body: Buffer
         try {
-          const raw = await readRawBody(request.raw, options.maxBodyBytes)
+          // A body without Content-Length claims its bytes as they arrive.
+          const growClaim = (read: number) => {
+            if (read <= held) return
+            options.sink.resize(held, read)
+            held = read
+          }
+          let raw: Buffer
+          try {
+            raw = await readRawBody(request.raw, options.maxBodyBytes, growClaim)
+          } catch (error) {
+            // Part of the body may be unread: it cannot be drained cheaply.
+            reply.header('connection', 'close')
+            throw error
+          }
           body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes)
           decoded = options.codec.decode(signal, body, format)
           options.sink.resize(held, body.length)
@@ -143,9 +156,9 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
 
     /**
      * Claims the queue slot and the declared body size before the body is read, so bodies being
-     * read count against the bounds too (a chunked body, with no Content-Length, claims 0 until
-     * read). A refusal leaves the body unread, which cannot be drained cheaply: the connection
-     * closes with the answer. Returns the bytes claimed.
+     * read count against the bounds too (a chunked body, with no Content-Length, claims its bytes
+     * as they arrive). A refusal leaves the body unread, which cannot be drained cheaply: the
+     * connection closes with the answer. Returns the bytes claimed.
      */
     function reserveBeforeReading(request: FastifyRequest, reply: FastifyReply): number {
       const declared = declaredLength(request.raw, options.maxBodyBytes)

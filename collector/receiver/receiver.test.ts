@@ -1,3 +1,6 @@
+import type { AddressInfo } from 'node:net'
+import { connect } from 'node:net'
+import { Readable } from 'node:stream'
 import { gzipSync, deflateSync, createGzip } from 'node:zlib'
 import Fastify from 'fastify'
 import { Registry } from 'prom-client'
@@ -238,6 +241,42 @@ describe('OTLP/HTTP receiver', () => {
     expect(res.headers.connection).not.toBe('close')
     expect(sink.claims).toEqual([['reserve', compressed.length], ['release', compressed.length]])
     expect(sink.held).toBe(0)
+  })
+
+  it('claims the bytes of a body without Content-Length as they arrive, and refuses when they pass the room', async () => {
+    const { app, sink } = await server()
+    const chunks = [json([{ ok: true }]).slice(0, 10), json([{ ok: true }]).slice(10)]
+    const send = () =>
+      app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: Readable.from(chunks.map((c) => Buffer.from(c))) })
+    const ok = await send()
+    expect(ok.statusCode).toBe(200)
+    const size = Buffer.byteLength(chunks.join(''))
+    expect(sink.claims[0]).toEqual(['reserve', 0])
+    expect(sink.claims.at(-1)).toEqual(['resize', size, size])
+    expect(sink.accepted[0].bytes).toBe(size)
+    sink.claims = []
+    sink.room = sink.held + 5
+    const refused = await send()
+    expect(refused.statusCode).toBe(429)
+    expect(refused.headers.connection).toBe('close')
+    expect(sink.claims).toEqual([['reserve', 0], ['release', 0]])
+  })
+
+  it('gives the claim back once when the client goes away in the middle of the body', async () => {
+    const { app, sink } = await server()
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const { port } = app.server.address() as AddressInfo
+      const socket = connect(port, '127.0.0.1')
+      await new Promise((resolve) => socket.once('connect', resolve))
+      socket.write('POST /v1/traces HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n' + 'x'.repeat(500))
+      await expect.poll(() => sink.claims).toEqual([['reserve', 1000]])
+      socket.destroy()
+      await expect.poll(() => sink.claims).toEqual([['reserve', 1000], ['release', 1000]])
+      expect(sink.held).toBe(0)
+    } finally {
+      await app.close()
+    }
   })
 
   it('answers 503 with Retry-After when the request cannot be made durable, and gives the slot back', async () => {
