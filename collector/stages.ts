@@ -70,6 +70,7 @@ export function createPipelineStages(
     correlator: new Correlator({
       graceWindowMs: config.grace_window_ms,
       maxHeldSpans: config.max_held_spans,
+      maxHeldBytes: config.max_held_bytes,
       maxKnownSpans: config.max_known_spans,
       registry,
     }),

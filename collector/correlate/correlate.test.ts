@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { Attributes } from '../otlp/model.js'
 import { logRecord, logRequest, span, traceRequest, type SpanInit } from '../mapping/fixtures.js'
 import { mapLogRequest, mapTraceRequest, type SpanRecord } from '../mapping/index.js'
-import { Correlator } from './index.js'
+import { Correlator, recordBytes } from './index.js'
 
 const T0 = 1_700_000_000_000
 const TRACE = 'aaaabbbbccccddddeeeeffff00001111'
@@ -248,6 +248,37 @@ describe('Correlator: bounds and accounting', () => {
     const metrics = await registry.getMetricsAsJSON()
     const released = metrics.find((metric) => metric.name === 'privpath_collector_spans_released_total')!
     expect(released.values).toEqual([expect.objectContaining({ labels: { reason: 'capacity' }, value: 1 })])
+  })
+
+  it('bounds the hold by estimated bytes too, and gives the bytes back on every way out of it', async () => {
+    const registry = new Registry()
+    const big = (spanId: string, parentSpanId: string) => ({ spanId, parentSpanId, attributes: { note: 'x'.repeat(10_000) } })
+    const one = recordBytes(records([big('probe', 'p')])[0])
+    // Attribute values are cut to 1,024 characters by the mapper; the estimate counts what is kept.
+    expect(one).toBeGreaterThan(1_024)
+    const c = correlator({ maxHeldBytes: Math.floor(one * 2.5), registry })
+    expect(c.add(records([big('h1', 'm1'), big('h2', 'm2')]), T0)).toEqual([])
+    expect(c.heldSize()).toBe(2 * one)
+    // A third does not fit: the oldest is placed at once, by its fallback, as an orphan.
+    const out = c.add(records([big('h3', 'm3')]), T0)
+    expect(out.map((record) => [record.spanId, record.events[0].flags])).toEqual([['h1', ['orphan']]])
+    expect(c.held()).toBe(2)
+    expect(c.heldSize()).toBe(2 * one)
+    expect(await registry.metrics()).toMatch(new RegExp(`privpath_collector_held_bytes ${2 * one}`))
+    // The parent of h2 arrives: h2 leaves the hold with its bytes; h3 expires with its own.
+    c.add(records([{ spanId: 'm2' }]), T0)
+    expect(c.heldSize()).toBe(one)
+    c.expire(T0 + 60_000)
+    expect(c.held()).toBe(0)
+    expect(c.heldSize()).toBe(0)
+  })
+
+  it('holds one record larger than the whole byte bound when nothing else is held', () => {
+    const c = correlator({ maxHeldBytes: 100 })
+    expect(c.add(records([{ spanId: 'huge', parentSpanId: 'p', attributes: { note: 'x'.repeat(5_000) } }]), T0)).toEqual([])
+    expect(c.held()).toBe(1)
+    const out = c.add(records([{ spanId: 'next', parentSpanId: 'q' }]), T0)
+    expect(out.map((record) => record.spanId)).toEqual(['huge'])
   })
 
   it('evicts the least recently used placement beyond maxKnownSpans and counts it', async () => {

@@ -7,7 +7,7 @@
  * decides delegations (agent differs from the parent's) and adds task_start / task_end for task
  * root spans. State is in memory only: held spans are recovered from the WAL.
  */
-import { Counter, type Registry } from 'prom-client'
+import { Counter, Gauge, type Registry } from 'prom-client'
 import type { EventFlag } from '../../core/event.js'
 import type { SpanRecord } from '../mapping/index.js'
 import { KnownSpans, type Placement } from './known-spans.js'
@@ -20,6 +20,8 @@ export interface CorrelatorOptions {
   graceWindowMs?: number
   /** Held records beyond this release the oldest at once, placed by fallback. */
   maxHeldSpans: number
+  /** The same by the records' estimated size (`recordBytes`): span content and attributes come from senders. */
+  maxHeldBytes?: number
   /** Span placements remembered for later children (least recently used evicted). */
   maxKnownSpans: number
   registry?: Registry
@@ -33,6 +35,24 @@ interface Held {
   record: SpanRecord
   anchor: string
   deadline: number
+  bytes: number
+}
+
+/** Per event beyond its strings: the object, its fixed fields, arrays and map. */
+const EVENT_OVERHEAD_BYTES = 512
+
+/**
+ * About what a held record keeps on the heap: its events' strings (one byte per character, as
+ * V8 stores ASCII) plus a fixed overhead per event. An estimate, to bound the hold, not an account.
+ */
+export function recordBytes(record: SpanRecord): number {
+  let bytes = 0
+  for (const event of record.events) {
+    bytes += EVENT_OVERHEAD_BYTES + event.content.length + event.tool_arguments.length + event.name.length + event.error.length
+    bytes += event.target_resource.length + event.authz_resource.length
+    for (const key in event.attributes) bytes += key.length + event.attributes[key].length
+  }
+  return bytes
 }
 
 type ReleaseReason = 'expired' | 'capacity'
@@ -56,6 +76,7 @@ export class Correlator {
   private readonly graceWindowMs: number
   private readonly known: KnownSpans
   private readonly holding = new Map<number, Held>()
+  private heldBytes = 0
   private readonly waiting = new Map<string, Set<number>>()
   private nextHoldId = 0
   /** Placements made during the current `add`, so in-batch children find parents even if the LRU evicted them. */
@@ -87,6 +108,15 @@ export class Correlator {
       registers,
     })
     this.known = new KnownSpans(options.maxKnownSpans, () => this.evicted.inc())
+    const self = this
+    new Gauge({
+      name: 'privpath_collector_held_bytes',
+      help: 'Estimated heap bytes of the records waiting for their parent (bounded by collector.max_held_bytes)',
+      registers,
+      collect() {
+        this.set(self.heldBytes)
+      },
+    })
   }
 
   /** Places what can be placed now (resolving parents inside the batch first); holds the rest. */
@@ -136,6 +166,11 @@ export class Correlator {
     return this.holding.size
   }
 
+  /** Estimated bytes of the held records (see `recordBytes`). */
+  heldSize(): number {
+    return this.heldBytes
+  }
+
   knownSpans(): number {
     return this.known.size()
   }
@@ -165,7 +200,10 @@ export class Correlator {
   }
 
   private hold(record: SpanRecord, anchor: string, now: number, out: SpanRecord[]): void {
-    while (this.holding.size > 0 && this.holding.size >= this.options.maxHeldSpans) {
+    const bytes = recordBytes(record)
+    const maxBytes = this.options.maxHeldBytes ?? Number.POSITIVE_INFINITY
+    // A record larger than the whole byte bound is still held once nothing else is.
+    while (this.holding.size > 0 && (this.holding.size >= this.options.maxHeldSpans || this.heldBytes + bytes > maxBytes)) {
       const [id, oldest] = this.holding.entries().next().value as [number, Held]
       this.releaseOrphan(id, oldest, 'capacity', out)
     }
@@ -176,7 +214,8 @@ export class Correlator {
       return
     }
     const id = this.nextHoldId++
-    this.holding.set(id, { record, anchor, deadline: now + this.graceWindowMs })
+    this.holding.set(id, { record, anchor, deadline: now + this.graceWindowMs, bytes })
+    this.heldBytes += bytes
     const waiters = this.waiting.get(anchor) ?? new Set<number>()
     waiters.add(id)
     this.waiting.set(anchor, waiters)
@@ -191,6 +230,7 @@ export class Correlator {
 
   private unhold(id: number, held: Held): void {
     this.holding.delete(id)
+    this.heldBytes -= held.bytes
     const waiters = this.waiting.get(held.anchor)
     waiters?.delete(id)
     if (waiters?.size === 0) this.waiting.delete(held.anchor)
@@ -246,6 +286,7 @@ export class Correlator {
       const held = this.holding.get(id)
       if (held === undefined) continue
       this.holding.delete(id)
+      this.heldBytes -= held.bytes
       this.released.inc({ reason: 'parent' })
       this.placeUnder(held.record, parent, out, 'late_parent')
     }

@@ -64,6 +64,8 @@ export const CollectorSection = Type.Object(
     max_content_chars: Type.Integer({ minimum: 0, default: 4_096 }),
     /** Spans held waiting for a parent; beyond it the oldest are placed at once by fallback. */
     max_held_spans: Type.Integer({ minimum: 1, default: 200_000 }),
+    /** The same by their estimated heap size: span content and attributes come from senders. */
+    max_held_bytes: Type.Integer({ minimum: 1, default: 256 * 1024 * 1024 }),
     /** Span placements remembered so later children find their task (least recently used evicted). */
     max_known_spans: Type.Integer({ minimum: 1, default: 1_000_000 }),
   },
