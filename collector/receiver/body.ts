@@ -3,14 +3,12 @@
  * decompression), nothing else.
  */
 import type { IncomingMessage } from 'node:http'
-import { promisify } from 'node:util'
-import { gunzip, inflate, inflateRaw } from 'node:zlib'
+import { createGunzip, createInflate, createInflateRaw } from 'node:zlib'
 import { PrivpathError } from '../../core/errors.js'
 import type { BodyFormat } from '../wal/index.js'
 
-const gunzipAsync = promisify(gunzip)
-const inflateAsync = promisify(inflate)
-const inflateRawAsync = promisify(inflateRaw)
+/** Output chunk of inflation: each one is checked against the limits as it is produced. */
+const INFLATE_CHUNK_BYTES = 64 * 1024
 
 const MEDIA_TYPES: Record<string, BodyFormat> = {
   'application/x-protobuf': 'protobuf',
@@ -70,28 +68,43 @@ export async function readRawBody(raw: IncomingMessage, limit: number, onProgres
 }
 
 /**
- * Inflates a gzip or deflate body. zlib stops inflating once the output passes `limit`
- * (maxOutputLength), so a decompression bomb costs at most `limit` bytes of memory.
+ * Inflates a gzip or deflate body as a stream, stopping once the output passes `limit`, so a
+ * decompression bomb costs at most `limit` bytes of memory. `onProgress` sees the output so far
+ * after each chunk and may throw to stop (a queue with no room for it).
  */
-export async function decodeContentEncoding(body: Buffer, encoding: string | undefined, limit: number): Promise<Buffer> {
+export async function decodeContentEncoding(
+  body: Buffer,
+  encoding: string | undefined,
+  limit: number,
+  onProgress?: (bytes: number) => void,
+): Promise<Buffer> {
   const name = (encoding ?? '').trim().toLowerCase()
   if (name === '' || name === 'identity') return body
   const inflater =
     name === 'gzip' || name === 'x-gzip'
-      ? gunzipAsync
+      ? createGunzip
       : name === 'deflate'
         ? (body[0] & 0x0f) === 8 && ((body[0] << 8) | body[1]) % 31 === 0
-          ? inflateAsync
-          : inflateRawAsync
+          ? createInflate
+          : createInflateRaw
         : undefined
   if (inflater === undefined) {
     throw new PrivpathError('PP_ERR_UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Encoding "${encoding}": send gzip, deflate or identity`)
   }
+  const stream = inflater({ chunkSize: INFLATE_CHUNK_BYTES })
+  const chunks: Buffer[] = []
+  let size = 0
   try {
-    return await inflater(body, { maxOutputLength: limit })
+    stream.end(body)
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length
+      if (size > limit) throw tooLarge(limit, 'after decompression')
+      onProgress?.(size)
+      chunks.push(chunk)
+    }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) throw tooLarge(limit, 'after decompression')
+    if (error instanceof PrivpathError) throw error
     throw new PrivpathError('PP_ERR_BAD_ENCODING', `body is not valid ${name}: ${(error as Error).message}`, { cause: error })
   }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)
 }

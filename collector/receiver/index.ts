@@ -106,7 +106,8 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
         let decoded: DecodedExport<Req>
         let body: Buffer
         try {
-          // A body without Content-Length claims its bytes as they arrive.
+          // A body without Content-Length claims its bytes as they arrive, and a compressed one its
+          // inflated bytes as they are produced.
           const growClaim = (read: number) => {
             if (read <= held) return
             options.sink.resize(held, read)
@@ -120,7 +121,7 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
             reply.header('connection', 'close')
             throw error
           }
-          body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes)
+          body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes, growClaim)
           decoded = options.codec.decode(signal, body, format)
           options.sink.resize(held, body.length)
           held = body.length

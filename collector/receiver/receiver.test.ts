@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../../core/auth.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { WalEntry } from '../wal/index.js'
+import { decodeContentEncoding } from './body.js'
 import { otlpReceiver, type IngestSink, type OtlpCodec } from './index.js'
 
 interface FakeRequest {
@@ -260,6 +261,22 @@ describe('OTLP/HTTP receiver', () => {
     expect(refused.statusCode).toBe(429)
     expect(refused.headers.connection).toBe('close')
     expect(sink.claims).toEqual([['reserve', 0], ['release', 0]])
+  })
+
+  it('inflates in chunks, reporting the output so far, and stops as soon as the progress callback refuses', async () => {
+    const inflated = Buffer.alloc(1024 * 1024, 'a')
+    const seen: number[] = []
+    const full = await decodeContentEncoding(gzipSync(inflated), 'gzip', 2 * 1024 * 1024, (bytes) => void seen.push(bytes))
+    expect(full.equals(inflated)).toBe(true)
+    expect(seen.length).toBeGreaterThan(1)
+    expect(seen.at(-1)).toBe(inflated.length)
+    const calls: number[] = []
+    const refusing = decodeContentEncoding(gzipSync(inflated), 'gzip', 2 * 1024 * 1024, (bytes) => {
+      calls.push(bytes)
+      if (bytes > 100_000) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'no room')
+    })
+    await expect(refusing).rejects.toMatchObject({ code: 'PP_ERR_QUEUE_FULL' })
+    expect(Math.max(...calls)).toBeLessThan(inflated.length)
   })
 
   it('gives the claim back once when the client goes away in the middle of the body', async () => {
