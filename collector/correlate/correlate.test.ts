@@ -273,6 +273,17 @@ describe('Correlator: bounds and accounting', () => {
     expect(c.heldSize()).toBe(0)
   })
 
+  it('places a child at once when making room in the hold releases its own parent', () => {
+    const c = correlator({ maxHeldSpans: 1 })
+    expect(c.add(records([{ spanId: 'x', parentSpanId: 'gone', attributes: { 'gen_ai.agent.id': 'planner' } }]), T0)).toEqual([])
+    const out = c.add(records([{ spanId: 'y', parentSpanId: 'x' }]), T0)
+    expect(out.map((record) => [record.spanId, record.events[0].flags, record.events[0].agent_id])).toEqual([
+      ['x', ['orphan'], 'planner'],
+      ['y', [], 'planner'],
+    ])
+    expect(c.held()).toBe(0)
+  })
+
   it('holds one record larger than the whole byte bound when nothing else is held', () => {
     const c = correlator({ maxHeldBytes: 100 })
     expect(c.add(records([{ spanId: 'huge', parentSpanId: 'p', attributes: { note: 'x'.repeat(5_000) } }]), T0)).toEqual([])

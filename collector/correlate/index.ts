@@ -207,6 +207,12 @@ export class Correlator {
       const [id, oldest] = this.holding.entries().next().value as [number, Held]
       this.releaseOrphan(id, oldest, 'capacity', out)
     }
+    // Making room may have placed this record's own parent: then it is placed now, not held for it.
+    const parent = this.known.get(anchor) ?? this.batchPlacements.get(anchor)
+    if (parent !== undefined) {
+      this.placeUnder(record, parent, out)
+      return
+    }
     if (this.options.maxHeldSpans <= 0) {
       this.heldTotal.inc()
       this.released.inc({ reason: 'capacity' })

@@ -46,6 +46,8 @@ function fakeSink(capacity = 10) {
     /** Bytes held now; a claim beyond `room` is refused. */
     held: number
     room: number
+    /** The sizes of refused resizes. */
+    refused: number[]
   } = {
     accepted,
     appended,
@@ -53,6 +55,7 @@ function fakeSink(capacity = 10) {
     claims: [],
     held: 0,
     room: Number.POSITIVE_INFINITY,
+    refused: [],
     reserve(bytes) {
       if (used >= capacity) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 2 })
       if (sink.held + bytes > sink.room) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 3 })
@@ -61,7 +64,10 @@ function fakeSink(capacity = 10) {
       used++
     },
     resize(from, to) {
-      if (sink.held - from + to > sink.room) throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 3 })
+      if (sink.held - from + to > sink.room) {
+        sink.refused.push(to)
+        throw new PrivpathError('PP_ERR_QUEUE_FULL', 'collector queue is full', { retryAfterSeconds: 3 })
+      }
       sink.claims.push(['resize', from, to])
       sink.held += to - from
     },
@@ -261,6 +267,18 @@ describe('OTLP/HTTP receiver', () => {
     expect(refused.statusCode).toBe(429)
     expect(refused.headers.connection).toBe('close')
     expect(sink.claims).toEqual([['reserve', 0], ['release', 0]])
+  })
+
+  it('refuses a compressed body while inflating, at the first output chunk past the room', async () => {
+    const { app, sink } = await server({ maxBodyBytes: 1024 * 1024 })
+    const payload = json(Array.from({ length: 20_000 }, () => ({ ok: true })))
+    const compressed = gzipSync(payload)
+    sink.room = compressed.length
+    const res = await postGzipJson(app, compressed)
+    expect(res.statusCode).toBe(429)
+    expect(sink.refused).toHaveLength(1)
+    expect(sink.refused[0]).toBeLessThan(Buffer.byteLength(payload) / 2)
+    expect(sink.held).toBe(0)
   })
 
   it('inflates in chunks, reporting the output so far, and stops as soon as the progress callback refuses', async () => {
