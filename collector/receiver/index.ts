@@ -61,6 +61,30 @@ export interface ReceiverOptions<Req> {
 
 const SIGNAL_ROUTES: Record<Signal, string> = { traces: '/v1/traces', logs: '/v1/logs' }
 
+/** A request's claim on the sink's queue: its slot and the body bytes counted so far. */
+class QueueClaim {
+  constructor(
+    private readonly sink: Pick<IngestSink<unknown>, 'reserve' | 'resize' | 'release'>,
+    public bytes: number,
+  ) {
+    sink.reserve(bytes)
+  }
+
+  /** Claims up to `bytes` (never less than already claimed); throws when the queue has no room. */
+  readonly grow = (bytes: number): void => {
+    if (bytes > this.bytes) this.resize(bytes)
+  }
+
+  resize(bytes: number): void {
+    this.sink.resize(this.bytes, bytes)
+    this.bytes = bytes
+  }
+
+  release(): void {
+    this.sink.release(this.bytes)
+  }
+}
+
 export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
   const registers = [options.registry]
   const received = new Counter({
@@ -102,31 +126,15 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
     for (const signal of ['traces', 'logs'] as const) {
       app.post(SIGNAL_ROUTES[signal], { config: { signal } }, async (request, reply) => {
         const format = requireFormat(request.headers['content-type'])
-        let held = reserveBeforeReading(request, reply)
+        const claim = claimBeforeReading(request, reply)
         let decoded: DecodedExport<Req>
         let body: Buffer
         try {
-          // A body without Content-Length claims its bytes as they arrive, and a compressed one its
-          // inflated bytes as they are produced.
-          const growClaim = (read: number) => {
-            if (read <= held) return
-            options.sink.resize(held, read)
-            held = read
-          }
-          let raw: Buffer
-          try {
-            raw = await readRawBody(request.raw, options.maxBodyBytes, growClaim)
-          } catch (error) {
-            // Part of the body may be unread: it cannot be drained cheaply.
-            reply.header('connection', 'close')
-            throw error
-          }
-          body = await decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes, growClaim)
+          body = await readBody(request, reply, claim.grow)
           decoded = options.codec.decode(signal, body, format)
-          options.sink.resize(held, body.length)
-          held = body.length
+          claim.resize(body.length)
         } catch (error) {
-          options.sink.release(held)
+          claim.release()
           throw error
         }
         received.inc({ signal }, decoded.received)
@@ -137,14 +145,14 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
         try {
           lsn = await options.sink.append({ signal, format, tenant: authTenant, body }, decoded.request)
         } catch (error) {
-          options.sink.release(held)
+          claim.release()
           request.log.error({ err: error }, 'write-ahead log append failed')
           throw new PrivpathError('PP_ERR_UNAVAILABLE', `cannot make the request durable: ${(error as Error).message}`, {
             cause: error,
             retryAfterSeconds: 5,
           })
         }
-        options.sink.accept({ lsn, signal, request: decoded.request, authTenant, bytes: held })
+        options.sink.accept({ lsn, signal, request: decoded.request, authTenant, bytes: claim.bytes })
 
         const partial =
           decoded.rejected > 0 ? { rejected: decoded.rejected, errorMessage: decoded.rejectReasons.join('; ') } : undefined
@@ -157,19 +165,33 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
 
     /**
      * Claims the queue slot and the declared body size before the body is read, so bodies being
-     * read count against the bounds too (a chunked body, with no Content-Length, claims its bytes
-     * as they arrive). A refusal leaves the body unread, which cannot be drained cheaply: the
-     * connection closes with the answer. Returns the bytes claimed.
+     * read count against the bounds too. A refusal leaves the body unread, which cannot be drained
+     * cheaply: the connection closes with the answer.
      */
-    function reserveBeforeReading(request: FastifyRequest, reply: FastifyReply): number {
+    function claimBeforeReading(request: FastifyRequest, reply: FastifyReply): QueueClaim {
       const declared = declaredLength(request.raw, options.maxBodyBytes)
       try {
-        options.sink.reserve(declared)
+        return new QueueClaim(options.sink, declared)
       } catch (error) {
         reply.header('connection', 'close')
         throw error
       }
-      return declared
+    }
+
+    /**
+     * The body, read and decompressed. `grow` claims the bytes read so far (a body without
+     * Content-Length) and then the bytes inflated so far (a compressed one) as they come.
+     */
+    async function readBody(request: FastifyRequest, reply: FastifyReply, grow: (bytes: number) => void): Promise<Buffer> {
+      let raw: Buffer
+      try {
+        raw = await readRawBody(request.raw, options.maxBodyBytes, grow)
+      } catch (error) {
+        // Part of the body may be unread.
+        reply.header('connection', 'close')
+        throw error
+      }
+      return decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes, grow)
     }
 
     function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
