@@ -4,6 +4,7 @@
  * and still catches the credential's reuse in another task and its non-revocation at T's end.
  */
 import { randomUUID } from 'node:crypto'
+import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alert } from '../../core/alert.js'
 import { KafkaBus } from '../../core/bus/kafka.js'
@@ -37,8 +38,10 @@ function kafkaBus(clientId: string): KafkaBus {
   return bus
 }
 
-function detectorMember(name: string): RunningDetector {
+/** A detector member, and the partitions it rebuilt (every partition it gained, over all its rebalances). */
+function detectorMember(name: string): RunningDetector & { rebuilt: Set<number> } {
   const bus = kafkaBus(name)
+  const rebuilt = new Set<number>()
   const running = startDetector({
     bus,
     config: detectorConfig(),
@@ -48,10 +51,22 @@ function detectorMember(name: string): RunningDetector {
     replayPartitions: async function* (partitions) {
       // the whole retained partition: the kcat mock answers every ListOffsets-by-time with the end
       yield* await bus.replay('events', 'detector', partitions, undefined)
+      for (const partition of partitions) rebuilt.add(partition)
     },
   })
   closers.push(() => running.stop())
-  return running
+  return Object.assign(running, { rebuilt })
+}
+
+async function partitionCount(topic: string): Promise<number> {
+  const admin = new Kafka({ brokers: kafka!.brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })
+    return topics[0].partitions.length
+  } finally {
+    await admin.disconnect()
+  }
 }
 
 let seq = 0
@@ -97,6 +112,10 @@ describe.runIf(availability.available)('detector rebalance rebuild (Kafka, no st
     const b = detectorMember('member-b')
     await b.ready
     expect(b.engine()?.hasTask('task-t')).toBe(false)
+    // B may first share the group with A's lingering membership and gain T's partition only in a
+    // later rebalance; what it then steps on partitions it already had would miss T's credential.
+    const partitions = await partitionCount(`${prefix}events`)
+    await poll(() => b.rebuilt.size === partitions, 20_000, `member B to own and rebuild all ${partitions} partitions`)
     await publish([event('credential_used', 'task-u', { credential_id: 'cred-1' }), event('task_end', 'task-t')])
 
     const fired = (rule: string) => alerts.filter((x) => x.rule_id === rule)
