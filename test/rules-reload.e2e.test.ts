@@ -65,14 +65,20 @@ describe('rule reload', () => {
     })
     children.push(child)
     const messages: string[] = []
-    let waiter: { text: string; resolve: () => void } | undefined
+    let stderr = ''
+    child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()))
+    let waiter: { text: string; resolve: () => void; reject: (error: Error) => void } | undefined
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const msg = (JSON.parse(line) as { msg: string }).msg
       messages.push(msg)
       if (waiter && msg.includes(waiter.text)) waiter.resolve()
     })
+    // A child that dies fails the wait at once, with what it said, instead of at the test timeout.
+    child.once('exit', (code, signal) => waiter?.reject(new Error(`privpath exited (${code ?? signal}); logs: ${messages.join(' | ')}; stderr: ${stderr}`)))
     const logged = (text: string) =>
-      messages.some((m) => m.includes(text)) ? Promise.resolve() : new Promise<void>((resolve) => (waiter = { text, resolve }))
+      messages.some((m) => m.includes(text))
+        ? Promise.resolve()
+        : new Promise<void>((resolve, reject) => (waiter = { text, resolve, reject }))
     await logged('privpath is up')
     child.kill('SIGHUP')
     await logged('rules reloaded')

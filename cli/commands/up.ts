@@ -46,7 +46,21 @@ export function register(program: Command): void {
     .action(async (flags: UpFlags) => {
       const config = configFromFlags(flags)
       const telemetry = createTelemetry({ level: config.log_level })
-      const app = await startApp({ config, telemetry })
+      // Installed before start-up, so a SIGHUP sent as soon as "privpath is up" shows (or earlier)
+      // never meets the default action, which ends the process.
+      let app: App | undefined
+      let reloadWhenStarted = false
+      const reload = (started: App) => {
+        telemetry.logger.info('SIGHUP: reloading rules')
+        started.reloadRules().catch((err: unknown) => telemetry.logger.error({ err }, 'rule reload failed'))
+      }
+      process.on('SIGHUP', () => {
+        if (app !== undefined) reload(app)
+        else reloadWhenStarted = true
+      })
+      const started = await startApp({ config, telemetry })
+      app = started
+      if (reloadWhenStarted) reload(started)
       let stopping = false
       const shutdown = (signal: NodeJS.Signals) => {
         if (stopping) {
@@ -60,7 +74,7 @@ export function register(program: Command): void {
           process.exit(1)
         }, SHUTDOWN_DEADLINE_MS)
         deadline.unref()
-        app.stop().then(
+        started.stop().then(
           () => {
             telemetry.logger.info('stopped')
             process.exit(0)
@@ -73,9 +87,5 @@ export function register(program: Command): void {
       }
       process.on('SIGINT', shutdown)
       process.on('SIGTERM', shutdown)
-      process.on('SIGHUP', () => {
-        telemetry.logger.info('SIGHUP: reloading rules')
-        app.reloadRules().catch((err: unknown) => telemetry.logger.error({ err }, 'rule reload failed'))
-      })
     })
 }
