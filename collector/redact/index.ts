@@ -35,8 +35,27 @@ export function redactText(text: string): Redaction {
  * `kinds` unless already there, and the redacted text is returned (`text` itself when clean).
  */
 export function redactInto(text: string, kinds: string[]): string {
+  const rememberable = text.length <= MAX_REMEMBERED_CHARS
+  if (rememberable && knownClean.has(text)) return text
   const patternsDone = mayContainPattern(text) ? replacePatterns(text, kinds) : text
-  return replaceHighEntropy(patternsDone, kinds)
+  const result = replaceHighEntropy(patternsDone, kinds)
+  if (rememberable && result === text) remember(text)
+  return result
+}
+
+/*
+ * Short values repeat from span to span (model and tool names, hosts, service names), and each
+ * scan costs two gate expressions and an entropy pass. Values found clean are remembered, and
+ * only those: a secret is never kept beyond the request that carried it. The set is bounded and
+ * starts afresh when full.
+ */
+const MAX_REMEMBERED_CHARS = 128
+const MAX_REMEMBERED = 16_384
+const knownClean = new Set<string>()
+
+function remember(text: string): void {
+  if (knownClean.size >= MAX_REMEMBERED) knownClean.clear()
+  knownClean.add(text)
 }
 
 function note(kinds: string[], kind: string): string {

@@ -29,6 +29,26 @@ describe('redactInto and redactAttributeInto', () => {
     expect(kinds).toEqual(['earlier'])
   })
 
+  it('give the same answer for a value seen before, clean or not (clean short values are remembered, secrets never)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(piece, { maxLength: 6 }).map((pieces) => pieces.join('')), { maxLength: 8 }), (values) => {
+        for (const value of [...values, ...values]) {
+          const kinds: string[] = []
+          const first = redactInto(value, kinds)
+          const again: string[] = []
+          expect(redactInto(value, again)).toBe(first)
+          expect(again).toEqual(kinds)
+        }
+      }),
+      { numRuns: 300 },
+    )
+    for (let round = 0; round < 3; round++) {
+      const kinds: string[] = []
+      expect(redactInto(`token ${GHP}`, kinds)).toBe('token [REDACTED:github_token]')
+      expect(kinds).toEqual(['github_token'])
+    }
+  })
+
   it('redact a secret-named attribute wholly, as redactAttribute does', () => {
     const kinds: string[] = []
     expect(redactAttributeInto('db.password', 'x', kinds)).toBe(redactAttribute('db.password', 'x').text)
