@@ -22,7 +22,7 @@ export interface CorrelatorOptions {
   maxHeldSpans: number
   /** The same by the records' estimated size (`recordBytes`): span content and attributes come from senders. */
   maxHeldBytes?: number
-  /** Span placements remembered for later children (least recently used evicted). */
+  /** Span placements remembered for later children (the least recently used evicted, see KnownSpans). */
   maxKnownSpans: number
   registry?: Registry
 }
@@ -34,6 +34,7 @@ const MAX_CHAIN_DEPTH = 2_000
 interface Held {
   record: SpanRecord
   anchor: string
+  self: string | undefined
   deadline: number
   bytes: number
 }
@@ -107,7 +108,7 @@ export class Correlator {
       help: 'Remembered span placements evicted (least recently used) to stay within max_known_spans',
       registers,
     })
-    this.known = new KnownSpans(options.maxKnownSpans, () => this.evicted.inc())
+    this.known = new KnownSpans(options.maxKnownSpans, (count) => this.evicted.inc(count))
     const self = this
     new Gauge({
       name: 'privpath_collector_held_bytes',
@@ -122,22 +123,23 @@ export class Correlator {
   /** Places what can be placed now (resolving parents inside the batch first); holds the rest. */
   add(records: SpanRecord[], now: number): SpanRecord[] {
     const out: SpanRecord[] = []
+    // Each key is built once: a Map hashes a string once and keeps the hash on it.
+    const selves = records.map(selfKey)
+    const anchors = records.map(anchorOf)
     const inBatch = new Map<string, number>()
-    records.forEach((record, index) => {
-      const self = selfKey(record)
+    selves.forEach((self, index) => {
       if (self !== undefined) inBatch.set(self, index)
     })
     const visited = new Uint8Array(records.length)
     const visit = (index: number, depth: number): void => {
       if (visited[index] !== 0) return
       visited[index] = 1
-      const record = records[index]
-      const anchor = anchorOf(record)
+      const anchor = anchors[index]
       if (anchor !== undefined && !this.known.has(anchor) && !this.batchPlacements.has(anchor) && depth < MAX_CHAIN_DEPTH) {
         const parent = inBatch.get(anchor)
         if (parent !== undefined) visit(parent, depth + 1)
       }
-      this.place(record, now, out)
+      this.place(records[index], anchor, selves[index], now, out)
     }
     try {
       for (let index = 0; index < records.length; index++) visit(index, 0)
@@ -175,31 +177,30 @@ export class Correlator {
     return this.known.size()
   }
 
-  private place(record: SpanRecord, now: number, out: SpanRecord[]): void {
-    const anchor = anchorOf(record)
+  private place(record: SpanRecord, anchor: string | undefined, self: string | undefined, now: number, out: SpanRecord[]): void {
     if (anchor === undefined) {
-      this.emit(record, record.explicitTaskId || record.fallbackTaskId, undefined, record.signal === 'span', out)
+      this.emit(record, self, record.explicitTaskId || record.fallbackTaskId, undefined, record.signal === 'span', out)
       return
     }
     const parent = this.known.get(anchor) ?? this.batchPlacements.get(anchor)
     if (parent !== undefined) {
-      this.placeUnder(record, parent, out)
+      this.placeUnder(record, self, parent, out)
       return
     }
     if (record.explicitTaskId !== '' && !record.invokesAgent) {
       // The task is known; only the agent and the task-root decision would need the parent.
-      this.emit(record, record.explicitTaskId, undefined, false, out)
+      this.emit(record, self, record.explicitTaskId, undefined, false, out)
       return
     }
-    this.hold(record, anchor, now, out)
+    this.hold(record, anchor, self, now, out)
   }
 
-  private placeUnder(record: SpanRecord, parent: Placement, out: SpanRecord[], flag?: EventFlag): void {
+  private placeUnder(record: SpanRecord, self: string | undefined, parent: Placement, out: SpanRecord[], flag?: EventFlag): void {
     const taskId = record.explicitTaskId || parent.taskId
-    this.emit(record, taskId, parent, record.signal === 'span' && taskId !== parent.taskId, out, flag)
+    this.emit(record, self, taskId, parent, record.signal === 'span' && taskId !== parent.taskId, out, flag)
   }
 
-  private hold(record: SpanRecord, anchor: string, now: number, out: SpanRecord[]): void {
+  private hold(record: SpanRecord, anchor: string, self: string | undefined, now: number, out: SpanRecord[]): void {
     const bytes = recordBytes(record)
     const maxBytes = this.options.maxHeldBytes ?? Number.POSITIVE_INFINITY
     // A record larger than the whole byte bound is still held once nothing else is.
@@ -210,17 +211,17 @@ export class Correlator {
     // Making room may have placed this record's own parent: then it is placed now, not held for it.
     const parent = this.known.get(anchor) ?? this.batchPlacements.get(anchor)
     if (parent !== undefined) {
-      this.placeUnder(record, parent, out)
+      this.placeUnder(record, self, parent, out)
       return
     }
     if (this.options.maxHeldSpans <= 0) {
       this.heldTotal.inc()
       this.released.inc({ reason: 'capacity' })
-      this.emit(record, record.explicitTaskId || record.fallbackTaskId, undefined, false, out, 'orphan')
+      this.emit(record, self, record.explicitTaskId || record.fallbackTaskId, undefined, false, out, 'orphan')
       return
     }
     const id = this.nextHoldId++
-    this.holding.set(id, { record, anchor, deadline: now + this.graceWindowMs, bytes })
+    this.holding.set(id, { record, anchor, self, deadline: now + this.graceWindowMs, bytes })
     this.heldBytes += bytes
     const waiters = this.waiting.get(anchor) ?? new Set<number>()
     waiters.add(id)
@@ -231,7 +232,7 @@ export class Correlator {
   private releaseOrphan(id: number, held: Held, reason: ReleaseReason, out: SpanRecord[]): void {
     this.unhold(id, held)
     this.released.inc({ reason })
-    this.emit(held.record, held.record.explicitTaskId || held.record.fallbackTaskId, undefined, false, out, 'orphan')
+    this.emit(held.record, held.self, held.record.explicitTaskId || held.record.fallbackTaskId, undefined, false, out, 'orphan')
   }
 
   private unhold(id: number, held: Held): void {
@@ -242,7 +243,15 @@ export class Correlator {
     if (waiters?.size === 0) this.waiting.delete(held.anchor)
   }
 
-  private emit(record: SpanRecord, taskId: string, parent: Placement | undefined, taskRoot: boolean, out: SpanRecord[], flag?: EventFlag): void {
+  private emit(
+    record: SpanRecord,
+    self: string | undefined,
+    taskId: string,
+    parent: Placement | undefined,
+    taskRoot: boolean,
+    out: SpanRecord[],
+    flag?: EventFlag,
+  ): void {
     if (!record.tenantSettled && parent !== undefined) record.tenantId = parent.tenantId
     for (const event of record.events) {
       event.tenant_id = record.tenantId
@@ -258,15 +267,15 @@ export class Correlator {
     if (taskRoot) addTaskBoundaries(record)
     out.push(record)
 
-    const self = selfKey(record)
     if (self === undefined) return
     const inherited = record.agentId === '' && parent !== undefined
-    const placement: Placement = {
-      tenantId: record.tenantId,
-      taskId,
-      agentId: inherited ? parent.agentId : record.agentId,
-      agentName: inherited ? parent.agentName : record.agentName,
-    }
+    const agentId = inherited ? parent.agentId : record.agentId
+    const agentName = inherited ? parent.agentName : record.agentName
+    // Most spans are placed exactly as their parent: they share its placement instead of a copy each.
+    const placement: Placement =
+      parent !== undefined && parent.tenantId === record.tenantId && parent.taskId === taskId && parent.agentId === agentId && parent.agentName === agentName
+        ? parent
+        : { tenantId: record.tenantId, taskId, agentId, agentName }
     this.known.set(self, placement)
     this.batchPlacements.set(self, placement)
     this.releases.push([self, placement])
@@ -294,7 +303,7 @@ export class Correlator {
       this.holding.delete(id)
       this.heldBytes -= held.bytes
       this.released.inc({ reason: 'parent' })
-      this.placeUnder(held.record, parent, out, 'late_parent')
+      this.placeUnder(held.record, held.self, parent, out, 'late_parent')
     }
   }
 }

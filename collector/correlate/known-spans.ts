@@ -1,6 +1,13 @@
 /**
  * Where each recently seen span was placed (tenant, task and effective agent), so spans arriving later
- * in the same trace inherit it. Bounded: least recently used entries are evicted and counted.
+ * in the same trace inherit it. Bounded, and evictions are counted.
+ *
+ * Recency is kept in two generations rather than exact LRU order: a span is remembered in the
+ * current generation; when that holds half the capacity, the previous generation is dropped
+ * (those placements were neither made nor read since) and the current one becomes the previous.
+ * A placement read from the previous generation moves to the current one. So a read costs one
+ * look-up instead of a delete and a re-insert into a map of up to a million entries, and what is
+ * evicted is still what was least recently used, to within half the capacity.
  */
 
 export interface Placement {
@@ -11,37 +18,56 @@ export interface Placement {
 }
 
 export class KnownSpans {
-  private readonly entries = new Map<string, Placement>()
+  private current = new Map<string, Placement>()
+  private previous = new Map<string, Placement>()
+  private readonly generation: number
 
   constructor(
     private readonly capacity: number,
-    private readonly onEvict: () => void,
-  ) {}
+    private readonly onEvict: (count: number) => void,
+  ) {
+    this.generation = Math.max(1, Math.ceil(capacity / 2))
+  }
 
   get(key: string): Placement | undefined {
-    const placement = this.entries.get(key)
-    if (placement !== undefined) {
-      this.entries.delete(key)
-      this.entries.set(key, placement)
+    const placement = this.current.get(key)
+    if (placement !== undefined) return placement
+    const older = this.previous.get(key)
+    if (older !== undefined) {
+      this.previous.delete(key)
+      this.insert(key, older)
     }
-    return placement
+    return older
   }
 
   has(key: string): boolean {
-    return this.entries.has(key)
+    return this.current.has(key) || this.previous.has(key)
   }
 
   set(key: string, placement: Placement): void {
-    this.entries.delete(key)
-    this.entries.set(key, placement)
-    while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next().value as string
-      this.entries.delete(oldest)
-      this.onEvict()
+    if (this.current.has(key)) {
+      this.current.set(key, placement)
+      return
     }
+    if (this.previous.size > 0) this.previous.delete(key)
+    this.insert(key, placement)
   }
 
   size(): number {
-    return this.entries.size
+    return this.current.size + this.previous.size
+  }
+
+  private insert(key: string, placement: Placement): void {
+    if (this.current.size >= this.generation) {
+      if (this.previous.size > 0) this.onEvict(this.previous.size)
+      this.previous = this.current
+      this.current = new Map()
+    }
+    // Only an odd capacity (two generations of ceil(capacity / 2)) can overflow by one.
+    while (this.previous.size > 0 && this.current.size + this.previous.size >= this.capacity) {
+      this.previous.delete(this.previous.keys().next().value as string)
+      this.onEvict(1)
+    }
+    this.current.set(key, placement)
   }
 }

@@ -66,7 +66,7 @@ export const CollectorSection = Type.Object(
     max_held_spans: Type.Integer({ minimum: 1, default: 200_000 }),
     /** The same by their estimated heap size: span content and attributes come from senders. */
     max_held_bytes: Type.Integer({ minimum: 1, default: 256 * 1024 * 1024 }),
-    /** Span placements remembered so later children find their task (least recently used evicted). */
+    /** Span placements remembered so later children find their task (least recently used evicted, a generation of half this size at a time). */
     max_known_spans: Type.Integer({ minimum: 1, default: 1_000_000 }),
   },
   { additionalProperties: false, default: {} },
