@@ -164,15 +164,16 @@ export function emptyEvent(): PrivpathEvent {
 
 /**
  * Deterministic id: the same span re-sent yields the same ids, so replays deduplicate.
- * `position` distinguishes several events derived from one span record (e.g. a tool span that
- * also yields credential_used). The parts are joined rather than hashed: trace and span ids are
- * hex (a log record's stand-in is `<span id>/log/<hex>`), so no part holds a '.' and two different
- * events never share an id, whatever an agent sends; and a SHA-256 per event was the largest
- * single cost of mapping a span.
+ * `position` distinguishes several events derived from one span record with the same seq (e.g. a
+ * tool span that also yields credential_used). The parts are joined rather than hashed: trace and
+ * span ids are hex (a log record's stand-in is `<span id>/log/<hex>`) and no part holds a '.', so
+ * the id is unique per (trace, span, seq, position, kind), and a SHA-256 per event was the largest
+ * single cost of mapping a span. Position comes before kind and is zero-padded so that stored
+ * events read back `ORDER BY ts, seq, event_id` keep a span's own order for up to 1,000 events.
  */
 export function eventId(traceId: string, spanId: string, kind: EventKind, seq: number, position = 0): string {
-  const id = `${traceId}.${spanId}.${seq}.${kind}`
-  return position === 0 ? id : `${id}.${position}`
+  const paddedPosition = position < 10 ? `00${position}` : position < 100 ? `0${position}` : String(position)
+  return `${traceId}.${spanId}.${seq}.${paddedPosition}.${kind}`
 }
 
 export function isEventKind(value: unknown): value is EventKind {
