@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { isRememberedClean } from '../redact/index.js'
 import { span, traceRequest } from './fixtures.js'
 import { mapTraceRequest, MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES } from './index.js'
 import type { MappingOptions } from './record.js'
@@ -15,6 +16,27 @@ const chat = (content: string) => ({
 })
 
 describe('redaction in the mapper', () => {
+  it('remembers repeated names and attribute values found clean, never content', () => {
+    mapOne({
+      spanId: 'p0',
+      name: 'execute_tool remembered-tool',
+      attributes: {
+        'gen_ai.operation.name': 'execute_tool',
+        'gen_ai.tool.call.arguments': '{"to":"jane@example.com"}',
+        'gen_ai.request.model': 'remembered-model',
+        'gen_ai.input.messages': 'Call Jane on Friday',
+        'server.address': 'remembered.example.com',
+      },
+      status: { code: 2, message: 'Jane is not allowed' },
+    })
+    expect(isRememberedClean('execute_tool remembered-tool')).toBe(true)
+    expect(isRememberedClean('remembered-model')).toBe(true)
+    expect(isRememberedClean('remembered.example.com')).toBe(true)
+    expect(isRememberedClean('{"to":"jane@example.com"}')).toBe(false)
+    expect(isRememberedClean('Call Jane on Friday')).toBe(false)
+    expect(isRememberedClean('Jane is not allowed')).toBe(false)
+  })
+
   it('redacts prompt content and flags it with the kinds found', () => {
     const [event] = mapOne(chat(`use token ${GHP} and password=hunter2`))
     expect(event.content).toBe('user: use token [REDACTED:github_token] and password=[REDACTED:secret_assignment]')

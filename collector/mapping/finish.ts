@@ -93,8 +93,13 @@ class Findings {
     return value === '' ? value : redactInto(value, this.kinds)
   }
 
+  /** For names, resources and attributes that repeat across spans (never content): see redactInto. */
+  redactRepeated(value: string): string {
+    return value === '' ? value : redactInto(value, this.kinds, true)
+  }
+
   redactAttribute(key: string, value: string): string {
-    return redactAttributeInto(key, value, this.kinds)
+    return redactAttributeInto(key, value, this.kinds, !isContentKey(key))
   }
 
   note(kinds: readonly string[]): void {
@@ -155,10 +160,10 @@ function finishOne(draft: Draft, position: number, record: RecordContext, option
   event.attributes = boundedAttributes(draft, record, options, findings)
 
   const errorChars = Math.max(options.maxContentChars, MAX_ATTRIBUTE_CHARS)
-  event.name = truncated(findings.redact(redactable(event.name, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
+  event.name = truncated(findings.redactRepeated(redactable(event.name, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
   event.error = truncated(findings.redact(redactable(event.error, errorChars)), errorChars)
-  event.target_resource = truncated(findings.redact(redactable(event.target_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
-  event.authz_resource = truncated(findings.redact(redactable(event.authz_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
+  event.target_resource = truncated(findings.redactRepeated(redactable(event.target_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
+  event.authz_resource = truncated(findings.redactRepeated(redactable(event.authz_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
   if (options.captureContent) {
     const max = options.maxContentChars
     const content = findings.redact(redactable(event.content, max))

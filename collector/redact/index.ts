@@ -33,27 +33,34 @@ export function redactText(text: string): Redaction {
 /**
  * redactText for callers that gather the kinds of many values: each kind found is appended to
  * `kinds` unless already there, and the redacted text is returned (`text` itself when clean).
+ * `remember` is for names and attribute values, which repeat from span to span: see knownClean.
  */
-export function redactInto(text: string, kinds: string[]): string {
-  const rememberable = text.length <= MAX_REMEMBERED_CHARS
+export function redactInto(text: string, kinds: string[], remember = false): string {
+  const rememberable = remember && text.length <= MAX_REMEMBERED_CHARS
   if (rememberable && knownClean.has(text)) return text
   const patternsDone = mayContainPattern(text) ? replacePatterns(text, kinds) : text
   const result = replaceHighEntropy(patternsDone, kinds)
-  if (rememberable && result === text) remember(text)
+  if (rememberable && result === text) rememberClean(text)
   return result
 }
 
 /*
- * Short values repeat from span to span (model and tool names, hosts, service names), and each
- * scan costs two gate expressions and an entropy pass. Values found clean are remembered, and
- * only those: a secret is never kept beyond the request that carried it. The set is bounded and
- * starts afresh when full.
+ * Model and tool names, hosts and service names repeat from span to span, and each scan costs two
+ * gate expressions and an entropy pass. Short values found clean are remembered when the caller
+ * asks, and only those: a secret is never kept beyond the request that carried it, and callers do
+ * not ask for content (prompts, reasoning, tool arguments), which may hold personal data. The set
+ * is bounded and starts afresh when full.
  */
 const MAX_REMEMBERED_CHARS = 128
 const MAX_REMEMBERED = 16_384
 const knownClean = new Set<string>()
 
-function remember(text: string): void {
+/** Whether `text` is remembered as clean (for tests and diagnostics). */
+export function isRememberedClean(text: string): boolean {
+  return knownClean.has(text)
+}
+
+function rememberClean(text: string): void {
   if (knownClean.size >= MAX_REMEMBERED) knownClean.clear()
   knownClean.add(text)
 }
@@ -108,10 +115,10 @@ export function redactAttribute(name: string, value: string): Redaction {
   return { text: redactAttributeInto(name, value, kinds), kinds }
 }
 
-/** redactAttribute appending the kinds found to `kinds`, as redactInto does. */
-export function redactAttributeInto(name: string, value: string, kinds: string[]): string {
+/** redactAttribute appending the kinds found to `kinds`, as redactInto does (and remembering as it does). */
+export function redactAttributeInto(name: string, value: string, kinds: string[], remember = false): string {
   if (value !== '' && isSensitiveAttributeName(name)) return note(kinds, SENSITIVE_ATTRIBUTE_KIND)
-  return redactInto(value, kinds)
+  return redactInto(value, kinds, remember)
 }
 
 /**
