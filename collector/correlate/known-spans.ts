@@ -10,11 +10,12 @@
  * evicted is still what was least recently used, to within half the capacity.
  */
 
+/** Shared by every span placed the same way, so never changed once made. */
 export interface Placement {
-  tenantId: string
-  taskId: string
-  agentId: string
-  agentName: string
+  readonly tenantId: string
+  readonly taskId: string
+  readonly agentId: string
+  readonly agentName: string
 }
 
 export class KnownSpans {
