@@ -49,4 +49,16 @@ summary: '"reuse of " & event.credential_id'
     const alerts = await engine.process(makeEvent({ kind: 'credential_used', task_id: 'later', credential_id: 'c-done', ts: Date.now() }))
     expect(alerts.map((a) => a.summary)).toEqual(['reuse of c-done'])
   })
+
+  it('keeps events of two tenants that carry the same event id (one tenant cannot hide another\'s)', async () => {
+    const now = Date.now()
+    const shared = 'same-trace.same-span.0.000.credential_issued'
+    await insertEvents(store.client, [
+      makeEvent({ kind: 'credential_issued', tenant_id: 'acme', task_id: 'ta', credential_id: 'c-acme', ts: now - 10_000, event_id: shared }),
+      makeEvent({ kind: 'credential_issued', tenant_id: 'initech', task_id: 'ti', credential_id: 'c-initech', ts: now - 10_000, event_id: shared }),
+    ])
+    const loaded = []
+    for await (const e of clickhouseHistory(store.client, DB, { hours: 1 })()) if (e.event_id === shared) loaded.push(e)
+    expect(loaded.map((e) => e.credential_id).sort()).toEqual(['c-acme', 'c-initech'])
+  })
 })

@@ -28,7 +28,7 @@ export function historyQuery(database: string, hours: number): string {
         )
       )
     ORDER BY ts, seq, event_id
-    LIMIT 1 BY event_id`
+    LIMIT 1 BY tenant_id, event_id`
 }
 
 export function clickhouseHistory(

@@ -38,7 +38,7 @@ function rangeWhere(range: StoredEventsRange, params: Record<string, unknown>): 
 export async function countStoredEvents(client: ClickHouseClient, range: StoredEventsRange): Promise<number> {
   const params: Record<string, unknown> = {}
   const result = await client.query({
-    query: `SELECT uniqExact(event_id) AS n FROM ${quoteIdentifier(range.database)}.events WHERE ${rangeWhere(range, params)}`,
+    query: `SELECT uniqExact(tenant_id, event_id) AS n FROM ${quoteIdentifier(range.database)}.events WHERE ${rangeWhere(range, params)}`,
     query_params: params,
     format: 'JSONEachRow',
   })
@@ -62,7 +62,7 @@ SELECT ${EVENT_SELECT}
 FROM ${quoteIdentifier(range.database)}.events
 WHERE ${where}
 ORDER BY ts, seq, event_id
-LIMIT 1 BY event_id
+LIMIT 1 BY tenant_id, event_id
 LIMIT {limit:UInt32}`,
       query_params: params,
       format: 'JSONEachRow',
