@@ -88,5 +88,6 @@ describe('log records', () => {
     const ids = build()
     expect(ids[0]).not.toBe(ids[1])
     expect(build()).toEqual(ids)
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{32}\.s\/log\/[0-9a-f]{32}\.0\.000\.[a-z_]+$/)
   })
 })

@@ -17,12 +17,16 @@ import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
 const SEVERITY_ERROR = 17
 const INFERENCE_DETAILS = 'gen_ai.client.inference.operation.details'
 
-/** Log records have no span id of their own; this keeps ids deterministic and distinct per record. */
+/**
+ * Log records have no span id of their own; this keeps ids deterministic and distinct per record.
+ * 128 bits of the hash: senders choose what is hashed, and fewer bits would let one make two of
+ * its records collide.
+ */
 function logIdentity(record: LogRecord, eventName: string): string {
   const digest = createHash('sha256')
     .update(`${record.timeUnixNano}\u0000${eventName}\u0000${stringify(record.attributes)}\u0000${stringify(record.body)}`)
     .digest('hex')
-    .slice(0, 16)
+    .slice(0, 32)
   return `${record.spanId}/log/${digest}`
 }
 
