@@ -172,8 +172,7 @@ export function emptyEvent(): PrivpathEvent {
  * events read back `ORDER BY ts, seq, event_id` keep a span's own order for up to 1,000 events.
  */
 export function eventId(traceId: string, spanId: string, kind: EventKind, seq: number, position = 0): string {
-  const paddedPosition = position < 10 ? `00${position}` : position < 100 ? `0${position}` : String(position)
-  return `${traceId}.${spanId}.${seq}.${paddedPosition}.${kind}`
+  return `${traceId}.${spanId}.${seq}.${String(position).padStart(3, '0')}.${kind}`
 }
 
 export function isEventKind(value: unknown): value is EventKind {
