@@ -169,6 +169,22 @@ describe('Correlator: task boundaries', () => {
     expect(new Set(root.events.map((event) => event.event_id)).size).toBe(4)
   })
 
+  it('boundaries of a root span keep its tenant mismatch and claimed tenant, nothing else of its own', () => {
+    const c = correlator()
+    const spans = [{ spanId: 'root', status: { code: 2, message: 'boom' }, attributes: { ...task('t1'), 'tenant.id': 'other', 'http.method': 'GET' } }]
+    const [root] = c.add(records(spans, { authTenant: 'acme' }), T0)
+    const [start, own, end] = root.events
+    expect(own.flags).toContain('tenant_mismatch')
+    expect(own.attributes).toMatchObject({ 'tenant.claimed': 'other', 'http.method': 'GET' })
+    for (const boundary of [start, end]) {
+      expect(boundary).toMatchObject({ tenant_id: 'acme', task_id: 't1', flags: ['tenant_mismatch'], attributes: { 'tenant.claimed': 'other' } })
+      expect(Object.keys(boundary.attributes)).toEqual(['tenant.claimed'])
+    }
+    expect([start.status, start.error, end.status, end.error]).toEqual(['unset', '', 'error', 'boom'])
+    // Each event owns its flag list: the correlator flags events one by one.
+    expect(new Set([start.flags, own.flags, end.flags]).size).toBe(3)
+  })
+
   it('a child with its own task id is the root of that task', () => {
     const c = correlator()
     const out = c.add(records([{ spanId: 'p', attributes: task('outer') }, { spanId: 'sub', parentSpanId: 'p', attributes: task('inner') }]), T0)

@@ -6,29 +6,26 @@ import { emptyEvent, eventId, type PrivpathEvent } from '../../core/event.js'
 import type { SpanRecord } from '../mapping/index.js'
 import type { Placement } from './known-spans.js'
 
+/** What a task boundary takes from the root span's own event; everything else stays empty. */
+const FROM_ROOT = ['observed_at', 'tenant_id', 'task_id', 'trace_id', 'span_id', 'parent_span_id', 'agent_id', 'agent_name', 'workload_id', 'user_id', 'source', 'name'] as const
+
+function copyField<K extends keyof PrivpathEvent>(to: PrivpathEvent, from: PrivpathEvent, key: K): void {
+  to[key] = from[key]
+}
+
 function boundary(own: PrivpathEvent, kind: 'task_start' | 'task_end', ts: number, seq: number): PrivpathEvent {
-  const event: PrivpathEvent = {
-    ...emptyEvent(),
-    kind,
-    ts,
-    seq,
-    observed_at: own.observed_at,
-    tenant_id: own.tenant_id,
-    task_id: own.task_id,
-    trace_id: own.trace_id,
-    span_id: own.span_id,
-    parent_span_id: own.parent_span_id,
-    agent_id: own.agent_id,
-    agent_name: own.agent_name,
-    workload_id: own.workload_id,
-    user_id: own.user_id,
-    source: own.source,
-    name: own.name,
-    status: kind === 'task_end' ? own.status : 'unset',
-    error: kind === 'task_end' ? own.error : '',
-    flags: own.flags.filter((flag) => flag === 'tenant_mismatch'),
-    attributes: own.attributes['tenant.claimed'] === undefined ? {} : { 'tenant.claimed': own.attributes['tenant.claimed'] },
+  const event = emptyEvent()
+  for (const key of FROM_ROOT) copyField(event, own, key)
+  event.kind = kind
+  event.ts = ts
+  event.seq = seq
+  if (kind === 'task_end') {
+    event.status = own.status
+    event.error = own.error
   }
+  if (own.flags.includes('tenant_mismatch')) event.flags.push('tenant_mismatch')
+  const claimed = own.attributes['tenant.claimed']
+  if (claimed !== undefined) event.attributes['tenant.claimed'] = claimed
   event.event_id = eventId(event.trace_id, event.span_id, kind, seq, 0)
   return event
 }

@@ -53,47 +53,46 @@ function expiresAt(reader: AttributeReader, ts: number): number | null {
   return reader.has('credential.ttl_s') && Number.isFinite(expires) ? expires : null
 }
 
-/** Credential fields of any event that names a credential (`credential.id` present). */
-export function credentialFields(reader: AttributeReader, ts: number): Partial<PrivpathEvent> {
-  return {
-    credential_id: reader.string('credential.id'),
-    credential_type: reader.string('credential.type'),
-    credential_issuer: reader.string('credential.issuer'),
-    credential_subject: reader.string('credential.subject'),
-    credential_scopes: reader.list('credential.scopes'),
-    credential_expires_at: expiresAt(reader, ts),
-    credential_task_id: reader.string('credential.task.id'),
-  }
+/**
+ * Sets the credential fields of an event that names a credential (`credential.id` present).
+ * Fields are written into the event rather than returned and spread: mapping runs per span on the
+ * collector's event loop, and spreading partial objects was a measurable share of it.
+ */
+export function setCredentialFields(event: PrivpathEvent, reader: AttributeReader, ts: number): void {
+  event.credential_id = reader.string('credential.id')
+  event.credential_type = reader.string('credential.type')
+  event.credential_issuer = reader.string('credential.issuer')
+  event.credential_subject = reader.string('credential.subject')
+  event.credential_scopes = reader.list('credential.scopes')
+  event.credential_expires_at = expiresAt(reader, ts)
+  event.credential_task_id = reader.string('credential.task.id')
 }
 
-/** The fields a contract event of `kind` carries; unknown result words leave the result empty (raw value kept in attributes). */
-export function contractFields(kind: EventKind, reader: AttributeReader, ts: number): Partial<PrivpathEvent> {
-  switch (kind) {
+/** Sets the fields a contract event of its kind carries; unknown result words leave the result empty (raw value kept in attributes). */
+export function setContractFields(event: PrivpathEvent, reader: AttributeReader, ts: number): void {
+  switch (event.kind) {
     case 'credential_issued':
     case 'credential_used':
     case 'credential_revoked':
-      return credentialFields(reader, ts)
+      setCredentialFields(event, reader, ts)
+      return
     case 'authz_decision': {
       const result = lookup(AUTHZ_RESULTS, reader.peek('authz.result').toLowerCase())
       if (result) reader.consume('authz.result')
-      return {
-        authz_result: result ?? '',
-        authz_policy: reader.string('authz.policy'),
-        authz_engine: reader.string('authz.engine'),
-        authz_action: reader.string('authz.action'),
-        authz_resource: reader.string('authz.resource'),
-      }
+      event.authz_result = result ?? ''
+      event.authz_policy = reader.string('authz.policy')
+      event.authz_engine = reader.string('authz.engine')
+      event.authz_action = reader.string('authz.action')
+      event.authz_resource = reader.string('authz.resource')
+      return
     }
     case 'approval': {
       const result = lookup(APPROVAL_RESULTS, reader.peek('approval.result').toLowerCase())
       if (result) reader.consume('approval.result')
-      return {
-        approval_result: result ?? '',
-        approval_approver: reader.string('approval.approver'),
-        approval_action: reader.string('approval.action'),
-      }
+      event.approval_result = result ?? ''
+      event.approval_approver = reader.string('approval.approver')
+      event.approval_action = reader.string('approval.action')
+      return
     }
-    default:
-      return {}
   }
 }

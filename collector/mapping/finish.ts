@@ -183,7 +183,10 @@ function finishOne(draft: Draft, position: number, record: RecordContext, option
     findings.flag('secret_redacted')
     event.attributes['redaction.kinds'] = findings.kinds.join(',')
   }
-  event.flags = [...event.flags, ...findings.flags.filter((flag) => !event.flags.includes(flag))]
+  // A list of its own: the correlator adds flags event by event.
+  const flags = event.flags.slice()
+  for (const flag of findings.flags) if (!flags.includes(flag)) flags.push(flag)
+  event.flags = flags
   event.event_id = eventId(event.trace_id, record.idSpanId, event.kind, event.seq, position)
   return event
 }

@@ -2,6 +2,7 @@
  * Who and what a span belongs to: tenant claim, task, agent, workload, user. Span attributes win
  * over resource attributes; within each, the first listed key that is present wins.
  */
+import type { PrivpathEvent } from '../../core/event.js'
 import type { AttributeReader } from './attributes.js'
 
 export interface Identity {
@@ -53,4 +54,14 @@ export function readIdentity(span: AttributeReader, resource: Identity): Identit
     workloadId: span.firstOf(IDENTITY_KEYS.workload) || resource.workloadId,
     userId: span.firstOf(IDENTITY_KEYS.user) || resource.userId,
   }
+}
+
+/** Stamps an event with where it was recorded (trace and span) and who acted (agent, workload, user). */
+export function stampIdentity(event: PrivpathEvent, traceId: string, spanId: string, identity: Identity): void {
+  event.trace_id = traceId
+  event.span_id = spanId
+  event.agent_id = identity.agentId
+  event.agent_name = identity.agentName
+  event.workload_id = identity.workloadId
+  event.user_id = identity.userId
 }

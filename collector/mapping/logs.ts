@@ -4,13 +4,13 @@
  * (and reasoning steps); anything else is kept as kind `other` with its body.
  */
 import { createHash } from 'node:crypto'
-import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
+import { emptyEvent, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
 import type { LogRecord } from '../otlp/model.js'
 import { AttributeReader, nanosToMillis, stringify } from './attributes.js'
 import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
-import { contractFields, contractKind } from './contract.js'
+import { contractKind, setContractFields } from './contract.js'
 import { type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
-import { readIdentity } from './identity.js'
+import { readIdentity, stampIdentity } from './identity.js'
 import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
 
 /** OTel severity numbers 17–24 are ERROR and FATAL. */
@@ -38,31 +38,31 @@ export function mapLogRecord(record: LogRecord, shared: ScopeShared, options: Re
   const time = record.timeUnixNano > 0n ? record.timeUnixNano : record.observedTimeUnixNano
   const ts = time > 0n ? nanosToMillis(time) : options.observedAt
   const isError = record.severityNumber >= SEVERITY_ERROR
-  const base: PrivpathEvent = {
-    ...emptyEvent(),
-    ts,
-    observed_at: options.observedAt,
-    trace_id: record.traceId,
-    span_id: record.spanId,
-    agent_id: identity.agentId,
-    agent_name: identity.agentName,
-    workload_id: identity.workloadId,
-    user_id: identity.userId,
-    name: eventName || 'log',
-    status: isError ? 'error' : 'unset',
-    error: isError ? record.severityText || 'error' : '',
-  }
+  const base = emptyEvent()
+  base.ts = ts
+  base.observed_at = options.observedAt
+  stampIdentity(base, record.traceId, record.spanId, identity)
+  base.name = eventName || 'log'
+  base.status = isError ? 'error' : 'unset'
+  base.error = isError ? record.severityText || 'error' : ''
   const drafts: Draft[] = []
+  const draft = (kind: EventKind, source: EventSource): PrivpathEvent => {
+    const event = { ...base }
+    event.kind = kind
+    event.source = source
+    drafts.push({ event, leftovers: [] })
+    return event
+  }
   const kind = contractKind(eventName)
   if (kind) {
-    drafts.push({ event: { ...base, kind, source: 'privpath', ...contractFields(kind, reader, ts) }, leftovers: [] })
+    setContractFields(draft(kind, 'privpath'), reader, ts)
   } else if (GENAI_PROMPT_EVENTS.has(eventName)) {
-    drafts.push({ event: { ...base, kind: 'prompt', source: 'gen_ai', content: promptEventContent(eventName, reader, record.body) }, leftovers: [] })
+    draft('prompt', 'gen_ai').content = promptEventContent(eventName, reader, record.body)
   } else if (eventName === INFERENCE_DETAILS) {
-    drafts.push({ event: { ...base, kind: 'prompt', source: 'gen_ai', content: promptContent(reader) }, leftovers: [] })
-    for (const part of reasoningParts(reader)) drafts.push({ event: { ...base, kind: 'reasoning_step', source: 'gen_ai', content: part }, leftovers: [] })
+    draft('prompt', 'gen_ai').content = promptContent(reader)
+    for (const part of reasoningParts(reader)) draft('reasoning_step', 'gen_ai').content = part
   } else {
-    drafts.push({ event: { ...base, kind: 'other', source: 'otel' }, leftovers: [] })
+    draft('other', 'otel')
     if (record.body !== null && record.body !== '') drafts[0].leftovers.push(['log.body', record.body])
   }
   drafts[0].leftovers.unshift(...reader.remaining())

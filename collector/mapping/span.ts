@@ -2,14 +2,14 @@
  * One OTLP span → one SpanRecord: the span's own event (seq 0), the events derived from it
  * (reasoning parts, credential use by a tool), and one event per contract span event (seq i+1).
  */
-import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
+import { emptyEvent, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
 import type { Span } from '../otlp/model.js'
 import { AttributeReader, nanosToMillis } from './attributes.js'
-import { classifySpan, type SpanShape } from './classify.js'
+import { classifySpan } from './classify.js'
 import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
-import { contractFields, contractKind, credentialFields } from './contract.js'
+import { contractKind, setContractFields, setCredentialFields } from './contract.js'
 import { type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
-import { readIdentity } from './identity.js'
+import { readIdentity, stampIdentity } from './identity.js'
 import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
 
 const STATUS: Record<number, PrivpathEvent['status']> = { 0: 'unset', 1: 'ok', 2: 'error' }
@@ -28,29 +28,42 @@ function spanError(span: Span): string {
   return span.status.code === 2 ? 'error' : ''
 }
 
-function toolFields(reader: AttributeReader): Partial<PrivpathEvent> {
-  return {
-    tool_name: reader.first('gen_ai.tool.name', 'tool.name', 'ai.toolCall.name', 'traceloop.entity.name'),
-    tool_call_id: reader.first('gen_ai.tool.call.id', 'tool_call.id', 'tool.id', 'ai.toolCall.id'),
-    tool_arguments: reader.first('gen_ai.tool.call.arguments', 'ai.toolCall.args', 'input.value', 'traceloop.entity.input'),
-    target_tenant: reader.string('target.tenant.id'),
-    target_resource: reader.first('target.resource', 'server.address', 'url.full', 'db.namespace'),
+function setToolFields(event: PrivpathEvent, reader: AttributeReader): void {
+  event.tool_name = reader.first('gen_ai.tool.name', 'tool.name', 'ai.toolCall.name', 'traceloop.entity.name')
+  event.tool_call_id = reader.first('gen_ai.tool.call.id', 'tool_call.id', 'tool.id', 'ai.toolCall.id')
+  event.tool_arguments = reader.first('gen_ai.tool.call.arguments', 'ai.toolCall.args', 'input.value', 'traceloop.entity.input')
+  event.target_tenant = reader.string('target.tenant.id')
+  event.target_resource = reader.first('target.resource', 'server.address', 'url.full', 'db.namespace')
+}
+
+function setOwnFields(event: PrivpathEvent, reader: AttributeReader, ts: number): void {
+  switch (event.kind) {
+    case 'prompt':
+      event.content = promptContent(reader)
+      return
+    case 'reasoning_step':
+      event.content = reader.first('agent.step.content', 'output.value')
+      return
+    case 'tool_invocation':
+      setToolFields(event, reader)
+      return
+    case 'other':
+      return
+    default:
+      setContractFields(event, reader, ts)
   }
 }
 
-function ownFields(shape: SpanShape, reader: AttributeReader, ts: number): Partial<PrivpathEvent> {
-  switch (shape.kind) {
-    case 'prompt':
-      return { content: promptContent(reader) }
-    case 'reasoning_step':
-      return { content: reader.first('agent.step.content', 'output.value') }
-    case 'tool_invocation':
-      return toolFields(reader)
-    case 'other':
-      return {}
-    default:
-      return contractFields(shape.kind, reader, ts)
-  }
+/**
+ * Another event of the same span: a copy of the span's common fields (a clone of one object shape,
+ * which V8 does in one step) with its own kind, source and time.
+ */
+function derive(base: PrivpathEvent, kind: EventKind, source: EventSource, ts: number): PrivpathEvent {
+  const event = { ...base }
+  event.kind = kind
+  event.source = source
+  event.ts = ts
+  return event
 }
 
 function unmappedSummary(names: string[]): string {
@@ -68,23 +81,18 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
     identity.agentName = reader.string('traceloop.entity.name')
     identity.agentId ||= identity.agentName
   }
-  const base: PrivpathEvent = {
-    ...emptyEvent(),
-    ts: startTs,
-    observed_at: options.observedAt,
-    trace_id: span.traceId,
-    span_id: span.spanId,
-    parent_span_id: span.parentSpanId,
-    agent_id: identity.agentId,
-    agent_name: identity.agentName,
-    workload_id: identity.workloadId,
-    user_id: identity.userId,
-    source: shape.source,
-    name: span.name,
-    status: STATUS[span.status.code] ?? 'unset',
-    error: spanError(span),
-  }
-  const own: Draft = { event: { ...base, kind: shape.kind, ...ownFields(shape, reader, startTs) }, leftovers: [] }
+  const base = emptyEvent()
+  base.kind = shape.kind
+  base.source = shape.source
+  base.ts = startTs
+  base.observed_at = options.observedAt
+  stampIdentity(base, span.traceId, span.spanId, identity)
+  base.parent_span_id = span.parentSpanId
+  base.name = span.name
+  base.status = STATUS[span.status.code] ?? 'unset'
+  base.error = spanError(span)
+  const own: Draft = { event: { ...base }, leftovers: [] }
+  setOwnFields(own.event, reader, startTs)
   const drafts: Draft[] = [own]
   const promptFromAttributes = own.event.kind === 'prompt' && own.event.content !== ''
 
@@ -93,10 +101,16 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
     // A reasoning-step span is one step: output reasoning parts are its text, not further steps.
     if (own.event.content === '') own.event.content = parts.join('\n')
   } else {
-    for (const part of parts) drafts.push({ event: { ...base, kind: 'reasoning_step', ts: endTs, content: part }, leftovers: [] })
+    for (const part of parts) {
+      const event = derive(base, 'reasoning_step', shape.source, endTs)
+      event.content = part
+      drafts.push({ event, leftovers: [] })
+    }
   }
   if (shape.kind === 'tool_invocation' && reader.has('credential.id')) {
-    drafts.push({ event: { ...base, kind: 'credential_used', source: 'privpath', ...credentialFields(reader, startTs) }, leftovers: [] })
+    const event = derive(base, 'credential_used', 'privpath', startTs)
+    setCredentialFields(event, reader, startTs)
+    drafts.push({ event, leftovers: [] })
   }
   const delegatedScopes = shape.invokesAgent ? reader.list('agent.delegation.scopes') : []
 
@@ -107,13 +121,18 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
     const ts = nanosToMillis(spanEvent.timeUnixNano)
     const kind = contractKind(spanEvent.name)
     if (kind) {
-      const fields = contractFields(kind, eventReader, ts)
-      const event = { ...base, ts, seq: index + 1, name: spanEvent.name, kind, source: 'privpath' as const, ...fields }
+      const event = derive(base, kind, 'privpath', ts)
+      event.seq = index + 1
+      event.name = spanEvent.name
+      setContractFields(event, eventReader, ts)
       drafts.push({ event, leftovers: eventReader.remaining() })
     } else if (GENAI_PROMPT_EVENTS.has(spanEvent.name)) {
       const content = promptEventContent(spanEvent.name, eventReader, undefined)
       if (own.event.kind !== 'prompt') {
-        const event = { ...base, ts, seq: index + 1, name: spanEvent.name, kind: 'prompt' as const, source: 'gen_ai' as const, content }
+        const event = derive(base, 'prompt', 'gen_ai', ts)
+        event.seq = index + 1
+        event.name = spanEvent.name
+        event.content = content
         drafts.push({ event, leftovers: eventReader.remaining() })
       } else if (!promptFromAttributes && content !== '') {
         own.event.content = own.event.content === '' ? content : `${own.event.content}\n${content}`

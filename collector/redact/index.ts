@@ -105,8 +105,19 @@ function replaceHighEntropy(text: string, kinds: string[]): string {
 const SENSITIVE_NAME =
   /(?:^|[._-])(?:password|passwd|passphrase|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|refresh[_-]?token|id[_-]?token|session[_-]?token|authorization|cookie|set-cookie|private[_-]?key|client[_-]?secret|secret[_-]?key)$/i
 
+/** Verdicts by attribute name: the same few dozen names come with every span. Bounded like knownClean. */
+const sensitiveByName = new Map<string, boolean>()
+
 export function isSensitiveAttributeName(name: string): boolean {
-  return SENSITIVE_NAME.test(name)
+  let sensitive = sensitiveByName.get(name)
+  if (sensitive === undefined) {
+    sensitive = SENSITIVE_NAME.test(name)
+    if (name.length <= MAX_REMEMBERED_CHARS) {
+      if (sensitiveByName.size >= MAX_REMEMBERED) sensitiveByName.clear()
+      sensitiveByName.set(name, sensitive)
+    }
+  }
+  return sensitive
 }
 
 /** Redacts an attribute value, wholly when its name says it is a secret. */
