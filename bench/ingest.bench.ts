@@ -12,6 +12,9 @@
  *   accepted spans/s   - spans answered 200 (durable in the WAL) per second of posting
  *   processed spans/s  - spans per second until the queue was empty and no span waited for its
  *                        parent (published / stored): the rate the server sustains
+ * Right before each round the client decodes that round's bodies (decode-only, median of 3 passes),
+ * and each round's ratios are taken against that: this machine's speed drifts by up to 2× within
+ * minutes, so a decode-only figure taken once at the start would skew every ratio after it.
  * The first --warmup rounds (JIT, heap sizing) are reported apart; the rest give medians and
  * request latency percentiles of 200 answers, and (on Linux) the server's CPU time per span, on
  * all its threads and on the event loop's thread alone: where the sustained rate is bounded.
@@ -53,22 +56,22 @@ const cpuPerSpan = (from: NodeJS.CpuUsage) => {
   return (used.user + used.system) / spanCount
 }
 
-let decodeCpuPerSpan = 0
-function decodeOnly(): number {
+/** Decode-only rate (spans/s) and CPU µs per span of `requests`: the median of `passes` passes. */
+function decodeRate(requests: Uint8Array[], spans: number, passes: number): { rate: number; cpu: number } {
   const rates: number[] = []
   const cpus: number[] = []
-  for (let round = 0; round < 5; round++) {
+  for (let pass = 0; pass < passes; pass++) {
     const cpu = process.cpuUsage()
     const started = performance.now()
     let decoded = 0
-    for (const body of bodies) decoded += decodeTraces(body, 'protobuf').request.resourceSpans.length
+    for (const body of requests) decoded += decodeTraces(body, 'protobuf').request.resourceSpans.length
     const seconds = (performance.now() - started) / 1000
     if (decoded === 0) throw new Error('nothing decoded')
-    rates.push(spanCount / seconds)
-    cpus.push(cpuPerSpan(cpu))
+    rates.push(spans / seconds)
+    const used = process.cpuUsage(cpu)
+    cpus.push((used.user + used.system) / spans)
   }
-  decodeCpuPerSpan = cpus.sort((a, b) => a - b)[2]
-  return rates.sort((a, b) => a - b)[2]
+  return { rate: median(rates), cpu: median(cpus) }
 }
 
 /**
@@ -100,6 +103,8 @@ function stageCosts(): string {
 interface Round {
   accepted: number
   processed: number
+  /** Decode-only rate of this round's bodies, measured just before it: the machine's speed right then. */
+  decodeOnly: number
   latencies: number[]
   retries: number
   /** Server CPU µs per span over the round (until processed): every thread, and the event loop's thread alone. */
@@ -129,6 +134,7 @@ async function metric(origin: string, name: string): Promise<number> {
 }
 
 async function round(origin: string, pid: number, pool: Pool, requests: Uint8Array[], spans: number): Promise<Round> {
+  const decodeOnly = decodeRate(requests, spans, 3).rate
   const latencies: number[] = []
   let retries = 0
   let next = 0
@@ -163,7 +169,7 @@ async function round(origin: string, pid: number, pool: Pool, requests: Uint8Arr
   const cpuAfter = serverCpu(pid)
   const cpu =
     cpuBefore && cpuAfter ? { all: (cpuAfter.all - cpuBefore.all) / spans, main: (cpuAfter.main - cpuBefore.main) / spans } : undefined
-  return { accepted: spans / posted, processed: spans / processed, latencies, retries, cpu }
+  return { accepted: spans / posted, processed: spans / processed, decodeOnly, latencies, retries, cpu }
 }
 
 /** The Node flags `npm start` runs privpath with (e.g. the young generation size). */
@@ -203,8 +209,8 @@ const median = (values: number[]) => pct([...values].sort((a, b) => a - b), 50)
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 console.log(`bodies: ${bodies.length} requests, ${fmt(spanCount)} spans (${Math.round(spanCount / bodies.length)}/request, ${(totalBytes / bodies.length / 1024).toFixed(1)} KiB/request), concurrency ${concurrency}`)
 if (spansPerBody.reduce((a, b) => a + b, 0) !== spanCount) throw new Error('fixture span count mismatch')
-const decodeRate = decodeOnly()
-console.log(`decode-only (protobuf → model, median of 5): ${fmt(decodeRate)} spans/s, ${decodeCpuPerSpan.toFixed(1)} CPU µs/span`)
+const decodeOnly = decodeRate(bodies, spanCount, 5)
+console.log(`decode-only (protobuf → model, median of 5): ${fmt(decodeOnly.rate)} spans/s, ${decodeOnly.cpu.toFixed(1)} CPU µs/span`)
 console.log(`CPU µs/span by step (single thread, warm): ${stageCosts()}`)
 const warmup = Number(args.warmup)
 const rounds = Array.from({ length: warmup + Number(args.rounds) }, (_, i) =>
@@ -226,7 +232,9 @@ for (const roles of args.roles.split(',')) {
         `accepted ${fmt(accepted)} spans/s, processed ${fmt(processed)} spans/s (medians of ${warm.length} rounds; ` +
         `warm-up rounds ${cold.map((r) => `${fmt(r.accepted)}/${fmt(r.processed)}`).join(', ')}), ` +
         `p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, 429/503 retries ${warm.reduce((n, r) => n + r.retries, 0)}, ` +
-        `ratio to decode-only: accepted ${(accepted / decodeRate).toFixed(2)}, processed ${(processed / decodeRate).toFixed(2)}`,
+        `ratio to decode-only measured just before each round (median of rounds): ` +
+        `accepted ${median(warm.map((r) => r.accepted / r.decodeOnly)).toFixed(2)}, processed ${median(warm.map((r) => r.processed / r.decodeOnly)).toFixed(2)} ` +
+        `(decode-only ${fmt(Math.min(...warm.map((r) => r.decodeOnly)))}–${fmt(Math.max(...warm.map((r) => r.decodeOnly)))} spans/s across rounds)`,
     )
     const cpus = warm.flatMap((r) => (r.cpu ? [r.cpu] : []))
     if (cpus.length > 0) {
