@@ -171,7 +171,7 @@ describe('Correlator: task boundaries', () => {
 
   it('boundaries of a root span keep its tenant mismatch and claimed tenant, nothing else of its own', () => {
     const c = correlator()
-    const spans = [{ spanId: 'root', status: { code: 2, message: 'boom' }, attributes: { ...task('t1'), 'tenant.id': 'other', 'http.method': 'GET' } }]
+    const spans: SpanInit[] = [{ spanId: 'root', status: { code: 2, message: 'boom' }, attributes: { ...task('t1'), 'tenant.id': 'other', 'http.method': 'GET' } }]
     const [root] = c.add(records(spans, { authTenant: 'acme' }), T0)
     const [start, own, end] = root.events
     expect(own.flags).toContain('tenant_mismatch')
