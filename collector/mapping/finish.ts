@@ -3,7 +3,7 @@
  * redaction, content capture and truncation, credential-id fingerprints, bounded attributes and
  * deterministic event ids.
  */
-import { eventId, type EventFlag, type PrivpathEvent } from '../../core/event.js'
+import { eventId, type EventFlag, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
 import type { AnyValue } from '../otlp/model.js'
 import { fingerprint, looksLikeRawSecret, redactAttributeInto, redactInto, redactText } from '../redact/index.js'
 import { stringify } from './attributes.js'
@@ -14,6 +14,18 @@ import { DEFAULT_MAX_CONTENT_CHARS, DEFAULT_TENANT, MAX_ATTRIBUTE_CHARS, MAX_ATT
 export interface Draft {
   event: PrivpathEvent
   leftovers: Array<[string, AnyValue]>
+}
+
+/**
+ * Another event of the same span or record: a copy of its common fields (a clone of one object
+ * shape, which V8 does in one step) with its own kind, source and time.
+ */
+export function deriveEvent(base: PrivpathEvent, kind: EventKind, source: EventSource, ts: number): PrivpathEvent {
+  const event = { ...base }
+  event.kind = kind
+  event.source = source
+  event.ts = ts
+  return event
 }
 
 export interface ResolvedOptions {

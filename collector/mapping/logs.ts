@@ -9,7 +9,7 @@ import type { LogRecord } from '../otlp/model.js'
 import { AttributeReader, nanosToMillis, stringify } from './attributes.js'
 import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
 import { contractKind, setContractFields } from './contract.js'
-import { type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
+import { deriveEvent, type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
 import { readIdentity, stampIdentity } from './identity.js'
 import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
 
@@ -47,9 +47,7 @@ export function mapLogRecord(record: LogRecord, shared: ScopeShared, options: Re
   base.error = isError ? record.severityText || 'error' : ''
   const drafts: Draft[] = []
   const draft = (kind: EventKind, source: EventSource): PrivpathEvent => {
-    const event = { ...base }
-    event.kind = kind
-    event.source = source
+    const event = deriveEvent(base, kind, source, ts)
     drafts.push({ event, leftovers: [] })
     return event
   }

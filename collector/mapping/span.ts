@@ -2,13 +2,13 @@
  * One OTLP span → one SpanRecord: the span's own event (seq 0), the events derived from it
  * (reasoning parts, credential use by a tool), and one event per contract span event (seq i+1).
  */
-import { emptyEvent, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
+import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
 import type { Span } from '../otlp/model.js'
 import { AttributeReader, nanosToMillis } from './attributes.js'
 import { classifySpan } from './classify.js'
 import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
 import { contractKind, setContractFields, setCredentialFields } from './contract.js'
-import { type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
+import { deriveEvent, type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
 import { readIdentity, stampIdentity } from './identity.js'
 import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
 
@@ -54,18 +54,6 @@ function setOwnFields(event: PrivpathEvent, reader: AttributeReader, ts: number)
   }
 }
 
-/**
- * Another event of the same span: a copy of the span's common fields (a clone of one object shape,
- * which V8 does in one step) with its own kind, source and time.
- */
-function derive(base: PrivpathEvent, kind: EventKind, source: EventSource, ts: number): PrivpathEvent {
-  const event = { ...base }
-  event.kind = kind
-  event.source = source
-  event.ts = ts
-  return event
-}
-
 function unmappedSummary(names: string[]): string {
   const shown = names.slice(0, MAX_UNMAPPED_EVENT_NAMES).join(',')
   return names.length > MAX_UNMAPPED_EVENT_NAMES ? `${shown} (+${names.length - MAX_UNMAPPED_EVENT_NAMES} more)` : shown
@@ -102,13 +90,13 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
     if (own.event.content === '') own.event.content = parts.join('\n')
   } else {
     for (const part of parts) {
-      const event = derive(base, 'reasoning_step', shape.source, endTs)
+      const event = deriveEvent(base, 'reasoning_step', shape.source, endTs)
       event.content = part
       drafts.push({ event, leftovers: [] })
     }
   }
   if (shape.kind === 'tool_invocation' && reader.has('credential.id')) {
-    const event = derive(base, 'credential_used', 'privpath', startTs)
+    const event = deriveEvent(base, 'credential_used', 'privpath', startTs)
     setCredentialFields(event, reader, startTs)
     drafts.push({ event, leftovers: [] })
   }
@@ -121,7 +109,7 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
     const ts = nanosToMillis(spanEvent.timeUnixNano)
     const kind = contractKind(spanEvent.name)
     if (kind) {
-      const event = derive(base, kind, 'privpath', ts)
+      const event = deriveEvent(base, kind, 'privpath', ts)
       event.seq = index + 1
       event.name = spanEvent.name
       setContractFields(event, eventReader, ts)
@@ -129,7 +117,7 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
     } else if (GENAI_PROMPT_EVENTS.has(spanEvent.name)) {
       const content = promptEventContent(spanEvent.name, eventReader, undefined)
       if (own.event.kind !== 'prompt') {
-        const event = derive(base, 'prompt', 'gen_ai', ts)
+        const event = deriveEvent(base, 'prompt', 'gen_ai', ts)
         event.seq = index + 1
         event.name = spanEvent.name
         event.content = content

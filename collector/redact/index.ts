@@ -60,8 +60,13 @@ export function isRememberedClean(text: string): boolean {
   return knownClean.has(text)
 }
 
+/** Both memos start afresh when full rather than tracking what was used least. */
+function makeRoom(memo: Set<string> | Map<string, boolean>): void {
+  if (memo.size >= MAX_REMEMBERED) memo.clear()
+}
+
 function rememberClean(text: string): void {
-  if (knownClean.size >= MAX_REMEMBERED) knownClean.clear()
+  makeRoom(knownClean)
   knownClean.add(text)
 }
 
@@ -113,7 +118,7 @@ export function isSensitiveAttributeName(name: string): boolean {
   if (sensitive === undefined) {
     sensitive = SENSITIVE_NAME.test(name)
     if (name.length <= MAX_REMEMBERED_CHARS) {
-      if (sensitiveByName.size >= MAX_REMEMBERED) sensitiveByName.clear()
+      makeRoom(sensitiveByName)
       sensitiveByName.set(name, sensitive)
     }
   }
