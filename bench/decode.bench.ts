@@ -1,7 +1,8 @@
 /**
  * Decode-only throughput of OTLP trace export bodies: privpath's protobuf decoder against
  * protobufjs reflection decoding of the same bytes, and against privpath's OTLP/JSON decoder (and
- * bare JSON.parse) on the same spans. Each decoder runs in its own child process, so none pays
+ * bare JSON.parse) on the same spans, and the receiver's protobuf check (verdicts and counts, no
+ * model) that lets the queue hold bodies. Each decoder runs in its own child process, so none pays
  * for another's garbage or JIT state; the parent interleaves their rounds so machine noise hits
  * every decoder alike, and reports the median round.
  * Run: npm run bench:decode [-- --tasks N --rounds N]
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util'
 
 import { decodeTracesJson } from '../collector/otlp/json-traces.js'
 import type { DecodedTraces } from '../collector/otlp/model.js'
+import { checkTracesProtobuf } from '../collector/otlp/protobuf-check.js'
 import { decodeTracesProtobuf } from '../collector/otlp/protobuf-traces.js'
 import { agentTaskJsonRequests, agentTaskRequests, type AgentTaskOptions } from './fixtures/agent-tasks.js'
 import { otlpProtoRoot } from './fixtures/otlp-proto.js'
@@ -62,6 +64,7 @@ const candidates: Candidate[] = [
       return (b: Uint8Array) => countSpans(RequestType.decode(b) as unknown as Nested, 'resource_spans', 'scope_spans')
     })(),
   },
+  { name: 'privpath protobuf check (counts, no model)', encoding: 'protobuf', decode: (b) => checkTracesProtobuf(b).received },
   { name: 'privpath OTLP/JSON → model', encoding: 'json', decode: (b) => spansIn(decodeTracesJson(b)) },
   {
     name: 'JSON.parse only (no model)',
@@ -146,7 +149,7 @@ async function main(): Promise<void> {
   console.log(
     `${spanCount} spans in requests of ${options.spansPerRequest}; ${attributes.toFixed(1)} attributes and ` +
       `${events.toFixed(1)} events per span on average; protobuf ${(sizes[0].bytes / spanCount).toFixed(0)} B/span, ` +
-      `JSON ${(sizes[2].bytes / spanCount).toFixed(0)} B/span`,
+      `JSON ${(sizes[candidates.findIndex((c) => c.encoding === 'json')].bytes / spanCount).toFixed(0)} B/span`,
   )
 
   const results: Round[][] = candidates.map(() => [])

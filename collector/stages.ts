@@ -7,10 +7,11 @@ import type { Config } from '../core/config/schema.js'
 import { Correlator } from './correlate/index.js'
 import { mapLogRequest, mapTraceRequest, type SpanRecord } from './mapping/index.js'
 import { decodeLogs, decodeTraces } from './otlp/decode.js'
+import { checkLogsProtobuf, checkTracesProtobuf } from './otlp/protobuf-check.js'
 import { encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse } from './otlp/responses.js'
 import type { ExportLogsServiceRequest, ExportTraceServiceRequest } from './otlp/model.js'
 import type { PipelineStages } from './pipeline/index.js'
-import type { DecodedExport, OtlpCodec } from './receiver/index.js'
+import type { CheckedExport, OtlpCodec } from './receiver/index.js'
 import type { BodyFormat, Signal } from './wal/index.js'
 
 export type DecodedRequest = ExportTraceServiceRequest | ExportLogsServiceRequest
@@ -28,7 +29,7 @@ function countLogRecords(request: ExportLogsServiceRequest): number {
   return n
 }
 
-export function decodeExport(signal: Signal, body: Uint8Array, format: BodyFormat): DecodedExport<DecodedRequest> {
+export function decodeExport(signal: Signal, body: Uint8Array, format: BodyFormat): Required<CheckedExport<DecodedRequest>> {
   if (signal === 'traces') {
     const decoded = decodeTraces(body, format)
     return {
@@ -47,9 +48,18 @@ export function decodeExport(signal: Signal, body: Uint8Array, format: BodyForma
   }
 }
 
+/**
+ * A protobuf body is checked without being decoded; the pipeline decodes it when it maps it. An
+ * OTLP/JSON body can only be checked by parsing it, so it is decoded here, once.
+ */
+export function checkExport(signal: Signal, body: Uint8Array, format: BodyFormat): CheckedExport<DecodedRequest> {
+  if (format === 'json') return decodeExport(signal, body, format)
+  return signal === 'traces' ? checkTracesProtobuf(body) : checkLogsProtobuf(body)
+}
+
 export function createOtlpCodec(): OtlpCodec<DecodedRequest> {
   return {
-    decode: decodeExport,
+    check: checkExport,
     encodeExportResponse: (signal, format, partial) =>
       (signal === 'traces' ? encodeTraceExportResponse : encodeLogsExportResponse)(partial ?? { rejected: 0, errorMessage: '' }, format),
     encodeStatus: (format, status) => encodeRpcStatus(status, format),
@@ -62,7 +72,7 @@ export function createPipelineStages(
 ): PipelineStages<DecodedRequest, SpanRecord> {
   const mapping = { captureContent: config.capture_content, maxContentChars: config.max_content_chars }
   return {
-    decode: (signal, body, format) => decodeExport(signal, body, format).request,
+    decode: (signal, body, format) => (signal === 'traces' ? decodeTraces(body, format).request : decodeLogs(body, format).request),
     map: (signal, request, context) =>
       signal === 'traces'
         ? mapTraceRequest(request as ExportTraceServiceRequest, { ...mapping, ...context })

@@ -44,6 +44,7 @@ export async function startDistributedCollector(options: DistributedCollectorOpt
   const stages = createPipelineStages(config.collector, telemetry.registry)
   const publisher = new SpanPublisher({
     bus: options.bus,
+    decode: stages.decode,
     map: (signal, request, context) => stages.map(signal, request, context),
     maxInflightRequests: config.collector.max_queued_requests,
     maxInflightBytes: config.collector.max_queued_bytes,

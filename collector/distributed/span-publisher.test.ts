@@ -3,9 +3,11 @@ import { Registry } from 'prom-client'
 import { MemoryBus } from '../../core/bus/memory.js'
 import { SpanPublisher } from './span-publisher.js'
 
+const decode = () => ({ resourceSpans: [] })
+
 describe('SpanPublisher bounds', () => {
   function publisher(maxInflightBytes: number) {
-    return new SpanPublisher({ bus: new MemoryBus(), map: () => [], maxInflightRequests: 10, maxInflightBytes, registry: new Registry() })
+    return new SpanPublisher({ bus: new MemoryBus(), decode, map: () => [], maxInflightRequests: 10, maxInflightBytes, registry: new Registry() })
   }
 
   it('refuses bodies beyond maxInflightBytes while others wait for Kafka, and frees their bytes once accepted or released', () => {
@@ -28,5 +30,33 @@ describe('SpanPublisher bounds', () => {
     const p = publisher(100)
     p.reserve(5_000)
     expect(() => p.reserve(1)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL' }))
+  })
+})
+
+describe('SpanPublisher append', () => {
+  it('maps the request the receiver decoded, or decodes the body when the receiver only checked it', async () => {
+    const decoded = { resourceSpans: [] }
+    const fromBody = { resourceLogs: [] }
+    const bodies: Uint8Array[] = []
+    const mapped: unknown[] = []
+    const p = new SpanPublisher({
+      bus: new MemoryBus(),
+      decode: (_signal, body) => {
+        bodies.push(body)
+        return fromBody
+      },
+      map: (_signal, request) => {
+        mapped.push(request)
+        return []
+      },
+      maxInflightRequests: 10,
+      registry: new Registry(),
+    })
+    const body = Buffer.from('raw')
+    await p.append({ signal: 'traces', tenant: '', body, format: 'json' }, decoded)
+    await p.append({ signal: 'logs', tenant: '', body, format: 'protobuf' }, undefined)
+    expect(bodies).toEqual([body])
+    expect(mapped[0]).toBe(decoded)
+    expect(mapped[1]).toBe(fromBody)
   })
 })

@@ -12,12 +12,14 @@ import { PrivpathError } from '../../core/errors.js'
 import type { SpanRecord } from '../mapping/index.js'
 import type { IngestSink } from '../receiver/index.js'
 import type { DecodedRequest } from '../stages.js'
-import type { Signal } from '../wal/index.js'
+import type { BodyFormat, Signal } from '../wal/index.js'
 
+export type DecodeRequest = (signal: Signal, body: Uint8Array, format: BodyFormat) => DecodedRequest
 export type MapRequest = (signal: Signal, request: DecodedRequest, context: { authTenant: string; observedAt: number }) => SpanRecord[]
 
 export interface SpanPublisherOptions {
   bus: Bus
+  decode: DecodeRequest
   map: MapRequest
   maxInflightRequests: number
   maxInflightBytes?: number
@@ -91,8 +93,9 @@ export class SpanPublisher implements IngestSink<DecodedRequest> {
     this.inflightBytes -= bytes
   }
 
-  async append(entry: { signal: Signal; tenant: string }, request: DecodedRequest): Promise<number> {
-    const records = this.options.map(entry.signal, request, { authTenant: entry.tenant, observedAt: (this.options.now ?? Date.now)() })
+  async append(entry: { signal: Signal; tenant: string; body: Uint8Array; format: BodyFormat }, request: DecodedRequest | undefined): Promise<number> {
+    const decoded = request ?? this.options.decode(entry.signal, entry.body, entry.format)
+    const records = this.options.map(entry.signal, decoded, { authTenant: entry.tenant, observedAt: (this.options.now ?? Date.now)() })
     const messages: Array<BusMessage<'spans'>> = records.map((record) => {
       const value = toSpanValue(record)
       return { key: spanKey(value), value }

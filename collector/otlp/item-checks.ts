@@ -42,14 +42,25 @@ export function logRecordProblem(record: LogRecord): string | undefined {
 }
 
 function requiredId(field: string, id: string, bytes: number, zero: string): string | undefined {
-  if (id === '') return `${field}: missing (${bytes} bytes required)`
-  if (id === zero) return `${field}: all zero, which is not a valid id`
-  return optionalId(field, id, bytes)
+  return idProblem(field, id === zero ? ALL_ZERO_ID : id.length / 2, bytes, true)
 }
 
 function optionalId(field: string, id: string, bytes: number): string | undefined {
-  if (id === '' || id.length === bytes * 2) return undefined
-  return `${field}: expected ${bytes} bytes, got ${id.length / 2}`
+  return idProblem(field, id.length / 2, bytes, false)
+}
+
+/** The shape of an id of the right length whose bytes are all zero. */
+export const ALL_ZERO_ID = -1
+
+/**
+ * What an id gets wrong, if anything, from its shape: its byte length, or ALL_ZERO_ID. The
+ * decoders judge hex ids by it and the protobuf check judges raw bytes, so both say the same.
+ */
+export function idProblem(field: string, shape: number, bytes: number, required: boolean): string | undefined {
+  if (!required) return shape === 0 || shape === bytes || shape === ALL_ZERO_ID ? undefined : `${field}: expected ${bytes} bytes, got ${shape}`
+  if (shape === 0) return `${field}: missing (${bytes} bytes required)`
+  if (shape === ALL_ZERO_ID) return `${field}: all zero, which is not a valid id`
+  return shape === bytes ? undefined : `${field}: expected ${bytes} bytes, got ${shape}`
 }
 
 /** LogRecord.event_name, falling back to the `event.name` attribute older senders use. */

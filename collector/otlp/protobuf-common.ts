@@ -46,13 +46,19 @@ export function skipField(reader: Reader, tag: number): void {
 
 /** Reads a bytes field as lowercase hex without materialising the bytes. */
 export function readHex(reader: Reader): string {
+  const start = takeBytes(reader)
+  return hex(reader.buf, start, reader.pos)
+}
+
+/** Moves past a bytes field and returns where its bytes start (they end at the new position). */
+export function takeBytes(reader: Reader): number {
   const length = reader.size()
   const start = reader.pos
   if (start + length > reader.len) {
     throw new DecodeFailure(`truncated input: ${length} bytes at offset ${start}, only ${reader.len - start} remain`)
   }
   reader.pos = start + length
-  return hex(reader.buf, start, start + length)
+  return start
 }
 
 /** A copy, so a decoded value never pins (or aliases) the whole request buffer. */

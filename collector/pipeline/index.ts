@@ -1,15 +1,17 @@
 /**
  * The collector pipeline: accepted OTLP requests in, privpath events on the bus out.
  *
- * In: decoded requests that the write-ahead log made durable (from the receiver), and records the
- * log replays at start. Then: map (conventions → events, redaction) → correlate (spans wait for
- * their parent up to the grace window; a timer places expired ones) → publish on `events` (key =
- * task id) and credential events also on `credentials` (key = credential id). When the bus has
- * resolved every event a request produced, its WAL record is completed (checkpointed).
+ * In: requests that the write-ahead log made durable (from the receiver), and records the log
+ * replays at start; each is a body, decoded when it is taken from the queue, or a request the
+ * receiver already decoded. Then: map (conventions → events, redaction) → correlate (spans wait
+ * for their parent up to the grace window; a timer places expired ones) → publish on `events`
+ * (key = task id) and credential events also on `credentials` (key = credential id). When the bus
+ * has resolved every event a request produced, its WAL record is completed (checkpointed).
  * The queue of received and accepted, unprocessed requests is bounded in requests and in body
- * bytes (a decoded protobuf request takes about 1.5× its body on the heap): `reserve()` refuses
- * with PP_ERR_QUEUE_FULL before anything is acknowledged, so nothing is answered 200 and then
- * dropped, and a backlog of large requests stays within a known amount of memory.
+ * bytes: `reserve()` refuses with PP_ERR_QUEUE_FULL before anything is acknowledged, so nothing is
+ * answered 200 and then dropped, and a backlog of large requests stays within a known amount of
+ * memory. Protobuf requests wait as bodies, off the JavaScript heap: decoded, a backlog would be
+ * copied and promoted by every garbage collection while it waited.
  * Not here: HTTP (receiver), decoding rules (otlp), the mapping itself (mapping / correlate).
  */
 import type { Logger } from 'pino'
@@ -34,7 +36,7 @@ export interface CorrelatorLike<R extends PipelineRecord> {
 
 /** The decode / map / correlate steps, injected so the pipeline composes them without owning them. */
 export interface PipelineStages<Req, R extends PipelineRecord> {
-  /** Decodes a replayed WAL body (normal requests arrive decoded from the receiver). */
+  /** Decodes a body taken from the queue: protobuf requests and replayed WAL records. */
   decode(signal: Signal, body: Uint8Array, format: WalRecord['format']): Req
   map(signal: Signal, request: Req, context: { authTenant: string; observedAt: number }): R[]
   correlator: CorrelatorLike<R>
@@ -63,10 +65,10 @@ export interface PipelineOptions<Req, R extends PipelineRecord> {
   now?: () => number
 }
 
-export interface AcceptedRequest<Req> {
+/** Decoded when the receiver's check decoded it, else a body to decode when it is taken from the queue. */
+export type AcceptedRequest<Req> = ({ request: Req } | { body: Uint8Array; format: WalRecord['format'] }) & {
   lsn: number
   signal: Signal
-  request: Req
   authTenant: string
   /** The body size `reserve` counted (0 when none was given). */
   bytes?: number
@@ -103,6 +105,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
   private readonly now: () => number
   private readonly published: Counter
   private readonly publishFailures: Counter
+  private readonly skipped: Counter
 
   constructor(private readonly options: PipelineOptions<Req, R>) {
     this.now = options.now ?? Date.now
@@ -116,6 +119,12 @@ export class Pipeline<Req, R extends PipelineRecord> {
     this.publishFailures = new Counter({
       name: 'privpath_collector_publish_failures_total',
       help: 'Bus publishes that failed and were retried',
+      registers,
+    })
+    this.skipped = new Counter({
+      name: 'privpath_collector_requests_skipped_total',
+      help: 'Durable requests skipped because they could not be decoded or mapped (each is logged with its WAL LSN)',
+      labelNames: ['stage'],
       registers,
     })
     const self = this
@@ -207,19 +216,8 @@ export class Pipeline<Req, R extends PipelineRecord> {
     this.reserved++
     this.reservedBytes += record.body.length
     this.replaying++
-    let request: Req
-    try {
-      request = this.options.stages.decode(record.signal, record.body, record.format)
-    } catch (error) {
-      this.options.logger.error({ err: error, lsn: record.lsn }, 'write-ahead log record no longer decodes; skipping it')
-      this.reserved--
-      this.reservedBytes -= record.body.length
-      this.replaying--
-      this.options.wal.complete(record.lsn)
-      this.notifyIdle()
-      return
-    }
-    this.accept({ lsn: record.lsn, signal: record.signal, request, authTenant: record.tenant, bytes: record.body.length, replayed: true })
+    const { lsn, signal, body, format, tenant } = record
+    this.accept({ lsn, signal, body, format, authTenant: tenant, bytes: body.length, replayed: true })
   }
 
   /** Resolves when every replayed record has been mapped and its ready events published (held ones follow their parents). */
@@ -275,14 +273,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
     const records: R[] = []
     for (const item of batch) {
       const ticket: Ticket = { lsn: item.lsn, remaining: 0 }
-      let mapped: R[]
-      try {
-        mapped = this.options.stages.map(item.signal, item.request, { authTenant: item.authTenant, observedAt: now })
-      } catch (error) {
-        // A mapper bug must not wedge the queue: log it and checkpoint the record (retrying cannot help).
-        this.options.logger.error({ err: error, lsn: item.lsn }, 'mapping failed; request skipped')
-        mapped = []
-      }
+      const mapped = this.mapOne(item, now)
       ticket.remaining = mapped.length
       for (const record of mapped) record.origin = ticket
       if (mapped.length === 0) this.options.wal.complete(item.lsn)
@@ -295,6 +286,26 @@ export class Pipeline<Req, R extends PipelineRecord> {
       if (item.replayed) done.replayed++
     }
     this.publish(ready, done)
+  }
+
+  /** A request that cannot be decoded or mapped is logged and skipped: retrying cannot help, and it must not wedge the queue. */
+  private mapOne(item: AcceptedRequest<Req>, now: number): R[] {
+    let request: Req
+    try {
+      request = 'request' in item ? item.request : this.options.stages.decode(item.signal, item.body, item.format)
+    } catch (error) {
+      const what = item.replayed ? 'write-ahead log record no longer decodes' : 'accepted request does not decode'
+      this.options.logger.error({ err: error, lsn: item.lsn }, `${what}; skipping it`)
+      this.skipped.inc({ stage: 'decode' })
+      return []
+    }
+    try {
+      return this.options.stages.map(item.signal, request, { authTenant: item.authTenant, observedAt: now })
+    } catch (error) {
+      this.options.logger.error({ err: error, lsn: item.lsn }, 'mapping failed; request skipped')
+      this.skipped.inc({ stage: 'map' })
+      return []
+    }
   }
 
   private expireHeld(): void {

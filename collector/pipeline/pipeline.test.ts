@@ -201,6 +201,22 @@ describe('pipeline', () => {
     expect(completed.sort()).toEqual([10, 11, 12])
   })
 
+  it('decodes a body when it takes it from the queue; one that does not decode is skipped and its record completed', async () => {
+    const { pipeline, completed, delivered, subscribe, registry } = setup()
+    await subscribe('events')
+    pipeline.reserve()
+    pipeline.accept({ lsn: 20, signal: 'traces', authTenant: '', format: 'json', body: Buffer.from('not json') })
+    pipeline.reserve()
+    pipeline.accept({ lsn: 21, signal: 'traces', authTenant: '', format: 'json', body: Buffer.from(JSON.stringify({ spans: [{ id: 'b' }] })) })
+    pipeline.reserve()
+    pipeline.accept({ lsn: 22, signal: 'traces', authTenant: '', request: { spans: [{ id: 'c' }] } })
+    await pipeline.drain()
+    expect(delivered.events.map((e) => e.id)).toEqual(['b', 'c'])
+    expect(completed.sort()).toEqual([20, 21, 22])
+    expect(pipeline.depth()).toBe(0)
+    expect(await registry.metrics()).toMatch(/privpath_collector_requests_skipped_total\{stage="decode"\} 1/)
+  })
+
   it('refuses new requests once stopping, after draining what it holds', async () => {
     const { pipeline, delivered, subscribe } = setup({ slowMs: 20 })
     await subscribe('events')

@@ -6,7 +6,9 @@
  * the write-ahead log's fsync covers the request and the pipeline holds it; otherwise a
  * google.rpc.Status in the request's encoding: 400 undecodable, 401 bad key, 413 too large, 415
  * unsupported type or encoding, 429/503 with Retry-After when the pipeline cannot take more.
- * The request is decoded once, here (to answer 400), and handed on decoded.
+ * The request is checked here (to answer 400 or a partial success) and handed on as its body, to
+ * be decoded where it is mapped; an encoding whose check is a full decode (JSON) hands on the
+ * decoded request instead, so nothing is decoded twice.
  * Not here: mapping and correlation (pipeline), the OTLP wire formats (otlp codec, injected).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -19,17 +21,19 @@ import { classify } from '../../core/classify.js'
 
 export { formatOf } from './body.js'
 
-export interface DecodedExport<Req> {
-  request: Req
+export interface CheckedExport<Req> {
   /** Items in the request (spans or log records), accepted or not. */
   received: number
   rejected: number
   rejectReasons: string[]
+  /** The decoded request, when checking it took decoding it. */
+  request?: Req
 }
 
 /** The OTLP wire formats, supplied by the otlp module. */
 export interface OtlpCodec<Req> {
-  decode(signal: Signal, body: Uint8Array, format: BodyFormat): DecodedExport<Req>
+  /** Checks a body and counts its items; throws PP_ERR_DECODE naming what is malformed. */
+  check(signal: Signal, body: Uint8Array, format: BodyFormat): CheckedExport<Req>
   encodeExportResponse(
     signal: Signal,
     format: BodyFormat,
@@ -46,9 +50,17 @@ export interface IngestSink<Req> {
   resize(from: number, to: number): void
   /** Gives back a slot and its `bytes` for a request that was not acknowledged. */
   release(bytes: number): void
-  /** Resolves with the LSN once durable; `request` is the decoded form of `entry.body`. */
-  append(entry: WalEntry, request: Req): Promise<number>
-  accept(item: { lsn: number; signal: Signal; request: Req; authTenant: string; bytes: number }): void
+  /** Resolves with the LSN once durable; `request` is the decoded form of `entry.body` when the check decoded it. */
+  append(entry: WalEntry, request: Req | undefined): Promise<number>
+  accept(item: AcceptedExport<Req>): void
+}
+
+/** A durable request: decoded when its check decoded it, else its body, decoded where it is mapped. */
+export type AcceptedExport<Req> = ({ request: Req } | { body: Uint8Array; format: BodyFormat }) & {
+  lsn: number
+  signal: Signal
+  authTenant: string
+  bytes: number
 }
 
 export interface ReceiverOptions<Req> {
@@ -127,23 +139,23 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
       app.post(SIGNAL_ROUTES[signal], { config: { signal } }, async (request, reply) => {
         const format = requireFormat(request.headers['content-type'])
         const claim = claimBeforeReading(request, reply)
-        let decoded: DecodedExport<Req>
+        let checked: CheckedExport<Req>
         let body: Buffer
         try {
           body = await readBody(request, reply, claim.grow)
-          decoded = options.codec.decode(signal, body, format)
+          checked = options.codec.check(signal, body, format)
           claim.resize(body.length)
         } catch (error) {
           claim.release()
           throw error
         }
-        received.inc({ signal }, decoded.received)
-        if (decoded.rejected > 0) rejected.inc({ signal }, decoded.rejected)
+        received.inc({ signal }, checked.received)
+        if (checked.rejected > 0) rejected.inc({ signal }, checked.rejected)
 
         const authTenant = callers.get(request)?.tenant ?? ''
         let lsn: number
         try {
-          lsn = await options.sink.append({ signal, format, tenant: authTenant, body }, decoded.request)
+          lsn = await options.sink.append({ signal, format, tenant: authTenant, body }, checked.request)
         } catch (error) {
           claim.release()
           request.log.error({ err: error }, 'write-ahead log append failed')
@@ -152,10 +164,11 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
             retryAfterSeconds: 5,
           })
         }
-        options.sink.accept({ lsn, signal, request: decoded.request, authTenant, bytes: claim.bytes })
+        const content = checked.request === undefined ? { body, format } : { request: checked.request }
+        options.sink.accept({ lsn, signal, authTenant, bytes: claim.bytes, ...content })
 
         const partial =
-          decoded.rejected > 0 ? { rejected: decoded.rejected, errorMessage: decoded.rejectReasons.join('; ') } : undefined
+          checked.rejected > 0 ? { rejected: checked.rejected, errorMessage: checked.rejectReasons.join('; ') } : undefined
         return reply
           .code(200)
           .header('content-type', CONTENT_TYPE[format])

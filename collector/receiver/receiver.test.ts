@@ -9,15 +9,16 @@ import { createAuthenticator } from '../../core/auth.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { WalEntry } from '../wal/index.js'
 import { decodeContentEncoding } from './body.js'
-import { otlpReceiver, type IngestSink, type OtlpCodec } from './index.js'
+import { otlpReceiver, type AcceptedExport, type IngestSink, type OtlpCodec } from './index.js'
 
 interface FakeRequest {
   spans: Array<{ ok: boolean }>
 }
 
 // Stands in for the otlp module: JSON `{spans:[{ok}]}`; "protobuf" is the same JSON behind a 0x0a byte.
+// As the real codec does, it hands back the decoded request for JSON and only the counts for protobuf.
 const codec: OtlpCodec<FakeRequest> = {
-  decode(_signal, body, format) {
+  check(_signal, body, format) {
     const text = Buffer.from(format === 'protobuf' ? body.subarray(1) : body).toString()
     let request: FakeRequest
     try {
@@ -26,7 +27,8 @@ const codec: OtlpCodec<FakeRequest> = {
       throw new PrivpathError('PP_ERR_DECODE', 'resourceSpans[0].scopeSpans: unexpected end of input')
     }
     const bad = request.spans.filter((s) => !s.ok).length
-    return { request, received: request.spans.length, rejected: bad, rejectReasons: bad ? ['span 0: empty trace_id'] : [] }
+    const counts = { received: request.spans.length, rejected: bad, rejectReasons: bad ? ['span 0: empty trace_id'] : [] }
+    return format === 'json' ? { ...counts, request } : counts
   },
   encodeExportResponse: (_signal, format, partial) =>
     format === 'json' ? JSON.stringify(partial ? { partialSuccess: partial } : {}) : Buffer.from(partial ? `PS:${partial.rejected}:${partial.errorMessage}` : ''),
@@ -34,7 +36,7 @@ const codec: OtlpCodec<FakeRequest> = {
 }
 
 function fakeSink(capacity = 10) {
-  const accepted: Array<{ lsn: number; authTenant: string; request: FakeRequest; bytes: number }> = []
+  const accepted: Array<AcceptedExport<FakeRequest>> = []
   const appended: WalEntry[] = []
   let used = 0
   const sink: IngestSink<FakeRequest> & {
@@ -110,7 +112,7 @@ const json = (spans: Array<{ ok: boolean }>) => JSON.stringify({ spans })
 const proto = (spans: Array<{ ok: boolean }>) => Buffer.concat([Buffer.from([0x0a]), Buffer.from(json(spans))])
 
 describe('OTLP/HTTP receiver', () => {
-  it('accepts protobuf and JSON (with charset), answers in the request content type, and hands over the decoded request', async () => {
+  it('accepts protobuf and JSON (with charset), answers in the request content type, and hands over the body or the request the check decoded', async () => {
     const { app, sink } = await server()
     const a = await app.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/x-protobuf' }, payload: proto([{ ok: true }]) })
     expect(a.statusCode).toBe(200)
@@ -121,7 +123,10 @@ describe('OTLP/HTTP receiver', () => {
     expect(b.json()).toEqual({})
     expect(sink.appended.map((e) => [e.signal, e.format])).toEqual([['traces', 'protobuf'], ['logs', 'json']])
     expect(sink.accepted.map((a) => a.lsn)).toEqual([1, 2])
-    expect(sink.accepted[0].request.spans).toEqual([{ ok: true }])
+    expect(sink.accepted[0]).toMatchObject({ signal: 'traces', format: 'protobuf', body: proto([{ ok: true }]) })
+    expect(sink.accepted[0]).not.toHaveProperty('request')
+    expect(sink.accepted[1]).toMatchObject({ signal: 'logs', request: { spans: [{ ok: true }] } })
+    expect(sink.accepted[1]).not.toHaveProperty('body')
   })
 
   it('inflates gzip and deflate bodies and logs the decompressed body', async () => {
