@@ -31,7 +31,8 @@ import { Pool } from 'undici'
 import { Correlator } from '../collector/correlate/index.js'
 import { mapTraceRequest } from '../collector/mapping/index.js'
 import { decodeTraces } from '../collector/otlp/decode.js'
-import { encodeRecord } from '../collector/wal/record.js'
+import { checkTracesProtobuf } from '../collector/otlp/protobuf-check.js'
+import { encodeRecordParts } from '../collector/wal/record.js'
 import { eventToCompactRow } from '../core/store/rows.js'
 import { agentTaskRequests } from './fixtures/agent-tasks.js'
 
@@ -87,8 +88,9 @@ function stageCosts(): string {
     return out
   }
   for (let round = 0; round < 3; round++) {
+    measure('check', () => bodies.forEach((b) => checkTracesProtobuf(b)))
     const decoded = measure('decode', () => bodies.map((b) => decodeTraces(b, 'protobuf').request))
-    measure('wal record', () => bodies.forEach((body, i) => encodeRecord(i, { signal: 'traces', format: 'protobuf', tenant: '', body })))
+    measure('wal record', () => bodies.forEach((body, i) => encodeRecordParts(i, { signal: 'traces', format: 'protobuf', tenant: '', body })))
     const mapped = measure('map+redact', () => decoded.map((r) => mapTraceRequest(r, { authTenant: '', observedAt: Date.now() })))
     const correlator = new Correlator({ maxHeldSpans: 1_000_000, maxKnownSpans: 1_000_000 })
     const placed = measure('correlate', () => mapped.flatMap((records) => correlator.add(records, Date.now())))

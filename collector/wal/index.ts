@@ -13,7 +13,7 @@ import { mkdir, open, readdir, readFile, rename, truncate, unlink, writeFile, ty
 import { join } from 'node:path'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Logger } from 'pino'
-import { decodeRecord, encodeRecord, type WalEntry, type WalRecord } from './record.js'
+import { decodeRecord, encodeRecordParts, type WalEntry, type WalRecord } from './record.js'
 
 export type { BodyFormat, Signal, WalEntry, WalRecord } from './record.js'
 
@@ -34,7 +34,8 @@ export interface OpenedWal {
 }
 
 interface Waiting {
-  bytes: Buffer
+  /** The encoded record, written without copying its body. */
+  parts: [Buffer, Uint8Array]
   resolve: (lsn: number) => void
   reject: (error: Error) => void
   lsn: number
@@ -166,9 +167,9 @@ export class WriteAheadLog {
   append(entry: WalEntry): Promise<number> {
     if (this.closed) return Promise.reject(new Error('write-ahead log is closed'))
     const lsn = this.nextLsn++
-    const bytes = encodeRecord(lsn, entry)
+    const parts = encodeRecordParts(lsn, entry)
     return new Promise<number>((resolve, reject) => {
-      this.waiting.push({ bytes, resolve, reject, lsn })
+      this.waiting.push({ parts, resolve, reject, lsn })
       this.syncing ??= this.groupCommit()
     })
   }
@@ -221,7 +222,7 @@ export class WriteAheadLog {
         const batch = this.waiting.splice(0)
         const started = performance.now()
         try {
-          const buffers = batch.map((w) => w.bytes)
+          const buffers = batch.flatMap((w) => w.parts)
           let size = 0
           for (const b of buffers) size += b.length
           await this.current.handle.writev(buffers)

@@ -25,22 +25,29 @@ export const HEADER_BYTES = 16
 const SIGNALS: readonly Signal[] = ['traces', 'logs']
 const FORMATS: readonly BodyFormat[] = ['protobuf', 'json']
 
-export function encodeRecord(lsn: number, entry: WalEntry): Buffer {
+/**
+ * The record as two buffers to write one after the other: everything up to the body, then the
+ * body itself, which is written from where it is rather than copied.
+ */
+export function encodeRecordParts(lsn: number, entry: WalEntry): [Buffer, Uint8Array] {
   const tenant = Buffer.from(entry.tenant, 'utf8')
-  const payloadLength = 4 + tenant.length + entry.body.length
-  const out = Buffer.allocUnsafe(HEADER_BYTES + payloadLength)
-  out.writeUInt32LE(payloadLength, 0)
-  out.writeBigUInt64LE(BigInt(lsn), 8)
+  const prefixLength = 4 + tenant.length
+  const head = Buffer.allocUnsafe(HEADER_BYTES + prefixLength)
+  head.writeUInt32LE(prefixLength + entry.body.length, 0)
+  head.writeBigUInt64LE(BigInt(lsn), 8)
   let at = HEADER_BYTES
-  out[at++] = SIGNALS.indexOf(entry.signal)
-  out[at++] = FORMATS.indexOf(entry.format)
-  out.writeUInt16LE(tenant.length, at)
+  head[at++] = SIGNALS.indexOf(entry.signal)
+  head[at++] = FORMATS.indexOf(entry.format)
+  head.writeUInt16LE(tenant.length, at)
   at += 2
-  tenant.copy(out, at)
-  at += tenant.length
-  out.set(entry.body, at)
-  out.writeUInt32LE(crc32(out.subarray(HEADER_BYTES), crc32(out.subarray(8, 16))), 4)
-  return out
+  tenant.copy(head, at)
+  const crc = crc32(entry.body, crc32(head.subarray(HEADER_BYTES), crc32(head.subarray(8, 16))))
+  head.writeUInt32LE(crc, 4)
+  return [head, entry.body]
+}
+
+export function encodeRecord(lsn: number, entry: WalEntry): Buffer {
+  return Buffer.concat(encodeRecordParts(lsn, entry))
 }
 
 export type DecodeResult =
