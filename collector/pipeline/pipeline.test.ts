@@ -201,7 +201,7 @@ describe('pipeline', () => {
     expect(completed.sort()).toEqual([10, 11, 12])
   })
 
-  it('decodes a body when it takes it from the queue; one that does not decode is skipped and its record completed', async () => {
+  it('decodes a body when it takes it from the queue; one that does not decode or map is skipped, counted and its record completed', async () => {
     const { pipeline, completed, delivered, subscribe, registry } = setup()
     await subscribe('events')
     pipeline.reserve()
@@ -210,11 +210,16 @@ describe('pipeline', () => {
     pipeline.accept({ lsn: 21, signal: 'traces', authTenant: '', format: 'json', body: Buffer.from(JSON.stringify({ spans: [{ id: 'b' }] })) })
     pipeline.reserve()
     pipeline.accept({ lsn: 22, signal: 'traces', authTenant: '', request: { spans: [{ id: 'c' }] } })
+    pipeline.reserve()
+    // No spans array: the test mapper throws, as a mapper bug would.
+    pipeline.accept({ lsn: 23, signal: 'traces', authTenant: '', request: {} as Req })
     await pipeline.drain()
     expect(delivered.events.map((e) => e.id)).toEqual(['b', 'c'])
-    expect(completed.sort()).toEqual([20, 21, 22])
+    expect(completed.sort()).toEqual([20, 21, 22, 23])
     expect(pipeline.depth()).toBe(0)
-    expect(await registry.metrics()).toMatch(/privpath_collector_requests_skipped_total\{stage="decode"\} 1/)
+    const metrics = await registry.metrics()
+    expect(metrics).toMatch(/privpath_collector_requests_skipped_total\{stage="decode"\} 1/)
+    expect(metrics).toMatch(/privpath_collector_requests_skipped_total\{stage="map"\} 1/)
   })
 
   it('refuses new requests once stopping, after draining what it holds', async () => {
