@@ -42,13 +42,14 @@ export function checkLogsProtobuf(body: Uint8Array): ExportCheck {
 
 function checkExport(body: Uint8Array, signal: CheckedSignal, what: string): ExportCheck {
   const rejections = new Rejections(REJECT_REASON_LIMIT)
-  const checkItem = (reader: Reader, at: string): number => {
+  // A span's path is only spelled out when it is rejected: most spans are not.
+  const checkItem: CheckChild = (reader, parent, field, index) => {
     const problem = signal.checkItem(reader)
-    if (problem !== undefined) rejections.add(`${at}.${problem}`)
+    if (problem !== undefined) rejections.add(`${parent}.${field}[${index}].${problem}`)
     return 1
   }
-  const checkScope = (reader: Reader, at: string) => checkEnvelope(reader, at, 'scope', 26, signal.items, checkItem)
-  const checkResource = (reader: Reader, at: string) => checkEnvelope(reader, at, 'resource', 10, signal.scopes, checkScope)
+  const checkScope: CheckChild = (reader, parent, field, index) =>
+    checkEnvelope(reader, `${parent}.${field}[${index}]`, 'scope', 26, signal.items, checkItem)
   let received = 0
   try {
     const reader = createReader(body)
@@ -61,7 +62,7 @@ function checkExport(body: Uint8Array, signal: CheckedSignal, what: string): Exp
       }
       const at = `${signal.resources}[${index++}]`
       try {
-        received += checkResource(reader, at)
+        received += checkEnvelope(reader, at, 'resource', 10, signal.scopes, checkScope)
       } catch (error) {
         within(at, error)
       }
@@ -71,6 +72,9 @@ function checkExport(body: Uint8Array, signal: CheckedSignal, what: string): Exp
   }
   return { received, rejected: rejections.count, rejectReasons: rejections.reasons() }
 }
+
+/** Checks the child `field[index]` of the envelope at path `parent`; returns the items received in it. */
+type CheckChild = (reader: Reader, parent: string, field: string, index: number) => number
 
 /**
  * A ResourceSpans or ScopeSpans (and their logs twins): a header message at field 1, a Resource or
@@ -83,7 +87,7 @@ function checkEnvelope(
   header: string,
   headerAttributesTag: number,
   children: string,
-  checkChild: (reader: Reader, at: string) => number,
+  checkChild: CheckChild,
 ): number {
   const outer = enter(reader)
   let received = 0
@@ -97,12 +101,12 @@ function checkEnvelope(
         within(header, error)
       }
     } else if (tag === 18) {
-      const child = `${children}[${index++}]`
       try {
-        received += checkChild(reader, `${at}.${child}`)
+        received += checkChild(reader, at, children, index)
       } catch (error) {
-        within(child, error)
+        within(`${children}[${index}]`, error)
       }
+      index++
     } else {
       skipField(reader, tag)
     }
