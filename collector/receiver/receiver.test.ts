@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../../core/auth.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { WalEntry } from '../wal/index.js'
-import { decodeContentEncoding } from './body.js'
+import type { IncomingMessage } from 'node:http'
+import { decodeContentEncoding, readRawBody } from './body.js'
 import { otlpReceiver, type AcceptedExport, type IngestSink, type OtlpCodec } from './index.js'
 
 interface FakeRequest {
@@ -300,6 +301,23 @@ describe('OTLP/HTTP receiver', () => {
     })
     await expect(refusing).rejects.toMatchObject({ code: 'PP_ERR_QUEUE_FULL' })
     expect(Math.max(...calls)).toBeLessThan(inflated.length)
+  })
+
+  it('reads a body in many chunks whole, into its declared size or joined when none is declared, reporting each step', async () => {
+    const body = Buffer.from(Array.from({ length: 50_000 }, (_, i) => i % 251))
+    const chunks = Array.from({ length: 13 }, (_, i) => body.subarray(i * 4_000, (i + 1) * 4_000))
+    const message = (declared: number | undefined, parts: Buffer[]) =>
+      Object.assign(Readable.from(parts), { headers: declared === undefined ? {} : { 'content-length': String(declared) } }) as unknown as IncomingMessage
+    for (const declared of [undefined, body.length]) {
+      const seen: number[] = []
+      const read = await readRawBody(message(declared, chunks), 1 << 20, (bytes) => void seen.push(bytes))
+      expect(read.equals(body)).toBe(true)
+      expect(seen).toEqual(chunks.map((_, i) => Math.min(body.length, (i + 1) * 4_000)))
+    }
+    // Framing is the HTTP parser's job; should more or fewer bytes than declared ever arrive, none is lost or invented.
+    expect((await readRawBody(message(30_001, chunks), 1 << 20)).equals(body)).toBe(true)
+    expect((await readRawBody(message(body.length + 10, chunks), 1 << 20)).equals(body)).toBe(true)
+    await expect(readRawBody(message(undefined, chunks), 40_000)).rejects.toMatchObject({ code: 'PP_ERR_BODY_TOO_LARGE' })
   })
 
   it('gives the claim back once when the client goes away in the middle of the body', async () => {
