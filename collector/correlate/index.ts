@@ -135,10 +135,10 @@ export class Correlator {
       if (visited[index] !== 0) return
       visited[index] = 1
       const anchor = anchors[index]
-      if (anchor !== undefined && !this.known.has(anchor) && !this.batchPlacements.has(anchor) && depth < MAX_CHAIN_DEPTH) {
-        const parent = inBatch.get(anchor)
-        if (parent !== undefined) visit(parent, depth + 1)
-      }
+      // A parent in this batch is placed first; the batch map is small, so this look-up is cheaper
+      // than asking the known spans, which a parent re-sent in this batch would answer stale.
+      const parent = anchor === undefined ? undefined : inBatch.get(anchor)
+      if (parent !== undefined && depth < MAX_CHAIN_DEPTH) visit(parent, depth + 1)
       this.place(records[index], anchor, selves[index], now, out)
     }
     try {

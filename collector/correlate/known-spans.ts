@@ -46,12 +46,18 @@ export class KnownSpans {
   }
 
   set(key: string, placement: Placement): void {
-    if (this.current.has(key)) {
-      this.current.set(key, placement)
+    // Most keys are new: one set that reports, by the size, whether the key was there, instead of
+    // a look-up before it. Only a full generation needs to know first.
+    if (this.current.size >= this.generation && !this.current.has(key)) {
+      if (this.previous.size > 0) this.previous.delete(key)
+      this.insert(key, placement)
       return
     }
-    if (this.previous.size > 0) this.previous.delete(key)
-    this.insert(key, placement)
+    const size = this.current.size
+    this.current.set(key, placement)
+    if (this.current.size === size || this.previous.size === 0) return
+    this.previous.delete(key)
+    this.dropOverflow()
   }
 
   size(): number {
@@ -64,11 +70,15 @@ export class KnownSpans {
       this.previous = this.current
       this.current = new Map()
     }
-    // Only an odd capacity (two generations of ceil(capacity / 2)) can overflow by one.
-    while (this.previous.size > 0 && this.current.size + this.previous.size >= this.capacity) {
+    this.current.set(key, placement)
+    this.dropOverflow()
+  }
+
+  /** Only an odd capacity (two generations of ceil(capacity / 2)) can overflow, by one. */
+  private dropOverflow(): void {
+    while (this.previous.size > 0 && this.current.size + this.previous.size > this.capacity) {
       this.previous.delete(this.previous.keys().next().value as string)
       this.onEvict(1)
     }
-    this.current.set(key, placement)
   }
 }
