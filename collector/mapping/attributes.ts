@@ -49,14 +49,26 @@ export class AttributeReader {
   constructor(readonly attributes: Attributes) {}
 
   has(key: string): boolean {
-    return Object.hasOwn(this.attributes, key) && this.attributes[key] !== null && this.attributes[key] !== ''
+    const value = this.own(key)
+    return value !== undefined && value !== null && value !== ''
   }
 
   /** The raw value, marking the key used. */
   value(key: string): AnyValue | undefined {
-    if (!Object.hasOwn(this.attributes, key)) return undefined
-    this.markUsed(key)
-    return this.attributes[key]
+    const value = this.own(key)
+    if (value !== undefined) this.markUsed(key)
+    return value
+  }
+
+  /**
+   * One property look-up instead of a has-own check and a read: most keys a mapper asks for are
+   * absent. What an attributes object inherits is Object.prototype's functions (never an AnyValue)
+   * and its `__proto__` accessor, which only that key reaches.
+   */
+  private own(key: string): AnyValue | undefined {
+    if (key === '__proto__') return Object.hasOwn(this.attributes, key) ? this.attributes[key] : undefined
+    const value = this.attributes[key]
+    return typeof value === 'function' ? undefined : value
   }
 
   private markUsed(key: string): void {
@@ -65,7 +77,7 @@ export class AttributeReader {
 
   /** The value as a string without marking the key used. */
   peek(key: string): string {
-    return Object.hasOwn(this.attributes, key) ? stringify(this.attributes[key]).trim() : ''
+    return stringify(this.own(key)).trim()
   }
 
   string(key: string): string {
