@@ -8,11 +8,33 @@ import type { Reader } from 'protobufjs/minimal.js'
  * input, so sharing it between requests reveals nothing, and its memory is bounded.
  */
 
-const SLOTS = 4096
+const SLOT_BITS = 12
+const SLOTS = 1 << SLOT_BITS
 const MAX_CACHED_BYTES = 48
 const slotBytes = new Uint8Array(SLOTS * MAX_CACHED_BYTES)
+const slotView = new DataView(slotBytes.buffer)
 const slotLength = new Int32Array(SLOTS)
 const slotString: string[] = new Array<string>(SLOTS).fill('')
+
+/** A view of the request buffer being read, for comparing four bytes at a time; kept while the same buffer is read. */
+let viewed: Uint8Array | undefined
+let view: DataView<ArrayBufferLike> = slotView
+
+function viewOf(buf: Uint8Array): DataView {
+  if (buf !== viewed) {
+    viewed = buf
+    view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
+  }
+  return view
+}
+
+function sameBytes(buf: Uint8Array, start: number, base: number, length: number): boolean {
+  const bytes = viewOf(buf)
+  let i = 0
+  for (; i + 4 <= length; i += 4) if (slotView.getInt32(base + i, true) !== bytes.getInt32(start + i, true)) return false
+  for (; i < length; i++) if (slotBytes[base + i] !== buf[start + i]) return false
+  return true
+}
 
 /** Reads a length-delimited string, through the cache when it is short. */
 export function readString(reader: Reader): string {
@@ -29,25 +51,22 @@ export function readString(reader: Reader): string {
     reader.pos = lengthAt
     return reader.string()
   }
-  // Hashing a sample (length, head, tail) is enough to pick a slot; the full comparison below
-  // decides equality, so a sample collision only costs a decode, never a wrong string.
+  // Hashing a sample (length, first and last four bytes) is enough to pick a slot; the full
+  // comparison below decides equality, so a sample collision only costs a decode, never a wrong string.
   let hash = Math.imul(0x811c9dc5 ^ length, 16777619)
-  const head = length < 4 ? end : start + 4
-  for (let i = start; i < head; i++) hash = Math.imul(hash ^ buf[i], 16777619)
-  for (let i = end - 6 > head ? end - 6 : head; i < end; i++) hash = Math.imul(hash ^ buf[i], 16777619)
-  const slot = (hash >>> 0) & (SLOTS - 1)
+  if (length >= 4) {
+    const bytes = viewOf(buf)
+    hash = Math.imul(hash ^ bytes.getInt32(start, true), 16777619)
+    hash = Math.imul(hash ^ bytes.getInt32(end - 4, true), 16777619)
+  } else {
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ buf[i], 16777619)
+  }
+  // Multiplying only carries low bits upwards: fold the high half down before taking the slot.
+  hash ^= hash >>> 16
+  const slot = Math.imul(hash, 0x85ebca6b) >>> (32 - SLOT_BITS)
   const base = slot * MAX_CACHED_BYTES
   reader.pos = end
-  if (slotLength[slot] === length) {
-    let same = true
-    for (let i = 0; i < length; i++) {
-      if (slotBytes[base + i] !== buf[start + i]) {
-        same = false
-        break
-      }
-    }
-    if (same) return slotString[slot]
-  }
+  if (slotLength[slot] === length && sameBytes(buf, start, base, length)) return slotString[slot]
   reader.pos = lengthAt
   const value = reader.string()
   for (let i = 0; i < length; i++) slotBytes[base + i] = buf[start + i]
