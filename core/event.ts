@@ -162,6 +162,9 @@ export function emptyEvent(): PrivpathEvent {
   }
 }
 
+/** Nearly every position is 0 or 1: their padded forms are made once, not per event. */
+const PADDED_POSITIONS = Array.from({ length: 8 }, (_, position) => String(position).padStart(3, '0'))
+
 /**
  * Deterministic id: the same span re-sent yields the same ids, so replays deduplicate.
  * `position` distinguishes several events derived from one span record with the same seq (e.g. a
@@ -172,7 +175,7 @@ export function emptyEvent(): PrivpathEvent {
  * events read back `ORDER BY ts, seq, event_id` keep a span's own order for up to 1,000 events.
  */
 export function eventId(traceId: string, spanId: string, kind: EventKind, seq: number, position = 0): string {
-  return `${traceId}.${spanId}.${seq}.${String(position).padStart(3, '0')}.${kind}`
+  return `${traceId}.${spanId}.${seq}.${PADDED_POSITIONS[position] ?? String(position).padStart(3, '0')}.${kind}`
 }
 
 export function isEventKind(value: unknown): value is EventKind {
