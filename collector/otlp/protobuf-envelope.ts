@@ -8,6 +8,7 @@ import type { Reader } from 'protobufjs/minimal.js'
 import { type Rejections, within } from './decode-failure.js'
 import type { InstrumentationScope, Resource } from './model.js'
 import { createReader, emptyResource, emptyScope, enter, leave, readResource, readScope, skipField } from './protobuf-common.js'
+import { releaseRequestBuffer } from './string-cache.js'
 
 export interface ScopeEnvelope<Item> {
   scope: InstrumentationScope
@@ -32,18 +33,22 @@ export interface EnvelopeSignal<Item> {
 export function readEnvelopes<Item>(body: Uint8Array, signal: EnvelopeSignal<Item>, rejections: Rejections): Array<ResourceEnvelope<Item>> {
   const reader = createReader(body)
   const resources: Array<ResourceEnvelope<Item>> = []
-  while (reader.pos < reader.len) {
-    const tag = reader.tag()
-    if (tag === 10) {
-      const at = `${signal.resources}[${resources.length}]`
-      try {
-        resources.push(readResourceEnvelope(reader, signal, rejections, at))
-      } catch (error) {
-        within(at, error)
+  try {
+    while (reader.pos < reader.len) {
+      const tag = reader.tag()
+      if (tag === 10) {
+        const at = `${signal.resources}[${resources.length}]`
+        try {
+          resources.push(readResourceEnvelope(reader, signal, rejections, at))
+        } catch (error) {
+          within(at, error)
+        }
+      } else {
+        skipField(reader, tag)
       }
-    } else {
-      skipField(reader, tag)
     }
+  } finally {
+    releaseRequestBuffer()
   }
   return resources
 }

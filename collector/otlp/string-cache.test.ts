@@ -1,6 +1,8 @@
 import { BufferReader } from 'protobufjs/minimal.js'
 import { describe, expect, it } from 'vitest'
-import { readString } from './string-cache.js'
+import { decodeTraces } from './decode.js'
+import { holdsRequestBuffer, readString } from './string-cache.js'
+import { spanFields, stringAttribute, traceRequest } from './test-messages.js'
 
 /** Length-delimited strings, one after another, as protobuf writes a string field's payload. */
 function encoded(strings: string[]): Buffer {
@@ -54,5 +56,13 @@ describe('readString through the string cache', () => {
     const body = encoded(['abcdef'])
     const reader = new BufferReader(body.subarray(0, 4))
     expect(() => readString(reader)).toThrow(RangeError)
+  })
+
+  it('keeps no request buffer once a decode ends, whether it succeeded or failed', () => {
+    const body = traceRequest(spanFields({}, stringAttribute(9, 'gen_ai.operation.name', 'execute_tool')))
+    expect(decodeTraces(body, 'protobuf').request.resourceSpans).toHaveLength(1)
+    expect(holdsRequestBuffer()).toBe(false)
+    expect(() => decodeTraces(body.subarray(0, body.length - 3), 'protobuf')).toThrow()
+    expect(holdsRequestBuffer()).toBe(false)
   })
 })

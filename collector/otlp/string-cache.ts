@@ -16,9 +16,20 @@ const slotView = new DataView(slotBytes.buffer)
 const slotLength = new Int32Array(SLOTS)
 const slotString: string[] = new Array<string>(SLOTS).fill('')
 
-/** A view of the request buffer being read, for comparing four bytes at a time; kept while the same buffer is read. */
+/** A view of the request buffer being read, for reading four bytes at a time; made once per buffer. */
 let viewed: Uint8Array | undefined
 let view: DataView<ArrayBufferLike> = slotView
+
+/** Lets go of the last request buffer, so that it is not kept alive after its decode. */
+export function releaseRequestBuffer(): void {
+  viewed = undefined
+  view = slotView
+}
+
+/** Whether a request buffer is still referenced (for tests and diagnostics). */
+export function holdsRequestBuffer(): boolean {
+  return viewed !== undefined
+}
 
 function viewOf(buf: Uint8Array): DataView {
   if (buf !== viewed) {
