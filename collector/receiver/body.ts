@@ -55,21 +55,15 @@ export function declaredLength(raw: IncomingMessage, limit: number): number {
  * far after each chunk and may throw to stop reading (a queue with no room for them).
  */
 export async function readRawBody(raw: IncomingMessage, limit: number, onProgress?: (bytes: number) => void): Promise<Buffer> {
-  const declared = declaredLength(raw, limit)
-  // With a Content-Length each chunk is copied into place as it arrives, while it is still in the
-  // CPU cache, instead of all of them at the end; chunked bodies are joined at the end.
-  const body = declared > 0 ? Buffer.allocUnsafeSlow(declared) : undefined
+  declaredLength(raw, limit)
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of raw as AsyncIterable<Buffer>) {
-    if (size + chunk.length > limit) throw tooLarge(limit, 'while reading')
-    if (body !== undefined && size + chunk.length <= declared) body.set(chunk, size)
-    else chunks.push(chunk)
     size += chunk.length
+    if (size > limit) throw tooLarge(limit, 'while reading')
     onProgress?.(size)
+    chunks.push(chunk)
   }
-  if (body !== undefined && chunks.length === 0) return size === declared ? body : body.subarray(0, size)
-  if (body !== undefined) chunks.unshift(body.subarray(0, size - chunks.reduce((n, chunk) => n + chunk.length, 0)))
   return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)
 }
 
