@@ -18,16 +18,13 @@
  * The first --warmup rounds (JIT, heap sizing) are reported apart; the rest give medians and
  * request latency percentiles of 200 answers, and (on Linux) the server's CPU time per span, on
  * all its threads and on the event loop's thread alone: where the sustained rate is bounded.
+ * With --against <git ref>, that commit's collector runs beside this tree's and both get the same
+ * bodies round by round (bench/ingest/compare.ts): the way to tell a change from the machine's drift.
  * Run: npm run bench:ingest [-- --tasks 3000 --spans-per-request 200 --concurrency 16 --warmup 2 --rounds 6 --roles collector,collector+writer]
+ *      npm run bench:ingest -- --against HEAD~3 --roles collector
  */
-import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { Pool } from 'undici'
 import { Correlator } from '../collector/correlate/index.js'
 import { mapTraceRequest } from '../collector/mapping/index.js'
 import { decodeTraces } from '../collector/otlp/decode.js'
@@ -35,6 +32,8 @@ import { checkTracesProtobuf } from '../collector/otlp/protobuf-check.js'
 import { encodeRecordParts } from '../collector/wal/record.js'
 import { eventToCompactRow } from '../core/store/rows.js'
 import { agentTaskRequests } from './fixtures/agent-tasks.js'
+import { compareAgainst } from './ingest/compare.js'
+import { decodeRate, fmt, median, pct, round, serve } from './ingest/server.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -44,6 +43,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '6' },
     roles: { type: 'string', default: 'collector,collector+writer' },
+    against: { type: 'string' },
   },
 })
 const concurrency = Number(args.concurrency)
@@ -55,24 +55,6 @@ const totalBytes = bodies.reduce((n, b) => n + b.length, 0)
 const cpuPerSpan = (from: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(from)
   return (used.user + used.system) / spanCount
-}
-
-/** Decode-only rate (spans/s) and CPU µs per span of `requests`: the median of `passes` passes. */
-function decodeRate(requests: Uint8Array[], spans: number, passes: number): { rate: number; cpu: number } {
-  const rates: number[] = []
-  const cpus: number[] = []
-  for (let pass = 0; pass < passes; pass++) {
-    const cpu = process.cpuUsage()
-    const started = performance.now()
-    let decoded = 0
-    for (const body of requests) decoded += decodeTraces(body, 'protobuf').request.resourceSpans.length
-    const seconds = (performance.now() - started) / 1000
-    if (decoded === 0) throw new Error('nothing decoded')
-    rates.push(spans / seconds)
-    const used = process.cpuUsage(cpu)
-    cpus.push((used.user + used.system) / spans)
-  }
-  return { rate: median(rates), cpu: median(cpus) }
 }
 
 /**
@@ -102,113 +84,6 @@ function stageCosts(): string {
     .join(', ')
 }
 
-interface Round {
-  accepted: number
-  processed: number
-  /** Decode-only rate of this round's bodies, measured just before it: the machine's speed right then. */
-  decodeOnly: number
-  latencies: number[]
-  retries: number
-  /** Server CPU µs per span over the round (until processed): every thread, and the event loop's thread alone. */
-  cpu?: { all: number; main: number }
-}
-
-const TICK_MICROS = 10_000 // Linux reports thread times in clock ticks of 10 ms (CLK_TCK 100)
-
-/** utime + stime of a process (all threads) and of its main thread, in µs; undefined without /proc. */
-function serverCpu(pid: number): { all: number; main: number } | undefined {
-  const ticks = (path: string) => {
-    const fields = readFileSync(path, 'utf8').split(') ')[1].split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MICROS
-  }
-  try {
-    return { all: ticks(`/proc/${pid}/stat`), main: ticks(`/proc/${pid}/task/${pid}/stat`) }
-  } catch {
-    return undefined
-  }
-}
-
-async function metric(origin: string, name: string): Promise<number> {
-  const text = await (await fetch(`${origin}/metrics`)).text()
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `))
-  if (!line) throw new Error(`metric ${name} missing`)
-  return Number(line.split(' ')[1])
-}
-
-async function round(origin: string, pid: number, pool: Pool, requests: Uint8Array[], spans: number): Promise<Round> {
-  const decodeOnly = decodeRate(requests, spans, 3).rate
-  const latencies: number[] = []
-  let retries = 0
-  let next = 0
-  const cpuBefore = serverCpu(pid)
-  const started = performance.now()
-  const worker = async () => {
-    for (;;) {
-      const index = next++
-      if (index >= requests.length) return
-      for (;;) {
-        const t0 = performance.now()
-        const res = await pool.request({ path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: requests[index] })
-        await res.body.arrayBuffer()
-        if (res.statusCode === 200) {
-          latencies.push(performance.now() - t0)
-          break
-        }
-        if (res.statusCode !== 429 && res.statusCode !== 503) throw new Error(`unexpected status ${res.statusCode}`)
-        retries++
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, worker))
-  const posted = (performance.now() - started) / 1000
-  // Done when every accepted request was published and no span still waits for its parent;
-  // polled sparingly, since the server is busy exactly now.
-  while ((await metric(origin, 'privpath_collector_queue_depth')) > 0 || (await metric(origin, 'privpath_collector_held_spans')) > 0) {
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  const processed = (performance.now() - started) / 1000
-  const cpuAfter = serverCpu(pid)
-  const cpu =
-    cpuBefore && cpuAfter ? { all: (cpuAfter.all - cpuBefore.all) / spans, main: (cpuAfter.main - cpuBefore.main) / spans } : undefined
-  return { accepted: spans / posted, processed: spans / processed, decodeOnly, latencies, retries, cpu }
-}
-
-/** The Node flags `npm start` runs privpath with (e.g. the young generation size). */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { bin: { privpath: string }; scripts: { start: string } }
-  const words = pkg.scripts.start.split(' ')
-  const bin = words.indexOf(pkg.bin.privpath)
-  if (words[0] !== 'node' || bin < 0) throw new Error(`unexpected start script: ${pkg.scripts.start}`)
-  return words.slice(1, bin)
-}
-
-async function serve(roles: string, run: (origin: string, pid: number) => Promise<void>): Promise<void> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'privpath-bench-'))
-  const main = new URL('../cli/main.ts', import.meta.url).pathname
-  const child = spawn(process.execPath, [...startFlags(), '--import', 'tsx', main, 'up', '--roles', roles, '--port', '0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, PRIVPATH_LOG_LEVEL: 'info' },
-  })
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (line.includes('privpath is up')) resolve((JSON.parse(line) as { port: number }).port)
-      })
-      child.once('exit', (code) => reject(new Error(`privpath exited with ${code}`)))
-    })
-    await run(`http://127.0.0.1:${port}`, child.pid!)
-  } finally {
-    child.kill('SIGTERM')
-    await new Promise((resolve) => child.once('exit', resolve))
-    await rm(dataDir, { recursive: true, force: true })
-  }
-}
-
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-const median = (values: number[]) => pct([...values].sort((a, b) => a - b), 50)
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
 console.log(`bodies: ${bodies.length} requests, ${fmt(spanCount)} spans (${Math.round(spanCount / bodies.length)}/request, ${(totalBytes / bodies.length / 1024).toFixed(1)} KiB/request), concurrency ${concurrency}`)
 if (spansPerBody.reduce((a, b) => a + b, 0) !== spanCount) throw new Error('fixture span count mismatch')
 const decodeOnly = decodeRate(bodies, spanCount, 5)
@@ -218,12 +93,15 @@ const warmup = Number(args.warmup)
 const rounds = Array.from({ length: warmup + Number(args.rounds) }, (_, i) =>
   i === 0 ? { bodies, spanCount } : agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7 + i }),
 )
+const root = fileURLToPath(new URL('..', import.meta.url))
 for (const roles of args.roles.split(',')) {
-  await serve(roles.replaceAll('+', ','), async (origin, pid) => {
-    const pool = new Pool(origin, { connections: concurrency, pipelining: 1 })
-    const results: Round[] = []
-    for (const r of rounds) results.push(await round(origin, pid, pool, r.bodies, r.spanCount))
-    await pool.close()
+  if (args.against !== undefined) {
+    await compareAgainst({ root, ref: args.against, roles, concurrency, warmup, rounds })
+    continue
+  }
+  await serve(root, roles.replaceAll('+', ','), concurrency, async (server) => {
+    const results = []
+    for (const r of rounds) results.push(await round(server, r.bodies, r.spanCount, concurrency))
     const cold = results.slice(0, warmup)
     const warm = results.slice(warmup)
     const latencies = warm.flatMap((r) => r.latencies).sort((a, b) => a - b)
