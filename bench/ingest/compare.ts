@@ -40,15 +40,11 @@ export async function withWorktree<T>(root: string, ref: string, run: (worktree:
   }
 }
 
-interface Side {
-  name: string
-  rounds: Round[]
-}
-
-function describe(side: Side): string {
-  const cpus = side.rounds.flatMap((r) => (r.cpu ? [r.cpu] : []))
+/** One side's medians over its measured rounds. */
+function summary(name: string, rounds: Round[]): string {
+  const cpus = rounds.flatMap((r) => (r.cpu ? [r.cpu] : []))
   const cpu = cpus.length > 0 ? `, event loop ${median(cpus.map((c) => c.main)).toFixed(1)} and all threads ${median(cpus.map((c) => c.all)).toFixed(1)} CPU µs/span` : ''
-  return `${side.name}: processed ${fmt(median(side.rounds.map((r) => r.processed)))}, accepted ${fmt(median(side.rounds.map((r) => r.accepted)))} spans/s${cpu}`
+  return `${name}: processed ${fmt(median(rounds.map((r) => r.processed)))}, accepted ${fmt(median(rounds.map((r) => r.accepted)))} spans/s${cpu}`
 }
 
 function ratios(ours: Round[], theirs: Round[], pick: (round: Round) => number | undefined): string {
@@ -71,8 +67,9 @@ export async function compareAgainst(options: {
 }): Promise<void> {
   const { root, ref, roles, concurrency, warmup, rounds } = options
   await withWorktree(root, ref, async (worktree, commit) => {
-    await serve(root, roles.replaceAll('+', ','), concurrency, async (ours) => {
-      await serve(worktree, roles.replaceAll('+', ','), concurrency, async (theirs) => {
+    const roleList = roles.replaceAll('+', ',')
+    await serve(root, roleList, concurrency, async (ours) => {
+      await serve(worktree, roleList, concurrency, async (theirs) => {
         const mine: Round[] = []
         const other: Round[] = []
         for (const [index, { bodies, spanCount }] of rounds.entries()) {
@@ -87,8 +84,8 @@ export async function compareAgainst(options: {
         const warm = (results: Round[]) => results.slice(warmup)
         const [a, b] = [warm(mine), warm(other)]
         console.log(`${roles}, this tree against ${ref} (${commit}), the same bodies to both in each round, order alternating (${a.length} rounds after ${warmup} warm-up):`)
-        console.log(`  ${describe({ name: 'this tree', rounds: a })}`)
-        console.log(`  ${describe({ name: commit, rounds: b })}`)
+        console.log(`  ${summary('this tree', a)}`)
+        console.log(`  ${summary(commit, b)}`)
         console.log(
           `  this tree / ${commit}, median (range) of per-round ratios: processed ${ratios(a, b, (r) => r.processed)}, accepted ${ratios(a, b, (r) => r.accepted)}, ` +
             `event loop CPU per span ${ratios(a, b, (r) => r.cpu?.main)}, all threads ${ratios(a, b, (r) => r.cpu?.all)}`,
