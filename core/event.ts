@@ -183,7 +183,7 @@ export function isEventKind(value: unknown): value is EventKind {
 }
 
 /** Among events at the same instant and position, a task opens first and closes last. */
-function kindRank(kind: EventKind): number {
+export function kindRank(kind: EventKind): number {
   return kind === 'task_start' ? 0 : kind === 'task_end' ? 2 : 1
 }
 

@@ -6,7 +6,8 @@
  * otherwise precede its own steps; the detector reads a task in publish order.
  */
 import type { BusMessage } from '../../core/bus/bus.js'
-import { compareEvents, type EventKind, type PrivpathEvent } from '../../core/event.js'
+import type { EventKind, PrivpathEvent } from '../../core/event.js'
+import { sortEvents } from './event-order.js'
 
 const CREDENTIAL_KINDS = new Set<EventKind>(['credential_issued', 'credential_used', 'credential_revoked'])
 
@@ -16,9 +17,9 @@ export interface EventMessages {
 }
 
 export function eventMessages(records: ReadonlyArray<{ events: PrivpathEvent[] }>): EventMessages {
-  const ordered: PrivpathEvent[] = []
-  for (const record of records) for (const event of record.events) ordered.push(event)
-  ordered.sort(compareEvents)
+  const all: PrivpathEvent[] = []
+  for (const record of records) for (const event of record.events) all.push(event)
+  const ordered = sortEvents(all)
   const events: Array<BusMessage<'events'>> = []
   const credentials: Array<BusMessage<'credentials'>> = []
   for (const event of ordered) {
