@@ -10,7 +10,7 @@
  * about 1.0 and whose spread is the noise.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, symlinkSync } from 'node:fs'
+import { symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fmt, median, round, serve, type Round, type Server } from './server.js'
@@ -33,7 +33,7 @@ export async function withWorktree<T>(root: string, ref: string, run: (worktree:
   const worktree = join(tmpdir(), `privpath-against-${commit}-${process.pid}`)
   execFileSync('git', ['worktree', 'add', '--detach', worktree, commit], { cwd: root, stdio: 'ignore' })
   try {
-    if (!existsSync(join(worktree, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(worktree, 'node_modules'))
+    symlinkSync(join(root, 'node_modules'), join(worktree, 'node_modules'))
     return await run(worktree, commit)
   } finally {
     execFileSync('git', ['worktree', 'remove', '--force', worktree], { cwd: root, stdio: 'ignore' })
