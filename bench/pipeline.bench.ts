@@ -1,0 +1,65 @@
+/**
+ * The collector's pipeline on one thread — decode → map (conventions, redaction) → correlate →
+ * publish order — this tree against another commit, in one process (bench/pipeline/paired.ts):
+ * each fresh set of agent-task requests goes through both, batch by batch, the order
+ * alternating. Prints each side's CPU µs per span (median over sets) and the median and range of
+ * the per-set ratios. The default `--against HEAD` compares your uncommitted change with the
+ * commit it starts from; `--against HEAD` on a clean tree is the calibration (about 1.00, and
+ * the range is the noise). Single-threaded and without HTTP or the WAL: for the whole server use
+ * `bench:ingest -- --against`, whose rounds are noisier.
+ *
+ *   npm run bench:pipeline [-- --against HEAD~1 --sets 12 --warmup 2 --tasks 3000]
+ */
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { agentTaskRequests } from './fixtures/agent-tasks.js'
+import { withWorktree } from './ingest/compare.js'
+import { median } from './ingest/server.js'
+import { pairedRatios, runPaired, type Side } from './pipeline/paired.js'
+
+const { values: args } = parseArgs({
+  options: {
+    against: { type: 'string', default: 'HEAD' },
+    sets: { type: 'string', default: '12' },
+    warmup: { type: 'string', default: '2' },
+    tasks: { type: 'string', default: '3000' },
+    'batch-requests': { type: 'string', default: '2' },
+  },
+})
+const warmup = Number(args.warmup)
+const sets = Array.from({ length: Number(args.sets) }, (_, i) =>
+  agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: 200, tenants: 4, seed: 1_000 + i }).bodies,
+)
+if (sets.length <= warmup) throw new Error(`--sets ${args.sets} leaves nothing after --warmup ${args.warmup}`)
+
+/** This tree's or another checkout's pipeline steps, imported from its sources. */
+async function pipelineOf(name: string, root: string): Promise<Side> {
+  const load = (path: string) => import(pathToFileURL(join(root, path)).href)
+  const { decodeTraces } = await load('collector/otlp/decode.ts')
+  const { mapTraceRequest } = await load('collector/mapping/index.ts')
+  const { Correlator } = await load('collector/correlate/index.ts')
+  const { eventMessages } = await load('collector/publish/messages.ts')
+  const correlator = new Correlator({ maxHeldSpans: 200_000, maxKnownSpans: 1_000_000 })
+  return {
+    name,
+    step(batch) {
+      const records: Array<{ signal: string }> = []
+      for (const body of batch) records.push(...mapTraceRequest(decodeTraces(body, 'protobuf').request, { authTenant: '', observedAt: Date.now() }))
+      eventMessages(correlator.add(records, Date.now()))
+      return records.filter((record) => record.signal === 'span').length
+    },
+  }
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+await withWorktree(root, args.against, async (worktree, commit) => {
+  const sides: [Side, Side] = [await pipelineOf('this tree', root), await pipelineOf(commit, worktree)]
+  const result = runPaired(sides, sets, Number(args['batch-requests']))
+  const ratio = pairedRatios(result, warmup)
+  const perSpan = (side: 0 | 1) => median(result.perSet[side].slice(warmup)).toFixed(2)
+  console.log(`pipeline on one thread (decode → map → correlate → publish order), ${sets.length} fresh sets of ${args.tasks} agent tasks, ${warmup} for warm-up, batches of ${args['batch-requests']} requests, order alternating:`)
+  console.log(`  this tree ${perSpan(0)}, ${commit} ${perSpan(1)} CPU µs/span (medians over sets)`)
+  console.log(`  this tree / ${commit}, CPU per span: ${ratio.overall.toFixed(3)} over all ${ratio.sets} sets; per set median ${ratio.median.toFixed(3)}, range ${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}`)
+  if (result.items[0] !== result.items[1]) console.log(`  note: the two builds placed different numbers of spans (${result.items[0]} vs ${result.items[1]})`)
+})
