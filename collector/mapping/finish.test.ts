@@ -37,6 +37,18 @@ describe('redaction in the mapper', () => {
     expect(isRememberedClean('Jane is not allowed')).toBe(false)
   })
 
+  it('keeps number and boolean attributes as text, unremembered, and redacts them only under a secret name', () => {
+    const [event] = mapOne({
+      spanId: 'p9',
+      attributes: { 'gen_ai.usage.input_tokens': 918_273, 'http.response.status_code': 200, 'cache.hit': true, 'db.password': 123456, 'pin.code': 4242 },
+    })
+    expect(event.attributes).toMatchObject({ 'gen_ai.usage.input_tokens': '918273', 'http.response.status_code': '200', 'cache.hit': 'true', 'pin.code': '4242' })
+    expect(event.attributes['db.password']).toBe('[REDACTED:sensitive_attribute]')
+    expect(event.attributes['redaction.kinds']).toBe('sensitive_attribute')
+    expect(event.flags).toContain('secret_redacted')
+    expect(isRememberedClean('918273')).toBe(false)
+  })
+
   it('redacts prompt content and flags it with the kinds found', () => {
     const [event] = mapOne(chat(`use token ${GHP} and password=hunter2`))
     expect(event.content).toBe('user: use token [REDACTED:github_token] and password=[REDACTED:secret_assignment]')

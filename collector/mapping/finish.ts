@@ -5,7 +5,7 @@
  */
 import { eventId, type EventFlag, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
 import type { AnyValue } from '../otlp/model.js'
-import { fingerprint, looksLikeRawSecret, redactAttributeInto, redactInto, redactText } from '../redact/index.js'
+import { fingerprint, looksLikeRawSecret, redactAttributeInto, redactInto, redactScalarAttributeInto, redactText } from '../redact/index.js'
 import { stringify } from './attributes.js'
 import { isContentKey } from './content.js'
 import { DEFAULT_MAX_CONTENT_CHARS, DEFAULT_TENANT, MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES, type MappingOptions } from './record.js'
@@ -110,8 +110,9 @@ class Findings {
     return value === '' ? value : redactInto(value, this.kinds, true)
   }
 
-  redactAttribute(key: string, value: string): string {
-    return redactAttributeInto(key, value, this.kinds, !isContentKey(key))
+  redactAttribute(key: string, raw: AnyValue): string {
+    if (typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'bigint') return redactScalarAttributeInto(key, stringify(raw), this.kinds)
+    return redactAttributeInto(key, redactable(stringify(raw), MAX_ATTRIBUTE_CHARS), this.kinds, !isContentKey(key))
   }
 
   note(kinds: readonly string[]): void {
@@ -154,7 +155,7 @@ function boundedAttributes(draft: Draft, record: RecordContext, options: Resolve
   const attributes = new BoundedAttributes()
   for (const [key, raw] of draft.leftovers) {
     if (!options.captureContent && isContentKey(key)) continue
-    attributes.put(key, findings.redactAttribute(key, redactable(stringify(raw), MAX_ATTRIBUTE_CHARS)))
+    attributes.put(key, findings.redactAttribute(key, raw))
   }
   for (const { key, text, kinds } of record.context) {
     findings.note(kinds)

@@ -138,6 +138,16 @@ export function redactAttributeInto(name: string, value: string, kinds: string[]
 }
 
 /**
+ * redactAttributeInto for a number or boolean: only its name can make it a secret. Its text is
+ * digits, a sign, a point, an exponent or a word, which no token format matches and no
+ * high-entropy run can be made of (a run of digits is hex), so it is not scanned, nor remembered:
+ * counts and sizes would crowd the names and hosts out of knownClean.
+ */
+export function redactScalarAttributeInto(name: string, value: string, kinds: string[]): string {
+  return value !== '' && isSensitiveAttributeName(name) ? note(kinds, SENSITIVE_ATTRIBUTE_KIND) : value
+}
+
+/**
  * A credential id that is itself the secret rather than a handle to one: it contains a known token
  * format or a high-entropy run (20+ characters by construction). UUIDs and `cred-<hex>` handles pass.
  */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isHighEntropyToken, redactText } from './index.js'
+import { isHighEntropyToken, redactScalarAttributeInto, redactText } from './index.js'
 
 /** Deterministic random-looking material from a seed: what a real key generator would emit. */
 function material(seed: number, alphabet: string, length: number): string {
@@ -144,5 +144,26 @@ describe('high-entropy detection rates (fixed seeds, statistical)', () => {
       }),
       { numRuns: 500 },
     )
+  })
+})
+
+describe('numbers and booleans', () => {
+  // Why redactScalarAttributeInto may skip the scan: no number or boolean, as text, holds anything it finds.
+  it('as text, never contain a token format or a high-entropy run', () => {
+    const scalar = fc.oneof(fc.double(), fc.integer(), fc.bigInt({ min: -(2n ** 128n), max: 2n ** 128n }), fc.boolean(), fc.constantFrom(1e21, -1e-7, Number.MAX_VALUE, Number.MIN_VALUE, Number.NaN, -Infinity))
+    fc.assert(
+      fc.property(scalar, (value) => {
+        expect(redactText(String(value))).toEqual({ text: String(value), kinds: [] })
+      }),
+      { numRuns: 2_000 },
+    )
+  })
+
+  it('are still redacted whole under a secret name', () => {
+    const kinds: string[] = []
+    expect(redactScalarAttributeInto('db.password', '123456', kinds)).toBe('[REDACTED:sensitive_attribute]')
+    expect(redactScalarAttributeInto('gen_ai.usage.input_tokens', '123456', kinds)).toBe('123456')
+    expect(redactScalarAttributeInto('db.password', '', kinds)).toBe('')
+    expect(kinds).toEqual(['sensitive_attribute'])
   })
 })
