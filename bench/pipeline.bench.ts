@@ -6,7 +6,10 @@
  * the per-set ratios. The default `--against HEAD` compares your uncommitted change with the
  * commit it starts from; `--against HEAD` on a clean tree is the calibration (about 1.00, and
  * the range is the noise). Single-threaded and without HTTP or the WAL: for the whole server use
- * `bench:ingest -- --against`, whose rounds are noisier.
+ * `bench:ingest -- --against`, whose rounds are noisier. Run with V8's allocation-site
+ * pretenuring off (in the npm script): two pipelines in one heap, each with up to a million known
+ * spans, sometimes land in its slow mode (2–4× the CPU per span for the rest of the run, the
+ * fifth session's finding), which would be measured as a difference between the builds.
  *
  *   npm run bench:pipeline [-- --against HEAD~1 --sets 12 --warmup 2 --tasks 3000]
  */
