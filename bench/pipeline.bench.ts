@@ -37,7 +37,7 @@ const sets = Array.from({ length: Number(args.sets) }, (_, i) =>
 if (sets.length <= warmup) throw new Error(`--sets ${args.sets} leaves nothing after --warmup ${args.warmup}`)
 
 /** This tree's or another checkout's pipeline steps, imported from its sources. */
-async function pipelineOf(name: string, root: string): Promise<Side> {
+async function pipelineOf(root: string): Promise<Side> {
   const load = (path: string) => import(pathToFileURL(join(root, path)).href)
   const { decodeTraces } = await load('collector/otlp/decode.ts')
   const { mapTraceRequest } = await load('collector/mapping/index.ts')
@@ -45,7 +45,6 @@ async function pipelineOf(name: string, root: string): Promise<Side> {
   const { eventMessages } = await load('collector/publish/messages.ts')
   const correlator = new Correlator({ maxHeldSpans: 200_000, maxKnownSpans: 1_000_000 })
   return {
-    name,
     step(batch) {
       const records: Array<{ signal: string }> = []
       for (const body of batch) records.push(...mapTraceRequest(decodeTraces(body, 'protobuf').request, { authTenant: '', observedAt: Date.now() }))
@@ -57,7 +56,7 @@ async function pipelineOf(name: string, root: string): Promise<Side> {
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 await withWorktree(root, args.against, async (worktree, commit) => {
-  const sides: [Side, Side] = [await pipelineOf('this tree', root), await pipelineOf(commit, worktree)]
+  const sides: [Side, Side] = [await pipelineOf(root), await pipelineOf(worktree)]
   const result = runPaired(sides, sets, Number(args['batch-requests']))
   const ratio = pairedRatios(result, warmup)
   const perSpan = (side: 0 | 1) => median(result.perSet[side].slice(warmup)).toFixed(2)

@@ -5,7 +5,6 @@ import { pairedRatios, runPaired, type Side } from './paired.js'
 function sides(costs: [number, number], log: string[]) {
   let clock = 0
   const side = (name: string, cost: number): Side => ({
-    name,
     step(batch) {
       log.push(`${name}:${batch.map((body) => body[0]).join(',')}`)
       clock += cost * batch.length

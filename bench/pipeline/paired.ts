@@ -9,7 +9,6 @@
 import { median } from '../ingest/server.js'
 
 export interface Side {
-  name: string
   /** Runs one batch; returns the items it handled (spans), to divide CPU time by. */
   step(batch: Uint8Array[]): number
 }
