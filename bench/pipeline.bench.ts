@@ -13,13 +13,12 @@
  *
  *   npm run bench:pipeline [-- --against HEAD~1 --sets 12 --warmup 2 --tasks 3000]
  */
-import { join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { agentTaskRequests } from './fixtures/agent-tasks.js'
 import { withWorktree } from './ingest/compare.js'
 import { median } from './ingest/server.js'
-import { pairedRatios, runPaired, type Side } from './pipeline/paired.js'
+import { collectorPipeline, pairedRatios, runPaired, type Side } from './pipeline/paired.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -36,27 +35,9 @@ const sets = Array.from({ length: Number(args.sets) }, (_, i) =>
 )
 if (sets.length <= warmup) throw new Error(`--sets ${args.sets} leaves nothing after --warmup ${args.warmup}`)
 
-/** This tree's or another checkout's pipeline steps, imported from its sources. */
-async function pipelineOf(root: string): Promise<Side> {
-  const load = (path: string) => import(pathToFileURL(join(root, path)).href)
-  const { decodeTraces } = await load('collector/otlp/decode.ts')
-  const { mapTraceRequest } = await load('collector/mapping/index.ts')
-  const { Correlator } = await load('collector/correlate/index.ts')
-  const { eventMessages } = await load('collector/publish/messages.ts')
-  const correlator = new Correlator({ maxHeldSpans: 200_000, maxKnownSpans: 1_000_000 })
-  return {
-    step(batch) {
-      const records: Array<{ signal: string }> = []
-      for (const body of batch) records.push(...mapTraceRequest(decodeTraces(body, 'protobuf').request, { authTenant: '', observedAt: Date.now() }))
-      eventMessages(correlator.add(records, Date.now()))
-      return records.filter((record) => record.signal === 'span').length
-    },
-  }
-}
-
 const root = fileURLToPath(new URL('..', import.meta.url))
 await withWorktree(root, args.against, async (worktree, commit) => {
-  const sides: [Side, Side] = [await pipelineOf(root), await pipelineOf(worktree)]
+  const sides: [Side, Side] = [await collectorPipeline(root), await collectorPipeline(worktree)]
   const result = runPaired(sides, sets, Number(args['batch-requests']))
   const ratio = pairedRatios(result, warmup)
   const perSpan = (side: 0 | 1) => median(result.perSet[side].slice(warmup)).toFixed(2)

@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { pairedRatios, runPaired, type Side } from './paired.js'
+import { agentTaskRequests } from '../fixtures/agent-tasks.js'
+import { collectorPipeline, pairedRatios, runPaired, type Side } from './paired.js'
 
 /** A fake CPU clock that each side advances by its cost per body. */
 function sides(costs: [number, number], log: string[]) {
@@ -44,5 +46,15 @@ describe('pairedRatios', () => {
 
   it('refuses when warm-up leaves no set to measure', () => {
     expect(() => pairedRatios({ perSet: [[1], [1]], items: [1, 1] }, 1)).toThrow('no measured sets after 1 warm-up sets')
+  })
+})
+
+describe('collectorPipeline', () => {
+  it("runs this tree's collector steps on agent-task requests and counts their spans", async () => {
+    const { bodies, spanCount } = agentTaskRequests({ tasks: 20, spansPerRequest: 50, tenants: 2, seed: 3 })
+    const pipeline = await collectorPipeline(fileURLToPath(new URL('../..', import.meta.url)))
+    let spans = 0
+    for (let start = 0; start < bodies.length; start += 2) spans += pipeline.step(bodies.slice(start, start + 2))
+    expect(spans).toBe(spanCount)
   })
 })

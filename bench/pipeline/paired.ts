@@ -6,6 +6,8 @@
  * garbage collector: a collection may land on the side that did not cause it, which the
  * alternation spreads evenly but does not remove (`--against HEAD` shows the spread).
  */
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { median } from '../ingest/server.js'
 
 export interface Side {
@@ -67,4 +69,22 @@ export function pairedRatios(result: PairedResult, warmup: number): PairedRatios
   if (ratios.length === 0) throw new Error(`no measured sets after ${warmup} warm-up sets`)
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0)
   return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), overall: sum(a) / sum(b), sets: ratios.length }
+}
+
+/** The collector's decode → map → correlate → publish order of the source tree at `root` (this one, or another checkout). */
+export async function collectorPipeline(root: string): Promise<Side> {
+  const load = (path: string) => import(pathToFileURL(join(root, path)).href)
+  const { decodeTraces } = await load('collector/otlp/decode.ts')
+  const { mapTraceRequest } = await load('collector/mapping/index.ts')
+  const { Correlator } = await load('collector/correlate/index.ts')
+  const { eventMessages } = await load('collector/publish/messages.ts')
+  const correlator = new Correlator({ maxHeldSpans: 200_000, maxKnownSpans: 1_000_000 })
+  return {
+    step(batch) {
+      const records: Array<{ signal: string }> = []
+      for (const body of batch) records.push(...mapTraceRequest(decodeTraces(body, 'protobuf').request, { authTenant: '', observedAt: Date.now() }))
+      eventMessages(correlator.add(records, Date.now()))
+      return records.filter((record) => record.signal === 'span').length
+    },
+  }
 }
