@@ -3,25 +3,14 @@
  * `role: text` lines so that redaction, truncation and display work on plain text.
  */
 import type { AnyValue } from '../otlp/model.js'
+import { rememberedTest } from '../redact/index.js'
 import { type AttributeReader, indexedEntries, parseMaybeJson, stringify } from './attributes.js'
 
 /** Attribute keys (and their `.`-children) that carry prompt/completion/tool content. */
 const CONTENT_KEY =
   /^(?:gen_ai\.(?:input\.messages|output\.messages|system_instructions|prompt|completion|tool\.call\.arguments|tool\.call\.result|tool\.definitions)|input\.value|output\.value|llm\.(?:input_messages|output_messages|prompts|prompt_template)|traceloop\.entity\.(?:input|output)|ai\.prompt|ai\.response\.(?:text|object|toolCalls|reasoning)|ai\.toolCall\.(?:args|result)|ai\.values?|agent\.step\.content|log\.body)(?:\.|$)/
 
-/** Verdicts by key: the same few dozen keys come with every span. Bounded, starting afresh when full. */
-const contentKeys = new Map<string, boolean>()
-const MAX_REMEMBERED_KEYS = 4_096
-
-export function isContentKey(key: string): boolean {
-  let content = contentKeys.get(key)
-  if (content === undefined) {
-    content = CONTENT_KEY.test(key)
-    if (contentKeys.size >= MAX_REMEMBERED_KEYS) contentKeys.clear()
-    contentKeys.set(key, content)
-  }
-  return content
-}
+export const isContentKey = rememberedTest(CONTENT_KEY)
 
 function record(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined

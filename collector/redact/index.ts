@@ -110,20 +110,29 @@ function replaceHighEntropy(text: string, kinds: string[]): string {
 const SENSITIVE_NAME =
   /(?:^|[._-])(?:password|passwd|passphrase|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|refresh[_-]?token|id[_-]?token|session[_-]?token|authorization|cookie|set-cookie|private[_-]?key|client[_-]?secret|secret[_-]?key)$/i
 
-/** Verdicts by attribute name: the same few dozen names come with every span. Bounded like knownClean. */
-const sensitiveByName = new Map<string, boolean>()
-
-export function isSensitiveAttributeName(name: string): boolean {
-  let sensitive = sensitiveByName.get(name)
-  if (sensitive === undefined) {
-    sensitive = SENSITIVE_NAME.test(name)
-    if (name.length <= MAX_REMEMBERED_CHARS) {
-      makeRoom(sensitiveByName)
-      sensitiveByName.set(name, sensitive)
+/**
+ * `pattern.test`, with its verdicts remembered by text: attribute names, which are the same few
+ * dozen with every span. Bounded like knownClean; names longer than a remembered value are tested
+ * each time.
+ */
+export function rememberedTest(pattern: RegExp): (name: string) => boolean {
+  // A global or sticky expression's test() depends on where the last one stopped.
+  if (pattern.global || pattern.sticky) throw new Error(`rememberedTest needs a stateless expression, got flags "${pattern.flags}"`)
+  const verdicts = new Map<string, boolean>()
+  return (name) => {
+    let verdict = verdicts.get(name)
+    if (verdict === undefined) {
+      verdict = pattern.test(name)
+      if (name.length <= MAX_REMEMBERED_CHARS) {
+        makeRoom(verdicts)
+        verdicts.set(name, verdict)
+      }
     }
+    return verdict
   }
-  return sensitive
 }
+
+export const isSensitiveAttributeName = rememberedTest(SENSITIVE_NAME)
 
 /** Redacts an attribute value, wholly when its name says it is a secret. */
 export function redactAttribute(name: string, value: string): Redaction {

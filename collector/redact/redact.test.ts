@@ -3,6 +3,7 @@ import {
   fingerprint,
   isSensitiveAttributeName,
   looksLikeRawSecret,
+  rememberedTest,
   redactAttribute,
   redactText,
 } from './index.js'
@@ -134,6 +135,13 @@ describe('sensitive attribute names', () => {
       expect(redactAttribute('db.password', 'hunter2').text).toBe('[REDACTED:sensitive_attribute]')
     }
     expect(redactAttribute('http.method', 'GET')).toEqual({ text: 'GET', kinds: [] })
+  })
+
+  it('remembers only verdicts of stateless expressions', () => {
+    expect(() => rememberedTest(/key/g)).toThrow('rememberedTest needs a stateless expression, got flags "g"')
+    expect(() => rememberedTest(/key/y)).toThrow('got flags "y"')
+    const endsInKey = rememberedTest(/key$/i)
+    expect([endsInKey('api.KEY'), endsInKey('api.KEY'), endsInKey('keyring')]).toEqual([true, true, false])
   })
 
   it('judges long and many attribute names the same as the expression does', () => {
