@@ -8,73 +8,20 @@
  * (key = task id) and credential events also on `credentials` (key = credential id). When the bus
  * has resolved every event a request produced, its WAL record is completed (checkpointed).
  * The queue of received and accepted, unprocessed requests is bounded in requests and in body
- * bytes: `reserve()` refuses with PP_ERR_QUEUE_FULL before anything is acknowledged, so nothing is
- * answered 200 and then dropped, and a backlog of large requests stays within a known amount of
- * memory. Protobuf requests wait as bodies, off the JavaScript heap: decoded, a backlog would be
+ * bytes (QueueRoom): `reserve()` refuses with PP_ERR_QUEUE_FULL before anything is acknowledged,
+ * so nothing is answered 200 and then dropped, and a backlog of large requests stays within a
+ * known amount of memory. Protobuf requests wait as bodies, off the JavaScript heap: decoded, a backlog would be
  * copied and promoted by every garbage collection while it waited.
  * Not here: HTTP (receiver), decoding rules (otlp), the mapping itself (mapping / correlate).
  */
-import type { Logger } from 'pino'
-import { Counter, Gauge, type Registry } from 'prom-client'
-import type { Bus } from '../../core/bus/bus.js'
+import { Counter, Gauge } from 'prom-client'
 import { PrivpathError } from '../../core/errors.js'
-import type { PrivpathEvent } from '../../core/event.js'
 import { eventMessages } from '../publish/messages.js'
-import type { Signal, WalRecord } from '../wal/index.js'
+import type { WalRecord } from '../wal/index.js'
+import { QueueRoom } from './queue-room.js'
+import type { AcceptedRequest, PipelineOptions, PipelineRecord } from './types.js'
 
-/** What the mapper produces per span (or log record); `origin` is ours and rides through the correlator. */
-export interface PipelineRecord {
-  events: PrivpathEvent[]
-  origin?: unknown
-}
-
-export interface CorrelatorLike<R extends PipelineRecord> {
-  add(records: R[], now: number): R[]
-  expire(now: number): R[]
-  held(): number
-}
-
-/** The decode / map / correlate steps, injected so the pipeline composes them without owning them. */
-export interface PipelineStages<Req, R extends PipelineRecord> {
-  /** Decodes a body taken from the queue: protobuf requests and replayed WAL records. */
-  decode(signal: Signal, body: Uint8Array, format: WalRecord['format']): Req
-  map(signal: Signal, request: Req, context: { authTenant: string; observedAt: number }): R[]
-  correlator: CorrelatorLike<R>
-}
-
-/** Something whose WAL record completes when all its events are published. */
-export interface Completion {
-  complete(lsn: number): void
-}
-
-export interface PipelineOptions<Req, R extends PipelineRecord> {
-  bus: Bus
-  stages: PipelineStages<Req, R>
-  wal: Completion
-  logger: Logger
-  registry: Registry
-  maxQueuedRequests: number
-  /** Body bytes the queue may hold; one request is always taken when the queue is empty, whatever its size. */
-  maxQueuedBytes?: number
-  /** How often held spans are checked against the grace window. */
-  expireEveryMs?: number
-  /** Publishes that may be in flight at once. */
-  maxInflightPublishes?: number
-  /** Requests handled per map/correlate/publish round. */
-  maxBatchRequests?: number
-  now?: () => number
-}
-
-/** Decoded when the receiver's check decoded it, else a body to decode when it is taken from the queue. */
-export type AcceptedRequest<Req> = ({ request: Req } | { body: Uint8Array; format: WalRecord['format'] }) & {
-  lsn: number
-  signal: Signal
-  authTenant: string
-  /** The body size `reserve` counted (0 when none was given). */
-  bytes?: number
-  /** Came from the write-ahead log at start rather than from a client. */
-  replayed?: boolean
-}
+export type { AcceptedRequest, Completion, CorrelatorLike, PipelineOptions, PipelineRecord, PipelineStages } from './types.js'
 
 interface Ticket {
   lsn: number
@@ -88,11 +35,9 @@ interface Done {
   replayed: number
 }
 
-
 export class Pipeline<Req, R extends PipelineRecord> {
   private readonly queue: Array<AcceptedRequest<Req>> = []
-  private reserved = 0
-  private reservedBytes = 0
+  private readonly room: QueueRoom
   private replaying = 0
   private readonly replayWaiters: Array<() => void> = []
   private inflightPublishes = 0
@@ -109,6 +54,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
 
   constructor(private readonly options: PipelineOptions<Req, R>) {
     this.now = options.now ?? Date.now
+    this.room = new QueueRoom(options.maxQueuedRequests, options.maxQueuedBytes)
     const registers = [options.registry]
     this.published = new Counter({
       name: 'privpath_collector_events_published_total',
@@ -133,7 +79,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
       help: 'Requests being received or accepted, not yet published to the bus',
       registers,
       collect() {
-        this.set(self.reserved)
+        this.set(self.room.requests)
       },
     })
     new Gauge({
@@ -141,7 +87,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
       help: 'Body bytes of requests being received (as declared) or accepted (after decompression), not yet published to the bus',
       registers,
       collect() {
-        this.set(self.reservedBytes)
+        this.set(self.room.bytes)
       },
     })
     new Gauge({
@@ -159,7 +105,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
 
   /** Requests reserved or queued and not yet published. */
   depth(): number {
-    return this.reserved
+    return this.room.requests
   }
 
   /**
@@ -169,39 +115,17 @@ export class Pipeline<Req, R extends PipelineRecord> {
    */
   reserve(bytes = 0): void {
     if (this.stopped) throw new PrivpathError('PP_ERR_UNAVAILABLE', 'collector is shutting down', { retryAfterSeconds: 5 })
-    if (this.reserved >= this.options.maxQueuedRequests) {
-      throw new PrivpathError(
-        'PP_ERR_QUEUE_FULL',
-        `collector queue is full (${this.options.maxQueuedRequests} requests waiting); retry later`,
-        { retryAfterSeconds: 1 },
-      )
-    }
-    this.claimBytes(0, bytes)
-    this.reserved++
+    this.room.claim(bytes)
   }
 
   /** Changes a reservation of `from` bytes to `to` (the body's size once read and decompressed); throws when a larger one does not fit. */
   resize(from: number, to: number): void {
-    this.claimBytes(from, to)
-  }
-
-  private claimBytes(from: number, to: number): void {
-    const maxBytes = this.options.maxQueuedBytes ?? Number.POSITIVE_INFINITY
-    const others = this.reservedBytes - from
-    if (to > from && others > 0 && others + to > maxBytes) {
-      throw new PrivpathError(
-        'PP_ERR_QUEUE_FULL',
-        `collector queue is full (${others} of collector.max_queued_bytes ${maxBytes} bytes held, this request needs ${to}); retry later`,
-        { retryAfterSeconds: 1 },
-      )
-    }
-    this.reservedBytes += to - from
+    this.room.resize(from, to)
   }
 
   /** Gives back a slot whose request was not acknowledged (e.g. the WAL append failed). */
   release(bytes = 0): void {
-    this.reserved--
-    this.reservedBytes -= bytes
+    this.room.giveBack(1, bytes)
     this.notifyIdle()
   }
 
@@ -213,8 +137,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
 
   /** Replays a WAL record at start; takes a slot without the bound (replay precedes serving). */
   replay(record: WalRecord): void {
-    this.reserved++
-    this.reservedBytes += record.body.length
+    this.room.claimUnbounded(record.body.length)
     this.replaying++
     const { lsn, signal, body, format, tenant } = record
     this.accept({ lsn, signal, body, format, authTenant: tenant, bytes: body.length, replayed: true })
@@ -227,7 +150,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
 
   /** Resolves when every accepted request has been published. */
   async drain(): Promise<void> {
-    while (this.reserved > 0 || this.inflightPublishes > 0) {
+    while (this.room.requests > 0 || this.inflightPublishes > 0) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve))
     }
   }
@@ -321,8 +244,7 @@ export class Pipeline<Req, R extends PipelineRecord> {
         const ticket = record.origin as Ticket | undefined
         if (ticket && --ticket.remaining === 0) this.options.wal.complete(ticket.lsn)
       }
-      this.reserved -= done.requests
-      this.reservedBytes -= done.bytes
+      this.room.giveBack(done.requests, done.bytes)
       this.replaying -= done.replayed
       this.inflightPublishes--
       this.publishSlotWaiters.splice(0).forEach((wake) => wake())
@@ -353,6 +275,6 @@ export class Pipeline<Req, R extends PipelineRecord> {
 
   private notifyIdle(): void {
     if (this.replaying === 0) this.replayWaiters.splice(0).forEach((wake) => wake())
-    if (this.reserved === 0 && this.inflightPublishes === 0) this.idleWaiters.splice(0).forEach((wake) => wake())
+    if (this.room.requests === 0 && this.inflightPublishes === 0) this.idleWaiters.splice(0).forEach((wake) => wake())
   }
 }
