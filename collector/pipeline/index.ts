@@ -10,8 +10,8 @@
  * The queue of received and accepted, unprocessed requests is bounded in requests and in body
  * bytes (QueueRoom): `reserve()` refuses with PP_ERR_QUEUE_FULL before anything is acknowledged,
  * so nothing is answered 200 and then dropped, and a backlog of large requests stays within a
- * known amount of memory. Protobuf requests wait as bodies, off the JavaScript heap: decoded, a backlog would be
- * copied and promoted by every garbage collection while it waited.
+ * known amount of memory. Protobuf requests wait as bodies, off the JavaScript heap: decoded, a
+ * backlog would be copied and promoted by every garbage collection while it waited.
  * Not here: HTTP (receiver), decoding rules (otlp), the mapping itself (mapping / correlate).
  */
 import { Counter, Gauge } from 'prom-client'
