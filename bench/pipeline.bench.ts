@@ -2,8 +2,8 @@
  * The collector's pipeline on one thread — decode → map (conventions, redaction) → correlate →
  * publish order — this tree against another commit, in one process (bench/pipeline/paired.ts):
  * each fresh set of agent-task requests goes through both, batch by batch, the order
- * alternating. Prints each side's CPU µs per span (median over sets) and the median and range of
- * the per-set ratios. The default `--against HEAD` compares your uncommitted change with the
+ * alternating. Prints each side's CPU µs per span (median over sets), their ratio over all sets,
+ * and the median and range of the per-set ratios. The default `--against HEAD` compares your uncommitted change with the
  * commit it starts from; `--against HEAD` on a clean tree is the calibration (about 1.00, and
  * the range is the noise). Single-threaded and without HTTP or the WAL: for the whole server use
  * `bench:ingest -- --against`, whose rounds are noisier. Run with V8's allocation-site
@@ -44,5 +44,5 @@ await withWorktree(root, args.against, async (worktree, commit) => {
   console.log(`pipeline on one thread (decode → map → correlate → publish order), ${sets.length} fresh sets of ${args.tasks} agent tasks, ${warmup} for warm-up, batches of ${args['batch-requests']} requests, order alternating:`)
   console.log(`  this tree ${perSpan(0)}, ${commit} ${perSpan(1)} CPU µs/span (medians over sets)`)
   console.log(`  this tree / ${commit}, CPU per span: ${ratio.overall.toFixed(3)} over all ${ratio.sets} sets; per set median ${ratio.median.toFixed(3)}, range ${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)}`)
-  if (result.items[0] !== result.items[1]) console.log(`  note: the two builds placed different numbers of spans (${result.items[0]} vs ${result.items[1]})`)
+  if (result.items[0] !== result.items[1]) console.log(`  note: the two builds mapped different numbers of spans (${result.items[0]} vs ${result.items[1]})`)
 })

@@ -2,7 +2,7 @@
  * Two builds of the same steps, given the same work batch by batch in one process: the way to
  * see a change of a few percent on a machine whose speed drifts by 2× within minutes. Every batch
  * goes through both sides, the order alternating, and each side's CPU time is added up per set;
- * what is reported is the ratio of the two sides set by set. Sharing one process also shares the
+ * what is reported is the ratio of the two sides, over all sets and set by set. Sharing one process also shares the
  * garbage collector: a collection may land on the side that did not cause it, which the
  * alternation spreads evenly but does not remove (`--against HEAD` shows the spread).
  */
