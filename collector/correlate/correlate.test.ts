@@ -104,6 +104,29 @@ describe('Correlator: task resolution', () => {
     expect(c.add(records([{ spanId: 'c', parentSpanId: 'p' }], { authTenant: 'acme' }), T0)[0].events[0].task_id).toBe('acme-task')
   })
 
+  it('a span id reused in another trace never gives that trace’s placement: across batches, in one batch and for held children', () => {
+    const OTHER = '99998888777766665555444433332222'
+    const inTrace = (traceId: string, spans: SpanInit[]) => records(spans.map((init) => ({ traceId, ...init })))
+    const c = correlator()
+    c.add(inTrace(TRACE, [{ spanId: 'p', attributes: task('task-A') }]), T0)
+    // Across batches: the known `p` belongs to TRACE, so OTHER's child waits for OTHER's own `p`.
+    expect(c.add(inTrace(OTHER, [{ spanId: 'c', parentSpanId: 'p' }]), T0)).toEqual([])
+    expect(tasksBySpan(c.add(inTrace(OTHER, [{ spanId: 'p', attributes: task('task-B') }]), T0))).toEqual({ p: 'task-B', c: 'task-B' })
+    expect(c.held()).toBe(0)
+
+    // In one batch: each child is placed under the `q` of its own trace.
+    const batch = c.add([...inTrace(TRACE, [{ spanId: 'q', attributes: task('task-C') }]), ...inTrace(OTHER, [{ spanId: 'q', attributes: task('task-D') }, { spanId: 'k', parentSpanId: 'q' }])], T0)
+    expect(batch.find((record) => record.spanId === 'k')!.events[0].task_id).toBe('task-D')
+
+    // Held children of two traces wait on the same span id; each is released by its own trace's parent only.
+    const d = correlator()
+    expect(d.add([...inTrace(TRACE, [{ spanId: 'x', parentSpanId: 'r' }]), ...inTrace(OTHER, [{ spanId: 'y', parentSpanId: 'r' }])], T0)).toEqual([])
+    expect(tasksBySpan(d.add(inTrace(OTHER, [{ spanId: 'r', attributes: task('task-F') }]), T0))).toEqual({ r: 'task-F', y: 'task-F' })
+    expect(d.held()).toBe(1)
+    expect(tasksBySpan(d.add(inTrace(TRACE, [{ spanId: 'r', attributes: task('task-G') }]), T0))).toEqual({ r: 'task-G', x: 'task-G' })
+    expect(d.held()).toBe(0)
+  })
+
   it('unauthenticated: a span that claims no tenant takes its parent’s; its own claim wins', () => {
     const c = correlator()
     const out = c.add(

@@ -58,19 +58,31 @@ export function recordBytes(record: SpanRecord): number {
 
 type ReleaseReason = 'expired' | 'capacity'
 
-/** Scoped by the authenticated tenant, so no tenant's spans can join another tenant's trace. */
-function key(authTenant: string, traceId: string, spanId: string): string {
-  return `${authTenant}\u0000${traceId}\u0000${spanId}`
+/**
+ * Scoped by the authenticated tenant, so no tenant's spans can reach another tenant's placements,
+ * and not by trace: the span id, a string the decoder already made, is the key without auth, so
+ * no key is built or hashed per span. A placement names its trace and only answers for that
+ * trace (`inTrace`). A span id reused in another trace of the same scope replaces it: children
+ * of the earlier span placed after that find no parent (they are held, then placed by their
+ * fallback), never a wrong one. A span id is hex (or a log record's `<hex>/log/<hex>`) and
+ * holds no NUL, so the two forms of key cannot meet.
+ */
+function key(authTenant: string, spanId: string): string {
+  return authTenant === '' ? spanId : `${authTenant}\u0000${spanId}`
+}
+
+function inTrace(placement: Placement | undefined, traceId: string): Placement | undefined {
+  return placement !== undefined && placement.traceId === traceId ? placement : undefined
 }
 
 /** The span a record hangs from: a span's parent, or the span a log record was emitted in. */
 function anchorOf(record: SpanRecord): string | undefined {
   const spanId = record.signal === 'span' ? record.parentSpanId : record.spanId
-  return spanId === '' || record.traceId === '' ? undefined : key(record.authTenant, record.traceId, spanId)
+  return spanId === '' || record.traceId === '' ? undefined : key(record.authTenant, spanId)
 }
 
 function selfKey(record: SpanRecord): string | undefined {
-  return record.signal === 'span' && record.spanId !== '' ? key(record.authTenant, record.traceId, record.spanId) : undefined
+  return record.signal === 'span' && record.spanId !== '' ? key(record.authTenant, record.spanId) : undefined
 }
 
 export class Correlator {
@@ -182,7 +194,7 @@ export class Correlator {
       this.emit(record, self, record.explicitTaskId || record.fallbackTaskId, undefined, record.signal === 'span', out)
       return
     }
-    const parent = this.known.get(anchor) ?? this.batchPlacements.get(anchor)
+    const parent = this.placed(anchor, record.traceId)
     if (parent !== undefined) {
       this.placeUnder(record, self, parent, out)
       return
@@ -193,6 +205,11 @@ export class Correlator {
       return
     }
     this.hold(record, anchor, self, now, out)
+  }
+
+  /** Where the span `anchor` of trace `traceId` was placed, if it is known (or was placed in this batch). */
+  private placed(anchor: string, traceId: string): Placement | undefined {
+    return inTrace(this.known.get(anchor), traceId) ?? inTrace(this.batchPlacements.get(anchor), traceId)
   }
 
   private placeUnder(record: SpanRecord, self: string | undefined, parent: Placement, out: SpanRecord[], flag?: EventFlag): void {
@@ -209,7 +226,7 @@ export class Correlator {
       this.releaseOrphan(id, oldest, 'capacity', out)
     }
     // Making room may have placed this record's own parent: then it is placed now, not held for it.
-    const parent = this.known.get(anchor) ?? this.batchPlacements.get(anchor)
+    const parent = this.placed(anchor, record.traceId)
     if (parent !== undefined) {
       this.placeUnder(record, self, parent, out)
       return
@@ -275,7 +292,7 @@ export class Correlator {
     const placement: Placement =
       parent !== undefined && parent.tenantId === record.tenantId && parent.taskId === taskId && parent.agentId === agentId && parent.agentName === agentName
         ? parent
-        : { tenantId: record.tenantId, taskId, agentId, agentName }
+        : { traceId: record.traceId, tenantId: record.tenantId, taskId, agentId, agentName }
     this.known.set(self, placement)
     this.batchPlacements.set(self, placement)
     this.releases.push([self, placement])
@@ -292,18 +309,20 @@ export class Correlator {
     }
   }
 
-  /** Children held for `parentKey` are placed now that it is known, flagged `late_parent`. */
+  /** Children held for `parentKey` in the parent's trace are placed now that it is known, flagged `late_parent`. */
   private releaseWaiters(parentKey: string, parent: Placement, out: SpanRecord[]): void {
     const waiters = this.waiting.get(parentKey)
     if (waiters === undefined) return
-    this.waiting.delete(parentKey)
     for (const id of waiters) {
       const held = this.holding.get(id)
+      if (held !== undefined && held.record.traceId !== parent.traceId) continue
+      waiters.delete(id)
       if (held === undefined) continue
       this.holding.delete(id)
       this.heldBytes -= held.bytes
       this.released.inc({ reason: 'parent' })
       this.placeUnder(held.record, held.self, parent, out, 'late_parent')
     }
+    if (waiters.size === 0) this.waiting.delete(parentKey)
   }
 }

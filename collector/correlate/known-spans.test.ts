@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { KnownSpans, type Placement } from './known-spans.js'
 
-const placement = (taskId: string): Placement => ({ tenantId: 'acme', taskId, agentId: '', agentName: '' })
+const placement = (taskId: string): Placement => ({ traceId: 't', tenantId: 'acme', taskId, agentId: '', agentName: '' })
 
 const step = fc.record({ op: fc.constantFrom('set', 'get'), key: fc.integer({ min: 0, max: 40 }).map((n) => `k${n}`) })
 

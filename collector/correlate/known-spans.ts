@@ -12,6 +12,8 @@
 
 /** Shared by every span placed the same way, so never changed once made. */
 export interface Placement {
+  /** A placement answers only for spans of its own trace. */
+  readonly traceId: string
   readonly tenantId: string
   readonly taskId: string
   readonly agentId: string
