@@ -86,19 +86,53 @@ export function classSwitchRatio(value: string): number {
 
 const HEX_OR_UUID = /^[0-9a-fA-F-]+$/
 const SRI_DIGEST = /^sha(?:1|256|384|512)-/
-const SEPARATORS = /[-_./+]/
-const SIMPLE_SEGMENT = /^(?:[A-Za-z]+|[0-9]+|[0-9a-fA-F]+)$/
 
-function isSimpleSegment(segment: string): boolean {
-  return segment.length <= 6 || SIMPLE_SEGMENT.test(segment)
+/** - _ . / + */
+function isSeparator(code: number): boolean {
+  return code === 45 || code === 95 || code === 46 || code === 47 || code === 43
+}
+
+/** At most six characters, or letters only, digits only, or hex digits only. */
+function isSimpleSegment(token: string, start: number, end: number): boolean {
+  if (end - start <= 6) return true
+  let letters = true
+  let digits = true
+  let hex = true
+  for (let i = start; i < end && (letters || digits || hex); i++) {
+    const code = token.charCodeAt(i)
+    const digit = code >= 48 && code <= 57
+    letters &&= (code >= 65 && code <= 90) || (code >= 97 && code <= 122)
+    digits &&= digit
+    hex &&= digit || (code >= 65 && code <= 70) || (code >= 97 && code <= 102)
+  }
+  return letters || digits || hex
+}
+
+/**
+ * Whether every segment between separators is simple: an identifier built of words, numbers and
+ * ids. Read in place, as most candidates end here: no array of segments per candidate.
+ */
+export function hasOnlySimpleSegments(token: string): boolean {
+  let start = 0
+  for (let i = 0; i <= token.length; i++) {
+    if (i < token.length && !isSeparator(token.charCodeAt(i))) continue
+    if (!isSimpleSegment(token, start, i)) return false
+    start = i + 1
+  }
+  return true
+}
+
+function withoutPadding(candidate: string): string {
+  let end = candidate.length
+  while (end > 0 && candidate.charCodeAt(end - 1) === 61) end--
+  return end === candidate.length ? candidate : candidate.slice(0, end)
 }
 
 export function isHighEntropyToken(candidate: string): boolean {
-  const token = candidate.replace(/=+$/, '')
+  const token = withoutPadding(candidate)
   if (token.length < MIN_TOKEN_LENGTH) return false
   if (HEX_OR_UUID.test(token) || SRI_DIGEST.test(token)) return false
-  const segments = token.split(SEPARATORS).filter((segment) => segment.length > 0)
-  if (segments.every(isSimpleSegment)) return false
+  if (hasOnlySimpleSegments(token)) return false
   if (shannonEntropy(token) < MIN_ENTROPY_BITS) return false
   const minSwitches = token.length >= LONG_TOKEN_LENGTH ? MIN_SWITCH_RATIO_LONG : MIN_SWITCH_RATIO_SHORT
   return classSwitchRatio(token.replace(/[-_./+]/g, '')) >= minSwitches
