@@ -114,9 +114,15 @@ describe('Correlator: task resolution', () => {
     expect(tasksBySpan(c.add(inTrace(OTHER, [{ spanId: 'p', attributes: task('task-B') }]), T0))).toEqual({ p: 'task-B', c: 'task-B' })
     expect(c.held()).toBe(0)
 
-    // In one batch: each child is placed under the `q` of its own trace.
+    // In one batch: a child is placed under the `q` of its own trace; once another trace's `q`
+    // replaced it, the child waits (and is placed by its fallback) instead of taking that task.
     const batch = c.add([...inTrace(TRACE, [{ spanId: 'q', attributes: task('task-C') }]), ...inTrace(OTHER, [{ spanId: 'q', attributes: task('task-D') }, { spanId: 'k', parentSpanId: 'q' }])], T0)
     expect(batch.find((record) => record.spanId === 'k')!.events[0].task_id).toBe('task-D')
+    const replaced = c.add([...inTrace(OTHER, [{ spanId: 'm', attributes: task('task-H') }]), ...inTrace(TRACE, [{ spanId: 'm', attributes: task('task-I') }]), ...inTrace(OTHER, [{ spanId: 'n', parentSpanId: 'm' }])], T0)
+    expect(replaced.map((record) => record.spanId)).toEqual(['m', 'm'])
+    const [orphan] = c.expire(T0 + 60_000)
+    expect(orphan.events[0].task_id).toBe(OTHER)
+    expect(orphan.events[0].flags).toContain('orphan')
 
     // Held children of two traces wait on the same span id; each is released by its own trace's parent only.
     const d = correlator()

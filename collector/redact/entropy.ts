@@ -87,7 +87,7 @@ export function classSwitchRatio(value: string): number {
 const HEX_OR_UUID = /^[0-9a-fA-F-]+$/
 const SRI_DIGEST = /^sha(?:1|256|384|512)-/
 
-/** - _ . / + */
+/** The characters that part a token into segments (- _ . / +), as the code units they are. */
 function isSeparator(code: number): boolean {
   return code === 45 || code === 95 || code === 46 || code === 47 || code === 43
 }
