@@ -2,7 +2,7 @@ import Fastify from 'fastify'
 import { Registry, Counter } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../core/auth.js'
-import { queryApi, parseTime, type AlertListParams, type ApiQueries, type Scope, type TaskListParams } from './index.js'
+import { operationsApi, queryApi, parseTime, type AlertListParams, type ApiQueries, type Scope, type TaskListParams } from './index.js'
 
 function fakeQueries() {
   const calls: Array<{ name: string; params: unknown; scope: Scope }> = []
@@ -38,14 +38,8 @@ async function server(keys: string[] = [], ready = true) {
   const registry = new Registry()
   new Counter({ name: 'privpath_test_total', help: 'x', registers: [registry] }).inc(3)
   const app = Fastify()
-  await app.register(
-    queryApi({
-      queries,
-      registry,
-      auth: createAuthenticator({ tenant_keys: keys, tenant_keys_file: '' }),
-      readiness: () => ({ ready, checks: { store: ready, wal: true } }),
-    }),
-  )
+  await app.register(operationsApi({ registry, readiness: () => ({ ready, checks: { store: ready, wal: true } }) }))
+  await app.register(queryApi({ queries, auth: createAuthenticator({ tenant_keys: keys, tenant_keys_file: '' }) }))
   return { app, calls }
 }
 

@@ -15,8 +15,8 @@ import { decodeTracesJson } from '../collector/otlp/json-traces.js'
 import type { DecodedTraces } from '../collector/otlp/model.js'
 import { checkTracesProtobuf } from '../collector/otlp/protobuf-check.js'
 import { decodeTracesProtobuf } from '../collector/otlp/protobuf-traces.js'
-import { agentTaskJsonRequests, agentTaskRequests, type AgentTaskOptions } from './fixtures/agent-tasks.js'
-import { otlpProtoRoot } from './fixtures/otlp-proto.js'
+import { agentTaskJsonRequests, agentTaskRequests, type AgentTaskOptions } from '../testkit/fixtures/agent-tasks.js'
+import { otlpProtoRoot } from '../testkit/fixtures/otlp-proto.js'
 
 const { values: args } = parseArgs({
   options: {

@@ -13,8 +13,8 @@ import { join } from 'node:path'
 import { MemoryBus } from '../core/bus/memory.js'
 import { validateConfig } from '../core/config/load.js'
 import { silentTelemetry } from '../core/telemetry.js'
-import { startDelivery } from '../detector/sinks/delivery.js'
-import { makeAlert, type Receiver, startReceiver, waitFor } from '../detector/sinks/testkit.js'
+import { startDelivery } from '../delivery/service.js'
+import { makeAlert, type Receiver, startReceiver, waitFor } from '../testkit/delivery.js'
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 2_000)
 

@@ -42,7 +42,7 @@ import { startDetector } from '../detector/service.js'
 import { CredentialRegistry } from '../detector/state/registry.js'
 import { TaskStore } from '../detector/state/tasks.js'
 import { startWriter } from '../writer/index.js'
-import { privilegeStream } from './fixtures/privilege-stream.js'
+import { privilegeStream } from '../testkit/fixtures/privilege-stream.js'
 
 const { values: args } = parseArgs({
   options: {

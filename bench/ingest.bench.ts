@@ -31,7 +31,7 @@ import { decodeTraces } from '../collector/otlp/decode.js'
 import { checkTracesProtobuf } from '../collector/otlp/protobuf-check.js'
 import { encodeRecordParts } from '../collector/wal/record.js'
 import { eventToCompactRow } from '../core/store/rows.js'
-import { agentTaskRequests } from './fixtures/agent-tasks.js'
+import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
 import { compareAgainst } from './ingest/compare.js'
 import { decodeRate, fmt, median, pct, round, serve } from './ingest/server.js'
 

@@ -18,12 +18,12 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { Kafka, logLevel } from 'kafkajs'
 import { Pool } from 'undici'
-import { startApp } from '../cli/app.js'
+import { startApp } from '../server/index.js'
 import { kafkaGroupId } from '../core/bus/kafka.js'
 import { validateConfig } from '../core/config/load.js'
 import { silentTelemetry } from '../core/telemetry.js'
-import { startKafkaMock } from '../test/support/kafka-mock.js'
-import { agentTaskRequests } from './fixtures/agent-tasks.js'
+import { startKafkaMock } from '../testkit/kafka-mock.js'
+import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -106,7 +106,7 @@ async function runMode(mode: 'memory' | 'kafka'): Promise<Result> {
 
   // Done when the stored count stops growing for 3 s (the held spans' grace window is 2 s) and,
   // on Kafka, the writer's group has committed up to the end of the events topic.
-  const count = async (query: string) => Number((await (await app.client!.query({ query, format: 'JSONEachRow' })).json<{ n: string }>())[0].n)
+  const count = async (query: string) => Number((await (await app.store!.client.query({ query, format: 'JSONEachRow' })).json<{ n: string }>())[0].n)
   let events = 0
   let stableSince = performance.now()
   let lastChange = performance.now()
@@ -122,7 +122,7 @@ async function runMode(mode: 'memory' | 'kafka'): Promise<Result> {
   }
   const storeSeconds = (lastChange - started) / 1000
   const alerts = await count('SELECT uniqExact(alert_id) AS n FROM privpath.alerts')
-  const byRule = await (await app.client!.query({ query: 'SELECT rule_id, uniqExact(alert_id) AS n FROM privpath.alerts GROUP BY rule_id ORDER BY rule_id', format: 'JSONEachRow' })).json<{ rule_id: string; n: string }>()
+  const byRule = await (await app.store!.client.query({ query: 'SELECT rule_id, uniqExact(alert_id) AS n FROM privpath.alerts GROUP BY rule_id ORDER BY rule_id', format: 'JSONEachRow' })).json<{ rule_id: string; n: string }>()
   sampling = false
   await sampler
   const onTopic = async (topic: string, group: string) => {

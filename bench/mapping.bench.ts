@@ -10,12 +10,12 @@
  *   npm run bench:mapping           # with the young-generation size of `npm start`; 20k spans (BENCH_SPANS to change), 3000 agent tasks (BENCH_TASKS)
  */
 import { Correlator } from '../collector/correlate/index.js'
-import { span, traceRequest } from '../collector/mapping/fixtures.js'
+import { span, traceRequest } from '../testkit/otlp-builders.js'
 import { mapTraceRequest } from '../collector/mapping/index.js'
 import { decodeTraces } from '../collector/otlp/decode.js'
 import { redactText } from '../collector/redact/index.js'
 import type { Attributes, Span } from '../collector/otlp/model.js'
-import { agentTaskRequests } from './fixtures/agent-tasks.js'
+import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 20_000)
 const SPANS_PER_TRACE = 10

@@ -15,7 +15,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { agentTaskRequests } from './fixtures/agent-tasks.js'
+import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
 import { withWorktree } from './ingest/compare.js'
 import { median } from './ingest/server.js'
 import { collectorPipeline, pairedRatios, runPaired, type Side } from './pipeline/paired.js'

@@ -23,7 +23,7 @@ import { createChdbConnection } from 'chdb/connection'
 import { createStoreClient, embeddedPath, SHARED_SETTINGS, type ClickHouseClient } from '../core/store/client.js'
 import { migrate } from '../core/store/migrate.js'
 import { EVENT_INSERT_COLUMNS, eventToCompactRow, eventToRow } from '../core/store/rows.js'
-import { agentTaskRequests } from './fixtures/agent-tasks.js'
+import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
 
 const { values: args } = parseArgs({
   options: {

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startSeededFleet, type SeededFleet } from '../test/support/fleet.js'
+import { startSeededFleet, type SeededFleet } from '../testkit/fleet.js'
 import { expandMacros, interpolateVariables, renderPanelSql, type MacroContext } from './macros.js'
 
 interface Target { refId: string; datasource: { type: string; uid: string }; rawSql: string; format: number; editorType: string; queryType: string }
@@ -132,7 +132,7 @@ describe('every panel query on seeded data', () => {
   const run = async (sql: string, variables: Record<string, string>): Promise<Array<Record<string, unknown>>> => {
     const now = Date.now()
     const text = renderPanelSql(sql, { from: now - 2 * 3_600_000, to: now + 600_000, intervalMs: 60_000, variables: { database: 'privpath', ...variables } })
-    const client = fleet.app.client
+    const client = fleet.app.store?.client
     if (!client) throw new Error('the app has no store client')
     const result = await client.query({ query: text, format: 'JSONEachRow' })
     return result.json<Record<string, unknown>>()

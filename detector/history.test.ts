@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { silentTelemetry } from '../core/telemetry.js'
-import { DB, insertEvents, makeEvent, openTestStore, type TestStore } from '../test/store-fixtures.js'
+import { DB, insertEvents, makeEvent, openTestStore, type TestStore } from '../testkit/store.js'
 import { detectorConfig } from './config.js'
 import { DetectorEngine } from './engine/engine.js'
 import { clickhouseHistory } from './history.js'

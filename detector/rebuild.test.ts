@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { PrivpathEvent } from '../core/event.js'
 import { silentTelemetry } from '../core/telemetry.js'
-import { makeEvent } from '../test/store-fixtures.js'
+import { makeEvent } from '../testkit/store.js'
 import { detectorConfig } from './config.js'
 import { DetectorEngine } from './engine/engine.js'
 import { partitionRebuild } from './rebuild.js'

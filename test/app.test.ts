@@ -9,7 +9,7 @@ import { LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-log
 import { pino } from 'pino'
 import { Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
-import { startApp } from '../cli/app.js'
+import { startApp } from '../server/index.js'
 import { validateConfig } from '../core/config/load.js'
 import type { PrivpathEvent } from '../core/event.js'
 

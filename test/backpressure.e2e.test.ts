@@ -3,8 +3,8 @@
  * OTLP answers 429 with Retry-After; every request that got a 200 is published once they resume.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { protobufRequest, recordSpans, runScriptedTask } from './support/agent.js'
-import { postOtlp, startTestApp, type TestApp } from './support/app.js'
+import { protobufRequest, recordSpans, runScriptedTask } from '../testkit/agent.js'
+import { postOtlp, startTestApp, type TestApp } from '../testkit/app.js'
 
 let t: TestApp
 let bytesBound: TestApp
@@ -54,7 +54,7 @@ describe('queue full', () => {
     for (const r of refused) expect(Number(r.retryAfter)).toBeGreaterThan(0)
 
     release()
-    await t.app.collector!.pipeline.drain()
+    await t.app.drain()
     for (const a of accepted) expect(seen.has(a.taskId), a.taskId).toBe(true)
     for (const r of refused) expect(seen.has(r.taskId), r.taskId).toBe(false)
   })
@@ -79,7 +79,7 @@ describe('queue full by bytes', () => {
     expect(Number(/privpath_collector_queue_bytes (\d+)/.exec(metrics)?.[1])).toBeGreaterThan(0)
 
     release()
-    await bytesBound.app.collector!.pipeline.drain()
+    await bytesBound.app.drain()
     expect(seen.has('task-bytes-0')).toBe(true)
     expect((await post('task-bytes-4')).status).toBe(200)
   })

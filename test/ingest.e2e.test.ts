@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT_CONTEXT, trace } from '@opentelemetry/api'
 import type { PrivpathEvent } from '../core/event.js'
-import { allSucceeded, otelExporter, protobufRequest, recordSpans, runScriptedTask } from './support/agent.js'
-import { getJson, postOtlp, startTestApp, type TestApp } from './support/app.js'
+import { allSucceeded, otelExporter, protobufRequest, recordSpans, runScriptedTask } from '../testkit/agent.js'
+import { getJson, postOtlp, startTestApp, type TestApp } from '../testkit/app.js'
 
 let t: TestApp
 beforeAll(async () => {
@@ -132,10 +132,10 @@ describe('correlation and idempotence', () => {
     const once = await taskWhen('task-twice', hasAllKinds)
     expect((await postOtlp(`${t.app.url}/v1/traces`, body)).status).toBe(200)
     // drain() resolves once the bus (and so the writer's insert) took the second copy.
-    await t.app.collector!.pipeline.drain()
+    await t.app.drain()
     const again = await getJson<TaskDetail>(`${t.app.url}/api/tasks/task-twice`)
     expect(again.body.events.map((e) => e.event_id)).toEqual(once.events.map((e) => e.event_id))
-    const distinct = await t.app.client!.query({
+    const distinct = await t.app.store!.client.query({
       query: "SELECT uniqExact(event_id) AS n FROM privpath.events WHERE task_id = 'task-twice'",
       format: 'JSONEachRow',
     })
@@ -181,7 +181,7 @@ describe('redaction end to end', () => {
     expect(prompt.content).toContain('deploy with')
     expect(prompt.flags).toContain('secret_redacted')
 
-    const columns = await t.app.client!.query({
+    const columns = await t.app.store!.client.query({
       query: `SELECT table, name FROM system.columns WHERE database = 'privpath'
               AND (type LIKE '%String%' OR type LIKE 'Map%' OR type LIKE 'Array%')`,
       format: 'JSONEachRow',
@@ -190,7 +190,7 @@ describe('redaction end to end', () => {
     expect(list.length).toBeGreaterThan(10)
     for (const { table, name } of list) {
       for (const secret of [AWS_KEY, GITHUB_TOKEN]) {
-        const found = await t.app.client!.query({
+        const found = await t.app.store!.client.query({
           query: `SELECT count() AS n FROM privpath.\`${table}\` WHERE position(toString(\`${name}\`), {secret:String}) > 0`,
           query_params: { secret },
           format: 'JSONEachRow',

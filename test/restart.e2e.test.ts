@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
-import { protobufRequest, recordSpans, runScriptedTask } from './support/agent.js'
-import { getJson, postOtlp } from './support/app.js'
+import { protobufRequest, recordSpans, runScriptedTask } from '../testkit/agent.js'
+import { getJson, postOtlp } from '../testkit/app.js'
 
 const MAIN = new URL('../cli/main.ts', import.meta.url).pathname
 const children: ChildProcess[] = []

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
-import { startApp, type App } from '../cli/app.js'
+import { startApp, type App } from '../server/index.js'
 import { validateConfig } from '../core/config/load.js'
 import { silentTelemetry } from '../core/telemetry.js'
 

@@ -1,8 +1,8 @@
 /** Tenant keys end to end: ingest is stamped with the key's tenant, reads are scoped to it. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrivpathEvent } from '../core/event.js'
-import { allSucceeded, otelExporter, protobufRequest, recordSpans, runScriptedTask } from './support/agent.js'
-import { getJson, postOtlp, startTestApp, type TestApp } from './support/app.js'
+import { allSucceeded, otelExporter, protobufRequest, recordSpans, runScriptedTask } from '../testkit/agent.js'
+import { getJson, postOtlp, startTestApp, type TestApp } from '../testkit/app.js'
 
 let t: TestApp
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import type { BatchHandler, Bus, BusMessage, Subscription, Topic } from '../core
 import { MemoryBus } from '../core/bus/memory.js'
 import type { PrivpathEvent } from '../core/event.js'
 import { silentTelemetry, type Telemetry } from '../core/telemetry.js'
-import { DB, makeAlert, makeEvent, openTestStore, type TestStore } from '../test/store-fixtures.js'
+import { DB, makeAlert, makeEvent, openTestStore, type TestStore } from '../testkit/store.js'
 import { startWriter, type InsertClient } from './index.js'
 
 const admin = { tenant: '*' }

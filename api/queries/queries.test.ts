@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isPrivpathError } from '../../core/errors.js'
-import { BASE_TS, DB, insertAlerts, insertEvents, makeAlert, makeEvent, openTestStore, type TestStore } from '../../test/store-fixtures.js'
+import { BASE_TS, DB, insertAlerts, insertEvents, makeAlert, makeEvent, openTestStore, type TestStore } from '../../testkit/store.js'
 import { getCredential, getTask, listAlerts, listTasks } from './index.js'
 
 const admin = { tenant: '*' }

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { agentTaskRequests } from '../fixtures/agent-tasks.js'
+import { agentTaskRequests } from '../../testkit/fixtures/agent-tasks.js'
 import { collectorPipeline, pairedRatios, runPaired, type Side } from './paired.js'
 
 /** A fake CPU clock that each side advances by its cost per body. */

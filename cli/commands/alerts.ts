@@ -14,11 +14,7 @@ import { request } from 'undici'
 import { type Alert, alertId } from '../../core/alert.js'
 import { loadConfig } from '../../core/config/load.js'
 import type { Config } from '../../core/config/schema.js'
-import { assertSinks, createSink } from '../../detector/sinks/factory.js'
-import { lockOwner } from '../../detector/sinks/outbox/lock.js'
-import { OutboxStore } from '../../detector/sinks/outbox/store.js'
-import { secretScrubber, sinkSecrets } from '../../detector/sinks/redact.js'
-import { idempotencyKey, type Notification } from '../../detector/sinks/sink.js'
+import { assertSinks, createSink, idempotencyKey, lockOwner, type Notification, OutboxStore, secretScrubber, sinkSecrets } from '../../delivery/index.js'
 
 type Write = (line: string) => void
 

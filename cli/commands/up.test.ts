@@ -11,7 +11,7 @@ describe('privpath up flags', () => {
     writeFileSync(file, 'server:\n  port: 9000\n  host: 127.0.0.2\nstore:\n  data_dir: /from/file\n')
     const fromFile = configFromFlags({ config: file }, {})
     expect(fromFile.server).toMatchObject({ port: 9000, host: '127.0.0.2' })
-    expect(fromFile.roles).toEqual(['collector', 'writer', 'detector', 'api'])
+    expect(fromFile.roles).toEqual(['collector', 'writer', 'detector', 'delivery', 'api'])
     const env = { PRIVPATH_PORT: '9100', PRIVPATH_DATA_DIR: '/from/env' }
     expect(configFromFlags({ config: file }, env).server.port).toBe(9100)
     const flags = configFromFlags({ config: file, port: '0', host: '::1', dataDir: '/from/flag', roles: 'collector, api' }, env)

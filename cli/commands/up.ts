@@ -6,7 +6,7 @@ import type { Command } from 'commander'
 import { loadConfig } from '../../core/config/load.js'
 import type { Config } from '../../core/config/schema.js'
 import { createTelemetry } from '../../core/telemetry.js'
-import { startApp, type App, type AppOptions } from '../app.js'
+import { startApp, type App, type AppOptions } from '../../server/index.js'
 
 export interface UpFlags {
   config?: string
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .command('up')
     .description('run privpath: OTLP receiver, writer, detector and API on one process')
     .option('-c, --config <file>', 'YAML configuration file (also PRIVPATH_CONFIG)')
-    .option('--roles <list>', 'comma-separated roles: collector,writer,detector,api')
+    .option('--roles <list>', 'comma-separated roles: collector,writer,detector,delivery,api (default: all)')
     .option('--port <port>', 'HTTP port (server.port, default 4318)')
     .option('--host <host>', 'address to listen on (server.host, default 127.0.0.1)')
     .option('--data-dir <dir>', 'embedded store, WAL and outboxes (store.data_dir, default ./data)')

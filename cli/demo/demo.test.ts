@@ -6,11 +6,11 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { createTelemetry } from '../../core/telemetry.js'
-import type { App } from '../app.js'
+import type { App } from '../../server/index.js'
 import { up } from '../commands/up.js'
 import { parseTenantKeys } from '../commands/demo.js'
 import { anomalies } from './anomalies.js'
-import { runDemo } from './index.js'
+import { runDemo } from './demo.js'
 
 const TENANT_KEYS = { acme: 'key-acme', globex: 'key-globex', initech: 'key-initech' }
 let app: App

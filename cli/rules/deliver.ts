@@ -10,7 +10,7 @@ import { MemoryBus } from '../../core/bus/memory.js'
 import type { Config } from '../../core/config/schema.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { Telemetry } from '../../core/telemetry.js'
-import { startDelivery } from '../../detector/sinks/index.js'
+import { startDelivery } from '../../delivery/index.js'
 
 export function checkDeliverable(config: Config): void {
   if (config.bus.kind !== 'memory') {

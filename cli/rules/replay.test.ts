@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validateConfig } from '../../core/config/load.js'
 import type { PrivpathEvent } from '../../core/event.js'
-import { insertEvents, makeEvent, openTestStore, type TestStore } from '../../test/store-fixtures.js'
+import { insertEvents, makeEvent, openTestStore, type TestStore } from '../../testkit/store.js'
 import type { CommandIO } from './io.js'
 import { replayCommand, type ReplayOptions, type ReplayReport } from './replay.js'
 

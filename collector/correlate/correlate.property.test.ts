@@ -1,8 +1,8 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { span, traceRequest } from '../mapping/fixtures.js'
+import { span, traceRequest } from '../../testkit/otlp-builders.js'
 import { mapTraceRequest, type SpanRecord } from '../mapping/index.js'
-import { Correlator } from './index.js'
+import { Correlator } from './correlator.js'
 
 const TRACE = '0123456789abcdef0123456789abcdef'
 

@@ -1,9 +1,9 @@
 import { Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import type { Attributes } from '../otlp/model.js'
-import { logRecord, logRequest, span, traceRequest, type SpanInit } from '../mapping/fixtures.js'
+import { logRecord, logRequest, span, traceRequest, type SpanInit } from '../../testkit/otlp-builders.js'
 import { mapLogRequest, mapTraceRequest, type SpanRecord } from '../mapping/index.js'
-import { Correlator, recordBytes } from './index.js'
+import { Correlator, recordBytes } from './correlator.js'
 
 const T0 = 1_700_000_000_000
 const TRACE = 'aaaabbbbccccddddeeeeffff00001111'

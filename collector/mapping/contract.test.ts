@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { EventSchema } from '../../core/event.js'
 import Value from 'typebox/value'
-import { span, traceRequest, TRACE_ID } from './fixtures.js'
-import { mapTraceRequest } from './index.js'
+import { span, traceRequest, TRACE_ID } from '../../testkit/otlp-builders.js'
+import { mapTraceRequest } from './map.js'
 
 const T0 = 1_700_000_000_000
 

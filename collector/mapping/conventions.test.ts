@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { span, traceRequest } from './fixtures.js'
-import { mapTraceRequest } from './index.js'
+import { span, traceRequest } from '../../testkit/otlp-builders.js'
+import { mapTraceRequest } from './map.js'
 
 const T0 = 1_700_000_000_000
 

@@ -1,8 +1,8 @@
 import Value from 'typebox/value'
 import { describe, expect, it } from 'vitest'
 import { EventSchema } from '../../core/event.js'
-import { logRecord, logRequest } from './fixtures.js'
-import { mapLogRequest } from './index.js'
+import { logRecord, logRequest } from '../../testkit/otlp-builders.js'
+import { mapLogRequest } from './map.js'
 
 function issued(ttl: unknown) {
   const [record] = mapLogRequest(logRequest([logRecord({ eventName: 'credential.issued', atMs: 1_700_000_000_000, attributes: { 'credential.ttl_s': ttl as number } })]))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isRememberedClean } from '../redact/index.js'
-import { span, traceRequest } from './fixtures.js'
+import { span, traceRequest } from '../../testkit/otlp-builders.js'
 import { mapTraceRequest, MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES } from './index.js'
 import type { MappingOptions } from './record.js'
 

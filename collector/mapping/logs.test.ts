@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { logRecord, logRequest, TRACE_ID } from './fixtures.js'
-import { mapLogRequest } from './index.js'
+import { logRecord, logRequest, TRACE_ID } from '../../testkit/otlp-builders.js'
+import { mapLogRequest } from './map.js'
 
 const T0 = 1_700_000_000_000
 

@@ -3,8 +3,8 @@ import Value from 'typebox/value'
 import { describe, expect, it } from 'vitest'
 import { EventSchema } from '../../core/event.js'
 import type { AnyValue, Attributes } from '../otlp/model.js'
-import { logRecord, logRequest, span, traceRequest } from './fixtures.js'
-import { mapLogRequest, mapTraceRequest } from './index.js'
+import { logRecord, logRequest, span, traceRequest } from '../../testkit/otlp-builders.js'
+import { mapLogRequest, mapTraceRequest } from './map.js'
 
 /** Every key some mapper reads, so random values hit every parsing path. */
 const KNOWN_KEYS = [

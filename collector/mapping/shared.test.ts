@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ExportTraceServiceRequest } from '../otlp/model.js'
-import { logRecord, logRequest, span, traceRequest } from './fixtures.js'
-import { mapLogRequest, mapTraceRequest } from './index.js'
+import { logRecord, logRequest, span, traceRequest } from '../../testkit/otlp-builders.js'
+import { mapLogRequest, mapTraceRequest } from './map.js'
 
 const GHP = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'
 

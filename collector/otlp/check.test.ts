@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
-import { agentTaskRequests } from '../../bench/fixtures/agent-tasks.js'
+import { agentTaskRequests } from '../../testkit/fixtures/agent-tasks.js'
 import { isPrivpathError } from '../../core/errors.js'
 import { checkLogsProtobuf, checkTracesProtobuf, type ExportCheck } from './protobuf-check.js'
 import { decodeLogsProtobuf } from './protobuf-logs.js'
@@ -17,7 +17,7 @@ import {
   stringField,
   varintField,
   type Field,
-} from './test-messages.js'
+} from '../../testkit/otlp-messages.js'
 import { MAX_VALUE_DEPTH } from './values.js'
 
 // The receiver answers from the check and the pipeline decodes later: a request the check passes

@@ -17,7 +17,7 @@ import {
 } from '@opentelemetry/sdk-trace-base'
 import { describe, expect, it } from 'vitest'
 
-import { agentTaskJsonRequests, agentTaskRequests } from '../../bench/fixtures/agent-tasks.js'
+import { agentTaskJsonRequests, agentTaskRequests } from '../../testkit/fixtures/agent-tasks.js'
 import { decodeLogs, decodeTraces } from './decode.js'
 import type { AnyValue, Attributes, ExportTraceServiceRequest, Span } from './model.js'
 

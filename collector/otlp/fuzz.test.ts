@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
 import { isPrivpathError } from '../../core/errors.js'
-import { agentTaskJsonRequests, agentTaskRequests } from '../../bench/fixtures/agent-tasks.js'
+import { agentTaskJsonRequests, agentTaskRequests } from '../../testkit/fixtures/agent-tasks.js'
 import { decodeLogsJson, decodeLogsJsonValue } from './json-logs.js'
 import { decodeTracesJson, decodeTracesJsonValue } from './json-traces.js'
 import type { DecodedTraces } from './model.js'
@@ -17,7 +17,7 @@ import {
   stringField,
   varintField,
   type Field,
-} from './test-messages.js'
+} from '../../testkit/otlp-messages.js'
 
 // Whatever the bytes, a decoder returns a well-formed result or throws PP_ERR_DECODE; nothing else.
 

@@ -21,7 +21,7 @@ import {
   traceRequest,
   varintField,
   type Field,
-} from './test-messages.js'
+} from '../../testkit/otlp-messages.js'
 
 function onlySpan(body: Uint8Array) {
   const decoded = decodeTracesProtobuf(body)

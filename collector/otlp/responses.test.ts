@@ -6,7 +6,7 @@ import {
 } from '@opentelemetry/otlp-transformer'
 import { describe, expect, it } from 'vitest'
 
-import { otlpProtoRoot } from '../../bench/fixtures/otlp-proto.js'
+import { otlpProtoRoot } from '../../testkit/fixtures/otlp-proto.js'
 import { encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse, RPC_CODES } from './responses.js'
 
 // Responses are read back by the OpenTelemetry JS exporters' own response deserialisers (what a

@@ -2,7 +2,7 @@ import { BufferReader } from 'protobufjs/minimal.js'
 import { describe, expect, it } from 'vitest'
 import { decodeTraces } from './decode.js'
 import { holdsRequestBuffer, readString } from './string-cache.js'
-import { spanFields, stringAttribute, traceRequest } from './test-messages.js'
+import { spanFields, stringAttribute, traceRequest } from '../../testkit/otlp-messages.js'
 
 /** Length-delimited strings, one after another, as protobuf writes a string field's payload. */
 function encoded(strings: string[]): Buffer {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { MemoryBus } from '../../core/bus/memory.js'
 import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
+import { EventPublisher } from '../publish/publisher.js'
 import { Pipeline, type CorrelatorLike, type PipelineRecord } from './index.js'
 
 interface Req {
@@ -49,7 +50,7 @@ function setup(options: { maxQueuedRequests?: number; maxQueuedBytes?: number; s
   const delivered: Record<string, Array<{ key: string; id: string }>> = { events: [], credentials: [] }
   const correlator = new ParentWaits()
   const pipeline = new Pipeline<Req, Rec>({
-    bus,
+    publisher: new EventPublisher({ bus, logger, registry }),
     logger,
     registry,
     wal: { complete: (lsn) => void completed.push(lsn) },

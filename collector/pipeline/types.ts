@@ -4,8 +4,8 @@
  */
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
-import type { Bus } from '../../core/bus/bus.js'
 import type { PrivpathEvent } from '../../core/event.js'
+import type { EventPublisher } from '../publish/publisher.js'
 import type { Signal, WalRecord } from '../wal/index.js'
 
 /** What the mapper produces per span (or log record); `origin` is ours and rides through the correlator. */
@@ -34,7 +34,7 @@ export interface Completion {
 }
 
 export interface PipelineOptions<Req, R extends PipelineRecord> {
-  bus: Bus
+  publisher: Pick<EventPublisher, 'publish'>
   stages: PipelineStages<Req, R>
   wal: Completion
   logger: Logger

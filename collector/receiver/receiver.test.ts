@@ -10,7 +10,7 @@ import { PrivpathError } from '../../core/errors.js'
 import type { WalEntry } from '../wal/index.js'
 import type { IncomingMessage } from 'node:http'
 import { decodeContentEncoding, readRawBody } from './body.js'
-import { otlpReceiver, type AcceptedExport, type IngestSink, type OtlpCodec } from './index.js'
+import { otlpReceiver, type AcceptedExport, type IngestSink, type OtlpCodec } from './receiver.js'
 
 interface FakeRequest {
   spans: Array<{ ok: boolean }>

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { isRememberedClean, redactAttribute, redactAttributeInto, redactInto, redactText } from './index.js'
+import { isRememberedClean, redactAttribute, redactAttributeInto, redactInto, redactText } from './redact.js'
 
 const GHP = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'
 const piece = fc.oneof(fc.constantFrom(GHP, 'password=hunter2', 'AKIAIOSFODNN7EXAMPLE', ' ', 'text', 'Bearer abcdefgh12345'), fc.string({ maxLength: 8 }))

@@ -6,7 +6,7 @@ import {
   rememberedTest,
   redactAttribute,
   redactText,
-} from './index.js'
+} from './redact.js'
 
 const AWS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE'
 const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'

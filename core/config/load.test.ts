@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 4318 })
     expect(config.store.data_dir).toBe('./data')
     expect(config.bus.kind).toBe('memory')
-    expect(config.roles).toEqual(['collector', 'writer', 'detector', 'api'])
+    expect(config.roles).toEqual(['collector', 'writer', 'detector', 'delivery', 'api'])
   })
 
   it('reads environment variables over the file', () => {

@@ -170,7 +170,7 @@ export const AlertsSection = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
-export const ROLES = ['collector', 'writer', 'detector', 'api'] as const
+export const ROLES = ['collector', 'writer', 'detector', 'delivery', 'api'] as const
 export type Role = (typeof ROLES)[number]
 
 export const ConfigSchema = Type.Object(

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { DB, openTestStore, type TestStore } from '../../test/store-fixtures.js'
+import { DB, openTestStore, type TestStore } from '../../testkit/store.js'
 import { readLoadedRules, recordLoadedRules, type LoadedRule } from './rules.js'
 
 // Loads inside the table's TTL (90 days), or ClickHouse drops them on write.

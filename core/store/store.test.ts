@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EVENT_KINDS, type PrivpathEvent } from '../event.js'
-import { DB, insertAlerts, insertEvents, makeAlert, makeEvent, openTestStore, type TestStore } from '../../test/store-fixtures.js'
+import { DB, insertAlerts, insertEvents, makeAlert, makeEvent, openTestStore, type TestStore } from '../../testkit/store.js'
 import { appliedVersions, migrate } from './migrate.js'
 import { MIGRATIONS } from './migrations/index.js'
 import { ALERT_SELECT, EVENT_SELECT, rowToAlert, rowToEvent } from './rows.js'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { silentTelemetry } from '../../core/telemetry.js'
-import { engineWith, ev, feed, metricValue, rulesFrom } from '../test/helpers.js'
+import { engineWith, ev, feed, metricValue, rulesFrom } from '../../testkit/detector.js'
 
 const THRESHOLD = rulesFrom(`
 id: denies

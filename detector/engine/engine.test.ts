@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { alertId } from '../../core/alert.js'
 import { silentTelemetry } from '../../core/telemetry.js'
-import { engineWith, ev, feed, metricValue, rulesFrom } from '../test/helpers.js'
+import { engineWith, ev, feed, metricValue, rulesFrom } from '../../testkit/detector.js'
 
 const CROSS_TASK = `
 id: cred-reuse

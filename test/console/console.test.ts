@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ADMIN_KEY, TENANT_KEYS, startSeededFleet, type SeededFleet } from '../support/fleet.js'
+import { ADMIN_KEY, TENANT_KEYS, startSeededFleet, type SeededFleet } from '../../testkit/fleet.js'
 
 const CHROMIUM = process.env.PRIVPATH_CHROMIUM ?? '/usr/bin/chromium'
 const OUT = 'test-output'

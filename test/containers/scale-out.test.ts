@@ -7,9 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StartedTestContainer } from 'testcontainers'
-import { protobufRequest, recordSpans, runScriptedTask } from '../support/agent.js'
-import { getJson, postOtlp, startTestApp, type TestApp } from '../support/app.js'
-import { freePort } from '../support/processes.js'
+import { protobufRequest, recordSpans, runScriptedTask } from '../../testkit/agent.js'
+import { getJson, postOtlp, startTestApp, type TestApp } from '../../testkit/app.js'
+import { freePort } from '../../testkit/processes.js'
 
 type Testcontainers = typeof import('testcontainers')
 

@@ -10,7 +10,7 @@ import { KafkaBus } from '../../core/bus/kafka.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
-import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../support/kafka-mock.js'
+import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
 
 const availability = kafkaAvailability()
 if (!availability.available) console.warn(`SKIPPED Kafka bus contract: ${availability.reason}`)

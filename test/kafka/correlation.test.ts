@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startDistributedCollector, type DistributedCollector } from '../../collector/distributed/index.js'
+import { startKafkaCollector, type KafkaCollector } from '../../collector/index.js'
 import { createAuthenticator } from '../../core/auth.js'
 import { KafkaBus } from '../../core/bus/kafka.js'
 import { loadConfig } from '../../core/config/load.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
-import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../support/kafka-mock.js'
+import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
 
 const availability = kafkaAvailability()
 if (!availability.available) console.warn(`SKIPPED Kafka correlation: ${availability.reason}`)
@@ -45,7 +45,7 @@ function body(spans: unknown[]) {
   return JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'agent' }, spans }] }] })
 }
 
-async function startInstance(): Promise<{ server: FastifyInstance; collector: DistributedCollector }> {
+async function startInstance(): Promise<{ server: FastifyInstance; collector: KafkaCollector }> {
   const config = loadConfig({
     env: {},
     overrides: [
@@ -61,7 +61,7 @@ async function startInstance(): Promise<{ server: FastifyInstance; collector: Di
     logger: telemetry.logger,
     registry: telemetry.registry,
   })
-  const collector = await startDistributedCollector({ config, bus, auth: createAuthenticator(config.auth), telemetry })
+  const collector = await startKafkaCollector({ config, bus, auth: createAuthenticator(config.auth), telemetry })
   const server = Fastify()
   await server.register(collector.plugin)
   stops.push(async () => {

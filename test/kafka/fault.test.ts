@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KafkaBus } from '../../core/bus/kafka.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
-import { protobufRequest, recordSpans, runScriptedTask } from '../support/agent.js'
-import { getJson, postOtlp } from '../support/app.js'
-import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../support/kafka-mock.js'
-import { freePort, startPrivpath, type PrivpathProcess } from '../support/processes.js'
+import { protobufRequest, recordSpans, runScriptedTask } from '../../testkit/agent.js'
+import { getJson, postOtlp } from '../../testkit/app.js'
+import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
+import { freePort, startPrivpath, type PrivpathProcess } from '../../testkit/processes.js'
 
 const availability = kafkaAvailability()
 if (!availability.available) console.warn(`SKIPPED Kafka fault tests: ${availability.reason}`)

@@ -13,7 +13,7 @@ import { emptyEvent, eventId, type EventKind, type PrivpathEvent } from '../../c
 import { silentTelemetry } from '../../core/telemetry.js'
 import { detectorConfig } from '../../detector/config.js'
 import { startDetector, type RunningDetector } from '../../detector/service.js'
-import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../support/kafka-mock.js'
+import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
 
 const availability = kafkaAvailability()
 if (!availability.available) console.warn(`SKIPPED Kafka rebalance rebuild test: ${availability.reason}`)

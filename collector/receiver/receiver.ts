@@ -1,0 +1,209 @@
+/** The OTLP/HTTP receiver plugin and the queue claim each request holds while it is read (see index.ts). */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { Counter, type Registry } from 'prom-client'
+import type { Authenticator, Caller } from '../../core/auth.js'
+import { PrivpathError } from '../../core/errors.js'
+import type { BodyFormat, Signal, WalEntry } from '../wal/index.js'
+import { CONTENT_TYPE, declaredLength, decodeContentEncoding, formatOf, readRawBody, requireFormat } from './body.js'
+import { httpErrors } from '../../core/http-errors.js'
+
+
+export interface CheckedExport<Req> {
+  /** Items in the request (spans or log records), accepted or not. */
+  received: number
+  rejected: number
+  rejectReasons: string[]
+  /** The decoded request, when checking it took decoding it. */
+  request?: Req
+}
+
+/** The OTLP wire formats, supplied by the otlp module. */
+export interface OtlpCodec<Req> {
+  /** Checks a body and counts its items; throws PP_ERR_DECODE naming what is malformed. */
+  check(signal: Signal, body: Uint8Array, format: BodyFormat): CheckedExport<Req>
+  encodeExportResponse(
+    signal: Signal,
+    format: BodyFormat,
+    partialSuccess: { rejected: number; errorMessage: string } | undefined,
+  ): Uint8Array | string
+  encodeStatus(format: BodyFormat, status: { code: number; message: string }): Uint8Array | string
+}
+
+/** Where accepted requests go: a bounded queue in front of a durable log. */
+export interface IngestSink<Req> {
+  /** Claims a slot and room for `bytes` of body, or throws PP_ERR_QUEUE_FULL / PP_ERR_UNAVAILABLE. */
+  reserve(bytes: number): void
+  /** Changes a claim of `from` bytes to `to`; throws PP_ERR_QUEUE_FULL (keeping `from`) when a larger one does not fit. */
+  resize(from: number, to: number): void
+  /** Gives back a slot and its `bytes` for a request that was not acknowledged. */
+  release(bytes: number): void
+  /** Resolves with the LSN once durable; `request` is the decoded form of `entry.body` when the check decoded it. */
+  append(entry: WalEntry, request: Req | undefined): Promise<number>
+  accept(item: AcceptedExport<Req>): void
+}
+
+/** A durable request: decoded when its check decoded it, else its body, decoded where it is mapped. */
+export type AcceptedExport<Req> = ({ request: Req } | { body: Uint8Array; format: BodyFormat }) & {
+  lsn: number
+  signal: Signal
+  authTenant: string
+  bytes: number
+}
+
+export interface ReceiverOptions<Req> {
+  codec: OtlpCodec<Req>
+  sink: IngestSink<Req>
+  auth: Authenticator
+  registry: Registry
+  maxBodyBytes: number
+}
+
+const SIGNAL_ROUTES: Record<Signal, string> = { traces: '/v1/traces', logs: '/v1/logs' }
+
+/** A request's claim on the sink's queue: its slot and the body bytes counted so far. */
+class QueueClaim {
+  constructor(
+    private readonly sink: Pick<IngestSink<unknown>, 'reserve' | 'resize' | 'release'>,
+    public bytes: number,
+  ) {
+    sink.reserve(bytes)
+  }
+
+  /** Claims up to `bytes` (never less than already claimed); throws when the queue has no room. */
+  readonly grow = (bytes: number): void => {
+    if (bytes > this.bytes) this.resize(bytes)
+  }
+
+  resize(bytes: number): void {
+    this.sink.resize(this.bytes, bytes)
+    this.bytes = bytes
+  }
+
+  release(): void {
+    this.sink.release(this.bytes)
+  }
+}
+
+export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
+  const registers = [options.registry]
+  const received = new Counter({
+    name: 'privpath_collector_items_received_total',
+    help: 'Spans and log records received in decodable requests',
+    labelNames: ['signal'],
+    registers,
+  })
+  const rejected = new Counter({
+    name: 'privpath_collector_items_rejected_total',
+    help: 'Spans and log records rejected (reported as partial success)',
+    labelNames: ['signal'],
+    registers,
+  })
+  const requests = new Counter({
+    name: 'privpath_collector_requests_total',
+    help: 'OTLP requests by signal and response status',
+    labelNames: ['signal', 'status'],
+    registers,
+  })
+  const callers = new WeakMap<FastifyRequest, Caller>()
+
+  return async function receiver(app: FastifyInstance): Promise<void> {
+    // The body is read by the handler: it alone knows the limits and the content encoding.
+    app.removeAllContentTypeParsers()
+    app.addContentTypeParser('*', (_request, _payload, done) => done(null))
+
+    app.addHook('onRequest', async (request) => {
+      callers.set(request, options.auth.authenticate(request.headers.authorization))
+    })
+
+    httpErrors(app, {
+      what: 'OTLP request',
+      // google.rpc.Status in the request's own encoding, its message prefixed by our error code
+      encode: (request, classified) => {
+        const format = formatOf(request.headers['content-type']) ?? 'json'
+        const status = { code: classified.grpcCode, message: `${classified.code}: ${classified.message}` }
+        return { contentType: CONTENT_TYPE[format], payload: toPayload(options.codec.encodeStatus(format, status)) }
+      },
+    })
+
+    app.addHook('onResponse', async (request, reply) => {
+      const signal = (request.routeOptions.config as { signal?: Signal } | undefined)?.signal
+      if (signal) requests.inc({ signal, status: String(reply.statusCode) })
+    })
+
+    for (const signal of ['traces', 'logs'] as const) {
+      app.post(SIGNAL_ROUTES[signal], { config: { signal } }, async (request, reply) => {
+        const format = requireFormat(request.headers['content-type'])
+        const claim = claimBeforeReading(request, reply)
+        let checked: CheckedExport<Req>
+        let body: Buffer
+        try {
+          body = await readBody(request, reply, claim.grow)
+          checked = options.codec.check(signal, body, format)
+          claim.resize(body.length)
+        } catch (error) {
+          claim.release()
+          throw error
+        }
+        received.inc({ signal }, checked.received)
+        if (checked.rejected > 0) rejected.inc({ signal }, checked.rejected)
+
+        const authTenant = callers.get(request)?.tenant ?? ''
+        let lsn: number
+        try {
+          lsn = await options.sink.append({ signal, format, tenant: authTenant, body }, checked.request)
+        } catch (error) {
+          claim.release()
+          request.log.error({ err: error }, 'write-ahead log append failed')
+          throw new PrivpathError('PP_ERR_UNAVAILABLE', `cannot make the request durable: ${(error as Error).message}`, {
+            cause: error,
+            retryAfterSeconds: 5,
+          })
+        }
+        const content = checked.request === undefined ? { body, format } : { request: checked.request }
+        options.sink.accept({ lsn, signal, authTenant, bytes: claim.bytes, ...content })
+
+        const partial =
+          checked.rejected > 0 ? { rejected: checked.rejected, errorMessage: checked.rejectReasons.join('; ') } : undefined
+        return reply
+          .code(200)
+          .header('content-type', CONTENT_TYPE[format])
+          .send(toPayload(options.codec.encodeExportResponse(signal, format, partial)))
+      })
+    }
+
+    /**
+     * Claims the queue slot and the declared body size before the body is read, so bodies being
+     * read count against the bounds too. A refusal leaves the body unread, which cannot be drained
+     * cheaply: the connection closes with the answer.
+     */
+    function claimBeforeReading(request: FastifyRequest, reply: FastifyReply): QueueClaim {
+      const declared = declaredLength(request.raw, options.maxBodyBytes)
+      try {
+        return new QueueClaim(options.sink, declared)
+      } catch (error) {
+        reply.header('connection', 'close')
+        throw error
+      }
+    }
+
+    /**
+     * The body, read and decompressed. `grow` claims the bytes read so far (a body without
+     * Content-Length) and then the bytes inflated so far (a compressed one) as they come.
+     */
+    async function readBody(request: FastifyRequest, reply: FastifyReply, grow: (bytes: number) => void): Promise<Buffer> {
+      let raw: Buffer
+      try {
+        raw = await readRawBody(request.raw, options.maxBodyBytes, grow)
+      } catch (error) {
+        // Part of the body may be unread.
+        reply.header('connection', 'close')
+        throw error
+      }
+      return decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes, grow)
+    }
+  }
+}
+
+function toPayload(encoded: Uint8Array | string): Buffer | string {
+  return typeof encoded === 'string' ? encoded : Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength)
+}

@@ -1,0 +1,43 @@
+/**
+ * What the two topologies share: their options, the OTLP/HTTP receiver they mount in front of
+ * their own durable step (the write-ahead log, or Kafka's acknowledgement), and how often held
+ * spans are checked against the grace window.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Authenticator } from '../core/auth.js'
+import type { Bus } from '../core/bus/bus.js'
+import type { Config } from '../core/config/schema.js'
+import type { Telemetry } from '../core/telemetry.js'
+import { type IngestSink, otlpReceiver } from './receiver/index.js'
+import { createOtlpCodec, type DecodedRequest } from './stages.js'
+
+export interface CollectorOptions {
+  config: Pick<Config, 'collector' | 'server'>
+  bus: Bus
+  auth: Authenticator
+  telemetry: Telemetry
+}
+
+export interface RunningCollector {
+  /** Mount on the HTTP server: `POST /v1/traces`, `POST /v1/logs`. */
+  plugin: (app: FastifyInstance) => Promise<void>
+  /** Ready to serve: the write-ahead log replayed (embedded), the correlate consumer joined (Kafka). */
+  isReplayed(): boolean
+  /** Refuses new requests and hands on what was accepted. Call after the HTTP server closed. */
+  stop(): Promise<void>
+}
+
+export function receiverPlugin(options: CollectorOptions, sink: IngestSink<DecodedRequest>): RunningCollector['plugin'] {
+  return otlpReceiver<DecodedRequest>({
+    codec: createOtlpCodec(),
+    auth: options.auth,
+    registry: options.telemetry.registry,
+    maxBodyBytes: options.config.server.max_body_bytes,
+    sink,
+  })
+}
+
+/** A quarter of the grace window, within [50 ms, 1 s]: a held span is placed at most that late. */
+export function expireEveryMs(config: Config['collector']): number {
+  return Math.max(50, Math.min(1_000, Math.floor(config.grace_window_ms / 4)))
+}

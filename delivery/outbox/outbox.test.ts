@@ -1,0 +1,267 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it } from 'vitest'
+import { MemoryBus } from '../../core/bus/memory.js'
+import { validateConfig } from '../../core/config/load.js'
+import { startDelivery } from '../service.js'
+import { classifyAnswer, parseRetryAfter } from '../http.js'
+import { MemorySink } from '../sink.js'
+import { capturedTelemetry, makeAlert, repeatOf, startReceiver, waitFor } from '../../testkit/delivery.js'
+import { backoffDelay, DueQueue } from './due-queue.js'
+import { newEntry } from './entry.js'
+import { OutboxStore } from './store.js'
+import { OutboxWorker } from './worker.js'
+import { deliveryMetrics } from '../metrics.js'
+
+const cleanup: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn()
+})
+
+describe('due queue and backoff', () => {
+  it('pops in due order whatever the push order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 1e9 })), (dues) => {
+        const queue = new DueQueue(() => undefined)
+        dues.forEach((due, i) => queue.push({ due, id: String(i) }))
+        const out: number[] = []
+        for (let item = queue.pop(); item; item = queue.pop()) out.push(item.due)
+        expect(out).toEqual([...dues].sort((a, b) => a - b))
+      }),
+    )
+  })
+
+  it('arms one unref’d timer for the earliest item', async () => {
+    let fired = 0
+    const queue = new DueQueue(() => fired++)
+    queue.push({ due: Date.now() + 30, id: 'a' })
+    queue.push({ due: Date.now() + 10_000, id: 'b' })
+    queue.arm(Date.now())
+    await waitFor(() => fired === 1, 2_000, 'timer')
+    queue.disarm()
+  })
+
+  it('draws full-jitter delays within the doubling ceiling', () => {
+    expect(backoffDelay(1, 100, 10_000, () => 1)).toBe(100)
+    expect(backoffDelay(4, 100, 10_000, () => 1)).toBe(800)
+    expect(backoffDelay(30, 100, 10_000, () => 1)).toBe(10_000)
+    expect(backoffDelay(3, 100, 10_000, () => 0)).toBe(0)
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 0.999, noNaN: true }), (attempt, r) => {
+        const delay = backoffDelay(attempt, 50, 5_000, () => r)
+        expect(delay).toBeGreaterThanOrEqual(0)
+        expect(delay).toBeLessThanOrEqual(Math.min(5_000, 50 * 2 ** (attempt - 1)))
+      }),
+    )
+  })
+})
+
+describe('HTTP answers', () => {
+  const answer = (status: number, headers: Record<string, string> = {}) => classifyAnswer({ status, headers, body: '' }, 'r')
+
+  it('parses Retry-After as seconds or an HTTP date', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z')
+    expect(parseRetryAfter('120', now)).toBe(120_000)
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000)
+    expect(parseRetryAfter('Wed, 31 Dec 2025 00:00:00 GMT', now)).toBe(0)
+    expect(parseRetryAfter('soon', now)).toBeUndefined()
+    expect(parseRetryAfter(undefined, now)).toBeUndefined()
+  })
+
+  it('retries 408, 429, 5xx; fails other 4xx permanently; honours Retry-After on 429 and 503', () => {
+    expect(answer(204).status).toBe('delivered')
+    for (const status of [408, 429, 500, 502, 503, 504]) expect(answer(status).status, String(status)).toBe('retry')
+    for (const status of [400, 401, 403, 404, 410, 413, 422]) expect(answer(status).status, String(status)).toBe('permanent')
+    expect(answer(429, { 'retry-after': '7' })).toMatchObject({ status: 'retry', retryAfterMs: 7_000 })
+    expect(answer(503, { 'retry-after': '2' })).toMatchObject({ status: 'retry', retryAfterMs: 2_000 })
+    expect(answer(500, { 'retry-after': '2' })).not.toHaveProperty('retryAfterMs')
+  })
+})
+
+describe('outbox store', () => {
+  it('moves unreadable files aside instead of losing or crashing on them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-outbox-'))
+    const store = await OutboxStore.open(dir)
+    await store.write('pending', newEntry('s', { kind: 'alert', alert: makeAlert() }, ['default'], 1))
+    writeFileSync(join(dir, 'pending', 'torn.json'), '{"id":')
+    const corrupt: string[] = []
+    expect(await store.list('pending', corrupt)).toHaveLength(1)
+    expect(corrupt).toEqual(['torn.json'])
+    expect(readdirSync(join(dir, 'corrupt'))).toEqual(['torn.json'])
+  })
+
+  it('redelivers dead letters with a fresh budget unless a newer version is already pending', async () => {
+    const store = await OutboxStore.open(mkdtempSync(join(tmpdir(), 'pp-outbox-')))
+    const a = makeAlert()
+    const b = makeAlert({ dedup_key: 'other' })
+    await store.write('dead', { ...newEntry('s', { kind: 'alert', alert: a }, [], 1), attempts: 9, dead_at: 5, last_error: 'x' })
+    await store.write('dead', { ...newEntry('s', { kind: 'alert', alert: b }, [], 1), attempts: 9, dead_at: 5 })
+    await store.write('pending', newEntry('s', { kind: 'alert', alert: { ...b, count: 2, updated_at: b.updated_at + 1 } }, [], 1))
+    const moved = await store.redeliver({}, 100)
+    expect(moved.map((e) => [e.id, e.attempts, e.next_attempt_at])).toEqual([[a.alert_id, 0, 100]])
+    expect(await store.list('dead')).toEqual([])
+    expect((await store.read('pending', b.alert_id))?.version).toBe(2)
+  })
+})
+
+describe('isolation between sinks', () => {
+  it('a dead (hanging) sink neither delays another sink nor the bus', async () => {
+    const hanging = await startReceiver(() => ({ status: 200, delayMs: 30_000 }))
+    const healthy = await startReceiver()
+    cleanup.push(() => hanging.close(), () => healthy.close())
+    const config = validateConfig({
+      alerts: {
+        sinks: [
+          { name: 'slow', type: 'webhook', url: `${hanging.url}/h`, timeout_ms: 20_000, concurrency: 1, backoff_base_ms: 10 },
+          { name: 'fast', type: 'webhook', url: `${healthy.url}/h` },
+        ],
+      },
+    })
+    const bus = new MemoryBus()
+    const delivery = startDelivery({ bus, config, dataDir: mkdtempSync(join(tmpdir(), 'pp-iso-')), telemetry: capturedTelemetry() })
+    await delivery.ready
+    cleanup.push(async () => {
+      await delivery.stop()
+      await bus.close()
+    })
+    const alerts = Array.from({ length: 20 }, (_, i) => makeAlert({ dedup_key: `k${i}` }))
+    const started = Date.now()
+    await bus.publish('alerts', alerts.map((value) => ({ key: value.alert_id, value })))
+    const published = Date.now() - started
+    // The slow sink holds its request for 20 s before timing out; everything else must not wait for that.
+    await waitFor(() => healthy.received.length === 20, 10_000, 'healthy sink to receive everything')
+    const allFast = Date.now() - started
+    expect(published).toBeLessThan(10_000)
+    expect(allFast).toBeLessThan(10_000)
+    const slow = delivery.stats().sinks.find((s) => s.name === 'slow')!
+    expect(slow).toMatchObject({ pending: 20, in_flight: 1 })
+    expect(hanging.received).toHaveLength(1)
+  })
+
+  it('records version and attempts on disk for entries still pending', async () => {
+    const down = await startReceiver(() => ({ status: 500 }))
+    cleanup.push(() => down.close())
+    const dataDir = mkdtempSync(join(tmpdir(), 'pp-iso-'))
+    const config = validateConfig({
+      alerts: { sinks: [{ name: 'hook', type: 'webhook', url: `${down.url}/h`, backoff_base_ms: 5, backoff_max_ms: 5, max_attempts: 100 }] },
+    })
+    const bus = new MemoryBus()
+    const delivery = startDelivery({ bus, config, dataDir, telemetry: capturedTelemetry() })
+    await delivery.ready
+    const alert = makeAlert({ count: 4 })
+    await bus.publish('alerts', [{ key: alert.alert_id, value: alert }])
+    await waitFor(() => down.received.length >= 3, 5_000, 'a few attempts')
+    await delivery.stop()
+    await bus.close()
+    const onDisk = JSON.parse(readFileSync(join(dataDir, 'outbox', 'hook', 'pending', `${alert.alert_id}.json`), 'utf8'))
+    expect(onDisk).toMatchObject({ id: alert.alert_id, version: 4, sink: 'hook' })
+    expect(onDisk.attempts).toBeGreaterThanOrEqual(2)
+    expect(onDisk.last_error).toMatch(/HTTP 500/)
+  })
+})
+
+describe('live redelivery', () => {
+  it('drops a dead letter superseded by a newer pending version instead of sending the old one', async () => {
+    const sink = new MemorySink('team', [
+      { status: 'permanent', error: 'HTTP 400' },
+      { status: 'retry', error: 'HTTP 429', retryAfterMs: 60_000 },
+    ])
+    const bus = new MemoryBus()
+    const delivery = startDelivery({ bus, config: validateConfig({}), dataDir: mkdtempSync(join(tmpdir(), 'pp-live-')), telemetry: capturedTelemetry(), sinks: [sink] })
+    await delivery.ready
+    cleanup.push(async () => {
+      await delivery.stop()
+      await bus.close()
+    })
+    const v1 = makeAlert()
+    await bus.publish('alerts', [{ key: v1.alert_id, value: v1 }])
+    await waitFor(() => delivery.stats().sinks[0].dead === 1, 5_000, 'dead letter')
+    const v2 = repeatOf(v1)
+    await bus.publish('alerts', [{ key: v1.alert_id, value: v2 }])
+    await waitFor(() => sink.received.length === 2, 5_000, 'second attempt')
+    expect(await delivery.redeliver({})).toEqual({ team: 0 })
+    expect(delivery.stats().sinks[0]).toMatchObject({ dead: 0, pending: 1 })
+    expect(delivery.pending()[0]).toMatchObject({ version: 2, attempts: 1 })
+    expect(await delivery.deadLetters()).toEqual([])
+  })
+})
+
+describe('scheduler at capacity', () => {
+  it('does not spin timers while every slot is busy with a backlog waiting', async () => {
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let sends = 0
+    const sink = {
+      name: 'slow',
+      type: 'memory',
+      async send() {
+        sends++
+        await gate
+        return { status: 'delivered' as const }
+      },
+    }
+    const bus = new MemoryBus()
+    const delivery = startDelivery({ bus, config: validateConfig({}), dataDir: mkdtempSync(join(tmpdir(), 'pp-cap-')), telemetry: capturedTelemetry(), sinks: [sink] })
+    await delivery.ready
+    cleanup.push(async () => {
+      release()
+      await delivery.stop()
+      await bus.close()
+    })
+    const alerts = Array.from({ length: 10 }, (_, i) => makeAlert({ dedup_key: `cap-${i}` }))
+    await bus.publish('alerts', alerts.map((value) => ({ key: value.alert_id, value })))
+    const realSetTimeout = globalThis.setTimeout
+    let timers = 0
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      timers++
+      return realSetTimeout(...args)
+    }) as typeof setTimeout
+    try {
+      await new Promise((r) => realSetTimeout(r, 200))
+    } finally {
+      globalThis.setTimeout = realSetTimeout
+    }
+    expect(sends).toBe(4)
+    expect(timers).toBeLessThan(5)
+    release()
+    await waitFor(() => delivery.stats().sinks[0].counters.delivered === 10, 5_000, 'backlog')
+  })
+})
+
+describe('outbox write failures', () => {
+  it('rejects the enqueue (so the bus redelivers) and writes the entry when it comes again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pp-fail-'))
+    const store = await OutboxStore.open(dir)
+    const realWrite = store.write.bind(store)
+    let failures = 1
+    store.write = async (shelf, entry) => {
+      if (failures-- > 0) throw new Error('ENOSPC: no space left on device')
+      return realWrite(shelf, entry)
+    }
+    const telemetry = capturedTelemetry()
+    const sink = new MemorySink('s', [{ status: 'retry', error: 'down', retryAfterMs: 60_000 }])
+    const worker = new OutboxWorker({
+      sink,
+      store,
+      logger: telemetry.logger,
+      metrics: deliveryMetrics(telemetry.registry, () => ({})),
+      publicUrl: '',
+      concurrency: 1,
+      maxAttempts: 5,
+      backoffBaseMs: 10,
+      backoffMaxMs: 10,
+      scrub: (t) => t,
+    })
+    await worker.start()
+    cleanup.push(() => worker.stop())
+    const entry = () => newEntry('s', { kind: 'alert', alert: makeAlert() }, ['default'], Date.now())
+    await expect(worker.enqueue([entry()])).rejects.toThrow(/ENOSPC/)
+    await worker.enqueue([entry()])
+    expect(await store.list('pending')).toHaveLength(1)
+    expect(worker.counters.duplicates).toBe(0)
+    await worker.enqueue([entry()])
+    expect(worker.counters.duplicates).toBe(1)
+  })
+})

@@ -1,0 +1,75 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { MemoryBus } from '../core/bus/memory.js'
+import { validateConfig } from '../core/config/load.js'
+import { startDelivery } from './service.js'
+import { redactConfig, secretScrubber, sinkSecrets } from './redact.js'
+import { capturedTelemetry, makeAlert, startReceiver, waitFor } from '../testkit/delivery.js'
+
+const SLACK_URL = 'https://hooks.slack.com/services/T0001/B0001/abcdefSECRET'
+const TOKEN = 'xoxb-1111-2222-secrettoken'
+const HMAC = 'hmac-very-secret'
+
+const cleanup: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn()
+})
+
+describe('redaction', () => {
+  it('hides sink secrets, passwords and tenant keys in a config dump', () => {
+    const config = validateConfig({
+      store: { password: 'chpass' },
+      auth: { tenant_keys: ['acme:key-acme-1'] },
+      alerts: {
+        sinks: [
+          { name: 'slack', type: 'slack', url: SLACK_URL },
+          { name: 'bot', type: 'slack', token: TOKEN, channel: '#sec' },
+          { name: 'hook', type: 'webhook', url: 'https://r.example/h?sig=abc123', secret: HMAC },
+        ],
+      },
+    })
+    const dump = JSON.stringify(redactConfig(config))
+    for (const secret of [SLACK_URL, 'abcdefSECRET', TOKEN, HMAC, 'sig=abc123', 'chpass', 'key-acme-1']) expect(dump).not.toContain(secret)
+    expect(redactConfig(config).alerts.sinks[1]).toMatchObject({ name: 'bot', channel: '#sec', token: '[redacted]', url: '' })
+    expect(redactConfig(config).auth.tenant_keys).toEqual(['acme:[redacted]'])
+    expect(config.alerts.sinks[0].url).toBe(SLACK_URL)
+  })
+
+  it('scrubs whole URLs, their paths and tokens from free text', () => {
+    const scrub = secretScrubber(sinkSecrets(validateConfig({ alerts: { sinks: [{ name: 's', type: 'slack', url: SLACK_URL, token: TOKEN, channel: 'c' }] } }).alerts.sinks))
+    expect(scrub(`POST ${SLACK_URL} failed`)).toBe('POST [redacted] failed')
+    expect(scrub('no_service for /services/T0001/B0001/abcdefSECRET')).toBe('no_service for [redacted]')
+    expect(scrub(`bad token ${TOKEN}`)).toBe('bad token [redacted]')
+  })
+
+  it('keeps secrets out of logs and dead letters when a receiver echoes them back', async () => {
+    const receiver = await startReceiver((req) => ({ status: 400, body: `rejected ${req.url} with ${HMAC}` }))
+    const down = 'http://127.0.0.1:9/closed-port-secret-path'
+    const bus = new MemoryBus()
+    const telemetry = capturedTelemetry()
+    const config = validateConfig({
+      alerts: {
+        sinks: [
+          { name: 'echo', type: 'webhook', url: `${receiver.url}/echo-secret-path`, secret: HMAC },
+          { name: 'down', type: 'webhook', url: down, max_attempts: 2, backoff_base_ms: 5 },
+        ],
+      },
+    })
+    const delivery = startDelivery({ bus, config, dataDir: mkdtempSync(join(tmpdir(), 'pp-redact-')), telemetry })
+    await delivery.ready
+    cleanup.push(() => receiver.close(), async () => {
+      await delivery.stop()
+      await bus.close()
+    })
+    const alert = makeAlert()
+    await bus.publish('alerts', [{ key: alert.alert_id, value: alert }])
+    await waitFor(() => delivery.stats().sinks.every((s) => s.dead === 1), 5_000, 'both dead letters')
+    const dead = await delivery.deadLetters()
+    const text = telemetry.lines.join('\n') + JSON.stringify(dead)
+    expect(text).toContain('ECONNREFUSED')
+    expect(text).toContain('rejected [redacted] with [redacted]')
+    for (const secret of [HMAC, 'echo-secret-path', 'closed-port-secret-path']) expect(text).not.toContain(secret)
+  })
+})

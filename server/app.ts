@@ -1,0 +1,114 @@
+/**
+ * The privpath process, composed from its roles on one bus, one store and one HTTP server.
+ * The roles start in the registry's order and stop in reverse: stop accepting HTTP, drain the
+ * collector into the bus, stop the detector and delivery, flush the writer, close the bus and
+ * the store.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import { operationsApi, type Readiness } from '../api/index.js'
+import { createAuthenticator, isLoopbackHost } from '../core/auth.js'
+import type { Bus } from '../core/bus/bus.js'
+import { createBus } from '../core/bus/index.js'
+import type { Config, Role } from '../core/config/schema.js'
+import type { Telemetry } from '../core/telemetry.js'
+import type { RoleHandle, RoleOverrides } from './role.js'
+import { ROLE_REGISTRY, rolesNeedingStore } from './roles/index.js'
+import { recordRules } from './rules.js'
+import { openStore, type StoreAccess } from './store.js'
+
+export interface AppOptions {
+  config: Config
+  telemetry: Telemetry
+  /** Start functions to use instead of the registry's, by role (tests, embedding). */
+  roles?: RoleOverrides
+}
+
+export interface App {
+  server: FastifyInstance
+  /** Base URL the server listens on, e.g. http://127.0.0.1:4318. */
+  url: string
+  port: number
+  bus: Bus
+  store: StoreAccess | undefined
+  readiness(): Readiness
+  /** Resolves once every request accepted so far has been published (embedded collector). */
+  drain(): Promise<void>
+  /** What SIGHUP does: reload the detector's rules, when this process runs the detector. */
+  reloadRules(): Promise<{ ok: boolean }>
+  stop(): Promise<void>
+}
+
+export async function startApp(options: AppOptions): Promise<App> {
+  const { config, telemetry } = options
+  const logger = telemetry.logger
+  const wanted = new Set<Role>(config.roles)
+  const auth = createAuthenticator(config.auth)
+  if (!auth.enabled && !isLoopbackHost(config.server.host)) {
+    logger.warn(
+      { host: config.server.host },
+      'SECURITY: listening on a non-loopback address WITHOUT tenant keys: anyone who can reach this port can send telemetry and read every tenant. Set auth.tenant_keys or PRIVPATH_TENANT_KEYS.',
+    )
+  }
+
+  const stops: Array<{ name: string; stop: () => Promise<void> }> = []
+  const stopAll = async () => {
+    for (const { name, stop } of stops.splice(0).reverse()) {
+      await stop().catch((err: unknown) => logger.error({ err, role: name }, 'shutdown step failed'))
+    }
+  }
+
+  try {
+    const bus = createBus(config.bus, telemetry)
+    stops.push({ name: 'bus', stop: () => bus.close() })
+
+    let store: StoreAccess | undefined
+    if (rolesNeedingStore(wanted)) {
+      const opened = await openStore(config.store)
+      store = opened
+      stops.push({ name: 'store', stop: () => opened.close() })
+      if (wanted.has('detector') || wanted.has('api')) await recordRules(opened.client, config, telemetry)
+    }
+
+    const handles = new Map<Role, RoleHandle>()
+    for (const { role, start } of ROLE_REGISTRY) {
+      if (!wanted.has(role)) continue
+      const handle = await (options.roles?.[role] ?? start)({ config, bus, auth, telemetry, store })
+      handles.set(role, handle)
+      stops.push({ name: role, stop: () => handle.stop() })
+    }
+
+    const readiness = (): Readiness => {
+      const checks: Record<string, boolean> = store ? { store: true } : {}
+      for (const handle of handles.values()) Object.assign(checks, handle.checks?.())
+      return { ready: Object.values(checks).every(Boolean), checks }
+    }
+
+    // Request logs are info level; the HTTP child logs warnings and errors only.
+    const server = Fastify({ loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }), forceCloseConnections: 'idle' })
+    await server.register(operationsApi({ registry: telemetry.registry, readiness }))
+    for (const handle of handles.values()) if (handle.plugin) await server.register(handle.plugin)
+    await server.listen({ host: config.server.host, port: config.server.port })
+    stops.push({ name: 'http', stop: () => server.close() })
+    const address = server.server.address()
+    const port = typeof address === 'object' && address ? address.port : config.server.port
+    const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host
+    logger.info({ host: config.server.host, port, roles: [...handles.keys()] }, 'privpath is up')
+
+    return {
+      server: server as unknown as FastifyInstance,
+      url: `http://${host}:${port}`,
+      port,
+      bus,
+      store,
+      readiness,
+      drain: async () => {
+        for (const handle of handles.values()) await handle.drain?.()
+      },
+      reloadRules: async () => (await handles.get('detector')?.reloadRules?.()) ?? { ok: false },
+      stop: stopAll,
+    }
+  } catch (error) {
+    await stopAll()
+    throw error
+  }
+}

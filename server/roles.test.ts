@@ -1,0 +1,57 @@
+/** The roles registry as `privpath up --roles …` runs it: each role alone, and what it serves. */
+import { afterEach, describe, expect, it } from 'vitest'
+import { getJson, startTestApp, type TestApp } from '../testkit/app.js'
+import { makeAlert, startReceiver, waitFor, type Receiver } from '../testkit/delivery.js'
+import { ROLE_REGISTRY } from './index.js'
+
+const running: Array<TestApp | Receiver> = []
+afterEach(async () => {
+  for (const item of running.splice(0).reverse()) await ('app' in item ? item.app.stop() : item.close())
+})
+
+const KEYS = { tenant_keys: ['acme:acme-key', '*:admin-key'] }
+
+describe('roles', () => {
+  it('registers every configurable role once, consumers before the collector that feeds them', () => {
+    const order = ROLE_REGISTRY.map((r) => r.role)
+    expect([...order].sort()).toEqual(['api', 'collector', 'delivery', 'detector', 'writer'])
+    for (const consumer of ['writer', 'delivery', 'detector'] as const) expect(order.indexOf(consumer)).toBeLessThan(order.indexOf('collector'))
+    expect(order.indexOf('delivery')).toBeLessThan(order.indexOf('detector'))
+  })
+
+  it('runs delivery as a role of its own: alerts on the bus reach the webhook, /api/deliveries answers admin keys only', async () => {
+    const receiver = await startReceiver()
+    running.push(receiver)
+    const t = await startTestApp({
+      roles: ['delivery'],
+      auth: KEYS,
+      alerts: { sinks: [{ name: 'hook', type: 'webhook', url: `${receiver.url}/hook`, secret: 'whsec-roles-test' }] },
+    })
+    running.push(t)
+    expect(t.app.store).toBeUndefined()
+    expect(t.app.readiness()).toEqual({ ready: true, checks: { delivery: true } })
+
+    const alert = makeAlert()
+    await t.app.bus.publish('alerts', [{ key: alert.alert_id, value: alert }])
+    await waitFor(() => receiver.received.length === 1, 10_000, 'the webhook delivery')
+    expect(JSON.parse(receiver.received[0].body)).toMatchObject({ type: 'alert', alert_id: alert.alert_id })
+
+    const tenant = await getJson(`${t.app.url}/api/deliveries`, 'acme-key')
+    expect(tenant).toEqual({ status: 401, body: { code: 'PP_ERR_UNAUTHORIZED', message: 'delivery endpoints need an admin key (tenant "*")' } })
+    expect((await getJson(`${t.app.url}/api/deliveries`)).status).toBe(401)
+    const admin = await getJson(`${t.app.url}/api/deliveries?sink=hook`, 'admin-key')
+    expect(admin.status).toBe(200)
+    expect(admin.body.sinks[0]).toMatchObject({ name: 'hook', type: 'webhook' })
+    expect((await getJson(`${t.app.url}/api/deliveries?sink=nope`, 'admin-key')).body).toEqual({ code: 'PP_ERR_NOT_FOUND', message: 'sink: no sink named "nope"' })
+  })
+
+  it('serves no delivery endpoints and opens no store where delivery and the store roles do not run', async () => {
+    const t = await startTestApp({ roles: ['detector'], auth: KEYS })
+    running.push(t)
+    expect(t.app.store).toBeUndefined()
+    expect(t.app.readiness()).toEqual({ ready: true, checks: { detector: true } })
+    expect((await getJson(`${t.app.url}/api/deliveries`, 'admin-key')).status).toBe(404)
+    expect((await getJson(`${t.app.url}/api/tasks`, 'admin-key')).status).toBe(404)
+    expect((await getJson(`${t.app.url}/healthz`)).body).toEqual({ status: 'ok' })
+  })
+})
