@@ -19,5 +19,5 @@ export { runRuleTest, runRuleTests, type RuleTestReport, type RuleTestResult } f
 export type { Correlation, Rule, RuleException, RuleProblem, RuleSet, RuleStep, RuleTest, RuleTestExpectation } from './rules/types.js'
 export { CredentialRegistry, type CredentialEntry } from './state/registry.js'
 export type { TaskState, ToolCall } from './state/task.js'
-export { parseExpression, type Expression } from './jsonata/expression.js'
-export { parseDuration } from './duration.js'
+export { parseExpression, type Expression } from '../core/expression/index.js'
+export { parseDuration } from '../core/duration.js'

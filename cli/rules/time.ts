@@ -1,5 +1,5 @@
 /** Time arguments of CLI commands: RFC3339, epoch milliseconds, `now`, or a duration ago (`24h`). */
-import { parseDuration } from '../../detector/duration.js'
+import { parseDuration } from '../../core/duration.js'
 
 export function parseTimeArg(name: string, text: string, now: number): number {
   const value = text.trim()

@@ -5,8 +5,7 @@
  * keeps a rule keeps its windows.
  */
 import type { PrivpathEvent } from '../../core/event.js'
-import type { Variables } from '../jsonata/compile.js'
-import { boolize, toJsonataString } from '../jsonata/runtime.js'
+import { boolize, toJsonataString, type Variables } from '../../core/expression/index.js'
 import type { Rule } from '../rules/types.js'
 import type { RuleContext } from './context.js'
 import type { Firing } from './dedup.js'

@@ -3,8 +3,7 @@
  * expressions are answered synchronously, interpreted ones make the run async. So rules inside
  * the compiled subset cost no promise, and the rest still work.
  */
-import { NeedsInterpreter, type Variables } from '../jsonata/compile.js'
-import type { Expression } from '../jsonata/expression.js'
+import { type Expression, NeedsInterpreter, type Variables } from '../../core/expression/index.js'
 
 export interface Need {
   expr: Expression

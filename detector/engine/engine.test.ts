@@ -215,7 +215,7 @@ when: '$count([1..3000000].($string($) & "x")) > 0'
 summary: '"slow"'
 `.replace('when:', 'when:'))
     const slow = { ...rule }
-    const { parseExpression } = await import('../jsonata/expression.js')
+    const { parseExpression } = await import('../../core/expression/index.js')
     slow.when = parseExpression(rule.when!.source, { timeoutMs: 5 })
     const engine = engineWith([slow], { rule_timeout_ms: 5 }, telemetry)
     expect(await feed(engine, [ev({ kind: 'prompt', ts: 1 })])).toEqual([])

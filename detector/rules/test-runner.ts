@@ -7,7 +7,7 @@ import type { Alert } from '../../core/alert.js'
 import { silentTelemetry } from '../../core/telemetry.js'
 import { detectorConfig, type DetectorConfig } from '../config.js'
 import { DetectorEngine } from '../engine/engine.js'
-import { globToRegExp } from '../jsonata/functions.js'
+import { globToRegExp } from '../../core/expression/index.js'
 import type { Rule, RuleProblem, RuleTest, RuleTestExpectation } from './types.js'
 
 export interface RuleTestResult {

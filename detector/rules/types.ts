@@ -1,7 +1,7 @@
 /** A loaded, validated rule: expressions compiled, durations in ms, ready for the engine. */
 import type { Severity } from '../../core/alert.js'
 import type { EventKind, PrivpathEvent } from '../../core/event.js'
-import type { Expression } from '../jsonata/expression.js'
+import type { Expression } from '../../core/expression/index.js'
 
 export const RULE_STATUSES = ['stable', 'test', 'experimental', 'deprecated'] as const
 export type RuleStatus = (typeof RULE_STATUSES)[number]

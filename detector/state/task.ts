@@ -3,7 +3,7 @@
  * event in; lists keep their last LIST_CAP entries so a runaway task stays bounded.
  */
 import type { PrivpathEvent } from '../../core/event.js'
-import { glob } from '../jsonata/functions.js'
+import { glob } from '../../core/expression/index.js'
 
 export const LIST_CAP = 200
 

@@ -7,10 +7,9 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { EVENT_KINDS } from '../../core/event.js'
 import { emptyEvent } from '../../core/event.js'
-import { builtinRulesDir, loadRules } from '../rules/load.js'
-import type { Rule } from '../rules/types.js'
-import { NeedsInterpreter } from './compile.js'
-import { parseExpression, type Expression } from './expression.js'
+import { builtinRulesDir, loadRules } from './load.js'
+import type { Rule } from './types.js'
+import { type Expression, NeedsInterpreter, parseExpression } from '../../core/expression/index.js'
 
 type Outcome = { value: unknown } | { error: string } | { interpreter: true }
 
