@@ -1,10 +1,15 @@
 #!/usr/bin/env node
 /**
  * The `privpath` command. Each sub-command lives in `cli/commands/<name>.ts` and exports a
- * `register(program)` function; this file only wires them together.
+ * `register(program)` function; this file only wires them together. The commands parse their
+ * arguments and call the components: `up` the server (server/), `rules` the detector's rule
+ * tooling, `alerts` delivery's outboxes, `demo` a simulated fleet.
  */
 import { Command } from 'commander'
-import { registerCommands } from './commands/index.js'
+import { register as registerAlerts } from './commands/alerts.js'
+import { register as registerDemo } from './commands/demo.js'
+import { register as registerRules } from './commands/rules.js'
+import { register as registerUp } from './commands/up.js'
 
 const program = new Command()
   .name('privpath')
@@ -12,7 +17,7 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError()
 
-registerCommands(program)
+for (const register of [registerUp, registerRules, registerAlerts, registerDemo]) register(program)
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error)

@@ -37,7 +37,7 @@ export async function up(flags: UpFlags, options: Partial<Omit<AppOptions, 'conf
 export function register(program: Command): void {
   program
     .command('up')
-    .description('run privpath: OTLP receiver, writer, detector and API on one process')
+    .description('run privpath: the OTLP receiver, writer, detector, alert delivery and API in one process, or the roles given')
     .option('-c, --config <file>', 'YAML configuration file (also PRIVPATH_CONFIG)')
     .option('--roles <list>', 'comma-separated roles: collector,writer,detector,delivery,api (default: all)')
     .option('--port <port>', 'HTTP port (server.port, default 4318)')
