@@ -16,6 +16,8 @@ COPY --from=build /app/sdk ./sdk
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/rules ./rules
 COPY --from=build /app/console/public ./console/public
+# store.data_dir (./data): owned by the image's user, so a volume mounted there starts writable
+RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 4318
 ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/cli/main.js"]

@@ -2,7 +2,7 @@
  * Detector throughput and alert latency.
  *
  * 1. engine   - the built-in rule pack (rules/) through the engine (kind index, compiled JSONata,
- *               synchronous evaluation), over a synthetic multi-tenant stream (bench/fixtures/
+ *               synchronous evaluation), over a synthetic multi-tenant stream (testkit/fixtures/
  *               privilege-stream.ts: thousands of concurrent tasks, injected anomalies).
  * 2. naive    - the same rules, same state updates, but every rule's JSONata (`when` and step
  *               conditions, plus summary on a match) evaluated with the jsonata interpreter on

@@ -2,7 +2,7 @@
  * OTLP ingest throughput of `privpath up` (collector → WAL → pipeline → in-process bus, and with
  * the writer → chDB), against the decode-only rate of the same bodies measured in the same run.
  *
- * Bodies: realistic agent tasks (bench/fixtures/agent-tasks.ts) serialised by the OTel protobuf
+ * Bodies: realistic agent tasks (testkit/fixtures/agent-tasks.ts) serialised by the OTel protobuf
  * serializer, a fresh set per round (new trace ids). The server is a child `privpath up` started
  * with the Node flags of `npm start` (so it has a core of its own, as in production, and the
  * client here does not share its event loop). A client with bounded concurrency (undici Pool)

@@ -1,8 +1,9 @@
 /**
  * End-to-end events/s from OTLP to ClickHouse (chDB) and alerts, on the in-process bus and on
  * Kafka (kcat mock cluster) measured side by side in one run. Each mode runs in its own child
- * process (chDB binds one data directory per process) with every role in that process, so the
- * difference is the bus: in process vs spans → correlate → events topics through Kafka.
+ * process (chDB binds one data directory per process) with the collector, writer, detector and api
+ * roles in that process, so the difference is the bus: in process vs spans → correlate → events
+ * topics through Kafka.
  * Reported per mode: requests accepted/s, events stored/s (first post → last event queryable),
  * alerts stored, and for Kafka the largest writer consumer lag sampled every 250 ms.
  * The kcat mock keeps a bounded log per partition: past ~300 tasks its oldest messages are

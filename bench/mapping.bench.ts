@@ -3,7 +3,7 @@
  * mapping with content capture on vs off (the cost of redacting content), correlation of whole
  * traces in one batch vs children a batch before their parents (the held path), and redaction of
  * clean prose vs prose with secrets. Also the realistic agent-task bodies of the ingest benchmark
- * (bench/fixtures/agent-tasks.ts), a fresh set per run decoded just before it, mapped as the ingest path maps them.
+ * (testkit/fixtures/agent-tasks.ts), a fresh set per run decoded just before it, mapped as the ingest path maps them.
  * Each figure is the median of 5 timed runs after a warm-up run, as items per second of wall
  * time and CPU µs per item (user + system of this process: less sensitive to a busy machine).
  *

@@ -8,8 +8,8 @@
  * the range is the noise). Single-threaded and without HTTP or the WAL: for the whole server use
  * `bench:ingest -- --against`, whose rounds are noisier. Run with V8's allocation-site
  * pretenuring off (in the npm script): two pipelines in one heap, each with up to a million known
- * spans, sometimes land in its slow mode (2–4× the CPU per span for the rest of the run, the
- * fifth session's finding), which would be measured as a difference between the builds.
+ * spans, sometimes land in its slow mode (2–4× the CPU per span for the rest of the run;
+ * docs/benchmarks.md), which would be measured as a difference between the builds.
  *
  *   npm run bench:pipeline [-- --against HEAD~1 --sets 12 --warmup 2 --tasks 3000]
  */

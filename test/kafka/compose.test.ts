@@ -2,7 +2,7 @@
  * docker-compose.yml: validated by Compose itself (`docker compose config`, or Debian's
  * `docker-compose` which `.ci/run` installs; neither needs a Docker engine), and checked
  * structurally: the services exist, every privpath role's command and environment load as a valid
- * configuration, and every mounted path exists.
+ * configuration, delivery's data directory is a volume of its own, and every mounted path exists.
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { configFromFlags } from '../../cli/commands/up.js'
+import { ROLES } from '../../core/config/schema.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -23,7 +24,17 @@ interface Service {
   healthcheck?: unknown
 }
 
-const compose = parse(readFileSync(`${ROOT}/docker-compose.yml`, 'utf8'), { merge: true }) as { services: Record<string, Service> }
+const compose = parse(readFileSync(`${ROOT}/docker-compose.yml`, 'utf8'), { merge: true }) as {
+  services: Record<string, Service>
+  volumes?: Record<string, unknown>
+}
+const PRIVPATH_SERVICES = ['collector', 'writer', 'detector', 'delivery']
+
+/** The roles a service's `up --roles …` command runs. */
+function rolesOf(name: string): string[] {
+  const command = compose.services[name].command ?? []
+  return command[command.indexOf('--roles') + 1].split(',')
+}
 
 /** `${NAME:-default}` as compose interpolates it with nothing set. */
 function interpolate(value: string | number): string {
@@ -53,15 +64,17 @@ describe('docker-compose.yml', () => {
     expect(result.status).toBe(0)
   })
 
-  it('runs Kafka, ClickHouse, Grafana and the three privpath roles', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['clickhouse', 'collector', 'detector', 'grafana', 'kafka', 'writer'])
+  it('runs Kafka, ClickHouse, Grafana and the privpath roles', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['clickhouse', 'collector', 'delivery', 'detector', 'grafana', 'kafka', 'writer'])
     for (const name of ['kafka', 'clickhouse']) expect(compose.services[name].healthcheck, name).toBeDefined()
   })
 
-  it.each(['collector', 'writer', 'detector'])('%s: built from the Dockerfile, a valid configuration on Kafka and ClickHouse', (name) => {
+  it.each(PRIVPATH_SERVICES)('%s: built from the Dockerfile, a valid configuration on Kafka and ClickHouse', (name) => {
     const service = compose.services[name]
     expect(service.build).toBe('.')
-    expect(Object.keys(service.depends_on ?? {}).sort()).toEqual(['clickhouse', 'kafka'])
+    const dependencies = Object.keys(service.depends_on ?? {})
+    expect(dependencies).toContain('kafka')
+    if (rolesOf(name).some((role) => role === 'writer' || role === 'api')) expect(dependencies).toContain('clickhouse')
     const command = service.command ?? []
     expect(command[0]).toBe('up')
     const roles = command[command.indexOf('--roles') + 1]
@@ -74,13 +87,21 @@ describe('docker-compose.yml', () => {
   })
 
   it('every role is run by some service', () => {
-    const roles = new Set(
-      ['collector', 'writer', 'detector'].flatMap((name) => {
-        const command = compose.services[name].command ?? []
-        return command[command.indexOf('--roles') + 1].split(',')
-      }),
-    )
-    expect([...roles].sort()).toEqual(['api', 'collector', 'detector', 'writer'])
+    const roles = new Set(PRIVPATH_SERVICES.flatMap(rolesOf))
+    expect([...roles].sort()).toEqual([...ROLES].sort())
+  })
+
+  it('delivery keeps its data directory (the outboxes) on a named volume no other service mounts', () => {
+    const mounts = (name: string) => (compose.services[name].volumes ?? []).map((volume) => volume.split(':'))
+    const dataDir = mounts('delivery').find(([, target]) => target === '/app/data')
+    expect(dataDir, 'a volume at /app/data (WORKDIR /app + the default ./data)').toBeDefined()
+    const [volume] = dataDir!
+    expect(Object.keys(compose.volumes ?? {})).toContain(volume)
+    for (const name of Object.keys(compose.services).filter((n) => n !== 'delivery')) {
+      expect(mounts(name).map(([source]) => source), name).not.toContain(volume)
+    }
+    const dockerfile = readFileSync(`${ROOT}/Dockerfile`, 'utf8')
+    expect(dockerfile, 'the image creates /app/data for its user, so a fresh volume there is writable').toMatch(/chown node:node \/app\/data/)
   })
 
   it("mounts Grafana's provisioning and dashboards from dashboards/", () => {
