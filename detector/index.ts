@@ -3,8 +3,9 @@
  * YAML rules (`rules/*.yaml`, docs/rules.md). Out: alerts (bus topic `alerts`), rule validation
  * problems with file:line:col, inline test results. It keeps per-task state and a global
  * credential registry in memory, rebuilt from history on start.
- * Not here yet: sharing state between several detector instances (each owns its partitions'
- * tasks; the registry is fed from `credentials` on every instance), and alert delivery (sinks).
+ * Not here: sending alerts anywhere but the bus (delivery/ routes them to Slack and webhooks, the
+ * writer stores them); sharing task state between detector instances (each owns its partitions'
+ * tasks; the registry is fed from `credentials` on every instance).
  */
 export { detectorConfig, type DetectorConfig } from './config.js'
 export { createEngine, DetectorEngine, type EngineOptions, type EngineStats } from './engine/engine.js'
