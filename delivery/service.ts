@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { mkdirSync } from 'node:fs'
 import Value from 'typebox/value'
 import { type Alert, AlertSchema } from '../core/alert.js'
-import type { Bus, Subscription } from '../core/bus/bus.js'
+import type { Bus, CoreTopics, Subscription } from '../core/bus/bus.js'
 import type { Config, SinkConfig } from '../core/config/schema.js'
 import { PrivpathError } from '../core/errors.js'
 import type { Telemetry } from '../core/telemetry.js'
@@ -27,7 +27,7 @@ export const DELIVERY_GROUP = 'delivery'
 export const DIGEST_DIR = '.digests'
 
 export interface DeliveryOptions {
-  bus: Bus
+  bus: Bus<Pick<CoreTopics, 'alerts'>>
   config: Config
   dataDir: string
   telemetry: Telemetry

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SEVERITIES } from '../../core/alert.js'
+import type { CoreTopics } from '../../core/bus/bus.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import { loadConfig, validateConfig } from '../../core/config/load.js'
 import type { RouteConfig } from '../../core/config/schema.js'
@@ -98,7 +99,7 @@ describe('route matching', () => {
 
 describe('routing inside delivery', () => {
   async function start(routes: unknown[], memory: MemorySink[], rateWindowMs = 60_000, now?: () => number) {
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     const telemetry = capturedTelemetry()
     const config = validateConfig({ alerts: { routes } })
     const dataDir = mkdtempSync(join(tmpdir(), 'pp-routing-'))
@@ -185,7 +186,7 @@ describe('routing inside delivery', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pp-routing-'))
     const routes = [{ name: 'noisy', sinks: ['team'], rate_per_minute: 1 }]
     const config = validateConfig({ alerts: { routes } })
-    const bus1 = new MemoryBus()
+    const bus1 = new MemoryBus<CoreTopics>()
     const first = startDelivery({ bus: bus1, config, dataDir, telemetry: capturedTelemetry(), sinks: [new MemorySink('team', [{ status: 'retry', error: 'down' }])], rateWindowMs: 60_000 })
     await first.ready
     const alerts = Array.from({ length: 3 }, (_, i) => makeAlert({ dedup_key: `r${i}` }))
@@ -194,7 +195,7 @@ describe('routing inside delivery', () => {
     await bus1.close()
 
     const team = new MemorySink('team')
-    const bus2 = new MemoryBus()
+    const bus2 = new MemoryBus<CoreTopics>()
     const second = startDelivery({ bus: bus2, config, dataDir, telemetry: capturedTelemetry(), sinks: [team], rateWindowMs: 60_000, now: () => Date.now() + 61_000 })
     await second.ready
     cleanup.push(async () => {
