@@ -77,7 +77,7 @@ export function startDelivery(options: DeliveryOptions): Delivery {
   const given = new Map((options.sinks ?? []).map((s) => [s.name, s]))
   const configured: Array<Pick<SinkConfig, 'name'>> = sinkConfigs.length > 0 ? sinkConfigs : [...given.keys()].map((name) => ({ name }))
   if (sinkConfigs.length > 0) assertSinks(sinkConfigs)
-  const router = Router.compile(config.alerts.routes, configured, logger)
+  const router = Router.compile(config.alerts.routes, configured, { timeoutMs: config.alerts.route_timeout_ms, logger })
   const scrub = secretScrubber(sinkSecrets(sinkConfigs))
   const outboxDir = join(options.dataDir, 'outbox')
   mkdirSync(outboxDir, { recursive: true })
