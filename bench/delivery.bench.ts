@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { CoreTopics } from '../core/bus/bus.js'
 import { MemoryBus } from '../core/bus/memory.js'
 import { validateConfig } from '../core/config/load.js'
 import { silentTelemetry } from '../core/telemetry.js'
@@ -28,7 +29,7 @@ async function run(label: string, sinks: Array<{ name: string; receiver: Receive
   const config = validateConfig({
     alerts: { sinks: sinks.map(({ name, receiver }) => ({ name, type: 'webhook', url: `${receiver.url}/h`, timeout_ms: 30_000, concurrency: 8 })) },
   })
-  const bus = new MemoryBus()
+  const bus = new MemoryBus<CoreTopics>()
   const delivery = startDelivery({ bus, config, dataDir, telemetry: silentTelemetry() })
   await delivery.ready
   const alerts = Array.from({ length: ALERTS }, (_, i) => makeAlert({ dedup_key: `bench-${i}` }))

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Alert } from '../core/alert.js'
-import type { Bus } from '../core/bus/bus.js'
+import type { Bus, CoreTopics } from '../core/bus/bus.js'
 import { MemoryBus } from '../core/bus/memory.js'
 import type { PrivpathEvent } from '../core/event.js'
 import { createStoreClient } from '../core/store/client.js'
@@ -153,7 +153,7 @@ async function embeddedRun(rate: number, stream: PrivpathEvent[]): Promise<Laten
   const telemetry = silentTelemetry()
   try {
     await migrate(client, { database: 'privpath', eventsTtlDays: 30 })
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     // as `privpath up` does: the writer's events and alerts on connections of their own (`up`
     // also hands alerts to delivery, which waits for the outbox of every configured sink; this
     // measures the store alone, as with no sink configured)
@@ -167,7 +167,7 @@ async function embeddedRun(rate: number, stream: PrivpathEvent[]): Promise<Laten
     const latencies: number[] = []
     const detected: number[] = []
     const absence = new Set(pack.rules.filter((r) => r.correlation.type === 'absence').map((r) => r.id))
-    const measuring: Bus = {
+    const measuring: Bus<CoreTopics> = {
       kind: bus.kind,
       subscribe: bus.subscribe.bind(bus),
       close: bus.close.bind(bus),

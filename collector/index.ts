@@ -12,6 +12,6 @@
  */
 export { startEmbeddedCollector } from './embedded/index.js'
 export type { EmbeddedCollector, EmbeddedCollectorOptions } from './embedded/index.js'
-export { startKafkaCollector } from './kafka/index.js'
-export type { KafkaCollector } from './kafka/index.js'
+export { SPAN_TOPICS, startKafkaCollector } from './kafka/index.js'
+export type { KafkaCollector, SpanTopics } from './kafka/index.js'
 export type { CollectorOptions, RunningCollector } from './topology.js'

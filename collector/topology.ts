@@ -5,15 +5,19 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Authenticator } from '../core/auth.js'
-import type { Bus } from '../core/bus/bus.js'
+import type { Bus, CoreTopics } from '../core/bus/bus.js'
 import type { Config } from '../core/config/schema.js'
 import type { Telemetry } from '../core/telemetry.js'
+import type { SpanTopics } from './kafka/topics.js'
 import { type IngestSink, otlpReceiver } from './receiver/index.js'
 import { createOtlpCodec, type DecodedRequest } from './stages.js'
 
+/** The topics the collector uses: its output, and `spans` between its two stages on Kafka. */
+type CollectorTopics = Pick<CoreTopics, 'events' | 'credentials'> & SpanTopics
+
 export interface CollectorOptions {
   config: Pick<Config, 'collector' | 'server'>
-  bus: Bus
+  bus: Bus<CollectorTopics>
   auth: Authenticator
   telemetry: Telemetry
 }

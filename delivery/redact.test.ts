@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { CoreTopics } from '../core/bus/bus.js'
 import { MemoryBus } from '../core/bus/memory.js'
 import { validateConfig } from '../core/config/load.js'
 import { startDelivery } from './service.js'
@@ -47,7 +48,7 @@ describe('redaction', () => {
   it('keeps secrets out of logs and dead letters when a receiver echoes them back', async () => {
     const receiver = await startReceiver((req) => ({ status: 400, body: `rejected ${req.url} with ${HMAC}` }))
     const down = 'http://127.0.0.1:9/closed-port-secret-path'
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     const telemetry = capturedTelemetry()
     const config = validateConfig({
       alerts: {

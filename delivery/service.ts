@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { mkdirSync } from 'node:fs'
 import Value from 'typebox/value'
 import { type Alert, AlertSchema } from '../core/alert.js'
-import type { Bus, Subscription } from '../core/bus/bus.js'
+import type { Bus, CoreTopics, Subscription } from '../core/bus/bus.js'
 import type { Config, SinkConfig } from '../core/config/schema.js'
 import { PrivpathError } from '../core/errors.js'
 import type { Telemetry } from '../core/telemetry.js'
@@ -27,7 +27,7 @@ export const DELIVERY_GROUP = 'delivery'
 export const DIGEST_DIR = '.digests'
 
 export interface DeliveryOptions {
-  bus: Bus
+  bus: Bus<Pick<CoreTopics, 'alerts'>>
   config: Config
   dataDir: string
   telemetry: Telemetry
@@ -77,7 +77,7 @@ export function startDelivery(options: DeliveryOptions): Delivery {
   const given = new Map((options.sinks ?? []).map((s) => [s.name, s]))
   const configured: Array<Pick<SinkConfig, 'name'>> = sinkConfigs.length > 0 ? sinkConfigs : [...given.keys()].map((name) => ({ name }))
   if (sinkConfigs.length > 0) assertSinks(sinkConfigs)
-  const router = Router.compile(config.alerts.routes, configured, logger)
+  const router = Router.compile(config.alerts.routes, configured, { timeoutMs: config.alerts.route_timeout_ms, logger })
   const scrub = secretScrubber(sinkSecrets(sinkConfigs))
   const outboxDir = join(options.dataDir, 'outbox')
   mkdirSync(outboxDir, { recursive: true })

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Alert } from '../core/alert.js'
 import type { SubscribeOptions } from '../core/bus/bus.js'
+import type { CoreTopics } from '../core/bus/bus.js'
 import { MemoryBus } from '../core/bus/memory.js'
 import { emptyEvent, type PrivpathEvent } from '../core/event.js'
 import { silentTelemetry } from '../core/telemetry.js'
@@ -25,7 +26,7 @@ function ev(partial: Partial<PrivpathEvent> & Pick<PrivpathEvent, 'kind'>): Priv
 async function setup(rules: string, history: PrivpathEvent[] = []) {
   const dir = await mkdtemp(join(tmpdir(), 'detector-'))
   await writeFile(join(dir, 'rule.yaml'), rules)
-  const bus = new MemoryBus()
+  const bus = new MemoryBus<CoreTopics>()
   const alerts: Alert[] = []
   await bus.subscribe('alerts', { group: 'test' }, async (messages) => {
     alerts.push(...messages.map((m) => m.value))
@@ -94,9 +95,9 @@ describe('startDetector', () => {
   it('takes at most maxBatch events per bus batch and publishes each batch\'s alerts before acknowledging it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'detector-'))
     await writeFile(join(dir, 'rule.yaml'), REUSE)
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     const publications: number[] = []
-    const measuring = Object.assign(Object.create(bus) as MemoryBus, {
+    const measuring = Object.assign(Object.create(bus) as MemoryBus<CoreTopics>, {
       publish: async (topic: 'events' | 'alerts', messages: Array<{ key: string; value: never }>) => {
         if (topic === 'alerts') publications.push(messages.length)
         return bus.publish(topic, messages)
@@ -121,7 +122,7 @@ describe('startDetector', () => {
   it('steps later batches while an earlier batch\'s alerts are still being stored, and publishes them in step order', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'detector-'))
     await writeFile(join(dir, 'rule.yaml'), REUSE)
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     let release!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
     const stored: string[] = []
@@ -150,9 +151,9 @@ describe('startDetector', () => {
   it('publishes a batch\'s alerts again after a failure without stepping its events twice', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'detector-'))
     await writeFile(join(dir, 'rule.yaml'), REUSE)
-    const bus = new MemoryBus({ retryDelayMs: 5 })
+    const bus = new MemoryBus<CoreTopics>({ retryDelayMs: 5 })
     let failures = 1
-    const flaky = Object.assign(Object.create(bus) as MemoryBus, {
+    const flaky = Object.assign(Object.create(bus) as MemoryBus<CoreTopics>, {
       publish: async (topic: 'events' | 'alerts', messages: Array<{ key: string; value: never }>) => {
         if (topic === 'alerts' && failures-- > 0) throw new Error('broker unavailable')
         return bus.publish(topic, messages)
@@ -179,7 +180,7 @@ describe('startDetector', () => {
     const dir = await mkdtemp(join(tmpdir(), 'detector-'))
     await writeFile(join(dir, 'rule.yaml'), REUSE)
     const subscribed = new Map<string, SubscribeOptions>()
-    const kafka = Object.assign(Object.create(new MemoryBus()) as MemoryBus, {
+    const kafka = Object.assign(Object.create(new MemoryBus<CoreTopics>()) as MemoryBus<CoreTopics>, {
       kind: 'kafka' as const,
       subscribe: async (topic: string, options: SubscribeOptions) => {
         subscribed.set(topic, options)

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { watch, type FSWatcher } from 'node:fs'
 import { hostname } from 'node:os'
 import type { Alert } from '../core/alert.js'
-import type { Bus, Subscription } from '../core/bus/bus.js'
+import type { Bus, CoreTopics, Subscription } from '../core/bus/bus.js'
 import { PrivpathError } from '../core/errors.js'
 import type { PrivpathEvent } from '../core/event.js'
 import type { Telemetry } from '../core/telemetry.js'
@@ -21,7 +21,8 @@ import { partitionRebuild } from './rebuild.js'
 import type { Rule, RuleProblem } from './rules/types.js'
 
 export interface StartDetectorOptions {
-  bus: Bus
+  /** `events` in, `alerts` out, and `credentials` when `consumeCredentials` is set. */
+  bus: Bus<CoreTopics>
   config: DetectorConfig
   telemetry: Telemetry
   /** Rule directories; default from `config.rules_dir` ('' = built-in rules/). */

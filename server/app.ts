@@ -7,14 +7,14 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { operationsApi, type Readiness } from '../api/index.js'
 import { createAuthenticator, isLoopbackHost } from '../core/auth.js'
-import type { Bus } from '../core/bus/bus.js'
-import { createBus } from '../core/bus/index.js'
+import { type Bus, createBus } from '../core/bus/index.js'
 import type { Config, Role } from '../core/config/schema.js'
 import type { Telemetry } from '../core/telemetry.js'
 import type { RoleHandle, RoleOverrides } from './role.js'
 import { ROLE_REGISTRY, rolesNeedingStore } from './roles/index.js'
 import { recordRules } from './rules.js'
 import { openStore, type StoreAccess } from './store.js'
+import { SERVER_TOPICS, type ServerTopics } from './topics.js'
 
 export interface AppOptions {
   config: Config
@@ -28,7 +28,7 @@ export interface App {
   /** Base URL the server listens on, e.g. http://127.0.0.1:4318. */
   url: string
   port: number
-  bus: Bus
+  bus: Bus<ServerTopics>
   store: StoreAccess | undefined
   readiness(): Readiness
   /** Resolves once every request accepted so far has been published (embedded collector). */
@@ -58,7 +58,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   }
 
   try {
-    const bus = createBus(config.bus, telemetry)
+    const bus = createBus<ServerTopics>(config.bus, telemetry, SERVER_TOPICS)
     stops.push({ name: 'bus', stop: () => bus.close() })
 
     let store: StoreAccess | undefined

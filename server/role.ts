@@ -9,10 +9,11 @@ import type { Bus } from '../core/bus/bus.js'
 import type { Config, Role } from '../core/config/schema.js'
 import type { Telemetry } from '../core/telemetry.js'
 import type { StoreAccess } from './store.js'
+import type { ServerTopics } from './topics.js'
 
 export interface RoleContext {
   config: Config
-  bus: Bus
+  bus: Bus<ServerTopics>
   auth: Authenticator
   telemetry: Telemetry
   /** Present when this process runs a role that needs the store (writer, api). */

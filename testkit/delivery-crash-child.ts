@@ -4,6 +4,7 @@
  * has acknowledged them (they are in the outbox), then keeps delivering until killed.
  * Usage: crash-child.ts <data_dir> <receiver_url> <from> <to> <versions>
  */
+import type { CoreTopics } from '../core/bus/bus.js'
 import { MemoryBus } from '../core/bus/memory.js'
 import { validateConfig } from '../core/config/load.js'
 import { silentTelemetry } from '../core/telemetry.js'
@@ -16,7 +17,7 @@ const config = validateConfig({
     sinks: [{ name: 'hook', type: 'webhook', url, secret: 'crash-secret', backoff_base_ms: 20, backoff_max_ms: 150, max_attempts: 1000, concurrency: 4 }],
   },
 })
-const bus = new MemoryBus()
+const bus = new MemoryBus<CoreTopics>()
 const delivery = startDelivery({ bus, config, dataDir, telemetry: silentTelemetry() })
 await delivery.ready
 let queued = 0

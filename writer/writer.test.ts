@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { getTask, listAlerts, listTasks } from '../api/queries/index.js'
-import type { BatchHandler, Bus, BusMessage, Subscription, Topic } from '../core/bus/bus.js'
+import type { BatchHandler, Bus, BusMessage, CoreTopics, Subscription, Topic } from '../core/bus/bus.js'
 import { MemoryBus } from '../core/bus/memory.js'
 import type { PrivpathEvent } from '../core/event.js'
 import { silentTelemetry, type Telemetry } from '../core/telemetry.js'
@@ -35,7 +35,7 @@ function recordingClient(): { client: InsertClient; inserts: Record<string, numb
   return { client, inserts }
 }
 
-function messages(events: PrivpathEvent[]): BusMessage<'events'>[] {
+function messages(events: PrivpathEvent[]): BusMessage<PrivpathEvent>[] {
   return events.map((value) => ({ key: value.task_id, value }))
 }
 
@@ -49,7 +49,7 @@ function taskEvents(taskId: string, tenant = 'acme'): PrivpathEvent[] {
 }
 
 interface Started {
-  bus: MemoryBus
+  bus: MemoryBus<CoreTopics>
   inserts: Record<string, number[]>
   telemetry: Telemetry
   deadLetterDir: string
@@ -58,7 +58,7 @@ interface Started {
 
 let runs = 0
 async function start(batchRows: number, flushMs: number): Promise<Started> {
-  const bus = new MemoryBus({ retryDelayMs: 10 })
+  const bus = new MemoryBus<CoreTopics>({ retryDelayMs: 10 })
   const { client, inserts } = recordingClient()
   const telemetry = silentTelemetry()
   const deadLetterDir = join(store.dir, `dead-letter-${++runs}`)
@@ -164,7 +164,7 @@ describe('writer over the in-process bus', () => {
   })
 
   it('stores an alert on its own client while an events insert is still running', async () => {
-    const bus = new MemoryBus({ retryDelayMs: 10 })
+    const bus = new MemoryBus<CoreTopics>({ retryDelayMs: 10 })
     let release!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
     const stalled: InsertClient = {
@@ -205,14 +205,14 @@ describe('writer over the in-process bus', () => {
 })
 
 /** A bus that hands deliveries to the handler concurrently, as a Kafka consumer with several partitions does. */
-class ConcurrentBus implements Bus {
+class ConcurrentBus implements Bus<CoreTopics> {
   readonly kind = 'kafka' as const
-  readonly handlers = new Map<Topic, BatchHandler<Topic>>()
+  readonly handlers = new Map<Topic, BatchHandler<unknown>>()
   async publish(): Promise<void> {
     throw new Error('not used')
   }
-  async subscribe<T extends Topic>(topic: T, _options: unknown, handler: BatchHandler<T>): Promise<Subscription> {
-    this.handlers.set(topic, handler as BatchHandler<Topic>)
+  async subscribe<K extends keyof CoreTopics>(topic: K, _options: unknown, handler: BatchHandler<CoreTopics[K]>): Promise<Subscription> {
+    this.handlers.set(topic, handler as BatchHandler<unknown>)
     return { caughtUp: Promise.resolve(), close: async () => void this.handlers.delete(topic) }
   }
   async close(): Promise<void> {}

@@ -1,6 +1,6 @@
 /** The writer: one batcher and inserter per table, fed by its bus subscriptions (see index.ts). */
 import type { Alert } from '../core/alert.js'
-import type { Bus, BusMessage, Subscription, Topic } from '../core/bus/bus.js'
+import type { Bus, CoreTopics, Subscription } from '../core/bus/bus.js'
 import type { PrivpathEvent } from '../core/event.js'
 import { quoteIdentifier } from '../core/store/ddl.js'
 import { alertToRow, EVENT_INSERT_COLUMNS, eventToCompactRow } from '../core/store/rows.js'
@@ -13,8 +13,11 @@ import { writerMetrics } from './metrics.js'
 
 export const WRITER_GROUP = 'writer'
 
+/** The topics the writer stores. */
+type WriterTopics = Pick<CoreTopics, 'events' | 'alerts'>
+
 export interface WriterOptions {
-  bus: Bus
+  bus: Bus<WriterTopics>
   /** A ClickHouse client; only `exec` is used, for INSERTs. */
   client: InsertClient
   /**
@@ -39,11 +42,11 @@ export interface Writer {
   stop(): Promise<void>
 }
 
-interface TableRoute<T extends Topic> {
-  topic: T
+interface TableRoute<K extends keyof WriterTopics> {
+  topic: K
   table: string
   rowFormat: RowFormat
-  encode: (value: BusMessage<T>['value']) => string
+  encode: (value: WriterTopics[K]) => string
   /** Alerts are few and someone is waiting for them: insert at once, on their own connection. */
   immediate: boolean
 }

@@ -6,6 +6,7 @@
  * the alerts would have to go through the Kafka bus, which this command does not open yet.
  */
 import type { Alert } from '../../core/alert.js'
+import type { CoreTopics } from '../../core/bus/bus.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import type { Config } from '../../core/config/schema.js'
 import { PrivpathError } from '../../core/errors.js'
@@ -33,7 +34,7 @@ export async function deliverAlerts(
   alerts: Alert[],
   options: { config: Config; telemetry: Telemetry; drainTimeoutMs?: number; pollMs?: number },
 ): Promise<DeliverOutcome> {
-  const bus = new MemoryBus()
+  const bus = new MemoryBus<CoreTopics>()
   const delivery = startDelivery({ bus, config: options.config, dataDir: options.config.store.data_dir, telemetry: options.telemetry })
   try {
     await delivery.ready

@@ -10,6 +10,7 @@ import type { Bus, Subscription } from '../../core/bus/bus.js'
 import type { SpanRecord } from '../mapping/index.js'
 import type { CorrelatorLike } from '../pipeline/index.js'
 import type { EventPublisher } from '../publish/publisher.js'
+import type { SpanTopics } from './topics.js'
 
 export const CORRELATE_GROUP = 'collector-correlate'
 
@@ -20,7 +21,7 @@ interface Ticket {
 }
 
 export interface CorrelateConsumerOptions {
-  bus: Bus
+  bus: Bus<SpanTopics>
   correlator: CorrelatorLike<SpanRecord>
   publisher: Pick<EventPublisher, 'publish'>
   expireEveryMs: number

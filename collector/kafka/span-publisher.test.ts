@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { Registry } from 'prom-client'
 import { MemoryBus } from '../../core/bus/memory.js'
 import { SpanPublisher } from './span-publisher.js'
+import type { SpanTopics } from './topics.js'
 
 const decode = () => ({ resourceSpans: [] })
 
 describe('SpanPublisher bounds', () => {
   function publisher(maxInflightBytes: number) {
-    return new SpanPublisher({ bus: new MemoryBus(), decode, map: () => [], maxInflightRequests: 10, maxInflightBytes, registry: new Registry() })
+    return new SpanPublisher({ bus: new MemoryBus<SpanTopics>(), decode, map: () => [], maxInflightRequests: 10, maxInflightBytes, registry: new Registry() })
   }
 
   it('refuses bodies beyond maxInflightBytes while others wait for Kafka, and frees their bytes once accepted or released', () => {
@@ -40,7 +41,7 @@ describe('SpanPublisher append', () => {
     const bodies: Uint8Array[] = []
     const mapped: unknown[] = []
     const p = new SpanPublisher({
-      bus: new MemoryBus(),
+      bus: new MemoryBus<SpanTopics>(),
       decode: (_signal, body) => {
         bodies.push(body)
         return fromBody

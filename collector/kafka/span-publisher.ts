@@ -7,18 +7,19 @@
  * `maxInflightBytes` (429 beyond either; one request always fits when none is in flight).
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
-import type { Bus, BusMessage, SpanRecordValue } from '../../core/bus/bus.js'
+import type { Bus, BusMessage } from '../../core/bus/bus.js'
 import { PrivpathError } from '../../core/errors.js'
-import type { SpanRecord } from '../mapping/index.js'
+import type { SpanRecord, SpanRecordValue } from '../mapping/index.js'
 import type { IngestSink } from '../receiver/index.js'
 import type { DecodedRequest } from '../stages.js'
 import type { BodyFormat, Signal } from '../wal/index.js'
+import type { SpanTopics } from './topics.js'
 
 export type DecodeRequest = (signal: Signal, body: Uint8Array, format: BodyFormat) => DecodedRequest
 export type MapRequest = (signal: Signal, request: DecodedRequest, context: { authTenant: string; observedAt: number }) => SpanRecord[]
 
 export interface SpanPublisherOptions {
-  bus: Bus
+  bus: Bus<SpanTopics>
   decode: DecodeRequest
   map: MapRequest
   maxInflightRequests: number
@@ -96,7 +97,7 @@ export class SpanPublisher implements IngestSink<DecodedRequest> {
   async append(entry: { signal: Signal; tenant: string; body: Uint8Array; format: BodyFormat }, request: DecodedRequest | undefined): Promise<number> {
     const decoded = request ?? this.options.decode(entry.signal, entry.body, entry.format)
     const records = this.options.map(entry.signal, decoded, { authTenant: entry.tenant, observedAt: (this.options.now ?? Date.now)() })
-    const messages: Array<BusMessage<'spans'>> = records.map((record) => {
+    const messages: Array<BusMessage<SpanRecordValue>> = records.map((record) => {
       const value = toSpanValue(record)
       return { key: spanKey(value), value }
     })

@@ -7,5 +7,5 @@
  */
 export { mapLogRequest, mapTraceRequest } from './map.js'
 export { DEFAULT_MAX_CONTENT_CHARS, DEFAULT_TENANT, MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES, UNTRACED_TASK } from './record.js'
-export type { MappingOptions, SpanRecord } from './record.js'
+export type { MappingOptions, SpanRecord, SpanRecordValue } from './record.js'
 export { CONTRACT_EVENTS } from './contract.js'

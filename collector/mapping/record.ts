@@ -2,11 +2,44 @@
  * What the mapper hands the correlator: one record per span (or log record) with the events it
  * produced and what correlation needs to place them in their task.
  */
-import type { SpanRecordValue } from '../../core/bus/bus.js'
+import type { PrivpathEvent } from '../../core/event.js'
 import type { ContextAttribute } from './finish.js'
 import type { Identity } from './identity.js'
 
-/** The fields are documented on `SpanRecordValue` (core/bus/bus.ts), the form the record travels in on Kafka. */
+/**
+ * A mapped span (or log record) before correlation, as the collector publishes it on `spans`
+ * (key = trace id) when correlation runs behind Kafka (collector/kafka/topics.ts).
+ */
+export interface SpanRecordValue {
+  /** 'span' registers itself so descendants inherit its task; 'log' attaches to the span it was emitted in (`spanId`). */
+  signal: 'span' | 'log'
+  /** The tenant the events are stamped with (authenticated, else claimed, else 'default'). */
+  tenantId: string
+  /** Correlation scope: the authenticated tenant, '' for unauthenticated requests. Spans only inherit within one scope. */
+  authTenant: string
+  /** False when tenantId is only the 'default' fallback: the correlator then gives the span its parent's tenant. */
+  tenantSettled: boolean
+  traceId: string
+  spanId: string
+  /** '' for root spans and for log records. */
+  parentSpanId: string
+  /** From `agent.task.id` (or its baggage / association-property forms); '' when absent. */
+  explicitTaskId: string
+  /** Where the events go when nothing better is known: conversation or session id, else trace id, else 'untraced'. */
+  fallbackTaskId: string
+  /** The span's own agent (`gen_ai.agent.id`, falling back to its name); '' when the span names none. */
+  agentId: string
+  agentName: string
+  /** An invoke_agent (or AGENT / agent) span: a delegation when its agent differs from its parent's. */
+  invokesAgent: boolean
+  delegatedScopes: string[]
+  startTs: number
+  endTs: number
+  /** events[0] is the span's (or record's) own event; every task_id is '' until the correlator resolves it. */
+  events: PrivpathEvent[]
+}
+
+/** The record in process: its SpanRecordValue part is what travels on `spans`. */
 export interface SpanRecord extends SpanRecordValue {
   /** The pipeline's bookkeeping; passed through untouched and never published. */
   origin: unknown

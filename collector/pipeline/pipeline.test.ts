@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { CoreTopics } from '../../core/bus/bus.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
@@ -45,7 +46,7 @@ const event = (id: string, credential?: string, ts = 0, kind?: PrivpathEvent['ki
 
 function setup(options: { maxQueuedRequests?: number; maxQueuedBytes?: number; slowMs?: number } = {}) {
   const { logger, registry } = silentTelemetry()
-  const bus = new MemoryBus()
+  const bus = new MemoryBus<CoreTopics>()
   const completed: number[] = []
   const delivered: Record<string, Array<{ key: string; id: string }>> = { events: [], credentials: [] }
   const correlator = new ParentWaits()

@@ -12,16 +12,16 @@ import { sortEvents } from './event-order.js'
 const CREDENTIAL_KINDS = new Set<EventKind>(['credential_issued', 'credential_used', 'credential_revoked'])
 
 export interface EventMessages {
-  events: Array<BusMessage<'events'>>
-  credentials: Array<BusMessage<'credentials'>>
+  events: Array<BusMessage<PrivpathEvent>>
+  credentials: Array<BusMessage<PrivpathEvent>>
 }
 
 export function eventMessages(records: ReadonlyArray<{ events: PrivpathEvent[] }>): EventMessages {
   const all: PrivpathEvent[] = []
   for (const record of records) for (const event of record.events) all.push(event)
   const ordered = sortEvents(all)
-  const events: Array<BusMessage<'events'>> = []
-  const credentials: Array<BusMessage<'credentials'>> = []
+  const events: Array<BusMessage<PrivpathEvent>> = []
+  const credentials: Array<BusMessage<PrivpathEvent>> = []
   for (const event of ordered) {
     events.push({ key: event.task_id, value: event })
     if (CREDENTIAL_KINDS.has(event.kind)) credentials.push({ key: event.credential_id, value: event })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Bus } from '../../core/bus/bus.js'
+import type { Bus, CoreTopics } from '../../core/bus/bus.js'
 import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
 import { metricValue } from '../../testkit/delivery.js'
@@ -18,7 +18,7 @@ const event = (id: string, kind: PrivpathEvent['kind'], ts: number): PrivpathEve
 function flakyBus(failures: number) {
   const published: Array<{ topic: string; keys: string[] }> = []
   let calls = 0
-  const bus: Pick<Bus, 'publish'> = {
+  const bus: Pick<Bus<CoreTopics>, 'publish'> = {
     async publish(topic, messages) {
       if (++calls <= failures) throw new Error('broker unavailable')
       published.push({ topic, keys: messages.map((m) => m.key) })

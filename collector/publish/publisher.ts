@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino'
 import { Counter, type Registry } from 'prom-client'
-import type { Bus } from '../../core/bus/bus.js'
+import type { Bus, CoreTopics } from '../../core/bus/bus.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { type BackoffPolicy, retry } from '../../core/retry.js'
 import { eventMessages } from './messages.js'
@@ -16,7 +16,7 @@ import { eventMessages } from './messages.js'
 export const PUBLISH_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 10_000 }
 
 export interface EventPublisherOptions {
-  bus: Pick<Bus, 'publish'>
+  bus: Pick<Bus<Pick<CoreTopics, 'events' | 'credentials'>>, 'publish'>
   logger: Logger
   registry: Registry
   backoff?: BackoffPolicy

@@ -11,50 +11,26 @@ import type { Alert } from '../alert.js'
 import type { PrivpathEvent } from '../event.js'
 
 /**
- * A mapped span (or log record) before correlation, as the collector publishes it on `spans`
- * (key = trace id) when correlation runs behind Kafka; mirrors the collector's SpanRecord.
+ * What each topic carries, by topic name. A component types its bus with the topics it uses, so
+ * the in-process bus and Kafka carry topics core knows nothing about (the collector's `spans`).
+ * Declared with `type`, not `interface`: an interface has no index signature to satisfy this.
  */
-export interface SpanRecordValue {
-  /** 'span' registers itself so descendants inherit its task; 'log' attaches to the span it was emitted in (`spanId`). */
-  signal: 'span' | 'log'
-  /** The tenant the events are stamped with (authenticated, else claimed, else 'default'). */
-  tenantId: string
-  /** Correlation scope: the authenticated tenant, '' for unauthenticated requests. Spans only inherit within one scope. */
-  authTenant: string
-  /** False when tenantId is only the 'default' fallback: the correlator then gives the span its parent's tenant. */
-  tenantSettled: boolean
-  traceId: string
-  spanId: string
-  /** '' for root spans and for log records. */
-  parentSpanId: string
-  /** From `agent.task.id` (or its baggage / association-property forms); '' when absent. */
-  explicitTaskId: string
-  /** Where the events go when nothing better is known: conversation or session id, else trace id, else 'untraced'. */
-  fallbackTaskId: string
-  /** The span's own agent (`gen_ai.agent.id`, falling back to its name); '' when the span names none. */
-  agentId: string
-  agentName: string
-  /** An invoke_agent (or AGENT / agent) span: a delegation when its agent differs from its parent's. */
-  invokesAgent: boolean
-  delegatedScopes: string[]
-  startTs: number
-  endTs: number
-  /** events[0] is the span's (or record's) own event; every task_id is '' until the correlator resolves it. */
-  events: PrivpathEvent[]
-}
+export type TopicMap = Record<string, unknown>
 
-export interface TopicValues {
+/** The topics between components: the collector's output, and the detector's alerts. */
+export type CoreTopics = {
   events: PrivpathEvent
   credentials: PrivpathEvent
   alerts: Alert
-  spans: SpanRecordValue
 }
-export type Topic = keyof TopicValues
-export const TOPICS: readonly Topic[] = ['events', 'credentials', 'alerts', 'spans']
+export const CORE_TOPICS: ReadonlyArray<keyof CoreTopics> = ['events', 'credentials', 'alerts']
 
-export interface BusMessage<T extends Topic = Topic> {
+/** A topic's name, without the Kafka prefix. */
+export type Topic = string
+
+export interface BusMessage<V> {
   key: string
-  value: TopicValues[T]
+  value: V
 }
 
 export interface SubscribeOptions {
@@ -85,7 +61,7 @@ export interface BatchContext {
   partition?: number
 }
 
-export type BatchHandler<T extends Topic> = (messages: BusMessage<T>[], context: BatchContext) => Promise<void>
+export type BatchHandler<V> = (messages: BusMessage<V>[], context: BatchContext) => Promise<void>
 
 export interface Subscription {
   /** Resolves when the subscription has caught up with what was published before it started. */
@@ -93,9 +69,13 @@ export interface Subscription {
   close(): Promise<void>
 }
 
-export interface Bus {
+/**
+ * A bus carrying the topics of `T`. A bus of more topics stands in for one of fewer (the process's
+ * bus is handed to every component), never the reverse.
+ */
+export interface Bus<T extends TopicMap> {
   readonly kind: 'memory' | 'kafka'
-  publish<T extends Topic>(topic: T, messages: BusMessage<T>[]): Promise<void>
-  subscribe<T extends Topic>(topic: T, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription>
+  publish<K extends keyof T & string>(topic: K, messages: BusMessage<T[K]>[]): Promise<void>
+  subscribe<K extends keyof T & string>(topic: K, options: SubscribeOptions, handler: BatchHandler<T[K]>): Promise<Subscription>
   close(): Promise<void>
 }

@@ -14,14 +14,15 @@ import { Kafka, type Admin, type Consumer, type EachBatchPayload, type Producer 
 import type { Logger } from 'pino'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { PrivpathError } from '../errors.js'
-import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic, TopicValues } from './bus.js'
-import { TOPICS } from './bus.js'
+import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic, TopicMap } from './bus.js'
 import { DEFAULT_TIMING, kafkaClientConfig, topicName, type KafkaSectionConfig, type KafkaTiming } from './kafka-client.js'
 import { waitForCaughtUp } from './kafka-progress.js'
 import { replayPartitions } from './kafka-replay.js'
 
-export interface KafkaBusOptions {
+export interface KafkaBusOptions<T extends TopicMap> {
   config: KafkaSectionConfig
+  /** The topics this bus carries: those it asks the cluster to create when it first subscribes. */
+  topics: ReadonlyArray<keyof T & string>
   logger: Logger
   registry?: Registry
   timing?: Partial<KafkaTiming>
@@ -53,7 +54,7 @@ function busMetrics(registry: Registry | undefined): BusMetrics {
   }
 }
 
-export class KafkaBus implements Bus {
+export class KafkaBus<T extends TopicMap> implements Bus<T> {
   readonly kind = 'kafka' as const
   private readonly kafka: Kafka
   private readonly timing: KafkaTiming
@@ -65,7 +66,7 @@ export class KafkaBus implements Bus {
   private topicsEnsured = false
   private closed = false
 
-  constructor(private readonly options: KafkaBusOptions) {
+  constructor(private readonly options: KafkaBusOptions<T>) {
     if (options.config.brokers.length === 0) {
       throw new PrivpathError('PP_ERR_CONFIG_INVALID', 'bus.kafka.brokers: at least one broker (host:port) is required when bus.kind is "kafka"')
     }
@@ -84,7 +85,7 @@ export class KafkaBus implements Bus {
     return topicName(this.options.config, topic)
   }
 
-  async publish<T extends Topic>(topic: T, messages: BusMessage<T>[]): Promise<void> {
+  async publish<K extends keyof T & string>(topic: K, messages: BusMessage<T[K]>[]): Promise<void> {
     if (messages.length === 0) return
     const name = this.topic(topic)
     try {
@@ -102,7 +103,7 @@ export class KafkaBus implements Bus {
     }
   }
 
-  async subscribe<T extends Topic>(topic: T, options: SubscribeOptions, handler: BatchHandler<T>): Promise<Subscription> {
+  async subscribe<K extends keyof T & string>(topic: K, options: SubscribeOptions, handler: BatchHandler<T[K]>): Promise<Subscription> {
     const name = this.topic(topic)
     // One Kafka group per (group, topic): kafkajs assigns a group's partitions across all its members
     // whatever each subscribed to, so a writer consuming two topics needs two groups.
@@ -134,7 +135,7 @@ export class KafkaBus implements Bus {
     const maxInflight = Math.max(1, options.maxInflightBatches ?? 1)
     const chains = new Map<number, { tail: Promise<void>; inflight: Array<Promise<void>> }>()
 
-    const handleChunk = async (messages: BusMessage<T>[], context: BatchContext): Promise<void> => {
+    const handleChunk = async (messages: BusMessage<T[K]>[], context: BatchContext): Promise<void> => {
       for (;;) {
         try {
           await handler(messages, context)
@@ -167,10 +168,10 @@ export class KafkaBus implements Bus {
       for (let start = 0; start < batch.messages.length; start += maxBatch) {
         if (!isRunning() || isStale()) return
         const slice = batch.messages.slice(start, start + maxBatch)
-        const decoded: BusMessage<T>[] = []
+        const decoded: BusMessage<T[K]>[] = []
         for (const message of slice) {
           try {
-            decoded.push({ key: message.key?.toString() ?? '', value: JSON.parse(message.value?.toString() ?? 'null') as BusMessage<T>['value'] })
+            decoded.push({ key: message.key?.toString() ?? '', value: JSON.parse(message.value?.toString() ?? 'null') as T[K] })
           } catch (error) {
             this.metrics.undecodable.inc({ topic })
             log.error({ err: error, partition, offset: message.offset }, 'message value is not JSON; skipped')
@@ -240,7 +241,7 @@ export class KafkaBus implements Bus {
    * offsets), read by a throwaway consumer: state a member rebuilds when it gains partitions.
    * `sinceMs` undefined reads the whole retained partition.
    */
-  async replay<T extends Topic>(topic: T, group: string, partitions: readonly number[], sinceMs: number | undefined): Promise<Array<TopicValues[T]>> {
+  async replay<K extends keyof T & string>(topic: K, group: string, partitions: readonly number[], sinceMs: number | undefined): Promise<Array<T[K]>> {
     const values = await replayPartitions({
       kafka: this.kafka,
       admin: await this.connectedAdmin(),
@@ -250,7 +251,7 @@ export class KafkaBus implements Bus {
       partitions,
       sinceMs,
     })
-    return values as Array<TopicValues[T]>
+    return values as Array<T[K]>
   }
 
   async close(): Promise<void> {
@@ -295,7 +296,7 @@ export class KafkaBus implements Bus {
     this.topicsEnsured = true
     try {
       const admin = await this.connectedAdmin()
-      await withTimeout(admin.createTopics({ topics: TOPICS.map((t) => ({ topic: this.topic(t) })), waitForLeaders: true }), 5_000, 'CreateTopics timed out')
+      await withTimeout(admin.createTopics({ topics: this.options.topics.map((t) => ({ topic: this.topic(t) })), waitForLeaders: true }), 5_000, 'CreateTopics timed out')
     } catch (error) {
       this.options.logger.debug({ err: error }, 'topics not created by privpath (existing or auto-created by the cluster)')
     }

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import { emptyEvent } from '../event.js'
-import type { BusMessage } from './bus.js'
+import { emptyEvent, type PrivpathEvent } from '../event.js'
+import type { BusMessage, CoreTopics } from './bus.js'
 import { MemoryBus } from './memory.js'
 
-const messages = (...ids: string[]): Array<BusMessage<'events'>> =>
+const messages = (...ids: string[]): Array<BusMessage<PrivpathEvent>> =>
   ids.map((id) => ({ key: 't1', value: { ...emptyEvent(), event_id: id } }))
-const ids = (batch: Array<BusMessage<'events'>>) => batch.map((m) => m.value.event_id)
+const ids = (batch: Array<BusMessage<PrivpathEvent>>) => batch.map((m) => m.value.event_id)
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
 
 describe('MemoryBus', () => {
   it('resolves publish only after every group handled the messages, in publish order', async () => {
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     const seen: Record<string, string[]> = { writer: [], detector: [] }
     let releaseDetector!: () => void
     const detectorGate = new Promise<void>((resolve) => (releaseDetector = resolve))
@@ -31,7 +31,7 @@ describe('MemoryBus', () => {
   })
 
   it('hands a failed batch over again until it succeeds', async () => {
-    const bus = new MemoryBus({ retryDelayMs: 1 })
+    const bus = new MemoryBus<CoreTopics>({ retryDelayMs: 1 })
     const attempts: string[][] = []
     await bus.subscribe('events', { group: 'writer' }, async (batch) => {
       attempts.push(ids(batch))
@@ -43,7 +43,7 @@ describe('MemoryBus', () => {
   })
 
   it('waits for room instead of growing past maxQueue', async () => {
-    const bus = new MemoryBus({ maxQueue: 2 })
+    const bus = new MemoryBus<CoreTopics>({ maxQueue: 2 })
     let release!: () => void
     const gate = new Promise<void>((resolve) => (release = resolve))
     await bus.subscribe('events', { group: 'slow', maxBatch: 1 }, async () => gate)
@@ -59,7 +59,7 @@ describe('MemoryBus', () => {
       [undefined, 1],
       [3, 3],
     ] as const) {
-      const bus = new MemoryBus()
+      const bus = new MemoryBus<CoreTopics>()
       let inFlight = 0
       let most = 0
       const order: string[] = []

@@ -9,7 +9,7 @@
  * next batch while an earlier one is still being handled.
  * Not here: persistence (the collector's WAL provides it) and several members per group.
  */
-import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic } from './bus.js'
+import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic, TopicMap } from './bus.js'
 
 interface Tracker {
   remaining: number
@@ -17,7 +17,7 @@ interface Tracker {
 }
 
 interface Pending {
-  message: BusMessage
+  message: BusMessage<unknown>
   tracker: Tracker
 }
 
@@ -40,7 +40,7 @@ class GroupQueue {
   constructor(
     readonly topic: Topic,
     readonly group: string,
-    private readonly handler: BatchHandler<Topic>,
+    private readonly handler: BatchHandler<unknown>,
     private readonly maxBatch: number,
     private readonly maxQueue: number,
     private readonly retryDelayMs: number,
@@ -111,7 +111,7 @@ class GroupQueue {
   }
 }
 
-export class MemoryBus implements Bus {
+export class MemoryBus<T extends TopicMap> implements Bus<T> {
   readonly kind = 'memory' as const
   private readonly groups = new Map<Topic, Map<string, GroupQueue>>()
   private readonly maxQueue: number
@@ -122,7 +122,7 @@ export class MemoryBus implements Bus {
     this.retryDelayMs = options.retryDelayMs ?? 200
   }
 
-  async publish<T extends Topic>(topic: T, messages: BusMessage<T>[]): Promise<void> {
+  async publish<K extends keyof T & string>(topic: K, messages: BusMessage<T[K]>[]): Promise<void> {
     const groups = [...(this.groups.get(topic)?.values() ?? [])]
     if (groups.length === 0 || messages.length === 0) return
     await new Promise<void>((resolve, reject) => {
@@ -132,10 +132,10 @@ export class MemoryBus implements Bus {
     })
   }
 
-  async subscribe<T extends Topic>(
-    topic: T,
+  async subscribe<K extends keyof T & string>(
+    topic: K,
     options: SubscribeOptions,
-    handler: BatchHandler<T>,
+    handler: BatchHandler<T[K]>,
   ): Promise<Subscription> {
     let byGroup = this.groups.get(topic)
     if (!byGroup) this.groups.set(topic, (byGroup = new Map()))
@@ -146,7 +146,7 @@ export class MemoryBus implements Bus {
     const queue = new GroupQueue(
       topic,
       options.group,
-      handler as BatchHandler<Topic>,
+      handler as BatchHandler<unknown>,
       options.maxBatch ?? 5_000,
       this.maxQueue,
       this.retryDelayMs,

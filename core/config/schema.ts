@@ -166,6 +166,8 @@ export const AlertsSection = Type.Object(
   {
     sinks: Type.Array(SinkSchema, { default: [] }),
     routes: Type.Array(RouteSchema, { default: [] }),
+    /** Budget of one route's `when` on the JSONata interpreter; over it the route is skipped for that alert. */
+    route_timeout_ms: Type.Integer({ minimum: 1, default: 50 }),
   },
   { additionalProperties: false, default: {} },
 )

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { CoreTopics } from '../../core/bus/bus.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import { validateConfig } from '../../core/config/load.js'
 import { startDelivery } from '../service.js'
@@ -119,7 +120,7 @@ describe('isolation between sinks', () => {
         ],
       },
     })
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     const delivery = startDelivery({ bus, config, dataDir: mkdtempSync(join(tmpdir(), 'pp-iso-')), telemetry: capturedTelemetry() })
     await delivery.ready
     cleanup.push(async () => {
@@ -147,7 +148,7 @@ describe('isolation between sinks', () => {
     const config = validateConfig({
       alerts: { sinks: [{ name: 'hook', type: 'webhook', url: `${down.url}/h`, backoff_base_ms: 5, backoff_max_ms: 5, max_attempts: 100 }] },
     })
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     const delivery = startDelivery({ bus, config, dataDir, telemetry: capturedTelemetry() })
     await delivery.ready
     const alert = makeAlert({ count: 4 })
@@ -168,7 +169,7 @@ describe('live redelivery', () => {
       { status: 'permanent', error: 'HTTP 400' },
       { status: 'retry', error: 'HTTP 429', retryAfterMs: 60_000 },
     ])
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     const delivery = startDelivery({ bus, config: validateConfig({}), dataDir: mkdtempSync(join(tmpdir(), 'pp-live-')), telemetry: capturedTelemetry(), sinks: [sink] })
     await delivery.ready
     cleanup.push(async () => {
@@ -202,7 +203,7 @@ describe('scheduler at capacity', () => {
         return { status: 'delivered' as const }
       },
     }
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     const delivery = startDelivery({ bus, config: validateConfig({}), dataDir: mkdtempSync(join(tmpdir(), 'pp-cap-')), telemetry: capturedTelemetry(), sinks: [sink] })
     await delivery.ready
     cleanup.push(async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { SEVERITIES } from '../../core/alert.js'
+import type { CoreTopics } from '../../core/bus/bus.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import { loadConfig, validateConfig } from '../../core/config/load.js'
 import type { RouteConfig } from '../../core/config/schema.js'
@@ -25,6 +26,8 @@ const route = (r: Partial<RouteConfig> & { name: string; sinks: string[] }): Rou
   ...r,
 })
 const sinks = [{ name: 'pager' }, { name: 'team' }, { name: 'audit' }]
+/** `alerts.route_timeout_ms` by default. */
+const budget = { timeoutMs: 50 }
 
 describe('route matching', () => {
   const router = Router.compile(
@@ -36,6 +39,7 @@ describe('route matching', () => {
       route({ name: 'combined', min_severity: 'medium', tenants: ['globex'], tags: ['delegation'], when: "rule_id = 'scope_escalation'", sinks: ['audit'] }),
     ],
     sinks,
+    budget,
   )
   const names = async (overrides: Parameters<typeof makeAlert>[0]) => (await router.match(makeAlert(overrides))).map((r) => r.config.name)
 
@@ -77,28 +81,111 @@ describe('route matching', () => {
   })
 
   it('skips a route whose expression fails at run time', async () => {
-    const failing = Router.compile([route({ name: 'boom', when: '$error("no")', sinks: ['pager'] })], sinks)
+    const failing = Router.compile([route({ name: 'boom', when: '$error("no")', sinks: ['pager'] })], sinks, budget)
     expect(await failing.match(makeAlert())).toEqual([])
   })
 
   it('routes everything to every sink when no route is configured', async () => {
-    const defaults = Router.compile([], sinks)
+    const defaults = Router.compile([], sinks, budget)
     const [only] = await defaults.match(makeAlert({ severity: 'info' }))
     expect(only.config).toMatchObject({ name: 'default', sinks: ['pager', 'team', 'audit'] })
   })
 
   it('rejects unknown sinks, duplicate routes and bad expressions by route name', () => {
-    expect(() => Router.compile([route({ name: 'oncall', sinks: ['pager', 'slak'] })], sinks)).toThrow(
+    expect(() => Router.compile([route({ name: 'oncall', sinks: ['pager', 'slak'] })], sinks, budget)).toThrow(
       /alerts\.routes\[0\] "oncall": unknown sink "slak" \(configured sinks: pager, team, audit\)/,
     )
-    expect(() => Router.compile([route({ name: 'a', sinks: ['pager'] }), route({ name: 'a', sinks: ['team'] })], sinks)).toThrow(/routes\[1\] "a": duplicate/)
-    expect(() => Router.compile([route({ name: 'bad', when: 'severity = ', sinks: ['pager'] })], sinks)).toThrow(/"bad"\.when: not a valid JSONata/)
+    expect(() => Router.compile([route({ name: 'a', sinks: ['pager'] }), route({ name: 'a', sinks: ['team'] })], sinks, budget)).toThrow(/routes\[1\] "a": duplicate/)
+    expect(() => Router.compile([route({ name: 'bad', when: 'severity = ', sinks: ['pager'] })], sinks, budget)).toThrow(/"bad"\.when: not a valid JSONata/)
+  })
+})
+
+describe('route expressions', () => {
+  const matching = async (router: Router, alert: Parameters<typeof makeAlert>[0]) => (await router.match(makeAlert(alert))).map((r) => r.config.name)
+
+  it("has privpath's functions, as rules do", async () => {
+    const telemetry = capturedTelemetry()
+    const router = Router.compile([route({ name: 'acme-family', when: "$glob(tenant_id, 'acme-*')", sinks: ['team'] })], sinks, { ...budget, logger: telemetry.logger })
+    expect(await matching(router, { tenant_id: 'acme-eu' })).toEqual(['acme-family'])
+    expect(await matching(router, { tenant_id: 'globex' })).toEqual([])
+    expect(telemetry.lines).toEqual([])
+  })
+
+  it('gives the same answers compiled and interpreted', async () => {
+    const whens = [
+      "$glob(tenant_id, ['acme-*', 'initech'])",
+      "count >= 3 and $contains(agent_id, 'prod')",
+      "'credential' in tags",
+      "tags[0] = 'tenancy'",
+      "last_seen - first_seen >= $ms('5m')",
+      "$not($exists(runbook))",
+      "frameworks[$contains($, 'nhi')]",
+      "$contains_all(tags, ['tenancy', 'credential'])",
+      "count % 2 = 0 ? $glob(agent_id, '*prod*') : false",
+      'missing.field',
+      "count > 'a'",
+    ]
+    const routes = whens.map((when, i) => route({ name: `r${i}`, when, sinks: ['audit'] }))
+    const compiled = Router.compile(routes, sinks, budget)
+    const interpreted = Router.compile(routes, sinks, { ...budget, compile: false })
+    expect(compiled.routes.every((r) => r.expression?.sync)).toBe(true)
+    expect(interpreted.routes.some((r) => r.expression?.sync)).toBe(false)
+    const seen = new Set<string>()
+    for (const tenant_id of ['acme-eu', 'initech', 'globex']) {
+      for (const count of [1, 2, 3, 4]) {
+        for (const tags of [[], ['tenancy'], ['credential', 'tenancy']]) {
+          for (const agent_id of ['prod-agent-1', 'dev-agent']) {
+            const alert = {
+              tenant_id,
+              count,
+              tags,
+              agent_id,
+              last_seen: 1_700_000_000_000 + count * 150_000,
+              runbook: count === 4 ? undefined : 'docs/runbooks/x.md',
+              frameworks: count === 1 ? ['owasp_agentic:T3'] : ['owasp_agentic:T3', 'owasp_nhi:NHI5'],
+            }
+            const answer = await matching(compiled, alert)
+            expect(answer, JSON.stringify(alert)).toEqual(await matching(interpreted, alert))
+            seen.add(answer.join())
+          }
+        }
+      }
+    }
+    // the alerts make every route both match and not match somewhere
+    for (const { config } of compiled.routes.slice(0, -2)) {
+      expect([...seen].some((s) => s.split(',').includes(config.name)), config.name).toBe(true)
+      expect([...seen].some((s) => !s.split(',').includes(config.name)), config.name).toBe(true)
+    }
+  })
+
+  it('stops an expression that outruns the budget and skips its route with a warning', async () => {
+    const telemetry = capturedTelemetry()
+    // 2^17 interpreted calls: true after about a second unbudgeted, so a missing budget shows as a match
+    const slow = '($f := function($n) { $n = 0 ? 0 : $f($n - 1) + $f($n - 1) }; $f(17) = 0)'
+    const router = Router.compile(
+      [route({ name: 'runaway', when: slow, sinks: ['pager'] }), route({ name: 'everything', sinks: ['team'] })],
+      sinks,
+      { timeoutMs: 20, logger: telemetry.logger },
+    )
+    expect(router.routes[0].expression?.sync).toBeUndefined()
+    expect(await matching(router, {})).toEqual(['everything'])
+    const [warning] = telemetry.lines.map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(warning).toMatchObject({ level: 40, route: 'runaway', code: 'D1012', msg: 'route expression failed; route skipped' })
+  })
+
+  it('names the position of a syntax error', () => {
+    expect(() => Router.compile([route({ name: 'bad', when: 'severity = ', sinks: ['pager'] })], sinks, budget)).toThrow(
+      /alerts\.routes\[0\] "bad"\.when: not a valid JSONata expression at character 11: Unexpected end of expression/,
+    )
+    expect(() => Router.compile([route({ name: 'typo', when: "count >= 3 and $contains(agent_id 'prod')", sinks: ['pager'] })], sinks, budget)).toThrow(
+      /"typo"\.when: not a valid JSONata expression at character 40: Expected "\)", got "prod"/,
+    )
   })
 })
 
 describe('routing inside delivery', () => {
   async function start(routes: unknown[], memory: MemorySink[], rateWindowMs = 60_000, now?: () => number) {
-    const bus = new MemoryBus()
+    const bus = new MemoryBus<CoreTopics>()
     const telemetry = capturedTelemetry()
     const config = validateConfig({ alerts: { routes } })
     const dataDir = mkdtempSync(join(tmpdir(), 'pp-routing-'))
@@ -185,7 +272,7 @@ describe('routing inside delivery', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pp-routing-'))
     const routes = [{ name: 'noisy', sinks: ['team'], rate_per_minute: 1 }]
     const config = validateConfig({ alerts: { routes } })
-    const bus1 = new MemoryBus()
+    const bus1 = new MemoryBus<CoreTopics>()
     const first = startDelivery({ bus: bus1, config, dataDir, telemetry: capturedTelemetry(), sinks: [new MemorySink('team', [{ status: 'retry', error: 'down' }])], rateWindowMs: 60_000 })
     await first.ready
     const alerts = Array.from({ length: 3 }, (_, i) => makeAlert({ dedup_key: `r${i}` }))
@@ -194,7 +281,7 @@ describe('routing inside delivery', () => {
     await bus1.close()
 
     const team = new MemorySink('team')
-    const bus2 = new MemoryBus()
+    const bus2 = new MemoryBus<CoreTopics>()
     const second = startDelivery({ bus: bus2, config, dataDir, telemetry: capturedTelemetry(), sinks: [team], rateWindowMs: 60_000, now: () => Date.now() + 61_000 })
     await second.ready
     cleanup.push(async () => {
@@ -223,7 +310,7 @@ describe('environment quick setup', () => {
       { name: 'webhook', type: 'webhook', url: 'https://receiver.example/hook', secret: 's3cret', max_attempts: 12 },
     ])
     expect(config.alerts.routes).toEqual([])
-    expect(Router.compile(config.alerts.routes, config.alerts.sinks).routes[0].config.sinks).toEqual(['slack', 'webhook'])
+    expect(Router.compile(config.alerts.routes, config.alerts.sinks, { timeoutMs: config.alerts.route_timeout_ms }).routes[0].config.sinks).toEqual(['slack', 'webhook'])
   })
 
   it('adds a route for an environment sink when the file configures routes, and fills a named sink from the file', () => {

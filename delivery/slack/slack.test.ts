@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { CoreTopics } from '../../core/bus/bus.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import { validateConfig } from '../../core/config/load.js'
 import { startDelivery } from '../service.js'
@@ -56,7 +57,7 @@ function botConfig(apiUrl: string, extra: Record<string, unknown> = {}) {
 }
 
 async function run(config: ReturnType<typeof botConfig>, dataDir: string) {
-  const bus = new MemoryBus()
+  const bus = new MemoryBus<CoreTopics>()
   const telemetry = capturedTelemetry()
   const delivery = startDelivery({ bus, config, dataDir, telemetry })
   await delivery.ready

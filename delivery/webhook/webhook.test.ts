@@ -6,6 +6,7 @@ import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createAuthenticator } from '../../core/auth.js'
 import { deliveryRoutes } from '../routes.js'
+import type { CoreTopics } from '../../core/bus/bus.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import { validateConfig } from '../../core/config/load.js'
 import { startDelivery } from '../service.js'
@@ -25,7 +26,7 @@ async function setup(answer: (index: number) => Answer, sink: Record<string, unk
     server: { public_url: 'https://privpath.example' },
     alerts: { sinks: [{ name: 'hook', type: 'webhook', url, secret: SECRET, backoff_base_ms: 20, backoff_max_ms: 100, max_attempts: 6, ...sink }] },
   })
-  const bus = new MemoryBus()
+  const bus = new MemoryBus<CoreTopics>()
   const telemetry = capturedTelemetry()
   const dataDir = mkdtempSync(join(tmpdir(), 'pp-webhook-'))
   const delivery = startDelivery({ bus, config, dataDir, telemetry })

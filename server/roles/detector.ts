@@ -3,6 +3,7 @@
  * rebuilt from the store's history when this process has the store; on Kafka without one, from a
  * replay of the partitions it gains. Each reload of the rules is recorded in the store.
  */
+import type { CoreTopics } from '../../core/bus/bus.js'
 import { KafkaBus } from '../../core/bus/kafka.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { recordLoadedRules } from '../../core/store/index.js'
@@ -36,7 +37,7 @@ export const startDetectorRole: StartRole = async ({ config, bus, store, telemet
 }
 
 /** Partitions a detector gains, replayed from the `events` topic over the lookback (0: all retained), when there is no store. */
-function kafkaReplay(bus: KafkaBus, lookbackMs: number): (partitions: number[]) => AsyncIterable<PrivpathEvent> {
+function kafkaReplay(bus: KafkaBus<Pick<CoreTopics, 'events'>>, lookbackMs: number): (partitions: number[]) => AsyncIterable<PrivpathEvent> {
   return async function* (partitions) {
     yield* await bus.replay('events', 'detector', partitions, lookbackMs === 0 ? undefined : Date.now() - lookbackMs)
   }

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Bus, BusMessage } from '../../core/bus/bus.js'
+import { type Bus, type BusMessage, CORE_TOPICS, type CoreTopics } from '../../core/bus/bus.js'
 import { KafkaBus } from '../../core/bus/kafka.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import type { PrivpathEvent } from '../../core/event.js'
@@ -19,7 +19,7 @@ function event(task: string, seq: number): PrivpathEvent {
   return { event_id: `${task}-${seq}`, task_id: task, seq } as unknown as PrivpathEvent
 }
 
-function messages(task: string, n: number, from = 0): BusMessage<'events'>[] {
+function messages(task: string, n: number, from = 0): BusMessage<PrivpathEvent>[] {
   return Array.from({ length: n }, (_, i) => ({ key: task, value: event(task, from + i) }))
 }
 
@@ -32,10 +32,10 @@ async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
 }
 
 let kafka: KafkaUnderTest | undefined
-const buses: Bus[] = []
+const buses: Array<Bus<CoreTopics>> = []
 
-function kafkaBus(prefix: string): Bus {
-  const bus = new KafkaBus({
+function kafkaBus(prefix: string): Bus<CoreTopics> {
+  const bus = new KafkaBus<CoreTopics>({
     config: {
       brokers: kafka!.brokers,
       client_id: 'contract',
@@ -46,6 +46,7 @@ function kafkaBus(prefix: string): Bus {
       max_wait_ms: 200,
       publish_timeout_ms: 3_000,
     },
+    topics: CORE_TOPICS,
     logger: silentTelemetry().logger,
     retryDelayMs: 100,
   })
@@ -53,8 +54,8 @@ function kafkaBus(prefix: string): Bus {
   return bus
 }
 
-function memoryBus(): Bus {
-  const bus = new MemoryBus({ retryDelayMs: 20 })
+function memoryBus(): Bus<CoreTopics> {
+  const bus = new MemoryBus<CoreTopics>({ retryDelayMs: 20 })
   buses.push(bus)
   return bus
 }
@@ -154,7 +155,7 @@ describe.runIf(availability.available)('kafka bus', () => {
 
   it('caughtUp resolves once the group has handled what existed at subscribe time', async () => {
     const bus = kafkaBus(`u${randomUUID().slice(0, 8)}.`)
-    await bus.publish('credentials', messages('cred', 30) as unknown as BusMessage<'credentials'>[])
+    await bus.publish('credentials', messages('cred', 30))
     let handled = 0
     const sub = await bus.subscribe('credentials', { group: `registry-${randomUUID()}`, fromBeginning: true }, async (batch) => {
       await new Promise((resolve) => setTimeout(resolve, 20))
@@ -195,8 +196,9 @@ describe.runIf(availability.available)('kafka bus', () => {
   })
 
   it('publish fails fast with PP_ERR_UNAVAILABLE when no broker answers', async () => {
-    const bus = new KafkaBus({
+    const bus = new KafkaBus<CoreTopics>({
       config: { brokers: ['127.0.0.1:1'], client_id: 'x', topic_prefix: 'x.', ssl: false, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 200, publish_timeout_ms: 3_000 },
+      topics: CORE_TOPICS,
       logger: silentTelemetry().logger,
       publishTimeoutMs: 3_000,
     })

@@ -9,10 +9,12 @@ import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startKafkaCollector, type KafkaCollector } from '../../collector/index.js'
 import { createAuthenticator } from '../../core/auth.js'
+import { CORE_TOPICS, type CoreTopics } from '../../core/bus/bus.js'
 import { KafkaBus } from '../../core/bus/kafka.js'
 import { loadConfig } from '../../core/config/load.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
+import { SERVER_TOPICS, type ServerTopics } from '../../server/topics.js'
 import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
 
 const availability = kafkaAvailability()
@@ -56,8 +58,9 @@ async function startInstance(): Promise<{ server: FastifyInstance; collector: Ka
     ],
   })
   const telemetry = { ...silentTelemetry(), registry: new Registry() }
-  const bus = new KafkaBus({
+  const bus = new KafkaBus<ServerTopics>({
     config: { ...config.bus.kafka, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 100, publish_timeout_ms: 3_000 },
+    topics: SERVER_TOPICS,
     logger: telemetry.logger,
     registry: telemetry.registry,
   })
@@ -83,8 +86,9 @@ afterAll(async () => {
 
 describe.runIf(availability.available)('correlation across collector instances', () => {
   it('places a child received by one collector under the parent received by the other', async () => {
-    const events = new KafkaBus({
+    const events = new KafkaBus<CoreTopics>({
       config: { brokers: kafka!.brokers, client_id: 'sink', topic_prefix: prefix, ssl: false, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 100, publish_timeout_ms: 3_000 },
+      topics: CORE_TOPICS,
       logger: silentTelemetry().logger,
     })
     stops.push(() => events.close())

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CORE_TOPICS, type CoreTopics } from '../../core/bus/bus.js'
 import { KafkaBus } from '../../core/bus/kafka.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
@@ -25,7 +26,7 @@ let kafka: KafkaUnderTest | undefined
 let dir = ''
 let configFile = ''
 const processes: PrivpathProcess[] = []
-let reference: KafkaBus | undefined
+let reference: KafkaBus<CoreTopics> | undefined
 /** Event ids per task as published on the events topic (what the store must hold, once each). */
 const published = new Map<string, Set<string>>()
 
@@ -78,8 +79,9 @@ beforeAll(async () => {
       '  insert_flush_ms: 200',
     ].join('\n'),
   )
-  reference = new KafkaBus({
+  reference = new KafkaBus<CoreTopics>({
     config: { brokers: kafka.brokers, client_id: 'reference', topic_prefix: 'fault.', ssl: false, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 200, publish_timeout_ms: 3_000 },
+    topics: CORE_TOPICS,
     logger: silentTelemetry().logger,
   })
   await reference.subscribe('events', { group: 'reference', fromBeginning: true }, async (batch) => {

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alert } from '../../core/alert.js'
+import { CORE_TOPICS, type CoreTopics } from '../../core/bus/bus.js'
 import { KafkaBus } from '../../core/bus/kafka.js'
 import type { KafkaSectionConfig } from '../../core/bus/kafka-client.js'
 import { emptyEvent, eventId, type EventKind, type PrivpathEvent } from '../../core/event.js'
@@ -22,7 +23,7 @@ let kafka: KafkaUnderTest | undefined
 const prefix = `rebuild-${randomUUID().slice(0, 8)}.`
 const closers: Array<() => Promise<void>> = []
 
-function kafkaBus(clientId: string): KafkaBus {
+function kafkaBus(clientId: string): KafkaBus<CoreTopics> {
   const config: KafkaSectionConfig = {
     brokers: kafka!.brokers,
     client_id: clientId,
@@ -33,7 +34,7 @@ function kafkaBus(clientId: string): KafkaBus {
     max_wait_ms: 200,
     publish_timeout_ms: 3_000,
   }
-  const bus = new KafkaBus({ config, logger: silentTelemetry().logger })
+  const bus = new KafkaBus<CoreTopics>({ config, topics: CORE_TOPICS, logger: silentTelemetry().logger })
   closers.push(() => bus.close())
   return bus
 }
