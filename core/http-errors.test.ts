@@ -1,4 +1,4 @@
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
@@ -7,7 +7,8 @@ import { httpErrors } from './http-errors.js'
 
 async function serverThrowing(error: unknown, encode?: Parameters<typeof httpErrors>[1]['encode']) {
   const lines: string[] = []
-  const app = Fastify({ loggerInstance: pino(new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) })) })
+  // the pino logger's richer type is not FastifyInstance's default logger type
+  const app = Fastify({ loggerInstance: pino(new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) })) }) as unknown as FastifyInstance
   httpErrors(app, { what: 'test request', encode })
   app.get('/', async () => {
     throw error
