@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { backoffDelay, retry } from './retry.js'
 
 const failing = (failures: number) => {
@@ -41,20 +41,36 @@ describe('retry', () => {
     expect(permanent.calls()).toBe(1)
   })
 
-  it('stops waiting when its signal aborts, rejecting with the reason', async () => {
-    const controller = new AbortController()
-    const { work, calls } = failing(10)
-    const running = retry(work, {
-      baseMs: 3_600_000,
-      maxMs: 3_600_000,
-      random: () => 1,
-      signal: controller.signal,
-      // aborts while the hour-long wait after the first failure is pending
-      onRetry: () => queueMicrotask(() => controller.abort(new Error('shutting down'))),
-    })
-    await expect(running).rejects.toThrow('shutting down')
+  it('stops waiting when its signal aborts, also from onRetry itself, rejecting with the reason', async () => {
+    // aborts while the hour-long wait after the first failure is pending, or just before it starts
+    for (const abortFrom of [queueMicrotask, (abort: () => void) => abort()]) {
+      const controller = new AbortController()
+      const { work, calls } = failing(10)
+      const running = retry(work, {
+        baseMs: 3_600_000,
+        maxMs: 3_600_000,
+        random: () => 1,
+        signal: controller.signal,
+        onRetry: () => abortFrom(() => controller.abort(new Error('shutting down'))),
+      })
+      await expect(running).rejects.toThrow('shutting down')
+      expect(calls()).toBe(1)
+      await expect(retry(work, { baseMs: 1, maxMs: 1, signal: controller.signal })).rejects.toThrow('shutting down')
+      expect(calls()).toBe(1)
+    }
+  })
+})
+
+describe('retry under fake timers', () => {
+  afterEach(() => void vi.useRealTimers())
+
+  it('waits on the faked clock, so tests can step through a backoff', async () => {
+    vi.useFakeTimers()
+    const { work, calls } = failing(1)
+    const running = retry(work, { baseMs: 60_000, maxMs: 60_000, random: () => 1 })
+    await vi.advanceTimersByTimeAsync(59_999)
     expect(calls()).toBe(1)
-    await expect(retry(work, { baseMs: 1, maxMs: 1, signal: controller.signal })).rejects.toThrow('shutting down')
-    expect(calls()).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
+    await expect(running).resolves.toBe('done after 2')
   })
 })
