@@ -8,6 +8,12 @@ const messages = (...ids: string[]): Array<BusMessage<'events'>> =>
 const ids = (batch: Array<BusMessage<'events'>>) => batch.map((m) => m.value.event_id)
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5))
 
+function signal(): { promise: Promise<void>; fire: () => void } {
+  let fire!: () => void
+  const promise = new Promise<void>((resolve) => (fire = resolve))
+  return { promise, fire }
+}
+
 describe('MemoryBus', () => {
   it('resolves publish only after every group handled the messages, in publish order', async () => {
     const bus = new MemoryBus()
@@ -42,15 +48,25 @@ describe('MemoryBus', () => {
     await bus.close()
   })
 
-  it('waits for room instead of growing past maxQueue', async () => {
+  it('waits for room instead of growing past maxQueue, handing over what it holds meanwhile', async () => {
     const bus = new MemoryBus({ maxQueue: 2 })
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    await bus.subscribe('events', { group: 'slow', maxBatch: 1 }, async () => gate)
-    void bus.publish('events', messages('a', 'b', 'c', 'd'))
-    await tick()
-    expect(bus.depths()['events/slow']).toBeLessThanOrEqual(2)
-    release()
+    const gate = signal()
+    const handling = signal()
+    const depths: number[] = []
+    const handled: string[] = []
+    await bus.subscribe('events', { group: 'slow', maxBatch: 1 }, async (batch) => {
+      depths.push(bus.depths()['events/slow'])
+      handling.fire()
+      await gate.promise
+      handled.push(...ids(batch))
+    })
+    const publishing = bus.publish('events', messages('a', 'b', 'c', 'd'))
+    // A publish larger than the free room must not keep the idle group from starting.
+    await handling.promise
+    gate.fire()
+    await publishing
+    expect(handled).toEqual(['a', 'b', 'c', 'd'])
+    expect(Math.max(...depths)).toBeLessThanOrEqual(2)
     await bus.close()
   })
 

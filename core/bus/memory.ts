@@ -57,6 +57,9 @@ class GroupQueue {
   async push(items: Pending[]): Promise<void> {
     for (const item of items) {
       while (this.queue.length >= this.maxQueue && !this.closed) {
+        // An idle consumer learns of the messages already queued only here: without the wake a
+        // publish larger than the free room would wait for room forever.
+        this.wake?.()
         await new Promise<void>((resolve) => this.waitingForRoom.push(resolve))
       }
       this.queue.push(item)
