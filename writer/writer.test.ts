@@ -58,7 +58,7 @@ interface Started {
 
 let runs = 0
 async function start(batchRows: number, flushMs: number): Promise<Started> {
-  const bus = new MemoryBus({ retryDelayMs: 10 })
+  const bus = new MemoryBus({ retry: { baseMs: 10, maxMs: 10 } })
   const { client, inserts } = recordingClient()
   const telemetry = silentTelemetry()
   const deadLetterDir = join(store.dir, `dead-letter-${++runs}`)
@@ -164,7 +164,7 @@ describe('writer over the in-process bus', () => {
   })
 
   it('stores an alert on its own client while an events insert is still running', async () => {
-    const bus = new MemoryBus({ retryDelayMs: 10 })
+    const bus = new MemoryBus({ retry: { baseMs: 10, maxMs: 10 } })
     let release!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
     const stalled: InsertClient = {

@@ -16,7 +16,7 @@ export { KafkaBus, kafkaGroupId, type KafkaBusOptions } from './kafka.js'
 export { topicName, type KafkaTiming } from './kafka-client.js'
 export { MemoryBus, type MemoryBusOptions } from './memory.js'
 
-export function createBus(config: Config['bus'], telemetry: Telemetry, overrides: Partial<Pick<KafkaBusOptions, 'timing' | 'retryDelayMs' | 'publishTimeoutMs'>> = {}): Bus {
+export function createBus(config: Config['bus'], telemetry: Telemetry, overrides: Partial<Pick<KafkaBusOptions, 'timing' | 'retry' | 'publishTimeoutMs'>> = {}): Bus {
   const logger = telemetry.logger.child({ component: 'bus' })
   if (config.kind === 'kafka') return new KafkaBus({ config: config.kafka, logger, registry: telemetry.registry, ...overrides })
   return new MemoryBus({ onHandlerError: (err, topic, group) => logger.warn({ err, topic, group }, 'bus handler failed; redelivering') })
