@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { backoffDelay, retry } from './retry.js'
 
@@ -19,6 +20,13 @@ describe('backoff policy', () => {
     expect([1, 2, 3, 4, 5, 60].map((n) => backoffDelay(n, policy, () => 1))).toEqual([100, 200, 400, 800, 1_000, 1_000])
     expect(backoffDelay(3, policy, () => 0)).toBe(0)
     expect(backoffDelay(3, policy, () => 0.5)).toBe(200)
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 0.999, noNaN: true }), (attempt, r) => {
+        const delay = backoffDelay(attempt, { baseMs: 50, maxMs: 5_000 }, () => r)
+        expect(delay).toBeGreaterThanOrEqual(0)
+        expect(delay).toBeLessThanOrEqual(Math.min(5_000, 50 * 2 ** (attempt - 1)))
+      }),
+    )
   })
 })
 

@@ -80,9 +80,3 @@ export class DueQueue {
     this.timerDue = Infinity
   }
 }
-
-/** Full jitter: uniform in [0, min(max, base·2^(attempt−1))]. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 40))
-  return Math.round(random() * ceiling)
-}

@@ -9,7 +9,7 @@ import { startDelivery } from '../service.js'
 import { classifyAnswer, parseRetryAfter } from '../http.js'
 import { MemorySink } from '../sink.js'
 import { capturedTelemetry, makeAlert, repeatOf, startReceiver, waitFor } from '../../testkit/delivery.js'
-import { backoffDelay, DueQueue } from './due-queue.js'
+import { DueQueue } from './due-queue.js'
 import { newEntry } from './entry.js'
 import { OutboxStore } from './store.js'
 import { OutboxWorker } from './worker.js'
@@ -20,7 +20,7 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn()
 })
 
-describe('due queue and backoff', () => {
+describe('due queue', () => {
   it('pops in due order whatever the push order', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 1e9 })), (dues) => {
@@ -41,20 +41,6 @@ describe('due queue and backoff', () => {
     queue.arm(Date.now())
     await waitFor(() => fired === 1, 2_000, 'timer')
     queue.disarm()
-  })
-
-  it('draws full-jitter delays within the doubling ceiling', () => {
-    expect(backoffDelay(1, 100, 10_000, () => 1)).toBe(100)
-    expect(backoffDelay(4, 100, 10_000, () => 1)).toBe(800)
-    expect(backoffDelay(30, 100, 10_000, () => 1)).toBe(10_000)
-    expect(backoffDelay(3, 100, 10_000, () => 0)).toBe(0)
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 0.999, noNaN: true }), (attempt, r) => {
-        const delay = backoffDelay(attempt, 50, 5_000, () => r)
-        expect(delay).toBeGreaterThanOrEqual(0)
-        expect(delay).toBeLessThanOrEqual(Math.min(5_000, 50 * 2 ** (attempt - 1)))
-      }),
-    )
   })
 })
 
