@@ -88,7 +88,7 @@ export class OutboxWorker {
     const corrupt: string[] = []
     for (const entry of await this.options.store.list('pending', corrupt)) {
       this.entries.set(entry.id, entry)
-      this.queue.push({ due: entry.next_attempt_at, id: entry.id })
+      this.queue.push({ at: entry.next_attempt_at, id: entry.id })
     }
     for (const entry of await this.options.store.list('dead', corrupt)) this.deadIds.add(entry.id)
     if (corrupt.length > 0) {
@@ -167,7 +167,7 @@ export class OutboxWorker {
     const sent = this.delivered.get(entry.id)
     if (sent !== undefined && compareVersions(entry, sent) <= 0) return 'stale'
     this.entries.set(entry.id, entry)
-    this.queue.push({ due: entry.next_attempt_at, id: entry.id })
+    this.queue.push({ at: entry.next_attempt_at, id: entry.id })
     return 'new'
   }
 
@@ -186,10 +186,10 @@ export class OutboxWorker {
     const busy: Due[] = []
     while (this.inFlight.size < this.options.concurrency) {
       const next = this.queue.peek()
-      if (!next || next.due > now) break
+      if (!next || next.at > now) break
       this.queue.pop()
       const entry = this.entries.get(next.id)
-      if (!entry || entry.next_attempt_at !== next.due) continue
+      if (!entry || entry.next_attempt_at !== next.at) continue
       if (this.inFlight.has(next.id)) {
         busy.push(next)
         continue
@@ -271,7 +271,7 @@ export class OutboxWorker {
   private async reschedule(entry: OutboxEntry, attempts: number, at: number): Promise<void> {
     entry.attempts = attempts
     entry.next_attempt_at = at
-    this.queue.push({ due: at, id: entry.id })
+    this.queue.push({ at, id: entry.id })
     await this.persist(entry.id)
   }
 
