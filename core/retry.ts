@@ -6,7 +6,8 @@
  *
  * `retry` runs work until it succeeds, it is out of attempts, the error is not worth retrying, or
  * its AbortSignal aborts; `backoffDelay` is the same policy for waits that are stored rather than
- * slept (the delivery outbox persists when an entry is due next).
+ * slept (the delivery outbox persists when an entry is due next). Every retry in privpath, with
+ * its base, ceiling, attempts and what ends it: "Retries" in docs/architecture.md.
  */
 export interface BackoffPolicy {
   /** Ceiling of the first wait. */
