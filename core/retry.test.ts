@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { backoffDelay, retry } from './retry.js'
 
 const failing = (failures: number) => {
@@ -19,6 +20,13 @@ describe('backoff policy', () => {
     expect([1, 2, 3, 4, 5, 60].map((n) => backoffDelay(n, policy, () => 1))).toEqual([100, 200, 400, 800, 1_000, 1_000])
     expect(backoffDelay(3, policy, () => 0)).toBe(0)
     expect(backoffDelay(3, policy, () => 0.5)).toBe(200)
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 60 }), fc.double({ min: 0, max: 0.999, noNaN: true }), (attempt, r) => {
+        const delay = backoffDelay(attempt, { baseMs: 50, maxMs: 5_000 }, () => r)
+        expect(delay).toBeGreaterThanOrEqual(0)
+        expect(delay).toBeLessThanOrEqual(Math.min(5_000, 50 * 2 ** (attempt - 1)))
+      }),
+    )
   })
 })
 
@@ -41,20 +49,36 @@ describe('retry', () => {
     expect(permanent.calls()).toBe(1)
   })
 
-  it('stops waiting when its signal aborts, rejecting with the reason', async () => {
-    const controller = new AbortController()
-    const { work, calls } = failing(10)
-    const running = retry(work, {
-      baseMs: 3_600_000,
-      maxMs: 3_600_000,
-      random: () => 1,
-      signal: controller.signal,
-      // aborts while the hour-long wait after the first failure is pending
-      onRetry: () => queueMicrotask(() => controller.abort(new Error('shutting down'))),
-    })
-    await expect(running).rejects.toThrow('shutting down')
+  it('stops waiting when its signal aborts, also from onRetry itself, rejecting with the reason', async () => {
+    // aborts while the hour-long wait after the first failure is pending, or just before it starts
+    for (const abortFrom of [queueMicrotask, (abort: () => void) => abort()]) {
+      const controller = new AbortController()
+      const { work, calls } = failing(10)
+      const running = retry(work, {
+        baseMs: 3_600_000,
+        maxMs: 3_600_000,
+        random: () => 1,
+        signal: controller.signal,
+        onRetry: () => abortFrom(() => controller.abort(new Error('shutting down'))),
+      })
+      await expect(running).rejects.toThrow('shutting down')
+      expect(calls()).toBe(1)
+      await expect(retry(work, { baseMs: 1, maxMs: 1, signal: controller.signal })).rejects.toThrow('shutting down')
+      expect(calls()).toBe(1)
+    }
+  })
+})
+
+describe('retry under fake timers', () => {
+  afterEach(() => void vi.useRealTimers())
+
+  it('waits on the faked clock, so tests can step through a backoff', async () => {
+    vi.useFakeTimers()
+    const { work, calls } = failing(1)
+    const running = retry(work, { baseMs: 60_000, maxMs: 60_000, random: () => 1 })
+    await vi.advanceTimersByTimeAsync(59_999)
     expect(calls()).toBe(1)
-    await expect(retry(work, { baseMs: 1, maxMs: 1, signal: controller.signal })).rejects.toThrow('shutting down')
-    expect(calls()).toBe(1)
+    await vi.advanceTimersByTimeAsync(1)
+    await expect(running).resolves.toBe('done after 2')
   })
 })

@@ -6,10 +6,9 @@
  *
  * `retry` runs work until it succeeds, it is out of attempts, the error is not worth retrying, or
  * its AbortSignal aborts; `backoffDelay` is the same policy for waits that are stored rather than
- * slept (the delivery outbox persists when an entry is due next).
+ * slept (the delivery outbox persists when an entry is due next). Every retry in privpath, with
+ * its base, ceiling, attempts and what ends it: "Retries" in docs/architecture.md.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
-
 export interface BackoffPolicy {
   /** Ceiling of the first wait. */
   baseMs: number
@@ -46,10 +45,29 @@ export async function retry<T>(work: (attempt: number) => Promise<T>, options: R
       if (attempt >= attempts || !(options.retryable?.(error) ?? true)) throw error
       const delayMs = backoffDelay(attempt, options, options.random)
       options.onRetry?.(error, attempt, delayMs)
-      // Timers are unref'd: a retry loop alone does not keep the process alive.
-      await sleep(delayMs, undefined, { signal: options.signal, ref: false }).catch(() => {
-        throw options.signal?.reason
-      })
+      await wait(delayMs, options.signal)
     }
   }
+}
+
+/**
+ * On the global setTimeout rather than node:timers/promises, which vi.useFakeTimers does not
+ * reach: tests step through a backoff with fake timers. Unref'd: a retry loop alone does not keep
+ * the process alive.
+ */
+function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // onRetry may have aborted already; an aborted signal fires no further event.
+    if (signal?.aborted) return reject(signal.reason)
+    const abort = () => {
+      clearTimeout(timer)
+      reject(signal?.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', abort)
+      resolve()
+    }, ms)
+    timer.unref()
+    signal?.addEventListener('abort', abort, { once: true })
+  })
 }

@@ -151,7 +151,7 @@ describe('startDetector', () => {
   it('publishes a batch\'s alerts again after a failure without stepping its events twice', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'detector-'))
     await writeFile(join(dir, 'rule.yaml'), REUSE)
-    const bus = new MemoryBus<CoreTopics>({ retryDelayMs: 5 })
+    const bus = new MemoryBus<CoreTopics>({ retry: { baseMs: 5, maxMs: 5 } })
     let failures = 1
     const flaky = Object.assign(Object.create(bus) as MemoryBus<CoreTopics>, {
       publish: async (topic: 'events' | 'alerts', messages: Array<{ key: string; value: never }>) => {

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
+import { pino } from 'pino'
 import { afterAll, describe, expect, it } from 'vitest'
 import { silentTelemetry } from '../core/telemetry.js'
 import { classifyInsertError } from './classify.js'
@@ -50,6 +51,8 @@ function inserter(client: InsertClient) {
   const telemetry = silentTelemetry()
   const metrics = writerMetrics(telemetry.registry)
   const deadLetters = new DeadLetterFile(join(dir, `dl-${++n}`))
+  const logged: Array<{ msg: string; attempt?: number; delayMs?: number }> = []
+  const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(JSON.parse(line)) })
   const instance = new TableInserter({
     client,
     table: 'events',
@@ -57,11 +60,12 @@ function inserter(client: InsertClient) {
     rowFormat: { format: 'JSONEachRow' },
     deadLetters,
     metrics,
-    logger: telemetry.logger,
-    retry: { retries: 3, minTimeoutMs: 1, maxTimeoutMs: 2 },
+    logger,
+    retry: { attempts: 4, baseMs: 1, maxMs: 2 },
   })
   const metric = async (name: string) => (await telemetry.registry.getSingleMetric(name)!.get()).values
-  return { instance, deadLetters, metric }
+  const retries = () => logged.filter((entry) => entry.msg === 'writer: insert failed, retrying')
+  return { instance, deadLetters, metric, retries }
 }
 
 const rows = (count: number, bad: number[] = []): Encoded[] =>
@@ -91,25 +95,32 @@ describe('TableInserter', () => {
 
   it('retries transient failures with the same batch', async () => {
     const fake = fakeClient({ failFirst: [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), clickhouseError(202, 'TOO_MANY_SIMULTANEOUS_QUERIES')] })
-    const { instance, metric } = inserter(fake.client)
+    const { instance, metric, retries } = inserter(fake.client)
     await instance.insert(rows(4))
     expect(fake.calls).toEqual([4, 4, 4])
     expect(fake.stored).toEqual([0, 1, 2, 3])
     expect(await metric('privpath_writer_insert_failures_total')).toEqual([{ value: 2, labels: { table: 'events', reason: 'transient' } }])
+    expect(retries()).toMatchObject([
+      { attempt: 1, delayMs: expect.any(Number) },
+      { attempt: 2, delayMs: expect.any(Number) },
+    ])
   })
 
   it('fails the batch when transient errors outlast the retries, so the bus redelivers it', async () => {
     const fake = fakeClient({ always: clickhouseError(209, 'SOCKET_TIMEOUT') })
-    const { instance } = inserter(fake.client)
+    const { instance, retries } = inserter(fake.client)
     await expect(instance.insert(rows(4))).rejects.toThrow('SOCKET_TIMEOUT')
     expect(fake.calls).toEqual([4, 4, 4, 4])
+    // the last failure is not retried, so not logged as one
+    expect(retries()).toHaveLength(3)
   })
 
   it('fails at once, without splitting or dead-lettering, on errors that are not about the rows', async () => {
     const fake = fakeClient({ always: clickhouseError(60, 'UNKNOWN_TABLE') })
-    const { instance } = inserter(fake.client)
+    const { instance, retries } = inserter(fake.client)
     await expect(instance.insert(rows(4))).rejects.toThrow('UNKNOWN_TABLE')
     expect(fake.calls).toEqual([4])
+    expect(retries()).toEqual([])
   })
 })
 

@@ -8,7 +8,7 @@
  */
 import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
-import pRetry from 'p-retry'
+import { type BackoffPolicy, retry } from '../core/retry.js'
 import { quoteIdentifier } from '../core/store/ddl.js'
 import type { Logger } from '../core/telemetry.js'
 import { classifyInsertError } from './classify.js'
@@ -35,14 +35,13 @@ export interface RowFormat {
   columns?: readonly string[]
 }
 
-export interface RetryPolicy {
-  /** Attempts after the first one for transient errors. */
-  retries: number
-  minTimeoutMs: number
-  maxTimeoutMs: number
+/** How an insert is retried on transient errors, with core/retry's backoff. */
+export interface RetryPolicy extends BackoffPolicy {
+  /** Attempts in all, the first included; when they run out the batch fails and the bus redelivers it. */
+  attempts: number
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 5, minTimeoutMs: 100, maxTimeoutMs: 5_000 }
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseMs: 100, maxMs: 5_000 }
 
 export interface InserterOptions {
   client: InsertClient
@@ -95,10 +94,10 @@ export class TableInserter {
   }
 
   private async insertWithRetry(batch: readonly Encoded[]): Promise<void> {
-    const { client, table, metrics, logger, retry } = this.options
+    const { client, table, metrics, logger } = this.options
     let body = ''
     for (const { row } of batch) body += row + '\n'
-    await pRetry(
+    await retry(
       async () => {
         const stop = metrics.insertSeconds.startTimer({ table })
         try {
@@ -112,16 +111,9 @@ export class TableInserter {
         metrics.rowsWritten.inc({ table }, batch.length)
       },
       {
-        retries: retry.retries,
-        minTimeout: retry.minTimeoutMs,
-        maxTimeout: retry.maxTimeoutMs,
-        randomize: true,
-        shouldRetry: (error) => classifyInsertError(error) === 'transient',
-        onFailedAttempt: (error) => {
-          if (error.retriesLeft > 0 && classifyInsertError(error) === 'transient') {
-            logger.warn({ table, attempt: error.attemptNumber, err: error }, 'writer: insert failed, retrying')
-          }
-        },
+        ...this.options.retry,
+        retryable: (error) => classifyInsertError(error) === 'transient',
+        onRetry: (error, attempt, delayMs) => logger.warn({ table, attempt, delayMs, err: error }, 'writer: insert failed, retrying'),
       },
     )
   }

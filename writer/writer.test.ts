@@ -58,7 +58,7 @@ interface Started {
 
 let runs = 0
 async function start(batchRows: number, flushMs: number): Promise<Started> {
-  const bus = new MemoryBus<CoreTopics>({ retryDelayMs: 10 })
+  const bus = new MemoryBus<CoreTopics>({ retry: { baseMs: 10, maxMs: 10 } })
   const { client, inserts } = recordingClient()
   const telemetry = silentTelemetry()
   const deadLetterDir = join(store.dir, `dead-letter-${++runs}`)
@@ -145,10 +145,23 @@ describe('writer over the in-process bus', () => {
 
   it('inserts a partial batch once flushMs has passed', async () => {
     const w = await start(1_000, 150)
-    const started = performance.now()
-    await w.bus.publish('events', messages(taskEvents('e2e-time').slice(0, 2)))
-    expect(performance.now() - started).toBeGreaterThanOrEqual(140)
-    expect(w.inserts.events).toEqual([2])
+    // Only the flush timer's clock is faked; the store and the bus run on promises.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+    try {
+      let published = false
+      const publishing = w.bus.publish('events', messages(taskEvents('e2e-time').slice(0, 2))).then(() => (published = true))
+      await vi.advanceTimersByTimeAsync(0)
+      const buffered = await w.telemetry.registry.getSingleMetric('privpath_writer_buffered_rows')!.get()
+      expect(buffered.values).toContainEqual({ value: 2, labels: { table: 'events' } })
+      await vi.advanceTimersByTimeAsync(149)
+      expect(w.inserts.events).toBeUndefined()
+      expect(published).toBe(false)
+      await vi.advanceTimersByTimeAsync(1)
+      await publishing
+      expect(w.inserts.events).toEqual([2])
+    } finally {
+      vi.useRealTimers()
+    }
     await w.stop()
   })
 
@@ -164,7 +177,7 @@ describe('writer over the in-process bus', () => {
   })
 
   it('stores an alert on its own client while an events insert is still running', async () => {
-    const bus = new MemoryBus<CoreTopics>({ retryDelayMs: 10 })
+    const bus = new MemoryBus<CoreTopics>({ retry: { baseMs: 10, maxMs: 10 } })
     let release!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
     const stalled: InsertClient = {

@@ -9,6 +9,7 @@
  */
 import type { Alert } from '../alert.js'
 import type { PrivpathEvent } from '../event.js'
+import type { BackoffPolicy } from '../retry.js'
 
 /**
  * What each topic carries, by topic name. A component types its bus with the topics it uses, so
@@ -62,6 +63,13 @@ export interface BatchContext {
 }
 
 export type BatchHandler<V> = (messages: BusMessage<V>[], context: BatchContext) => Promise<void>
+
+/**
+ * Waits before either bus hands a failed batch to its handler again (core/retry.ts): a handler
+ * whose store is back gets the batch within a fraction of a second, one whose store stays down is
+ * asked every few seconds, not hammered.
+ */
+export const HANDLER_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 5_000 }
 
 export interface Subscription {
   /** Resolves when the subscription has caught up with what was published before it started. */

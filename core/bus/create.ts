@@ -14,7 +14,7 @@ export function createBus<T extends TopicMap>(
   config: Config['bus'],
   telemetry: Telemetry,
   topics: ReadonlyArray<keyof T & string>,
-  overrides: Partial<Pick<KafkaBusOptions<T>, 'timing' | 'retryDelayMs' | 'publishTimeoutMs'>> = {},
+  overrides: Partial<Pick<KafkaBusOptions<T>, 'timing' | 'retry' | 'publishTimeoutMs'>> = {},
 ): Bus<T> {
   const logger = telemetry.logger.child({ component: 'bus' })
   if (config.kind === 'kafka') return new KafkaBus<T>({ config: config.kafka, topics, logger, registry: telemetry.registry, ...overrides })

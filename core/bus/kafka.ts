@@ -5,8 +5,9 @@
  * In: the `bus.kafka` section. Out: topics `<prefix><topic>` with JSON values; `publish` resolves
  * when every in-sync replica has the messages (acks = -1). Each subscription is one consumer in
  * its group; a batch's offsets are committed only after the handler resolved for it, in order;
- * a handler failure hands the same messages again after a pause. Topics are created by an operator
- * or auto-created by the cluster: creation is attempted once and its refusal tolerated.
+ * a handler failure hands the same messages again after a backoff (HANDLER_BACKOFF, bus.ts).
+ * Topics are created by an operator or auto-created by the cluster: creation is attempted once
+ * and its refusal tolerated.
  * Not here: the idempotent or transactional producer (not every cluster offers them), so a
  * publish retried after a lost acknowledgement may duplicate messages; consumers deduplicate by id.
  */
@@ -14,7 +15,9 @@ import { Kafka, type Admin, type Consumer, type EachBatchPayload, type Producer 
 import type { Logger } from 'pino'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { PrivpathError } from '../errors.js'
+import { type BackoffPolicy, retry, type RetryOptions } from '../retry.js'
 import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic, TopicMap } from './bus.js'
+import { HANDLER_BACKOFF } from './bus.js'
 import { DEFAULT_TIMING, kafkaClientConfig, topicName, type KafkaSectionConfig, type KafkaTiming } from './kafka-client.js'
 import { waitForCaughtUp } from './kafka-progress.js'
 import { replayPartitions } from './kafka-replay.js'
@@ -26,8 +29,8 @@ export interface KafkaBusOptions<T extends TopicMap> {
   logger: Logger
   registry?: Registry
   timing?: Partial<KafkaTiming>
-  /** Pause before a failed batch is handed to the handler again. */
-  retryDelayMs?: number
+  /** Waits before a failed batch is handed to the handler again (default HANDLER_BACKOFF). */
+  retry?: BackoffPolicy
   /** A publish not acknowledged within this fails (the collector then answers 503). */
   publishTimeoutMs?: number
 }
@@ -130,22 +133,19 @@ export class KafkaBus<T extends TopicMap> implements Bus<T> {
           .catch((error: unknown) => log.error({ err: error, partitions: owned }, 'rebuilding state for assigned partitions failed'))
       }
     })
-    let running = true
+    // Aborted on close: handlers that keep failing stop retrying.
+    const stopping = new AbortController()
     const maxBatch = Math.max(1, options.maxBatch ?? 5_000)
     const maxInflight = Math.max(1, options.maxInflightBatches ?? 1)
     const chains = new Map<number, { tail: Promise<void>; inflight: Array<Promise<void>> }>()
 
+    const backoff = this.options.retry ?? HANDLER_BACKOFF
     const handleChunk = async (messages: BusMessage<T[K]>[], context: BatchContext): Promise<void> => {
-      for (;;) {
-        try {
-          await handler(messages, context)
-          return
-        } catch (error) {
-          if (!running) throw error
-          log.warn({ err: error, partition: context.partition, messages: messages.length }, 'bus handler failed; redelivering')
-          await sleep(this.options.retryDelayMs ?? 500)
-        }
-      }
+      const onRetry = (error: unknown, attempt: number, delayMs: number) =>
+        log.warn({ err: error, partition: context.partition, messages: messages.length, attempt, delayMs }, 'bus handler failed; redelivering')
+      // A chunk handed over while closing still gets its one attempt.
+      const policy: RetryOptions = stopping.signal.aborted ? { ...backoff, attempts: 1 } : { ...backoff, signal: stopping.signal, onRetry }
+      await retry(() => handler(messages, context), policy)
     }
     const commit = async (partition: number, nextOffset: bigint): Promise<void> => {
       try {
@@ -220,7 +220,7 @@ export class KafkaBus<T extends TopicMap> implements Bus<T> {
           if (!this.subscriptions.delete(subscription)) return
           caughtUpStopped = true
           // Handlers that keep failing stop retrying; their batches stay uncommitted for the next member.
-          running = false
+          stopping.abort(new Error(`Kafka subscription to ${name} (group ${groupId}) closed`))
           await consumer.stop()
           await Promise.all([...chains.values()].map((c) => c.tail.catch(() => undefined)))
           await consumer.disconnect()
@@ -229,7 +229,7 @@ export class KafkaBus<T extends TopicMap> implements Bus<T> {
       this.subscriptions.add(subscription)
       return subscription
     } catch (error) {
-      running = false
+      stopping.abort(error)
       caughtUpStopped = true
       await consumer.disconnect().catch(() => undefined)
       throw new PrivpathError('PP_ERR_UNAVAILABLE', `Kafka subscribe to ${name} (group ${options.group}) failed: ${(error as Error).message}`, { cause: error })
@@ -305,10 +305,6 @@ export class KafkaBus<T extends TopicMap> implements Bus<T> {
 
 export function kafkaGroupId(group: string, topic: Topic): string {
   return `${group}.${topic}`
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {

@@ -9,7 +9,8 @@
  * next batch while an earlier one is still being handled.
  * Not here: persistence (the collector's WAL provides it) and several members per group.
  */
-import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic, TopicMap } from './bus.js'
+import { type BackoffPolicy, retry, type RetryOptions } from '../retry.js'
+import { HANDLER_BACKOFF, type BatchContext, type BatchHandler, type Bus, type BusMessage, type SubscribeOptions, type Subscription, type Topic, type TopicMap } from './bus.js'
 
 interface Tracker {
   remaining: number
@@ -24,8 +25,8 @@ interface Pending {
 export interface MemoryBusOptions {
   /** Messages a group may hold before `publish` waits. */
   maxQueue?: number
-  /** Delay before a failed batch is handed to the handler again. */
-  retryDelayMs?: number
+  /** Waits before a failed batch is handed to the handler again (default HANDLER_BACKOFF). */
+  retry?: BackoffPolicy
   onHandlerError?: (error: unknown, topic: Topic, group: string) => void
 }
 
@@ -34,6 +35,8 @@ class GroupQueue {
   private readonly waitingForRoom: Array<() => void> = []
   private wake: (() => void) | undefined
   private closed = false
+  /** Aborted on close: ends the retry waits of failing batches. */
+  private readonly stopping = new AbortController()
   private inflight = 0
   readonly done: Promise<void>
 
@@ -43,7 +46,7 @@ class GroupQueue {
     private readonly handler: BatchHandler<unknown>,
     private readonly maxBatch: number,
     private readonly maxQueue: number,
-    private readonly retryDelayMs: number,
+    private readonly backoff: BackoffPolicy,
     private readonly onError: MemoryBusOptions['onHandlerError'],
     private readonly maxInflight: number,
   ) {
@@ -57,6 +60,9 @@ class GroupQueue {
   async push(items: Pending[]): Promise<void> {
     for (const item of items) {
       while (this.queue.length >= this.maxQueue && !this.closed) {
+        // An idle consumer learns of the messages already queued only here: without the wake a
+        // publish larger than the free room would wait for room forever.
+        this.wake?.()
         await new Promise<void>((resolve) => this.waitingForRoom.push(resolve))
       }
       this.queue.push(item)
@@ -66,6 +72,7 @@ class GroupQueue {
 
   async close(): Promise<void> {
     this.closed = true
+    this.stopping.abort(new Error(`in-process bus: group "${this.group}" of "${this.topic}" closed`))
     this.wake?.()
     for (const resolve of this.waitingForRoom.splice(0)) resolve()
     await this.done
@@ -89,21 +96,29 @@ class GroupQueue {
     }
   }
 
-  /** Hands one batch to the handler until it succeeds (at-least-once), then resolves its publishers. */
+  /**
+   * Hands one batch to the handler until it succeeds (at-least-once), then resolves its publishers.
+   * Close ends the retries; the batch's publishers then stay unresolved.
+   */
   private async deliver(batch: Pending[]): Promise<void> {
     const context: BatchContext = { topic: this.topic, partitions: [0], partition: 0 }
-    for (;;) {
+    const attempt = async () => {
       try {
         await this.handler(
           batch.map((p) => p.message),
           context,
         )
-        break
       } catch (error) {
         this.onError?.(error, this.topic, this.group)
-        if (this.closed) return
-        await new Promise((resolve) => setTimeout(resolve, this.retryDelayMs))
+        throw error
       }
+    }
+    // Close drains the queue: a batch taken after it still gets its one attempt.
+    const options: RetryOptions = this.closed ? { ...this.backoff, attempts: 1 } : { ...this.backoff, signal: this.stopping.signal }
+    try {
+      await retry(attempt, options)
+    } catch {
+      return
     }
     for (const { tracker } of batch) {
       if (--tracker.remaining === 0) tracker.resolve()
@@ -115,11 +130,9 @@ export class MemoryBus<T extends TopicMap> implements Bus<T> {
   readonly kind = 'memory' as const
   private readonly groups = new Map<Topic, Map<string, GroupQueue>>()
   private readonly maxQueue: number
-  private readonly retryDelayMs: number
 
   constructor(private readonly options: MemoryBusOptions = {}) {
     this.maxQueue = options.maxQueue ?? 100_000
-    this.retryDelayMs = options.retryDelayMs ?? 200
   }
 
   async publish<K extends keyof T & string>(topic: K, messages: BusMessage<T[K]>[]): Promise<void> {
@@ -149,7 +162,7 @@ export class MemoryBus<T extends TopicMap> implements Bus<T> {
       handler as BatchHandler<unknown>,
       options.maxBatch ?? 5_000,
       this.maxQueue,
-      this.retryDelayMs,
+      this.options.retry ?? HANDLER_BACKOFF,
       this.options.onHandlerError,
       options.maxInflightBatches ?? 1,
     )

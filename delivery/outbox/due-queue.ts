@@ -1,64 +1,42 @@
 /**
- * A due-time queue: a binary min-heap of (due, id) and one unref'd timer for the earliest, so
- * thousands of entries waiting out a backoff cost one timer, not one sleeping promise each.
+ * A due-time queue: a min-heap of (at, id) (core/heap.ts) and one unref'd timer for the earliest,
+ * so thousands of entries waiting out a backoff cost one timer, not one sleeping promise each.
  * Rescheduling pushes a new pair; pairs whose due time no longer matches are skipped by the caller.
  */
+import { MinHeap } from '../../core/heap.js'
+
 export interface Due {
-  due: number
+  /** When the entry is due (ms since the epoch). */
+  at: number
   id: string
 }
 
 export class DueQueue {
-  private readonly heap: Due[] = []
+  private readonly heap = new MinHeap<Due>()
   private timer: NodeJS.Timeout | undefined
   private timerDue = Infinity
 
   constructor(private readonly onDue: () => void) {}
 
   get size(): number {
-    return this.heap.length
+    return this.heap.size
   }
 
   push(item: Due): void {
-    const heap = this.heap
-    heap.push(item)
-    let i = heap.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (heap[parent].due <= heap[i].due) break
-      ;[heap[parent], heap[i]] = [heap[i], heap[parent]]
-      i = parent
-    }
+    this.heap.push(item)
   }
 
   peek(): Due | undefined {
-    return this.heap[0]
+    return this.heap.peek()
   }
 
   pop(): Due | undefined {
-    const heap = this.heap
-    const top = heap[0]
-    const last = heap.pop()
-    if (heap.length > 0 && last !== undefined) {
-      heap[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let smallest = i
-        if (l < heap.length && heap[l].due < heap[smallest].due) smallest = l
-        if (r < heap.length && heap[r].due < heap[smallest].due) smallest = r
-        if (smallest === i) break
-        ;[heap[smallest], heap[i]] = [heap[i], heap[smallest]]
-        i = smallest
-      }
-    }
-    return top
+    return this.heap.pop()
   }
 
   /** Arms the timer for the earliest due item (no-op when already armed for it). */
   arm(now: number): void {
-    const next = this.heap[0]?.due ?? Infinity
+    const next = this.heap.peek()?.at ?? Infinity
     if (next === this.timerDue) return
     this.disarm()
     if (next === Infinity) return
@@ -79,10 +57,4 @@ export class DueQueue {
     this.timer = undefined
     this.timerDue = Infinity
   }
-}
-
-/** Full jitter: uniform in [0, min(max, base·2^(attempt−1))]. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 40))
-  return Math.round(random() * ceiling)
 }

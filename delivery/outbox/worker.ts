@@ -1,14 +1,15 @@
 /**
  * One sink's outbox worker: takes entries (durably, before `enqueue` resolves), sends them with
- * at most `concurrency` requests in flight, retries with full-jitter backoff (or the receiver's
- * `Retry-After`), and moves entries that cannot be delivered to the dead letter with the last
- * error. A newer version of a pending alert replaces the older one. Each sink has its own worker,
+ * at most `concurrency` requests in flight, retries with full-jitter backoff (core/retry.ts's
+ * `backoffDelay`, or the receiver's `Retry-After`), and moves entries that cannot be delivered to
+ * the dead letter with the last error. A newer version of a pending alert replaces the older one. Each sink has its own worker,
  * so a slow or dead sink delays no other sink and never the bus.
  */
 import type { Logger } from 'pino'
+import { backoffDelay } from '../../core/retry.js'
 import type { DeliveryMetrics } from '../metrics.js'
 import { idempotencyKey, type SendOutcome, type Sink } from '../sink.js'
-import { backoffDelay, type Due, DueQueue } from './due-queue.js'
+import { type Due, DueQueue } from './due-queue.js'
 import { compareVersions, type OutboxEntry } from './entry.js'
 import type { OutboxStore } from './store.js'
 
@@ -87,7 +88,7 @@ export class OutboxWorker {
     const corrupt: string[] = []
     for (const entry of await this.options.store.list('pending', corrupt)) {
       this.entries.set(entry.id, entry)
-      this.queue.push({ due: entry.next_attempt_at, id: entry.id })
+      this.queue.push({ at: entry.next_attempt_at, id: entry.id })
     }
     for (const entry of await this.options.store.list('dead', corrupt)) this.deadIds.add(entry.id)
     if (corrupt.length > 0) {
@@ -166,7 +167,7 @@ export class OutboxWorker {
     const sent = this.delivered.get(entry.id)
     if (sent !== undefined && compareVersions(entry, sent) <= 0) return 'stale'
     this.entries.set(entry.id, entry)
-    this.queue.push({ due: entry.next_attempt_at, id: entry.id })
+    this.queue.push({ at: entry.next_attempt_at, id: entry.id })
     return 'new'
   }
 
@@ -185,10 +186,10 @@ export class OutboxWorker {
     const busy: Due[] = []
     while (this.inFlight.size < this.options.concurrency) {
       const next = this.queue.peek()
-      if (!next || next.due > now) break
+      if (!next || next.at > now) break
       this.queue.pop()
       const entry = this.entries.get(next.id)
-      if (!entry || entry.next_attempt_at !== next.due) continue
+      if (!entry || entry.next_attempt_at !== next.at) continue
       if (this.inFlight.has(next.id)) {
         busy.push(next)
         continue
@@ -260,7 +261,7 @@ export class OutboxWorker {
     const delay =
       outcome.retryAfterMs !== undefined
         ? Math.min(outcome.retryAfterMs, Math.max(this.options.backoffMaxMs, MAX_RETRY_AFTER_MS))
-        : backoffDelay(entry.attempts, this.options.backoffBaseMs, this.options.backoffMaxMs, this.options.random)
+        : backoffDelay(entry.attempts, { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs }, this.options.random)
     this.counters.retried++
     metrics.retries.inc({ sink: this.name })
     logger.warn({ sink: this.name, alert_id: entry.id, attempt: entry.attempts, retry_in_ms: delay, error }, 'delivery failed, will retry')
@@ -270,7 +271,7 @@ export class OutboxWorker {
   private async reschedule(entry: OutboxEntry, attempts: number, at: number): Promise<void> {
     entry.attempts = attempts
     entry.next_attempt_at = at
-    this.queue.push({ due: at, id: entry.id })
+    this.queue.push({ at, id: entry.id })
     await this.persist(entry.id)
   }
 

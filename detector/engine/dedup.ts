@@ -4,8 +4,8 @@
  * dropped once their window closed and the allowed lateness passed, so memory stays bounded.
  */
 import { alertId, type Alert } from '../../core/alert.js'
+import { MinHeap } from '../../core/heap.js'
 import type { Rule } from '../rules/types.js'
-import { MinHeap } from './heap.js'
 
 export const MAX_EVENT_IDS = 100
 

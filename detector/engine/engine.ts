@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Alert } from '../../core/alert.js'
 import type { EventKind, PrivpathEvent } from '../../core/event.js'
+import { MinHeap } from '../../core/heap.js'
 import type { Telemetry } from '../../core/telemetry.js'
 import type { DetectorConfig } from '../config.js'
 import { boolize, NeedsInterpreter } from '../../core/expression/index.js'
@@ -20,7 +21,6 @@ import type { RuleContext } from './context.js'
 import { CorrelationState, NO_VARS, type PendingAbsence } from './correlation.js'
 import { DedupTable, type Firing } from './dedup.js'
 import { drive, isPromise, type Maybe, type RuleRun } from './drive.js'
-import { MinHeap } from './heap.js'
 import { detectorMetrics, type DetectorMetrics } from './metrics.js'
 
 const SWEEP_EVERY_MS = 1_000

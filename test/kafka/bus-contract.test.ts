@@ -4,12 +4,13 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type Bus, type BusMessage, CORE_TOPICS, type CoreTopics } from '../../core/bus/bus.js'
-import { KafkaBus } from '../../core/bus/kafka.js'
+import { KafkaBus, type KafkaBusOptions } from '../../core/bus/kafka.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
+import { capturedTelemetry } from '../../testkit/delivery.js'
 import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
 
 const availability = kafkaAvailability()
@@ -34,8 +35,9 @@ async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
 let kafka: KafkaUnderTest | undefined
 const buses: Array<Bus<CoreTopics>> = []
 
-function kafkaBus(prefix: string): Bus<CoreTopics> {
+function kafkaBus(prefix: string, overrides: Partial<Pick<KafkaBusOptions<CoreTopics>, 'logger' | 'retry'>> = {}): Bus<CoreTopics> {
   const bus = new KafkaBus<CoreTopics>({
+    topics: CORE_TOPICS,
     config: {
       brokers: kafka!.brokers,
       client_id: 'contract',
@@ -46,16 +48,16 @@ function kafkaBus(prefix: string): Bus<CoreTopics> {
       max_wait_ms: 200,
       publish_timeout_ms: 3_000,
     },
-    topics: CORE_TOPICS,
     logger: silentTelemetry().logger,
-    retryDelayMs: 100,
+    retry: { baseMs: 100, maxMs: 100 },
+    ...overrides,
   })
   buses.push(bus)
   return bus
 }
 
 function memoryBus(): Bus<CoreTopics> {
-  const bus = new MemoryBus<CoreTopics>({ retryDelayMs: 20 })
+  const bus = new MemoryBus<CoreTopics>({ retry: { baseMs: 20, maxMs: 20 } })
   buses.push(bus)
   return bus
 }
@@ -63,6 +65,8 @@ function memoryBus(): Bus<CoreTopics> {
 beforeAll(async () => {
   if (availability.available) kafka = await startKafkaMock()
 })
+
+afterEach(() => void vi.restoreAllMocks())
 
 afterAll(async () => {
   await Promise.allSettled(buses.map((b) => b.close()))
@@ -195,10 +199,29 @@ describe.runIf(availability.available)('kafka bus', () => {
     }
   })
 
+  it('waits between handler attempts as its retry option says, until the subscription closes', async () => {
+    // Every wait near its ceiling; below 1, kafkajs's own draws (broker shuffle, its backoff) stay valid.
+    vi.spyOn(Math, 'random').mockReturnValue(0.99)
+    const { logger, lines } = capturedTelemetry()
+    const bus = kafkaBus(`r${randomUUID().slice(0, 8)}.`, { logger, retry: { baseMs: 3_600_000, maxMs: 3_600_000 } })
+    let calls = 0
+    const sub = await bus.subscribe('events', { group: 'stuck', fromBeginning: true }, async () => {
+      calls++
+      throw new Error('store down')
+    })
+    await bus.publish('events', messages('task-s', 1))
+    const retries = () => lines.map((line) => JSON.parse(line) as { msg: string }).filter((entry) => entry.msg === 'bus handler failed; redelivering')
+    await until(() => retries().length > 0)
+    expect(retries()).toMatchObject([{ attempt: 1, delayMs: 3_564_000 }])
+    // Would wait out the hour if closing did not end the wait.
+    await sub.close()
+    expect(calls).toBe(1)
+  })
+
   it('publish fails fast with PP_ERR_UNAVAILABLE when no broker answers', async () => {
     const bus = new KafkaBus<CoreTopics>({
+    topics: CORE_TOPICS,
       config: { brokers: ['127.0.0.1:1'], client_id: 'x', topic_prefix: 'x.', ssl: false, session_timeout_ms: 3_000, heartbeat_interval_ms: 500, max_wait_ms: 200, publish_timeout_ms: 3_000 },
-      topics: CORE_TOPICS,
       logger: silentTelemetry().logger,
       publishTimeoutMs: 3_000,
     })

@@ -1,4 +1,9 @@
-/** A binary min-heap ordered by `at`; absence deadlines fire from it in time order. */
+/**
+ * A binary min-heap ordered by `at`: what is due next, first. The detector's absence deadlines
+ * and dedup windows expire from it, the delivery outbox takes due entries from it. Ordered by a
+ * field rather than a comparator function so the detector's per-event `peek` and its pushes stay
+ * as cheap as a hand-written heap.
+ */
 export class MinHeap<T extends { at: number }> {
   private readonly items: T[] = []
 
