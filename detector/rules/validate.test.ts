@@ -191,14 +191,58 @@ const CASES: Array<[name: string, yaml: string, errors: string[]]> = [
   ]],
 ]
 
-const problems = (yaml: string) => {
-  const { errors } = parseRuleText('r.yaml', yaml, { now: NOW })
-  return errors.map((e) => `${e.line}:${e.col} [${e.rule_id}] ${e.message}`)
-}
+/**
+ * Where the schema says more than the hand-written checker did (it stopped at the first problem of
+ * a block, skipped the correlation form it did not use, took expectations unchecked) or points
+ * better (it put a missing `absence.after` or `expect` at 1:1).
+ */
+const SINCE_THE_SCHEMA: Array<[name: string, yaml: string, errors: string[]]> = [
+  ['absence.after missing', `${BASE}absence: { expect: { on: [prompt] }, within: 1m }\n`, [
+    '6:10 [ok-rule] absence.after must be a mapping { on, when? }',
+  ]],
+  ['test expect missing', `${BASE}tests:\n  - name: n\n    events: [{ kind: prompt }]\n`, [
+    '7:5 [ok-rule] test "n": expect must be a list ([] = must not fire)',
+  ]],
+  ['expectation values of the wrong type', `${BASE}tests:\n  - name: n\n    events: [{ kind: prompt }]\n    expect: [{ count: many, severity: urgent, summary: [x] }]\n`, [
+    '9:23 [ok-rule] test "n": expect[0].count must be an integer ≥ 1',
+    '9:39 [ok-rule] test "n": expect[0].severity must be one of info, low, medium, high, critical',
+    '9:56 [ok-rule] test "n": expect[0].summary must be a string',
+  ]],
+  ['test config not a mapping', `${BASE}tests:\n  - name: n\n    config: abc\n    events: [{ kind: prompt }]\n    expect: []\n`, [
+    '8:13 [ok-rule] test "n": config must be a mapping of detector settings',
+  ]],
+  ['a step of a sequence that also has too few steps', `${without('on')}sequence: { within: 1m, steps: [{ on: [tool_call] }] }\n`, [
+    '5:32 [ok-rule] sequence.steps must list at least 2 steps',
+    '5:40 [ok-rule] unknown event kind "tool_call"',
+  ]],
+  ['the second correlation form of a rule with two', `${BASE}threshold: { count: 2, window: 1m }\nabsence: { after: x }\n`, [
+    '7:10 [ok-rule] threshold, absence are mutually exclusive',
+    '7:10 [ok-rule] absence.expect must be a mapping { on, when? }',
+    '7:19 [ok-rule] absence.after must be a mapping { on, when? }',
+  ]],
+]
+
+const load = (yaml: string) => parseRuleText('r.yaml', yaml, { now: NOW })
+const problems = (yaml: string) => load(yaml).errors.map((e) => `${e.line}:${e.col} [${e.rule_id}] ${e.message}`)
 
 describe('rule file messages', () => {
   it.each(CASES)('%s', (_name, yaml, errors) => {
     // the order of one rule's errors is not part of the contract, their text and position are
     expect(problems(yaml).sort()).toEqual([...errors].sort())
+  })
+
+  it.each(SINCE_THE_SCHEMA)('since the schema: %s', (_name, yaml, errors) => {
+    expect(problems(yaml).sort()).toEqual([...errors].sort())
+  })
+
+  it('does not load a rule whose runbook or tags are wrong (the old checker reported them and loaded it)', () => {
+    const { rules, errors } = load(`${BASE}runbook: 5\ntags: [1]\n`)
+    expect(errors.map((e) => `${e.line}:${e.col} ${e.message}`)).toEqual(['6:10 runbook must be a string', '7:7 tags must be a list of strings'])
+    expect(rules).toEqual([])
+  })
+
+  it('reports every problem of a rule with many, past the 8 errors TypeBox stops at by default', () => {
+    const yaml = BASE + Array.from({ length: 12 }, (_, i) => `extra_${i}: x\n`).join('')
+    expect(problems(yaml)).toHaveLength(12)
   })
 })
