@@ -1,8 +1,9 @@
 /**
  * Positions in rule files: maps a YAML node, or a character inside a JSONata expression held
  * by a YAML scalar (plain, quoted or block), to a 1-based line and column of the file.
+ * Finds the node of a path of the rule's JSON value (a schema error's instance path).
  */
-import { isScalar, type LineCounter, type Node } from 'yaml'
+import { isMap, isNode, isScalar, isSeq, type LineCounter, type Node, type YAMLMap } from 'yaml'
 
 export interface Position {
   line: number
@@ -40,4 +41,29 @@ export function expressionPosition(
   }
   const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0
   return lines.linePos(from + quoted + index)
+}
+
+/** A key of a JSON value's path: a mapping key or a list index. */
+export type PathSegment = string | number
+
+function pairAt(map: YAMLMap, key: PathSegment) {
+  return map.items.find((p) => String(isScalar(p.key) ? p.key.value : p.key) === String(key))
+}
+
+/** The node a path of the rule's JSON value names, or the deepest node on the way that exists. */
+export function nodeAt(root: Node, path: readonly PathSegment[]): Node {
+  let node = root
+  for (const key of path) {
+    const next = isMap(node) ? pairAt(node, key)?.value : isSeq(node) ? node.items[Number(key)] : undefined
+    if (!isNode(next)) return node
+    node = next
+  }
+  return node
+}
+
+/** The key node of `key` in the mapping at `path`, where "unknown field" points. */
+export function keyNodeAt(root: Node, path: readonly PathSegment[], key: string): Node {
+  const map = nodeAt(root, path)
+  const keyNode = isMap(map) ? pairAt(map, key)?.key : undefined
+  return isNode(keyNode) ? keyNode : map
 }

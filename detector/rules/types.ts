@@ -1,7 +1,11 @@
-/** A loaded, validated rule: expressions compiled, durations in ms, ready for the engine. */
+/**
+ * A loaded, validated rule: expressions compiled, durations in ms, ready for the engine. The rule
+ * as written in YAML is RuleDocument (schema.ts).
+ */
 import type { Severity } from '../../core/alert.js'
 import type { EventKind, PrivpathEvent } from '../../core/event.js'
 import type { Expression } from '../../core/expression/index.js'
+import type { RuleTestExpectation } from './schema.js'
 
 export const RULE_STATUSES = ['stable', 'test', 'experimental', 'deprecated'] as const
 export type RuleStatus = (typeof RULE_STATUSES)[number]
@@ -32,13 +36,8 @@ export type Correlation =
       untilTaskEnd: boolean
     }
 
-export interface RuleTestExpectation {
-  count?: number
-  summary?: string
-  summary_contains?: string
-  task_id?: string
-  severity?: Severity
-}
+/** As written in the rule file: its shape is RuleSchema's. */
+export type { RuleTestExpectation } from './schema.js'
 
 export interface RuleTest {
   name: string

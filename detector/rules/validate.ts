@@ -1,36 +1,32 @@
 /**
- * One rule mapping of a YAML file → a compiled Rule, or problems with file:line:col.
- * Checks unknown fields, kinds, severities, statuses, durations, JSONata syntax and the inline
- * test fixtures; warns about expired exceptions and event fields that are never set for the
- * rule's kinds.
+ * One rule mapping of a YAML file → a compiled Rule, or problems with file:line:col. The shape
+ * (fields, types, enums) is RuleSchema's, checked by schema-problems.ts; here is what a schema
+ * does not say: JSONata syntax (positions inside the expression), durations, one correlation form
+ * per rule, `on` unless steps name the kinds, exactly one of absence within/until, expiry dates,
+ * inline test events; and the warnings: expired exceptions, event fields never set for the
+ * rule's kinds. These run even when the shape is wrong, on the values that can be read, so one
+ * pass reports everything.
  */
-import { isMap, isScalar, isSeq, type LineCounter, type Node, type YAMLMap } from 'yaml'
-import { SEVERITIES, FRAMEWORKS, type Severity } from '../../core/alert.js'
-import { isEventKind, type EventKind } from '../../core/event.js'
-import { DetectorSection } from '../../core/config/schema.js'
+import { isMap, type LineCounter, type Node } from 'yaml'
+import { isEventKind, type EventKind, type PrivpathEvent } from '../../core/event.js'
 import { parseDuration } from '../../core/duration.js'
 import { expressionError, parseExpression, type Expression } from '../../core/expression/index.js'
 import { completeEvents } from './fixtures.js'
 import { eventFieldsUsed, fieldAppliesTo } from './kinds.js'
-import { expressionPosition, nodePosition } from './source.js'
-import {
-  RULE_STATUSES,
-  type Correlation,
-  type Rule,
-  type RuleException,
-  type RuleProblem,
-  type RuleStatus,
-  type RuleStep,
-  type RuleTest,
-  type RuleTestExpectation,
-} from './types.js'
+import { EXPIRES_MESSAGE, invalidDuration, ON_MESSAGE, testName } from './messages.js'
+import type { RuleDocument } from './schema.js'
+import { schemaProblems } from './schema-problems.js'
+import { expressionPosition, keyNodeAt, nodeAt, nodePosition, type PathSegment } from './source.js'
+import type { Correlation, Rule, RuleException, RuleProblem, RuleStep, RuleTest } from './types.js'
 
-const RULE_FIELDS = [
-  'id', 'title', 'description', 'severity', 'status', 'on', 'when', 'summary', 'dedup', 'exceptions',
-  'frameworks', 'runbook', 'tags', 'tests', 'threshold', 'sequence', 'absence',
-]
-const ID = /^[a-z0-9]+(-[a-z0-9]+)*$/
-const DETECTOR_KEYS = new Set(Object.keys(DetectorSection.properties))
+const CORRELATIONS = ['threshold', 'sequence', 'absence'] as const
+const DEDUP_WINDOW_MS = 600_000
+
+type Mapping = Record<string, unknown>
+const isMapping = (value: unknown): value is Mapping => value !== null && typeof value === 'object' && !Array.isArray(value)
+// the shape may be wrong: a value that is not a mapping or a list reads as an empty one
+const mapping = (value: unknown): Mapping => (isMapping(value) ? value : {})
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : [])
 
 export interface ValidateContext {
   file: string
@@ -44,327 +40,180 @@ export class RuleChecker {
   readonly errors: RuleProblem[] = []
   readonly warnings: RuleProblem[] = []
   private ruleId = ''
+  private root: Node | undefined
 
   constructor(private readonly ctx: ValidateContext) {}
 
-  private problem(list: RuleProblem[], node: Node | null | undefined, message: string): void {
+  private problem(into: RuleProblem[], node: Node | undefined, message: string): void {
     const { line, col } = nodePosition(this.ctx.lines, node)
-    list.push({ file: this.ctx.file, line, col, rule_id: this.ruleId, message })
+    into.push({ file: this.ctx.file, line, col, rule_id: this.ruleId, message })
   }
-  error(node: Node | null | undefined, message: string): void {
-    this.problem(this.errors, node, message)
+  private error(path: readonly PathSegment[], message: string): void {
+    this.problem(this.errors, this.at(path), message)
   }
-  warn(node: Node | null | undefined, message: string): void {
-    this.problem(this.warnings, node, message)
+  private warn(path: readonly PathSegment[], message: string): void {
+    this.problem(this.warnings, this.at(path), message)
+  }
+  private at(path: readonly PathSegment[]): Node | undefined {
+    return this.root && nodeAt(this.root, path)
   }
 
   check(node: Node): Rule | undefined {
-    if (!isMap(node)) {
-      this.error(node, 'a rule must be a mapping')
-      return undefined
-    }
+    const raw: unknown = node.toJSON()
     const errorsBefore = this.errors.length
-    const raw = node.toJSON() as Record<string, unknown>
-    this.ruleId = typeof raw.id === 'string' ? raw.id : ''
-    this.unknownFields(node, RULE_FIELDS, 'rule')
-    const id = this.requireString(node, 'id')
-    if (id !== undefined && !ID.test(id)) this.error(valueNode(node, 'id'), `id "${id}" must be kebab-case`)
-    const title = this.requireString(node, 'title') ?? ''
-    const description = this.optionalString(node, 'description')
-    const severity = this.oneOf(node, 'severity', SEVERITIES, true) as Severity
-    const status = (this.oneOf(node, 'status', RULE_STATUSES, false) ?? 'stable') as RuleStatus
-    const correlationKeys = ['threshold', 'sequence', 'absence'].filter((k) => raw[k] !== undefined)
-    if (correlationKeys.length > 1) {
-      this.error(valueNode(node, correlationKeys[1]), `${correlationKeys.join(', ')} are mutually exclusive`)
+    const rule = mapping(raw)
+    this.root = node
+    this.ruleId = typeof rule.id === 'string' ? rule.id : ''
+    for (const { path, key, message } of schemaProblems(raw)) {
+      this.problem(this.errors, key === undefined ? nodeAt(node, path) : keyNodeAt(node, path, key), message)
     }
-    const hasSteps = correlationKeys[0] === 'sequence' || correlationKeys[0] === 'absence'
-    let on = this.kinds(node, 'on', !hasSteps)
-    const when = this.expression(node, 'when', false)
-    const summary = this.expression(node, 'summary', true)
-    const dedup = this.dedup(valueNode(node, 'dedup'))
-    const exceptions = this.exceptions(valueNode(node, 'exceptions'))
-    const frameworks = this.frameworks(valueNode(node, 'frameworks'))
-    const correlation = this.correlation(node, correlationKeys[0])
-    if (correlation.type === 'sequence') on = union(on, ...correlation.steps.map((s) => s.on))
-    if (correlation.type === 'absence') {
-      on = union(on, correlation.after.on, correlation.expect.on, correlation.untilTaskEnd ? ['task_end'] : [])
-    }
-    const tests = this.tests(valueNode(node, 'tests'))
-    this.fieldWarnings(on, correlation, when, valueNode(node, 'when'))
-    if (this.errors.length > errorsBefore || !summary || id === undefined) return undefined
+    if (!isMap(node)) return undefined
+    const forms = CORRELATIONS.filter((k) => rule[k] !== undefined)
+    if (forms.length > 1) this.error([forms[1]], `${forms.join(', ')} are mutually exclusive`)
+    const hasSteps = forms[0] === 'sequence' || forms[0] === 'absence'
+    if (rule.on === undefined && !hasSteps) this.error([], ON_MESSAGE)
+    const when = this.expression(['when'], rule.when)
+    const summary = this.expression(['summary'], rule.summary)
+    const dedup = mapping(rule.dedup)
+    const dedupKey = this.expression(['dedup', 'key'], dedup.key)
+    const dedupWindowMs = this.duration(['dedup', 'window'], dedup.window, DEDUP_WINDOW_MS)
+    const exceptions = this.exceptions(rule.exceptions)
+    const correlation = this.correlation(rule, forms[0])
+    const on = union(kinds(rule.on), ...correlationKinds(correlation))
+    const testEvents = list(rule.tests).map((test, i) => this.testEvents(rule, i, mapping(test).events))
+    this.fieldWarnings(on, correlation, when)
+    if (this.errors.length > errorsBefore || !summary) return undefined
+    // no problem found: the mapping matches RuleSchema
+    const doc = raw as RuleDocument
     return {
-      id, title, description, severity, status, on, when, summary, dedup, exceptions, frameworks,
-      runbook: this.optionalString(node, 'runbook'),
-      tags: this.stringList(node, 'tags'),
-      tests,
+      id: doc.id,
+      title: doc.title,
+      description: doc.description ?? '',
+      severity: doc.severity,
+      status: doc.status ?? 'stable',
+      on,
+      when,
+      summary,
+      dedup: { key: dedupKey, windowMs: dedupWindowMs },
+      exceptions,
+      frameworks: Object.entries(doc.frameworks ?? {}).flatMap(([scheme, ids]) => (ids ?? []).map((id) => `${scheme}:${String(id)}`)),
+      runbook: doc.runbook ?? '',
+      tags: doc.tags ?? [],
+      tests: (doc.tests ?? []).map((t, i): RuleTest => ({ name: t.name, config: t.config ?? {}, events: testEvents[i], expect: t.expect })),
       correlation,
       file: this.ctx.file,
       line: nodePosition(this.ctx.lines, node).line,
     }
   }
 
-  private unknownFields(node: YAMLMap, allowed: readonly string[], what: string): void {
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key)
-      if (!allowed.includes(key)) this.error(pair.key as Node, `unknown field "${key}" in ${what} (allowed: ${allowed.join(', ')})`)
-    }
-  }
-
-  private requireString(node: YAMLMap, key: string): string | undefined {
-    const value = node.get(key)
-    if (typeof value !== 'string' || value.trim() === '') {
-      this.error(valueNode(node, key) ?? node, `${key} is required and must be a non-empty string`)
-      return undefined
-    }
-    return value
-  }
-
-  private optionalString(node: YAMLMap, key: string): string {
-    const value = node.get(key)
-    if (value === undefined || value === null) return ''
-    if (typeof value !== 'string') this.error(valueNode(node, key), `${key} must be a string`)
-    return typeof value === 'string' ? value : ''
-  }
-
-  private stringList(node: YAMLMap, key: string): string[] {
-    const value = node.toJSON()[key] as unknown
-    if (value === undefined || value === null) return []
-    if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
-      this.error(valueNode(node, key), `${key} must be a list of strings`)
-      return []
-    }
-    return value as string[]
-  }
-
-  private oneOf(node: YAMLMap, key: string, allowed: readonly string[], required: boolean): string | undefined {
-    const value = node.get(key)
-    if (value === undefined && !required) return undefined
-    if (typeof value !== 'string' || !allowed.includes(value)) {
-      this.error(valueNode(node, key) ?? node, `${key} must be one of ${allowed.join(', ')}`)
-      return undefined
-    }
-    return value
-  }
-
-  private kinds(node: YAMLMap, key: string, required: boolean): EventKind[] {
-    const value = node.toJSON()[key] as unknown
-    if (value === undefined && !required) return []
-    const list = typeof value === 'string' ? [value] : value
-    if (!Array.isArray(list) || list.length === 0) {
-      this.error(valueNode(node, key) ?? node, `${key} must be a non-empty list of event kinds`)
-      return []
-    }
-    const seqNode = valueNode(node, key)
-    list.forEach((kind, i) => {
-      if (!isEventKind(kind)) {
-        const item = isSeq(seqNode) ? (seqNode.items[i] as Node) : seqNode
-        this.error(item, `unknown event kind "${String(kind)}"`)
-      }
-    })
-    return list.filter(isEventKind)
-  }
-
-  expression(node: YAMLMap, key: string, required: boolean): Expression | undefined {
-    const value = node.get(key)
-    const vnode = valueNode(node, key)
-    if (value === undefined || value === null) {
-      if (required) this.error(node, `${key} is required`)
-      return undefined
-    }
-    if (typeof value !== 'string' && typeof value !== 'boolean' && typeof value !== 'number') {
-      this.error(vnode, `${key} must be a JSONata expression (string)`)
-      return undefined
-    }
+  /** Absent (or null) is undefined; a value that is not a string, boolean or number is the schema's to report. */
+  private expression(path: readonly PathSegment[], value: unknown): Expression | undefined {
+    if (typeof value !== 'string' && typeof value !== 'boolean' && typeof value !== 'number') return undefined
     const source = String(value)
     const problem = expressionError(source)
     if (problem) {
-      const { line, col } = expressionPosition(this.ctx.lines, this.ctx.text, vnode, problem.position)
+      const { line, col } = expressionPosition(this.ctx.lines, this.ctx.text, this.at(path), problem.position)
+      const key = String(path.at(-1))
       this.errors.push({ file: this.ctx.file, line, col, rule_id: this.ruleId, message: `${key}: JSONata: ${problem.message}` })
       return undefined
     }
     return parseExpression(source, { timeoutMs: this.ctx.timeoutMs })
   }
 
-  private duration(node: YAMLMap, key: string, fallback: number | undefined): number | undefined {
-    const value = node.get(key)
-    if (value === undefined) {
-      if (fallback === undefined) this.error(node, `${key} is required (a duration like 30s, 10m, 1h, 1d)`)
-      return fallback
-    }
+  /** A duration that is not a string (or is missing) is the schema's to report. */
+  private duration(path: readonly PathSegment[], value: unknown, fallback: number): number {
+    if (typeof value !== 'string') return fallback
     const ms = parseDuration(value)
     if (ms === undefined || ms <= 0) {
-      this.error(valueNode(node, key), `${key}: invalid duration ${JSON.stringify(value)} (use e.g. 30s, 10m, 1h, 1d)`)
-      return fallback ?? 1
+      this.error(path, invalidDuration(String(path.at(-1)), value))
+      return fallback
     }
     return ms
   }
 
-  private dedup(node: Node | undefined): Rule['dedup'] {
-    const defaults = { key: undefined, windowMs: 600_000 }
-    if (node === undefined) return defaults
-    if (!isMap(node)) {
-      this.error(node, 'dedup must be a mapping { key, window }')
-      return defaults
-    }
-    this.unknownFields(node, ['key', 'window'], 'dedup')
-    return { key: this.expression(node, 'key', false), windowMs: this.duration(node, 'window', 600_000)! }
-  }
-
-  private exceptions(node: Node | undefined): RuleException[] {
-    if (node === undefined) return []
-    if (!isSeq(node)) {
-      this.error(node, 'exceptions must be a list')
-      return []
-    }
-    const out: RuleException[] = []
-    for (const item of node.items as Node[]) {
-      if (!isMap(item)) {
-        this.error(item, 'an exception must be a mapping { name, when, owner?, expires? }')
-        continue
-      }
-      this.unknownFields(item, ['name', 'when', 'owner', 'expires'], 'exception')
-      const name = this.requireString(item, 'name')
-      const when = this.expression(item, 'when', true)
-      const owner = this.optionalString(item, 'owner')
-      let expires: number | null = null
-      const rawExpires = item.get('expires')
-      if (rawExpires !== undefined && rawExpires !== null) {
-        expires = typeof rawExpires === 'string' ? Date.parse(rawExpires) : NaN
-        if (Number.isNaN(expires)) {
-          this.error(valueNode(item, 'expires'), 'expires must be an RFC3339 date')
-          expires = null
-        } else if (expires <= this.ctx.now) {
-          this.warn(valueNode(item, 'expires'), `exception "${name}" expired on ${rawExpires as string}; it no longer applies`)
-        }
-      }
-      if (name !== undefined && when) out.push({ name, when, owner, expires })
-    }
-    return out
-  }
-
-  private frameworks(node: Node | undefined): string[] {
-    if (node === undefined) return []
-    if (!isMap(node)) {
-      this.error(node, 'frameworks must be a mapping of framework → ids')
-      return []
-    }
-    this.unknownFields(node, FRAMEWORKS, 'frameworks')
-    const out: string[] = []
-    for (const [scheme, ids] of Object.entries(node.toJSON() as Record<string, unknown>)) {
-      if (ids === null) continue
-      if (!Array.isArray(ids) || ids.some((v) => typeof v !== 'string' && typeof v !== 'number')) {
-        this.error(valueNode(node, scheme), `frameworks.${scheme} must be a list of ids`)
-        continue
-      }
-      for (const id of ids) out.push(`${scheme}:${String(id)}`)
-    }
-    return out
-  }
-
-  private step(node: Node | undefined, where: string): RuleStep | undefined {
-    if (!isMap(node)) {
-      this.error(node, `${where} must be a mapping { on, when? }`)
-      return undefined
-    }
-    this.unknownFields(node, ['on', 'when'], where)
-    return { on: this.kinds(node, 'on', true), when: this.expression(node, 'when', false) }
-  }
-
-  private correlation(rule: YAMLMap, type: string | undefined): Correlation {
-    if (type === undefined) return { type: 'none' }
-    const node = valueNode(rule, type)
-    if (!isMap(node)) {
-      this.error(node, `${type} must be a mapping`)
-      return { type: 'none' }
-    }
-    if (type === 'threshold') {
-      this.unknownFields(node, ['count', 'window', 'group_by'], 'threshold')
-      const count = node.get('count')
-      if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
-        this.error(valueNode(node, 'count') ?? node, 'threshold.count must be an integer ≥ 1')
-      }
-      return {
-        type, count: typeof count === 'number' ? count : 1,
-        windowMs: this.duration(node, 'window', undefined) ?? 1, groupBy: this.expression(node, 'group_by', false),
-      }
-    }
-    if (type === 'sequence') {
-      this.unknownFields(node, ['by', 'within', 'steps'], 'sequence')
-      const stepsNode = valueNode(node, 'steps')
-      const steps: RuleStep[] = []
-      if (!isSeq(stepsNode) || stepsNode.items.length < 2) this.error(stepsNode ?? node, 'sequence.steps must list at least 2 steps')
-      else stepsNode.items.forEach((s, i) => { const step = this.step(s as Node, `sequence.steps[${i}]`); if (step) steps.push(step) })
-      return { type, by: this.expression(node, 'by', false), withinMs: this.duration(node, 'within', undefined) ?? 1, steps }
-    }
-    this.unknownFields(node, ['by', 'after', 'expect', 'within', 'until'], 'absence')
-    const until = node.get('until')
-    if (until !== undefined && until !== 'task_end') this.error(valueNode(node, 'until'), 'absence.until must be task_end')
-    if ((until === undefined) === (node.get('within') === undefined)) this.error(node, 'absence needs exactly one of within, until: task_end')
-    const after = this.step(valueNode(node, 'after'), 'absence.after')
-    const expect = this.step(valueNode(node, 'expect'), 'absence.expect')
-    const withinMs = node.get('within') === undefined ? null : (this.duration(node, 'within', undefined) ?? 1)
-    return {
-      type: 'absence', by: this.expression(node, 'by', false),
-      after: after ?? { on: [], when: undefined }, expect: expect ?? { on: [], when: undefined },
-      withinMs, untilTaskEnd: until === 'task_end',
-    }
-  }
-
-  private tests(node: Node | undefined): RuleTest[] {
-    if (node === undefined) return []
-    if (!isSeq(node)) {
-      this.error(node, 'tests must be a list')
-      return []
-    }
-    const out: RuleTest[] = []
-    for (const item of node.items as Node[]) {
-      if (!isMap(item)) {
-        this.error(item, 'a test must be a mapping { name, config?, events, expect }')
-        continue
-      }
-      this.unknownFields(item, ['name', 'config', 'events', 'expect'], 'test')
-      const raw = item.toJSON() as Record<string, unknown>
-      const name = this.requireString(item, 'name') ?? ''
-      const config = (raw.config ?? {}) as Record<string, unknown>
-      for (const key of Object.keys(config)) {
-        if (!DETECTOR_KEYS.has(key)) this.error(valueNode(item, 'config'), `test "${name}": unknown detector setting "${key}"`)
-      }
-      const { events, errors } = Array.isArray(raw.events) ? completeEvents(raw.events) : { events: [], errors: ['events must be a list'] }
-      for (const message of errors) this.error(valueNode(item, 'events') ?? item, `test "${name}": ${message}`)
-      const expect = this.expectations(valueNode(item, 'expect'), name)
-      out.push({ name, config, events, expect })
-    }
-    return out
-  }
-
-  private expectations(node: Node | undefined, test: string): RuleTestExpectation[] {
-    if (!isSeq(node)) {
-      this.error(node, `test "${test}": expect must be a list ([] = must not fire)`)
-      return []
-    }
-    return (node.items as Node[]).flatMap((item) => {
-      if (!isMap(item)) {
-        this.error(item, `test "${test}": an expectation must be a mapping`)
-        return []
-      }
-      this.unknownFields(item, ['count', 'summary', 'summary_contains', 'task_id', 'severity'], 'expectation')
-      return [item.toJSON() as RuleTestExpectation]
+  private exceptions(value: unknown): RuleException[] {
+    return list(value).flatMap((item, i) => {
+      const exception = mapping(item)
+      const name = typeof exception.name === 'string' ? exception.name : ''
+      const when = this.expression(['exceptions', i, 'when'], exception.when)
+      const expires = this.expires(['exceptions', i, 'expires'], exception.expires, name)
+      const owner = typeof exception.owner === 'string' ? exception.owner : ''
+      return when ? [{ name, when, owner, expires }] : []
     })
   }
 
-  private fieldWarnings(on: EventKind[], correlation: Correlation, when: Expression | undefined, whenNode: Node | undefined): void {
+  /** Epoch ms, or null when it never expires. */
+  private expires(path: readonly PathSegment[], value: unknown, name: string): number | null {
+    if (typeof value !== 'string') return null
+    const ms = Date.parse(value)
+    if (Number.isNaN(ms)) {
+      this.error(path, EXPIRES_MESSAGE)
+      return null
+    }
+    if (ms <= this.ctx.now) this.warn(path, `exception "${name}" expired on ${value}; it no longer applies`)
+    return ms
+  }
+
+  private step(path: readonly PathSegment[], value: unknown): RuleStep {
+    const step = mapping(value)
+    return { on: kinds(step.on), when: this.expression([...path, 'when'], step.when) }
+  }
+
+  private correlation(rule: Mapping, type: (typeof CORRELATIONS)[number] | undefined): Correlation {
+    if (type === undefined) return { type: 'none' }
+    const c = rule[type]
+    // not a mapping: the schema says so, and there is no correlation to read
+    if (!isMapping(c)) return { type: 'none' }
+    if (type === 'threshold') {
+      const count = typeof c.count === 'number' ? c.count : 1
+      return { type, count, windowMs: this.duration([type, 'window'], c.window, 1), groupBy: this.expression([type, 'group_by'], c.group_by) }
+    }
+    if (type === 'sequence') {
+      const steps = list(c.steps).map((s, i) => this.step([type, 'steps', i], s))
+      return { type, by: this.expression([type, 'by'], c.by), withinMs: this.duration([type, 'within'], c.within, 1), steps }
+    }
+    // null is the author leaving the field out
+    const within = c.within ?? undefined
+    const until = c.until ?? undefined
+    if ((within === undefined) === (until === undefined)) this.error([type], 'absence needs exactly one of within, until: task_end')
+    return {
+      type,
+      by: this.expression([type, 'by'], c.by),
+      after: this.step([type, 'after'], c.after),
+      expect: this.step([type, 'expect'], c.expect),
+      withinMs: within === undefined ? null : this.duration([type, 'within'], within, 1),
+      untilTaskEnd: until === 'task_end',
+    }
+  }
+
+  private testEvents(rule: Mapping, index: number, events: unknown): PrivpathEvent[] {
+    if (!Array.isArray(events)) return []
+    const completed = completeEvents(events)
+    for (const message of completed.errors) this.error(['tests', index, 'events'], `test "${testName(rule, index)}": ${message}`)
+    return completed.events
+  }
+
+  private fieldWarnings(on: EventKind[], correlation: Correlation, when: Expression | undefined): void {
     if (!when || correlation.type !== 'none') return
     for (const field of eventFieldsUsed(when.source)) {
       if (!on.some((kind) => fieldAppliesTo(field, kind))) {
-        this.warn(whenNode, `when refers to event.${field}, which is always empty for ${on.join(', ')}`)
+        this.warn(['when'], `when refers to event.${field}, which is always empty for ${on.join(', ')}`)
       }
     }
   }
 }
 
-function valueNode(map: YAMLMap, key: string): Node | undefined {
-  const pair = map.items.find((p) => (isScalar(p.key) ? p.key.value === key : p.key === key))
-  return (pair?.value ?? undefined) as Node | undefined
+/** `on` is one kind or a list; unknown kinds are the schema's to report. */
+function kinds(value: unknown): EventKind[] {
+  return (typeof value === 'string' ? [value] : list(value)).filter(isEventKind)
+}
+
+function correlationKinds(correlation: Correlation): EventKind[][] {
+  if (correlation.type === 'sequence') return correlation.steps.map((s) => s.on)
+  if (correlation.type === 'absence') {
+    return [correlation.after.on, correlation.expect.on, correlation.untilTaskEnd ? ['task_end'] : []]
+  }
+  return []
 }
 
 function union<T>(...lists: T[][]): T[] {
