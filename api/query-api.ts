@@ -2,6 +2,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import Type from 'typebox'
+import { SEVERITIES } from '../core/alert.js'
 import { readScope, type Authenticator, type Caller } from '../core/auth.js'
 import { httpErrors } from '../core/http-errors.js'
 import { PrivpathError } from '../core/errors.js'
@@ -65,7 +66,7 @@ const AlertListQuery = Type.Object(
     until: Type.Optional(Time),
     rule: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     task: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-    severity: Type.Optional(Type.Enum(['info', 'low', 'medium', 'high', 'critical'])),
+    severity: Type.Optional(Type.Enum(SEVERITIES)),
     limit: Limit,
   },
   { additionalProperties: false },
