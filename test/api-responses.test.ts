@@ -11,6 +11,7 @@ import { operationsApi, queryApi, type ApiQueries } from '../api/index.js'
 import { createAuthenticator } from '../core/auth.js'
 import { emptyEvent, type EventKind, type PrivpathEvent } from '../core/event.js'
 import { recordLoadedRules } from '../core/store/rules.js'
+import { deliveryRoutes, type DeliveryControl, type OutboxEntry } from '../delivery/index.js'
 import { storeQueries } from '../server/store-queries.js'
 import { DB, insertAlerts, insertEvents, makeAlert, makeEvent, openTestStore, type TestStore } from '../testkit/store.js'
 
@@ -128,5 +129,54 @@ describe('query API answers carry every field the queries return', () => {
     expect(await get('/healthz')).toEqual({ status: 'ok' })
     expect(await get('/readyz')).toEqual({ ready: false, checks: { store: true, wal_replayed: false } })
     expect(await get('/api/tasks/nope')).toMatchObject({ code: 'PP_ERR_NOT_FOUND' })
+  })
+})
+
+describe('delivery answers carry every field', () => {
+  const entry = (state: 'pending' | 'dead'): OutboxEntry => {
+    const alert = makeAlert({ rule_id: 'cross-tenant', dedup_key: state })
+    return {
+      id: alert.alert_id,
+      sink: 'hook',
+      notification: { kind: 'alert', alert },
+      routes: ['all'],
+      version: 3,
+      updated_at: T0,
+      attempts: 2,
+      coalesced: 1,
+      enqueued_at: T0,
+      next_attempt_at: T0 + 1_000,
+      last_attempt_at: T0 + 500,
+      last_error: 'HTTP 502',
+      dead_at: state === 'dead' ? T0 + 2_000 : 0,
+    }
+  }
+  const control: DeliveryControl = {
+    stats: () => ({
+      sinks: [
+        {
+          name: 'hook',
+          type: 'webhook',
+          pending: 1,
+          in_flight: 1,
+          dead: 1,
+          counters: { attempts: 5, delivered: 2, failed: 3, retried: 2, dead_lettered: 1, coalesced: 1, duplicates: 1 },
+        },
+      ],
+      routes: [{ name: 'all', sinks: ['hook'], rate_per_minute: 10 }],
+      unrouted: 4,
+      rejected: 1,
+    }),
+    pending: () => [entry('pending')],
+    deadLetters: async () => [entry('dead')],
+    redeliver: async () => ({ hook: 1 }),
+    sinkNames: () => ['hook'],
+  }
+
+  it('GET /api/deliveries', async () => {
+    const get = await twice(async (app) => {
+      await app.register(deliveryRoutes({ control, auth }))
+    })
+    expect(await get('/api/deliveries')).toMatchObject({ pending: { total: 1 }, dead_letters: { total: 1, entries: [{ dead_at: T0 + 2_000 }] } })
   })
 })
