@@ -56,7 +56,7 @@ export const idParams = (description: string) => Type.Object({ id: Type.String({
 
 // ---- answers
 
-export const TaskSummarySchema = Type.Object({
+const TaskSummarySchema = Type.Object({
   tenant_id: Str,
   task_id: Str,
   started_at: Time,
@@ -84,7 +84,7 @@ export const TaskDetailSchema = Type.Object(
 )
 export type TaskDetail = Static<typeof TaskDetailSchema>
 
-export const CredentialUseSchema = Type.Object({
+const CredentialUseSchema = Type.Object({
   tenant_id: Str,
   task_id: Str,
   uses: Type.Integer(),
@@ -120,14 +120,14 @@ export const CredentialLifecycleSchema = Type.Object(
 )
 export type CredentialLifecycle = Static<typeof CredentialLifecycleSchema>
 
-export const RuleHitsSchema = Type.Object({
+const RuleHitsSchema = Type.Object({
   alerts: Type.Integer(),
   tasks: Type.Integer(),
   last_seen: NullableTime('Last activity of its newest alert; null without alerts'),
 })
 export type RuleHits = Static<typeof RuleHitsSchema>
 
-export const RuleStatusRowSchema = Type.Object({
+const RuleStatusRowSchema = Type.Object({
   rule_id: Str,
   title: Str,
   description: Str,
