@@ -1,8 +1,9 @@
 /**
- * The HTTP surface as `/openapi.json` describes it. A process with every role serves the
- * document; @fastify/swagger collects it from the server root before any route is registered, so
- * its paths are every route the process serves.
+ * The HTTP surface, described twice: `/openapi.json` for machines, docs/api.md for people. A
+ * process with every role serves the document; @fastify/swagger collects it from the server
+ * root before any route is registered, so its paths are every route the process serves.
  */
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getJson, startTestApp, type TestApp } from '../testkit/app.js'
 
@@ -148,5 +149,22 @@ describe('GET /openapi.json', () => {
       expect(op.responses['200'].content?.['application/json'].schema, path).toMatchObject({ type: 'object', required: expect.any(Array) })
       expect(op.responses['401'].content?.['application/json'].schema, path).toMatchObject({ required: ['code', 'message'] })
     }
+  })
+})
+
+describe('docs/api.md', () => {
+  const markdown = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8')
+  const documented = [...markdown.matchAll(/^\| `((?:GET|POST) \/\S*)` \|/gm)].map((m) => m[1])
+
+  it('names every route a process with every role serves in its route table', () => {
+    for (const route of routes(doc)) expect(documented, `${route} missing from the route table of docs/api.md`).toContain(route)
+  })
+
+  it('names no route that is not served', () => {
+    for (const route of documented) expect(routes(doc), `${route} is in docs/api.md but not served`).toContain(route)
+  })
+
+  it('points at /openapi.json as the machine-readable reference', () => {
+    expect(markdown).toMatch(/Machine-readable reference:\*\* every process serves its own OpenAPI 3 document at\s+`GET \/openapi\.json`/)
   })
 })
