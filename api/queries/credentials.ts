@@ -8,7 +8,7 @@ import { quoteIdentifier } from '../../core/store/ddl.js'
 import { EVENT_SELECT, rowToEvent } from '../../core/store/rows.js'
 import { limitOf, msFromMicros, requireString, visibleTenant, type Scope } from './scope.js'
 import type { QueryClient } from './tasks.js'
-import type { CredentialLifecycle, CredentialUse } from '../schemas.js'
+import type { CredentialLifecycle } from '../schemas.js'
 import { Conditions } from './where.js'
 
 export interface GetCredentialOptions {
