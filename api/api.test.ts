@@ -1,14 +1,76 @@
 import Fastify from 'fastify'
 import { Registry, Counter } from 'prom-client'
 import { describe, expect, it } from 'vitest'
+import type { Alert } from '../core/alert.js'
 import { createAuthenticator } from '../core/auth.js'
 import { operationsApi, queryApi, parseTime, type AlertListParams, type ApiQueries, type Scope, type TaskListParams } from './index.js'
+import type { CredentialLifecycle, TaskSummary } from './schemas.js'
+
+const summary = (task_id: string, tenant_id: string): TaskSummary => ({
+  tenant_id,
+  task_id,
+  started_at: 1769860800000,
+  ended_at: null,
+  last_seen: 1769860800000,
+  counts: { task_start: 1 },
+  event_count: 1,
+  agents: [],
+  agent_names: [],
+  tools: [],
+  target_tenants: [],
+  credential_ids: [],
+  has_error: false,
+  alert_count: 0,
+})
+
+const credential: CredentialLifecycle = {
+  credential_id: 'c1',
+  tenant_id: 'acme',
+  tenants: ['acme'],
+  issuing_task_id: 't-acme',
+  credential_type: 'oauth2',
+  credential_issuer: 'idp',
+  credential_subject: 'svc',
+  credential_scopes: [],
+  issued_at: null,
+  expires_at: null,
+  revoked_at: null,
+  issued: null,
+  revoked: null,
+  used_task_count: 0,
+  use_count: 0,
+  first_used_at: null,
+  last_used_at: null,
+  used_in: [],
+}
+
+const alert: Alert = {
+  alert_id: 'a1',
+  rule_id: 'cross_tenant',
+  rule_title: 'Cross-tenant access',
+  severity: 'high',
+  tenant_id: 'acme',
+  task_id: 't1',
+  agent_id: 'planner',
+  summary: 'planner read globex',
+  path: 'prompt → tool',
+  dedup_key: 't1',
+  event_ids: [],
+  frameworks: [],
+  tags: [],
+  runbook: '',
+  count: 1,
+  first_seen: 1769860800000,
+  last_seen: 1769860800000,
+  window_start: 1769860800000,
+  updated_at: 1769860800000,
+}
 
 function fakeQueries() {
   const calls: Array<{ name: string; params: unknown; scope: Scope }> = []
-  const tasks: Record<string, { task_id: string; tenant_id: string }> = {
-    't-acme': { task_id: 't-acme', tenant_id: 'acme' },
-    't-globex': { task_id: 't-globex', tenant_id: 'globex' },
+  const tasks: Record<string, TaskSummary> = {
+    't-acme': summary('t-acme', 'acme'),
+    't-globex': summary('t-globex', 'globex'),
   }
   const visible = (tenant: string, scope: Scope) => scope.tenant === '*' || scope.tenant === tenant
   const queries: ApiQueries = {
@@ -19,15 +81,15 @@ function fakeQueries() {
     async getTask(id, scope) {
       calls.push({ name: 'getTask', params: id, scope })
       const task = tasks[id]
-      return task && visible(task.tenant_id, scope) ? task : undefined
+      return task && visible(task.tenant_id, scope) ? { task, events: [], truncated: false } : undefined
     },
     async getCredential(id, scope) {
       calls.push({ name: 'getCredential', params: id, scope })
-      return id === 'c1' ? { credential_id: 'c1' } : undefined
+      return id === 'c1' ? credential : undefined
     },
     async listAlerts(params: AlertListParams, scope) {
       calls.push({ name: 'listAlerts', params, scope })
-      return [{ alert_id: 'a1' }]
+      return [alert]
     },
   }
   return { queries, calls }
@@ -69,23 +131,38 @@ describe('query API', () => {
     expect(severity.json().message).toMatch(/severity/)
     const unknown = await app.inject('/api/alerts?colour=red')
     expect(unknown.statusCode).toBe(400)
-    expect(unknown.json().message).toMatch(/colour|additional/)
+    expect(unknown.json()).toEqual({
+      code: 'PP_ERR_BAD_REQUEST',
+      message: 'querystring/colour: unknown parameter (expected one of tenant, since, until, rule, task, severity, limit)',
+    })
+  })
+
+  it('refuses unknown parameters whatever Ajv the host server was built with', async () => {
+    const { queries, calls } = fakeQueries()
+    const app = Fastify({ ajv: { customOptions: { removeAdditional: 'all' } } })
+    await app.register(queryApi({ queries, auth: createAuthenticator({ tenant_keys: [], tenant_keys_file: '' }) }))
+    const task = await app.inject('/api/tasks/t-acme?tenat=acme')
+    expect(task.statusCode).toBe(400)
+    expect(task.json().message).toBe('querystring/tenat: unknown parameter (expected one of tenant)')
+    expect((await app.inject('/api/tasks?has_alert=true')).json().message).toMatch(/^querystring\/has_alert: unknown parameter/)
+    expect(calls).toEqual([])
+    expect((await app.inject('/api/tasks?has_alerts=true')).statusCode).toBe(200)
   })
 
   it('lists alerts as { alerts } with every filter passed on', async () => {
     const { app, calls } = await server()
     const res = await app.inject('/api/alerts?rule=cross_tenant&task=t1&severity=high&tenant=acme')
-    expect(res.json()).toEqual({ alerts: [{ alert_id: 'a1' }] })
+    expect(res.json()).toEqual({ alerts: [alert] })
     expect(calls[0].params).toEqual({ tenant: 'acme', since: undefined, until: undefined, rule: 'cross_tenant', task: 't1', severity: 'high', limit: 100 })
   })
 
   it('returns one task or credential, 404 otherwise', async () => {
     const { app } = await server()
-    expect((await app.inject('/api/tasks/t-acme')).json()).toEqual({ task_id: 't-acme', tenant_id: 'acme' })
+    expect((await app.inject('/api/tasks/t-acme')).json()).toEqual({ task: summary('t-acme', 'acme'), events: [], truncated: false })
     const missing = await app.inject('/api/tasks/nope')
     expect(missing.statusCode).toBe(404)
     expect(missing.json().code).toBe('PP_ERR_NOT_FOUND')
-    expect((await app.inject('/api/credentials/c1')).statusCode).toBe(200)
+    expect((await app.inject('/api/credentials/c1')).json()).toEqual(credential)
     expect((await app.inject('/api/credentials/c2')).statusCode).toBe(404)
   })
 
@@ -93,7 +170,7 @@ describe('query API', () => {
     const { app, calls } = await server(['acme:k1', '*:root'])
     expect((await app.inject('/api/tasks')).statusCode).toBe(401)
     const acme = await app.inject({ url: '/api/tasks', headers: { authorization: 'Bearer k1' } })
-    expect(acme.json().tasks).toEqual([{ task_id: 't-acme', tenant_id: 'acme' }])
+    expect(acme.json().tasks).toEqual([summary('t-acme', 'acme')])
     expect(calls.at(-1)!.scope).toEqual({ tenant: 'acme' })
     expect((await app.inject({ url: '/api/tasks/t-globex', headers: { authorization: 'Bearer k1' } })).statusCode).toBe(404)
     const admin = await app.inject({ url: '/api/tasks', headers: { authorization: 'Bearer root' } })

@@ -7,6 +7,7 @@
  * their details; the client sees only "internal error".
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import Type from 'typebox'
 import { classify, type Classified } from './classify.js'
 
 export interface ErrorReplyOptions {
@@ -14,6 +15,17 @@ export interface ErrorReplyOptions {
   what: string
   /** The reply body; default JSON `{ code, message }`. */
   encode?: (request: FastifyRequest, classified: Classified) => { contentType: string; payload: string | Buffer }
+}
+
+/** The default JSON error body, as a route's response schema: `description` says when a route answers it. */
+export function errorReply(description: string) {
+  return Type.Object(
+    {
+      code: Type.String({ description: 'A PP_ERR_* code (docs/errors.md)' }),
+      message: Type.String({ description: 'What is wrong, naming the field or parameter' }),
+    },
+    { description },
+  )
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown, options: ErrorReplyOptions): FastifyReply {

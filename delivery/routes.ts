@@ -6,27 +6,72 @@
  * admin key (tenant `*`) may call them. Errors are answered like every other privpath endpoint.
  */
 import type { FastifyPluginAsync } from 'fastify'
+import Type, { type Static } from 'typebox'
 import { ADMIN_TENANT, type Authenticator } from '../core/auth.js'
 import { PrivpathError } from '../core/errors.js'
-import { httpErrors } from '../core/http-errors.js'
+import { errorReply, httpErrors } from '../core/http-errors.js'
 import type { DeliveryControl } from './service.js'
 import type { OutboxEntry } from './outbox/entry.js'
 
-export interface EntrySummary {
-  id: string
-  sink: string
-  kind: 'alert' | 'digest'
-  rule_id: string
-  severity: string
-  tenant_id: string
-  version: number
-  attempts: number
-  coalesced: number
-  routes: string[]
-  enqueued_at: number
-  next_attempt_at: number
-  last_error: string
-  dead_at: number
+const Str = Type.String()
+const Count = Type.Integer({ minimum: 0 })
+const Time = (description: string) => Type.Number({ description: `${description} (epoch ms)` })
+
+const EntrySummarySchema = Type.Object({
+  id: Type.String({ description: 'The alert or digest id' }),
+  sink: Str,
+  kind: Type.Enum(['alert', 'digest']),
+  rule_id: Type.String({ description: "'' for a digest" }),
+  severity: Type.String({ description: "'' for a digest" }),
+  tenant_id: Type.String({ description: "'' for a digest" }),
+  version: Type.Integer({ description: 'The alert count (1 for a digest)' }),
+  attempts: Count,
+  coalesced: Type.Integer({ minimum: 0, description: 'Older versions this entry replaced before they were delivered' }),
+  routes: Type.Array(Type.String(), { description: 'Routes that sent it to this sink' }),
+  enqueued_at: Time('Queued at'),
+  next_attempt_at: Time('Next attempt due at'),
+  last_error: Str,
+  dead_at: Time('Dead-lettered at, 0 while pending'),
+})
+export type EntrySummary = Static<typeof EntrySummarySchema>
+
+const Entries = (description: string) => Type.Object({ total: Count, entries: Type.Array(EntrySummarySchema, { description: 'At most `limit`' }) }, { description })
+
+const SinkStatsSchema = Type.Object({
+  name: Str,
+  type: Str,
+  pending: Count,
+  in_flight: Count,
+  dead: Count,
+  counters: Type.Record(Type.String(), Count, { description: 'attempts, delivered, failed, retried, dead_lettered, coalesced, duplicates' }),
+})
+
+const DeliveryListing = Type.Object(
+  {
+    sinks: Type.Array(SinkStatsSchema),
+    routes: Type.Array(Type.Object({ name: Str, sinks: Type.Array(Type.String()), rate_per_minute: Count })),
+    unrouted: Type.Integer({ minimum: 0, description: 'Alerts that matched no route' }),
+    rejected: Type.Integer({ minimum: 0, description: 'Messages on topic alerts that were not valid alerts' }),
+    pending: Entries('Entries waiting in the outboxes'),
+    dead_letters: Entries('Dead letters, newest first'),
+  },
+  { description: 'Delivery status' },
+)
+
+const Redelivered = Type.Object(
+  {
+    redelivered: Type.Record(Type.String(), Count, { description: 'Dead letters moved back to the outbox, per sink' }),
+    total: Count,
+  },
+  { description: 'What was moved back' },
+)
+
+const TAGS = ['delivery']
+const ERRORS = {
+  400: errorReply('A parameter or the body is invalid (PP_ERR_BAD_REQUEST)'),
+  401: errorReply('Tenant keys are configured and the key is missing, unknown or not an admin key (PP_ERR_UNAUTHORIZED)'),
+  404: errorReply('No sink of that name (PP_ERR_NOT_FOUND)'),
+  500: errorReply('An unexpected failure (PP_ERR_INTERNAL); details in the server log'),
 }
 
 export function summarise(entry: OutboxEntry): EntrySummary {
@@ -70,11 +115,18 @@ export function deliveryRoutes(options: { control: DeliveryControl; auth: Authen
       '/api/deliveries',
       {
         schema: {
+          summary: 'Delivery status: per-sink counters, pending entries, dead letters',
+          description: 'When tenant keys are configured, only an admin key (tenant `*`) may call it.',
+          tags: TAGS,
           querystring: {
             type: 'object',
             additionalProperties: false,
-            properties: { sink: SINK_NAME, limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100 } },
+            properties: {
+              sink: { ...SINK_NAME, description: 'Only this sink' },
+              limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 100, description: 'Most entries listed in each of pending and dead_letters' },
+            },
           },
+          response: { 200: DeliveryListing, ...ERRORS },
         },
       },
       async (request) => {
@@ -101,11 +153,18 @@ export function deliveryRoutes(options: { control: DeliveryControl; auth: Authen
       '/api/deliveries/redeliver',
       {
         schema: {
+          summary: 'Dead letters back to their outboxes, to be delivered again',
+          description: 'Every dead letter, or those of one sink, or one entry by id. When tenant keys are configured, only an admin key (tenant `*`) may call it.',
+          tags: TAGS,
           body: {
             type: 'object',
             additionalProperties: false,
-            properties: { sink: SINK_NAME, id: { type: 'string', minLength: 1, maxLength: 200 } },
+            properties: {
+              sink: { ...SINK_NAME, description: 'Only this sink' },
+              id: { type: 'string', minLength: 1, maxLength: 200, description: 'Only this entry (alert or digest id)' },
+            },
           },
+          response: { 200: Redelivered, ...ERRORS },
         },
       },
       async (request) => {

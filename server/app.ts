@@ -10,6 +10,7 @@ import { createAuthenticator, isLoopbackHost } from '../core/auth.js'
 import { type Bus, createBus } from '../core/bus/index.js'
 import type { Config, Role } from '../core/config/schema.js'
 import type { Telemetry } from '../core/telemetry.js'
+import { registerOpenApi } from './openapi.js'
 import type { RoleHandle, RoleOverrides } from './role.js'
 import { ROLE_REGISTRY, rolesNeedingStore } from './roles/index.js'
 import { recordRules } from './rules.js'
@@ -85,6 +86,8 @@ export async function startApp(options: AppOptions): Promise<App> {
 
     // Request logs are info level; the HTTP child logs warnings and errors only.
     const server = Fastify({ loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }), forceCloseConnections: 'idle' })
+    // First, so the document sees every route registered after it.
+    await registerOpenApi(server)
     await server.register(operationsApi({ registry: telemetry.registry, readiness }))
     for (const handle of handles.values()) if (handle.plugin) await server.register(handle.plugin)
     await server.listen({ host: config.server.host, port: config.server.port })

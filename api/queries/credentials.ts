@@ -4,44 +4,12 @@
  * usage come from `events` (bloom-filter index on credential_id). A tenant sees only what its own
  * tasks did with the credential; an admin sees every tenant.
  */
-import type { PrivpathEvent } from '../../core/event.js'
 import { quoteIdentifier } from '../../core/store/ddl.js'
 import { EVENT_SELECT, rowToEvent } from '../../core/store/rows.js'
 import { limitOf, msFromMicros, requireString, visibleTenant, type Scope } from './scope.js'
 import type { QueryClient } from './tasks.js'
+import type { CredentialLifecycle } from '../schemas.js'
 import { Conditions } from './where.js'
-
-export interface CredentialUse {
-  tenant_id: string
-  task_id: string
-  uses: number
-  first_used_at: number
-  last_used_at: number
-}
-
-export interface CredentialLifecycle {
-  credential_id: string
-  /** Tenant whose task issued it; '' when no issuance was observed in scope. */
-  tenant_id: string
-  /** Every tenant (in scope) whose tasks issued, used or revoked it. */
-  tenants: string[]
-  issuing_task_id: string
-  credential_type: string
-  credential_issuer: string
-  credential_subject: string
-  credential_scopes: string[]
-  issued_at: number | null
-  expires_at: number | null
-  revoked_at: number | null
-  issued: PrivpathEvent | null
-  revoked: PrivpathEvent | null
-  used_task_count: number
-  use_count: number
-  first_used_at: number | null
-  last_used_at: number | null
-  /** Tasks that used it, first use first. */
-  used_in: CredentialUse[]
-}
 
 export interface GetCredentialOptions {
   /** Most tasks listed in `used_in` (default 1 000); counts cover all of them. */

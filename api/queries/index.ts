@@ -6,7 +6,8 @@
  * Not here yet: cursor pagination (queries take a limit), full-text search over content.
  */
 export { listAlerts, type ListAlertsFilter } from './alerts.js'
-export { getCredential, type CredentialLifecycle, type CredentialUse, type GetCredentialOptions } from './credentials.js'
-export { listRules, type RuleHits, type RuleStatusRow } from './rules.js'
+export { getCredential, type GetCredentialOptions } from './credentials.js'
+export { listRules } from './rules.js'
 export { ALL_TENANTS, MAX_LIMIT, visibleTenant, type Scope } from './scope.js'
-export { getTask, listTasks, type GetTaskOptions, type ListTasksFilter, type QueryClient, type TaskDetail, type TaskSummary } from './tasks.js'
+export { getTask, listTasks, type GetTaskOptions, type ListTasksFilter, type QueryClient } from './tasks.js'
+export type { CredentialLifecycle, CredentialUse, RuleHits, RuleStatusRow, TaskDetail, TaskSummary } from '../schemas.js'

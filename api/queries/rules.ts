@@ -4,22 +4,11 @@
  * silence is information too.
  */
 import { quoteIdentifier } from '../../core/store/ddl.js'
-import { readLoadedRules, type LoadedRule } from '../../core/store/rules.js'
+import { readLoadedRules } from '../../core/store/rules.js'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { msFromMicros, visibleTenant, type Scope } from './scope.js'
+import type { RuleHits, RuleStatusRow } from '../schemas.js'
 import { Conditions } from './where.js'
-
-export interface RuleHits {
-  alerts: number
-  tasks: number
-  /** Last activity of its newest alert (epoch ms); null without alerts. */
-  last_seen: number | null
-}
-
-export interface RuleStatusRow extends LoadedRule {
-  loaded_at: number
-  hits: RuleHits
-}
 
 interface HitRow {
   rule_id: string

@@ -3,33 +3,13 @@
  * alerts raised on each task, and a task's full event list.
  */
 import type { ClickHouseClient } from '@clickhouse/client'
-import type { PrivpathEvent } from '../../core/event.js'
 import { quoteIdentifier } from '../../core/store/ddl.js'
 import { EVENT_SELECT, rowToEvent } from '../../core/store/rows.js'
 import { badRequest, limitOf, msFromMicros, requireString, timeParam, visibleTenant, type Scope } from './scope.js'
+import type { TaskDetail, TaskSummary } from '../schemas.js'
 import { Conditions } from './where.js'
 
 export type QueryClient = Pick<ClickHouseClient, 'query'>
-
-export interface TaskSummary {
-  tenant_id: string
-  task_id: string
-  started_at: number
-  /** Time of the task_end event; null while the task has not ended. */
-  ended_at: number | null
-  last_seen: number
-  /** Distinct events per kind. */
-  counts: Record<string, number>
-  event_count: number
-  agents: string[]
-  agent_names: string[]
-  tools: string[]
-  /** Tenants the task's tool calls targeted. */
-  target_tenants: string[]
-  credential_ids: string[]
-  has_error: boolean
-  alert_count: number
-}
 
 export interface ListTasksFilter {
   tenant?: string
@@ -40,14 +20,6 @@ export interface ListTasksFilter {
   limit?: number
   /** true: only tasks with alerts; false: only tasks without. */
   hasAlerts?: boolean
-}
-
-export interface TaskDetail {
-  task: TaskSummary
-  /** Ordered by ts then seq, one per event_id. */
-  events: PrivpathEvent[]
-  /** True when the task has more events than the limit returned. */
-  truncated: boolean
 }
 
 const table = (db: string, name: string): string => `${quoteIdentifier(db)}.${quoteIdentifier(name)}`

@@ -6,6 +6,7 @@ import { PrivpathError } from '../../core/errors.js'
 import type { BodyFormat, Signal, WalEntry } from '../wal/index.js'
 import { CONTENT_TYPE, declaredLength, decodeContentEncoding, formatOf, readRawBody, requireFormat } from './body.js'
 import { httpErrors } from '../../core/http-errors.js'
+import { otlpRequestDocs, otlpRouteSchema } from './openapi.js'
 
 
 export interface CheckedExport<Req> {
@@ -131,7 +132,8 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
     })
 
     for (const signal of ['traces', 'logs'] as const) {
-      app.post(SIGNAL_ROUTES[signal], { config: { signal } }, async (request, reply) => {
+      const route = { schema: otlpRouteSchema(signal), config: { signal, swaggerTransform: otlpRequestDocs(signal) } }
+      app.post(SIGNAL_ROUTES[signal], route, async (request, reply) => {
         const format = requireFormat(request.headers['content-type'])
         const claim = claimBeforeReading(request, reply)
         let checked: CheckedExport<Req>

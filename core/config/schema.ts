@@ -4,6 +4,7 @@
  * and reach code as the same names.
  */
 import Type, { type Static } from 'typebox'
+import { SEVERITIES } from '../alert.js'
 
 
 export const ServerSection = Type.Object(
@@ -150,7 +151,7 @@ export const SinkSchema = Type.Object(
 export const RouteSchema = Type.Object(
   {
     name: Type.String(),
-    min_severity: Type.Enum(['info', 'low', 'medium', 'high', 'critical'], { default: 'info' }),
+    min_severity: Type.Enum(SEVERITIES, { default: 'info' }),
     tenants: Type.Array(Type.String(), { default: [] }),
     tags: Type.Array(Type.String(), { default: [] }),
     /** JSONata over the alert; the route matches when it is truthy. */
