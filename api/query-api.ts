@@ -21,7 +21,7 @@ import {
   type TaskSummary,
 } from './schemas.js'
 import { parseTime } from './time.js'
-import { strictValidation } from './validation.js'
+import { strictValidation } from '../core/http-validation.js'
 
 
 export interface Scope {

@@ -10,6 +10,7 @@ import Type, { type Static } from 'typebox'
 import { ADMIN_TENANT, type Authenticator } from '../core/auth.js'
 import { PrivpathError } from '../core/errors.js'
 import { errorReply, httpErrors } from '../core/http-errors.js'
+import { strictValidation } from '../core/http-validation.js'
 import type { DeliveryControl } from './service.js'
 import type { OutboxEntry } from './outbox/entry.js'
 
@@ -104,6 +105,7 @@ export function deliveryRoutes(options: { control: DeliveryControl; auth: Authen
   const { control, auth } = options
   return async (app) => {
     httpErrors(app, { what: 'delivery request' })
+    strictValidation(app)
     app.addHook('onRequest', async (request) => {
       const caller = auth.authenticate(request.headers.authorization)
       if (caller.authenticated && caller.tenant !== ADMIN_TENANT) {

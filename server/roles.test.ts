@@ -43,6 +43,15 @@ describe('roles', () => {
     expect(admin.status).toBe(200)
     expect(admin.body.sinks[0]).toMatchObject({ name: 'hook', type: 'webhook' })
     expect((await getJson(`${t.app.url}/api/deliveries?sink=nope`, 'admin-key')).body).toEqual({ code: 'PP_ERR_NOT_FOUND', message: 'sink: no sink named "nope"' })
+    // A misspelt filter is refused, never dropped: `sinc` would otherwise redeliver every sink's dead letters.
+    const misspelt = await fetch(`${t.app.url}/api/deliveries/redeliver`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer admin-key', 'content-type': 'application/json' },
+      body: JSON.stringify({ sinc: 'hook' }),
+    })
+    expect(misspelt.status).toBe(400)
+    expect(await misspelt.json()).toEqual({ code: 'PP_ERR_BAD_REQUEST', message: 'body/sinc: unknown field (expected one of sink, id)' })
+    expect((await getJson(`${t.app.url}/api/deliveries?colour=red`, 'admin-key')).body.message).toBe('querystring/colour: unknown parameter (expected one of sink, limit)')
   })
 
   it('serves no delivery endpoints and opens no store where delivery and the store roles do not run', async () => {
