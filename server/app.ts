@@ -85,7 +85,13 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
 
     // Request logs are info level; the HTTP child logs warnings and errors only.
-    const server = Fastify({ loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }), forceCloseConnections: 'idle' })
+    const server = Fastify({
+      loggerInstance: logger.child({ component: 'http' }, { level: 'warn' }),
+      forceCloseConnections: 'idle',
+      // Ids in paths come from agents (task, conversation and credential ids): the routes' schemas
+      // bound them (512) and answer a longer one with our 400, before fastify's own 414 at 100.
+      maxParamLength: 1_024,
+    })
     // First, so the document sees every route registered after it.
     await registerOpenApi(server)
     await server.register(operationsApi({ registry: telemetry.registry, readiness }))

@@ -27,7 +27,7 @@ export function storeQueries(client: ClickHouseClient, database: string): ApiQue
             until: params.until,
             rule: params.rule,
             task: params.task,
-            severity: params.severity as never,
+            severity: params.severity,
             limit: params.limit,
           },
           scope,

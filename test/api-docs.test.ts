@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ASSET_PREFIX, PAGE_ROUTES } from '../console/server/plugin.js'
 import { getJson, startTestApp, type TestApp } from '../testkit/app.js'
 
 interface Parameter {
@@ -80,7 +81,7 @@ describe('GET /openapi.json', () => {
     }
   })
 
-  it('lists every route of every role with its parameters', () => {
+  it('lists every API route of every role with its parameters, and not the console\'s pages', () => {
     expect(routes(doc).sort()).toEqual(
       [
         'GET /openapi.json',
@@ -96,11 +97,6 @@ describe('GET /openapi.json', () => {
         'GET /api/credentials/:id',
         'GET /api/alerts',
         'GET /api/rules',
-        'GET /',
-        'GET /tasks/*',
-        'GET /alerts',
-        'GET /rules',
-        'GET /console/:file',
       ].sort(),
     )
     expect(names(operation('get', '/api/tasks'), 'query')).toEqual(['tenant', 'since', 'until', 'limit', 'has_alerts'])
@@ -155,16 +151,28 @@ describe('GET /openapi.json', () => {
 describe('docs/api.md', () => {
   const markdown = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8')
   const documented = [...markdown.matchAll(/^\| `((?:GET|POST) \/\S*)` \|/gm)].map((m) => m[1])
+  // The API routes, and the console's pages, which the OpenAPI document leaves out.
+  const served = () => [...routes(doc), ...PAGE_ROUTES.map((route) => `GET ${route}`), `GET ${ASSET_PREFIX}:file`]
 
   it('names every route a process with every role serves in its route table', () => {
-    for (const route of routes(doc)) expect(documented, `${route} missing from the route table of docs/api.md`).toContain(route)
+    for (const route of served()) expect(documented, `${route} missing from the route table of docs/api.md`).toContain(route)
   })
 
   it('names no route that is not served', () => {
-    for (const route of documented) expect(routes(doc), `${route} is in docs/api.md but not served`).toContain(route)
+    for (const route of documented) expect(served(), `${route} is in docs/api.md but not served`).toContain(route)
   })
 
   it('points at /openapi.json as the machine-readable reference', () => {
     expect(markdown).toMatch(/Machine-readable reference:\*\* every process serves its own OpenAPI 3 document at\s+`GET \/openapi\.json`/)
+  })
+})
+
+describe('ids in paths', () => {
+  it('are bounded by the route schema and answered with privpath\'s own 400, not fastify\'s 414', async () => {
+    const long = await getJson(`${t.app.url}/api/tasks/${'t'.repeat(600)}`, 'admin-key')
+    expect(long.status).toBe(400)
+    expect(long.body).toEqual({ code: 'PP_ERR_BAD_REQUEST', message: 'params/id must NOT have more than 512 characters' })
+    // a conversation id well past fastify's default 100 characters is still an id like any other
+    expect((await getJson(`${t.app.url}/api/tasks/${'c'.repeat(300)}`, 'admin-key')).status).toBe(404)
   })
 })

@@ -73,10 +73,12 @@ export function consolePlugin(options: ConsoleOptions = {}) {
   return async function console(app: FastifyInstance): Promise<void> {
     // Revalidated on every load: a new release must not run next to a cached older script.
     const cache = 'no-cache'
+    // Pages and assets for the browser, not API: left out of the OpenAPI document.
+    const page = { schema: { hide: true } }
     for (const route of PAGE_ROUTES) {
-      app.get(route, async (request, reply) => send(reply, shell, request.headers['if-none-match'], cache))
+      app.get(route, page, async (request, reply) => send(reply, shell, request.headers['if-none-match'], cache))
     }
-    app.get(`${ASSET_PREFIX}:file`, async (request, reply) => {
+    app.get(`${ASSET_PREFIX}:file`, page, async (request, reply) => {
       const asset = assets.get((request.params as { file: string }).file)
       if (!asset) return reply.code(404).headers(SECURITY_HEADERS).send({ code: 'PP_ERR_NOT_FOUND', message: 'no such console file' })
       return send(reply, asset, request.headers['if-none-match'], cache)
