@@ -49,6 +49,7 @@ describe('delivery across kill -9', () => {
         return { status: 200 }
       }
       processed.set(key, 1)
+      // Slow on purpose: the second child is killed while answers are still on their way (processed, not yet acknowledged).
       return { status: 200, delayMs: mode === 'slow' ? 300 : 0 }
     })
     const dataDir = mkdtempSync(join(tmpdir(), 'pp-crash-'))

@@ -54,13 +54,14 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Math.max(0, at - now)
 }
 
-export function classifyAnswer(answer: HttpAnswer, receiver: string): SendOutcome {
+/** `now` is the instant an HTTP-date `Retry-After` is measured from (the sink's clock). */
+export function classifyAnswer(answer: HttpAnswer, receiver: string, now = Date.now()): SendOutcome {
   const { status } = answer
   if (status >= 200 && status < 300) return { status: 'delivered', detail: `HTTP ${status}` }
   const excerpt = answer.body.slice(0, MAX_ERROR_BODY).replace(/\s+/g, ' ').trim()
   const error = `${receiver} answered HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`
   if (status === 429 || status === 503) {
-    const retryAfterMs = parseRetryAfter(answer.headers['retry-after'])
+    const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], now)
     return retryAfterMs === undefined ? { status: 'retry', error } : { status: 'retry', error, retryAfterMs }
   }
   if (status === 408 || status >= 500) return { status: 'retry', error }

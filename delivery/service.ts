@@ -66,6 +66,8 @@ export interface DeliveryControl {
 
 export interface Delivery extends DeliveryControl {
   readonly ready: Promise<void>
+  /** Resolves once no sink has anything pending or in flight (entries waiting out a backoff are pending). */
+  idle(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -209,6 +211,13 @@ export function startDelivery(options: DeliveryOptions): Delivery {
   return {
     ...control,
     ready,
+    async idle() {
+      await ready
+      // A sink can take new work (a digest, a bus batch) after it went idle: settle only when all are at once.
+      while (![...workers.values()].every((w) => w.depth === 0 && w.inFlightCount === 0)) {
+        await Promise.all([...workers.values()].map((w) => w.idle()))
+      }
+    },
     async stop() {
       if (stopping) return
       stopping = true

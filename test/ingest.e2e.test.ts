@@ -119,7 +119,9 @@ describe('correlation and idempotence', () => {
     rootSpan = spans.find((s) => s.name.startsWith('invoke_agent'))
     const child = spans.filter((s) => s !== rootSpan)
     expect((await postOtlp(`${t.app.url}/v1/traces`, protobufRequest(child))).status).toBe(200)
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    // The child's request is through the pipeline (its span held, waiting for a parent) before the root is sent.
+    await t.app.drain()
+    expect(await t.telemetry.registry.metrics()).toMatch(/privpath_collector_held_spans 1\n/)
     expect((await postOtlp(`${t.app.url}/v1/traces`, protobufRequest([rootSpan!]))).status).toBe(200)
     const task = await taskWhen('task-late-parent', (task) => task.events.some((e) => e.tool_name === 'fetch_url'))
     expect(task.events.find((e) => e.tool_name === 'fetch_url')).toMatchObject({ task_id: 'task-late-parent', tenant_id: 'acme' })

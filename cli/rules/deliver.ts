@@ -32,7 +32,7 @@ export interface DeliverOutcome {
 
 export async function deliverAlerts(
   alerts: Alert[],
-  options: { config: Config; telemetry: Telemetry; drainTimeoutMs?: number; pollMs?: number },
+  options: { config: Config; telemetry: Telemetry; drainTimeoutMs?: number },
 ): Promise<DeliverOutcome> {
   const bus = new MemoryBus<CoreTopics>()
   const delivery = startDelivery({ bus, config: options.config, dataDir: options.config.store.data_dir, telemetry: options.telemetry })
@@ -40,13 +40,14 @@ export async function deliverAlerts(
     await delivery.ready
     // Resolves once delivery has put every alert in its durable outbox.
     await bus.publish('alerts', alerts.map((a) => ({ key: a.alert_id, value: a })))
-    const deadline = Date.now() + (options.drainTimeoutMs ?? 30_000)
-    let pending = outstanding(delivery.stats().sinks)
-    while (pending > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200))
-      pending = outstanding(delivery.stats().sinks)
+    let timer: NodeJS.Timeout | undefined
+    const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, options.drainTimeoutMs ?? 30_000)))
+    try {
+      await Promise.race([delivery.idle(), deadline])
+    } finally {
+      clearTimeout(timer)
     }
-    return { handedOver: alerts.length, pending }
+    return { handedOver: alerts.length, pending: outstanding(delivery.stats().sinks) }
   } finally {
     await delivery.stop()
     await bus.close()

@@ -44,8 +44,17 @@ const event = (id: string, credential?: string, ts = 0, kind?: PrivpathEvent['ki
   credential_id: credential ?? '',
 })
 
-function setup(options: { maxQueuedRequests?: number; maxQueuedBytes?: number; slowMs?: number } = {}) {
+/**
+ * `held`: subscribers wait at a gate the test opens with `release()`, so what the pipeline holds
+ * stays held for as long as the test looks at it (no timing involved); `entered` resolves once a
+ * subscriber is waiting there.
+ */
+function setup(options: { maxQueuedRequests?: number; maxQueuedBytes?: number; held?: boolean } = {}) {
   const { logger, registry } = silentTelemetry()
+  let release!: () => void
+  const gate = options.held ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve()
+  let arrived!: () => void
+  const entered = new Promise<void>((resolve) => (arrived = resolve))
   const bus = new MemoryBus<CoreTopics>()
   const completed: number[] = []
   const delivered: Record<string, Array<{ key: string; id: string }>> = { events: [], credentials: [] }
@@ -67,10 +76,11 @@ function setup(options: { maxQueuedRequests?: number; maxQueuedBytes?: number; s
   })
   const subscribe = async (topic: 'events' | 'credentials') =>
     bus.subscribe(topic, { group: 'test' }, async (messages) => {
-      if (options.slowMs) await new Promise((resolve) => setTimeout(resolve, options.slowMs))
+      arrived()
+      await gate
       delivered[topic].push(...messages.map((m) => ({ key: m.key, id: m.value.event_id })))
     })
-  return { pipeline, bus, completed, delivered, registry, subscribe, correlator }
+  return { pipeline, bus, completed, delivered, registry, subscribe, correlator, release: () => release?.(), entered }
 }
 
 describe('pipeline', () => {
@@ -137,7 +147,7 @@ describe('pipeline', () => {
   })
 
   it('refuses beyond its bound with PP_ERR_QUEUE_FULL until published requests free their slots', async () => {
-    const { pipeline, subscribe, registry } = setup({ maxQueuedRequests: 2, slowMs: 50 })
+    const { pipeline, subscribe, registry, release } = setup({ maxQueuedRequests: 2, held: true })
     await subscribe('events')
     for (const lsn of [1, 2]) {
       pipeline.reserve()
@@ -145,12 +155,13 @@ describe('pipeline', () => {
     }
     expect(() => pipeline.reserve()).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL', retryAfterSeconds: 1 }))
     expect(await registry.metrics()).toMatch(/privpath_collector_queue_depth 2/)
+    release()
     await pipeline.drain()
     expect(() => pipeline.reserve()).not.toThrow()
   })
 
   it('bounds the body bytes it holds too, takes one oversized request when empty, and frees bytes as requests publish', async () => {
-    const { pipeline, subscribe, registry } = setup({ maxQueuedBytes: 1_000, slowMs: 50 })
+    const { pipeline, subscribe, registry, release } = setup({ maxQueuedBytes: 1_000, held: true })
     await subscribe('events')
     const accept = (lsn: number, bytes: number) => {
       pipeline.reserve(bytes)
@@ -165,6 +176,7 @@ describe('pipeline', () => {
     pipeline.accept({ lsn: 2, signal: 'traces', authTenant: '', bytes: 400, request: { spans: [{ id: 's2' }] } })
     expect(() => pipeline.reserve(1)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL' }))
     expect(await registry.metrics()).toMatch(/privpath_collector_queue_bytes 1000/)
+    release()
     await pipeline.drain()
     expect(await registry.metrics()).toMatch(/privpath_collector_queue_bytes 0/)
     // Larger than the whole bound, yet nothing else waits: taken (also when it grows), so no request is refused forever.
@@ -181,12 +193,13 @@ describe('pipeline', () => {
   })
 
   it('counts replayed records by their body size until they are published', async () => {
-    const { pipeline, subscribe, registry } = setup({ maxQueuedBytes: 10, slowMs: 30 })
+    const { pipeline, subscribe, registry, release } = setup({ maxQueuedBytes: 10, held: true })
     await subscribe('events')
     const body = Buffer.from(JSON.stringify({ spans: [{ id: 'r' }] }))
     pipeline.replay({ lsn: 1, signal: 'traces', format: 'json', tenant: '', body })
     expect(await registry.metrics()).toMatch(new RegExp(`privpath_collector_queue_bytes ${body.length}`))
     expect(() => pipeline.reserve(1)).toThrow(expect.objectContaining({ code: 'PP_ERR_QUEUE_FULL' }))
+    release()
     await pipeline.replayDone()
     await pipeline.drain()
     expect(await registry.metrics()).toMatch(/privpath_collector_queue_bytes 0/)
@@ -225,12 +238,18 @@ describe('pipeline', () => {
   })
 
   it('refuses new requests once stopping, after draining what it holds', async () => {
-    const { pipeline, delivered, subscribe } = setup({ slowMs: 20 })
+    const { pipeline, delivered, subscribe, release, entered } = setup({ held: true })
     await subscribe('events')
     pipeline.reserve()
     pipeline.accept({ lsn: 1, signal: 'traces', authTenant: '', request: { spans: [{ id: 'last' }] } })
-    await pipeline.stop()
-    expect(delivered.events.map((e) => e.id)).toEqual(['last'])
+    let stopped = false
+    const stopping = pipeline.stop().then(() => void (stopped = true))
     expect(() => pipeline.reserve()).toThrow(expect.objectContaining({ code: 'PP_ERR_UNAVAILABLE' }))
+    // The publish is under way and held: stop() must still be waiting for it.
+    await entered
+    expect(stopped).toBe(false)
+    release()
+    await stopping
+    expect(delivered.events.map((e) => e.id)).toEqual(['last'])
   })
 })

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { silentTelemetry } from '../../core/telemetry.js'
-import { WriteAheadLog, type WalEntry } from './index.js'
+import { WriteAheadLog, type WalEntry, type WalOptions } from './index.js'
 import { decodeRecord, encodeRecord } from './record.js'
 
 const entry = (n: number, tenant = 'acme'): WalEntry => ({
@@ -14,7 +14,7 @@ const entry = (n: number, tenant = 'acme'): WalEntry => ({
 })
 
 const opened: WriteAheadLog[] = []
-async function openWal(dir: string, options: { segmentBytes?: number } = {}) {
+async function openWal(dir: string, options: Pick<WalOptions, 'segmentBytes' | 'onCheckpointWritten'> = {}) {
   const { registry, logger } = silentTelemetry()
   const result = await WriteAheadLog.open({ dir, logger, registry, checkpointIntervalMs: 5, ...options })
   opened.push(result.wal)
@@ -90,12 +90,15 @@ describe('write-ahead log', () => {
 
   it('persists the checkpoint and deletes fully checkpointed segments, never the current one', async () => {
     const dir = await tempDir()
-    const { wal } = await openWal(dir, { segmentBytes: 1 })
+    let timerWroteFour!: () => void
+    const wroteFour = new Promise<void>((resolve) => (timerWroteFour = resolve))
+    const { wal } = await openWal(dir, { segmentBytes: 1, onCheckpointWritten: (checkpoint) => checkpoint === 4 && timerWroteFour() })
     const lsns: number[] = []
     for (let i = 1; i <= 6; i++) lsns.push(await wal.append(entry(i)))
     expect((await segments(dir)).length).toBeGreaterThanOrEqual(6)
     for (const lsn of lsns.slice(0, 4)) wal.complete(lsn)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Only the checkpoint timer writes before close(): wait for its write, not for a guessed time.
+    await wroteFour
     expect((await readFile(join(dir, 'checkpoint'), 'utf8')).trim()).toBe('4')
     const left = await segments(dir)
     expect(left[0]).toBe(`${String(5).padStart(20, '0')}.wal`)

@@ -14,6 +14,8 @@ export interface WalOptions {
   segmentBytes?: number
   /** How often the checkpoint file is rewritten while the checkpoint moves. */
   checkpointIntervalMs?: number
+  /** Called after each checkpoint write (file renamed, segments below it deleted): lets tests await the timer's write. */
+  onCheckpointWritten?: (checkpoint: number) => void
 }
 
 export interface OpenedWal {
@@ -90,7 +92,8 @@ export class WriteAheadLog {
   private closed = false
 
   private constructor(
-    private readonly options: Required<Omit<WalOptions, 'logger' | 'registry'>> & { logger: Logger },
+    private readonly options: Required<Omit<WalOptions, 'logger' | 'registry' | 'onCheckpointWritten'>> &
+      Pick<WalOptions, 'logger' | 'onCheckpointWritten'>,
     private readonly metrics: WalMetrics,
     private nextLsn: number,
     private checkpoint: number,
@@ -104,6 +107,7 @@ export class WriteAheadLog {
       logger: options.logger,
       segmentBytes: options.segmentBytes ?? 64 * 1024 * 1024,
       checkpointIntervalMs: options.checkpointIntervalMs ?? 200,
+      onCheckpointWritten: options.onCheckpointWritten,
     }
     await mkdir(settings.dir, { recursive: true })
     const metrics = new WalMetrics(options.registry)
@@ -267,6 +271,7 @@ export class WriteAheadLog {
       this.writtenCheckpoint = checkpoint
     }
     await this.deleteCheckpointedSegments()
+    this.options.onCheckpointWritten?.(this.writtenCheckpoint)
   }
 
   /** A segment is deletable when the next segment starts at or below checkpoint + 1. */

@@ -56,6 +56,7 @@ export class OutboxWorker {
   /** Ids whose newest state failed to reach the disk. */
   private readonly unsaved = new Set<string>()
   private stopped = false
+  private readonly idleWaiters: Array<() => void> = []
   readonly counters: SinkCounters = { attempts: 0, delivered: 0, failed: 0, retried: 0, dead_lettered: 0, coalesced: 0, duplicates: 0 }
 
   constructor(private readonly options: WorkerOptions) {
@@ -100,6 +101,12 @@ export class OutboxWorker {
 
   pending(): OutboxEntry[] {
     return [...this.entries.values()]
+  }
+
+  /** Resolves once nothing is pending (backing off counts) or in flight; only an attempt's end empties the worker. */
+  idle(): Promise<void> {
+    if (this.entries.size === 0 && this.inFlight.size === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
   /** Resolves once every entry is on disk (or recognised as a duplicate of what is). */
@@ -201,6 +208,7 @@ export class OutboxWorker {
         .finally(() => {
           this.inFlight.delete(entry.id)
           this.pump()
+          if (this.entries.size === 0 && this.inFlight.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
         })
       this.inFlight.set(entry.id, run)
     }

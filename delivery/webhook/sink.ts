@@ -35,7 +35,7 @@ export class WebhookSink implements Sink {
     }
     const receiver = `webhook sink "${this.name}"`
     try {
-      return classifyAnswer(await this.http.post(this.config.url, headers, body, context.signal), receiver)
+      return classifyAnswer(await this.http.post(this.config.url, headers, body, context.signal), receiver, this.now())
     } catch (error) {
       return networkFailure(receiver, error)
     }

@@ -9,9 +9,10 @@ import { deliveryRoutes } from '../routes.js'
 import type { CoreTopics } from '../../core/bus/bus.js'
 import { MemoryBus } from '../../core/bus/memory.js'
 import { validateConfig } from '../../core/config/load.js'
-import { startDelivery } from '../service.js'
+import { type DeliveryControl, startDelivery } from '../service.js'
 import { type Answer, capturedTelemetry, makeAlert, metricValue, repeatOf, startReceiver, waitFor } from '../../testkit/delivery.js'
 import { signBody, verifySignature, webhookPayload } from './payload.js'
+import { WebhookSink } from './sink.js'
 
 const SECRET = 'whsec-test-1f2e3d4c5b6a'
 const cleanup: Array<() => Promise<void>> = []
@@ -19,24 +20,49 @@ afterEach(async () => {
   for (const fn of cleanup.splice(0).reverse()) await fn()
 })
 
-async function setup(answer: (index: number) => Answer, sink: Record<string, unknown> = {}) {
+/**
+ * A clock only the test moves, started on a whole second (so an HTTP date names an instant of it
+ * exactly) and near the real time (so signatures stay within the verification tolerance).
+ */
+function steppedClock() {
+  const start = Math.floor(Date.now() / 1000) * 1000
+  let now = start
+  return { start, now: () => now, advance: (ms: number) => void (now += ms) }
+}
+
+interface SetupOptions {
+  /** Overrides of the sink's configuration. */
+  sink?: Record<string, unknown>
+  /** Worker and sink schedule, sign and read `Retry-After` dates against it. */
+  clock?: ReturnType<typeof steppedClock>
+  random?: () => number
+}
+
+async function setup(answer: (index: number) => Answer, options: SetupOptions = {}) {
   const receiver = await startReceiver((_, i) => answer(i))
   const url = `${receiver.url}/hooks/T0KEN-in-path?key=qs-secret-123`
   const config = validateConfig({
     server: { public_url: 'https://privpath.example' },
-    alerts: { sinks: [{ name: 'hook', type: 'webhook', url, secret: SECRET, backoff_base_ms: 20, backoff_max_ms: 100, max_attempts: 6, ...sink }] },
+    alerts: { sinks: [{ name: 'hook', type: 'webhook', url, secret: SECRET, backoff_base_ms: 20, backoff_max_ms: 100, max_attempts: 6, ...options.sink }] },
   })
   const bus = new MemoryBus<CoreTopics>()
   const telemetry = capturedTelemetry()
   const dataDir = mkdtempSync(join(tmpdir(), 'pp-webhook-'))
-  const delivery = startDelivery({ bus, config, dataDir, telemetry })
+  const now = options.clock?.now
+  // The sink built from configuration reads the real clock; given one, it is built here on the test's clock.
+  const sinks = now ? [new WebhookSink(config.alerts.sinks[0], { now })] : undefined
+  const delivery = startDelivery({ bus, config, dataDir, telemetry, now, random: options.random, sinks })
   await delivery.ready
   cleanup.push(() => receiver.close(), async () => {
     await delivery.stop()
     await bus.close()
+    // The service closes only the sinks it built.
+    for (const sink of sinks ?? []) await sink.close()
   })
   return { receiver, bus, telemetry, delivery, dataDir, url }
 }
+
+const counters = (delivery: DeliveryControl) => delivery.stats().sinks[0].counters
 
 
 describe('webhook payload and signature', () => {
@@ -92,16 +118,22 @@ describe('webhook payload and signature', () => {
 
 describe('webhook delivery', () => {
   it('retries 500s and a 429 with Retry-After, then delivers once with a valid signature', async () => {
-    const arrivals: number[] = []
-    const { receiver, bus, telemetry, delivery } = await setup((i) => {
-      arrivals.push(Date.now())
-      return i < 2 ? { status: 500 } : i === 2 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }
-    })
+    const clock = steppedClock()
+    const { receiver, bus, telemetry, delivery } = await setup(
+      (i) => (i < 2 ? { status: 500 } : i === 2 ? { status: 429, headers: { 'retry-after': '1' } } : { status: 200 }),
+      // No jitter: the 500s are retried at once, so only the Retry-After can put the entry off.
+      { clock, random: () => 0 },
+    )
     const alert = makeAlert()
     await bus.publish('alerts', [{ key: alert.alert_id, value: alert }])
-    await waitFor(() => delivery.stats().sinks[0].counters.delivered === 1, 10_000, 'delivery')
+    await waitFor(() => counters(delivery).retried === 3, 10_000, 'the 429')
+    // Scheduled one second on, as the receiver asked; the clock stands still, so nothing is sent before.
+    expect(delivery.pending()).toMatchObject([{ attempts: 3, next_attempt_at: clock.start + 1_000 }])
+    expect(receiver.received).toHaveLength(3)
+    clock.advance(1_000)
+    await delivery.idle()
+    expect(counters(delivery)).toMatchObject({ attempts: 4, delivered: 1 })
     expect(receiver.received).toHaveLength(4)
-    expect(arrivals[3] - arrivals[2]).toBeGreaterThanOrEqual(950)
     const times = receiver.received.map((r) => Number(/t=(\d+)/.exec(String(r.headers['x-privpath-signature']))?.[1]))
     expect(times.every(Number.isInteger)).toBe(true)
     for (const request of receiver.received) {
@@ -118,28 +150,30 @@ describe('webhook delivery', () => {
   })
 
   it('waits out Retry-After given as an HTTP date', async () => {
-    let firstAt = 0
-    const { receiver, bus, delivery } = await setup((i) => {
-      if (i === 0) {
-        firstAt = Date.now()
-        return { status: 503, headers: { 'retry-after': new Date(Date.now() + 2_000).toUTCString() } }
-      }
-      return { status: 200 }
-    })
+    const clock = steppedClock()
+    const { receiver, bus, delivery } = await setup(
+      (i) => (i === 0 ? { status: 503, headers: { 'retry-after': new Date(clock.now() + 2_000).toUTCString() } } : { status: 200 }),
+      { clock },
+    )
     const alert = makeAlert()
     await bus.publish('alerts', [{ key: alert.alert_id, value: alert }])
-    await waitFor(() => delivery.stats().sinks[0].counters.delivered === 1, 10_000, 'delivery')
-    // HTTP dates have one-second resolution: the retry is due at least ~1 s later, far beyond the 20-100 ms backoff.
+    await waitFor(() => counters(delivery).retried === 1, 10_000, 'the 503')
+    // Due at the date the receiver named, far beyond the 20-100 ms backoff.
+    expect(delivery.pending()).toMatchObject([{ attempts: 1, next_attempt_at: clock.start + 2_000 }])
+    expect(receiver.received).toHaveLength(1)
+    clock.advance(2_000)
+    await delivery.idle()
+    expect(counters(delivery)).toMatchObject({ attempts: 2, delivered: 1 })
     expect(receiver.received).toHaveLength(2)
-    expect(Date.now() - firstAt).toBeGreaterThanOrEqual(900)
   })
 
   it('sends a 400 straight to the dead letter without retrying, and logs no secret', async () => {
     const { receiver, bus, delivery, telemetry } = await setup(() => ({ status: 400, body: 'bad payload' }))
     const alert = makeAlert()
     await bus.publish('alerts', [{ key: alert.alert_id, value: alert }])
-    await waitFor(() => delivery.stats().sinks[0].dead === 1, 5_000, 'dead letter')
-    await new Promise((r) => setTimeout(r, 150))
+    // Idle: nothing pending or in flight, so no later request can come.
+    await delivery.idle()
+    expect(delivery.stats().sinks[0]).toMatchObject({ dead: 1, counters: { attempts: 1, retried: 0 } })
     expect(receiver.received).toHaveLength(1)
     const [dead] = await delivery.deadLetters('hook')
     expect(dead).toMatchObject({ id: alert.alert_id, attempts: 1, version: 1 })
@@ -153,7 +187,7 @@ describe('webhook delivery', () => {
 
   it('dead-letters after max attempts with the last error, then redelivers through the API', async () => {
     let up = false
-    const { receiver, bus, delivery, telemetry } = await setup(() => (up ? { status: 200 } : { status: 502 }), { max_attempts: 3 })
+    const { receiver, bus, delivery, telemetry } = await setup(() => (up ? { status: 200 } : { status: 502 }), { sink: { max_attempts: 3 } })
     const alert = makeAlert()
     await bus.publish('alerts', [{ key: alert.alert_id, value: alert }])
     await waitFor(() => delivery.stats().sinks[0].dead === 1, 5_000, 'dead letter')
@@ -190,22 +224,26 @@ describe('webhook delivery', () => {
 
   it('coalesces versions queued behind a failing attempt and delivers only the newest', async () => {
     let up = false
-    const { receiver, bus, delivery } = await setup(() => (up ? { status: 200 } : { status: 429, headers: { 'retry-after': '1' } }))
+    const clock = steppedClock()
+    const { receiver, bus, delivery } = await setup(() => (up ? { status: 200 } : { status: 429, headers: { 'retry-after': '1' } }), { clock })
     const v1 = makeAlert()
     await bus.publish('alerts', [{ key: v1.alert_id, value: v1 }])
-    await waitFor(() => receiver.received.length === 1, 5_000, 'first attempt')
+    // The first attempt has failed; until the clock moves the entry waits, and newer versions queue behind it.
+    await waitFor(() => counters(delivery).retried === 1, 5_000, 'first attempt to fail')
     const v2 = repeatOf(v1)
     const v3 = repeatOf(v2)
     await bus.publish('alerts', [{ key: v1.alert_id, value: v2 }])
     await bus.publish('alerts', [{ key: v1.alert_id, value: v3 }, { key: v1.alert_id, value: v2 }])
+    expect(delivery.pending()).toMatchObject([{ version: 3, coalesced: 2 }])
     up = true
-    await waitFor(() => delivery.stats().sinks[0].counters.delivered === 1, 5_000, 'delivery')
-    await new Promise((r) => setTimeout(r, 100))
+    clock.advance(1_000)
+    // Idle: nothing pending or in flight, so the requests so far are all there will be.
+    await delivery.idle()
     const sent = receiver.received.slice(1)
     expect(sent).toHaveLength(1)
     expect(sent[0].headers['idempotency-key']).toBe(`${v1.alert_id}:3`)
     expect(JSON.parse(sent[0].body).count).toBe(3)
-    expect(delivery.stats().sinks[0].counters).toMatchObject({ coalesced: 2, duplicates: 1, delivered: 1 })
+    expect(counters(delivery)).toMatchObject({ attempts: 2, coalesced: 2, duplicates: 1, delivered: 1 })
   })
 })
 

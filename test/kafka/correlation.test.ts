@@ -106,8 +106,10 @@ describe.runIf(availability.available)('correlation across collector instances',
       const [first, second] = i % 2 === 0 ? [a, b] : [b, a]
       const inject = (server: FastifyInstance, span: unknown) =>
         server.inject({ method: 'POST', url: '/v1/traces', headers: { 'content-type': 'application/json' }, payload: body([span]) })
-      sends.push(inject(first.server, child))
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      // The child is accepted (durable, handed to its collector's pipeline) before its parent is sent.
+      const childSent = inject(first.server, child)
+      sends.push(childSent)
+      await childSent
       sends.push(inject(second.server, parent))
     }
     const responses = await Promise.all(sends)
