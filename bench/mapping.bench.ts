@@ -12,9 +12,8 @@
 import { Correlator } from '../collector/correlate/index.js'
 import { span, traceRequest } from '../testkit/otlp-builders.js'
 import { mapTraceRequest } from '../collector/mapping/index.js'
-import { decodeTraces } from '../collector/otlp/decode.js'
+import { decodeTraces, type Attributes, type Span } from '../collector/otlp/index.js'
 import { redactText } from '../collector/redact/index.js'
-import type { Attributes, Span } from '../collector/otlp/model.js'
 import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
 
 const SPANS = Number(process.env.BENCH_SPANS ?? 20_000)

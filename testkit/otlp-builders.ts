@@ -9,7 +9,7 @@ import type {
   LogRecord,
   Span,
   SpanEvent,
-} from '../collector/otlp/model.js'
+} from '../collector/otlp/index.js'
 
 export const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 

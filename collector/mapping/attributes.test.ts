@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Attributes } from '../otlp/model.js'
+import type { Attributes } from '../otlp/index.js'
 import { AttributeReader } from './attributes.js'
 
 function attributes(entries: Array<[string, Attributes[string]]>): Attributes {

@@ -2,7 +2,7 @@
  * Reading OTLP attributes: typed look-ups that remember which keys were used, so whatever a
  * mapper did not turn into an event field can be kept, stringified, in `attributes`.
  */
-import type { AnyValue, Attributes } from '../otlp/model.js'
+import type { AnyValue, Attributes } from '../otlp/index.js'
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json }
 

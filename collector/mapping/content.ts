@@ -2,7 +2,7 @@
  * Prompt and reasoning text out of the message shapes each convention uses, rendered as
  * `role: text` lines so that redaction, truncation and display work on plain text.
  */
-import type { AnyValue } from '../otlp/model.js'
+import type { AnyValue } from '../otlp/index.js'
 import { rememberedTest } from '../redact/index.js'
 import { type AttributeReader, indexedEntries, parseMaybeJson, stringify } from './attributes.js'
 

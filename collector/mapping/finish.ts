@@ -4,7 +4,7 @@
  * deterministic event ids.
  */
 import { eventId, type EventFlag, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
-import type { AnyValue } from '../otlp/model.js'
+import type { AnyValue } from '../otlp/index.js'
 import { fingerprint, looksLikeRawSecret, redactAttributeInto, redactInto, redactScalarAttributeInto, redactText } from '../redact/index.js'
 import { stringify } from './attributes.js'
 import { isContentKey } from './content.js'

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { emptyEvent, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
-import type { LogRecord } from '../otlp/model.js'
+import type { LogRecord } from '../otlp/index.js'
 import { AttributeReader, nanosToMillis, stringify } from './attributes.js'
 import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
 import { contractKind, setContractFields } from './contract.js'

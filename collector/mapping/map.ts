@@ -1,6 +1,5 @@
 /** Export requests to span records: resource and scope read once, then each span or log record mapped (see index.ts). */
-import type { ExportLogsServiceRequest, ExportTraceServiceRequest } from '../otlp/model.js'
-import type { InstrumentationScope, Resource } from '../otlp/model.js'
+import type { ExportLogsServiceRequest, ExportTraceServiceRequest, InstrumentationScope, Resource } from '../otlp/index.js'
 import { AttributeReader } from './attributes.js'
 import { contextAttributes, resolveOptions } from './finish.js'
 import { readResourceIdentity } from './identity.js'

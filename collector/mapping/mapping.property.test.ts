@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import Value from 'typebox/value'
 import { describe, expect, it } from 'vitest'
 import { EventSchema } from '../../core/event.js'
-import type { AnyValue, Attributes } from '../otlp/model.js'
+import type { AnyValue, Attributes } from '../otlp/index.js'
 import { logRecord, logRequest, span, traceRequest } from '../../testkit/otlp-builders.js'
 import { mapLogRequest, mapTraceRequest } from './map.js'
 

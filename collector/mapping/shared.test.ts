@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ExportTraceServiceRequest } from '../otlp/model.js'
+import type { ExportTraceServiceRequest } from '../otlp/index.js'
 import { logRecord, logRequest, span, traceRequest } from '../../testkit/otlp-builders.js'
 import { mapLogRequest, mapTraceRequest } from './map.js'
 

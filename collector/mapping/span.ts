@@ -3,7 +3,7 @@
  * (reasoning parts, credential use by a tool), and one event per contract span event (seq i+1).
  */
 import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
-import type { Span } from '../otlp/model.js'
+import type { Span } from '../otlp/index.js'
 import { AttributeReader, nanosToMillis } from './attributes.js'
 import { classifySpan } from './classify.js'
 import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'

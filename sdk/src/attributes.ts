@@ -57,6 +57,11 @@ export const EVENT_CREDENTIAL_REVOKED = 'credential.revoked'
 export const EVENT_AUTHZ_DECISION = 'authz.decision'
 export const EVENT_APPROVAL = 'approval'
 
-/** Baggage entries that carry the task across process boundaries. */
+/**
+ * Baggage entries that carry the task across process boundaries: the same keys as the span
+ * attributes, under the names of what they are used for.
+ * @alias
+ */
 export const BAGGAGE_TASK_ID = ATTR_TASK_ID
+/** @alias */
 export const BAGGAGE_TENANT_ID = ATTR_TENANT_ID
