@@ -9,7 +9,7 @@
  * Not here: writes of any kind, pagination cursors (use `until` with the last item's time).
  */
 export { operationsApi } from './operations.js'
-export type { OperationsOptions, Readiness } from './operations.js'
+export type { Readiness } from './operations.js'
 export { queryApi } from './query-api.js'
-export type { AlertListParams, ApiOptions, ApiQueries, Scope, TaskListParams } from './query-api.js'
+export type { AlertListParams, ApiQueries, Scope, TaskListParams } from './query-api.js'
 export { parseTime } from './time.js'

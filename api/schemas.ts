@@ -91,7 +91,6 @@ const CredentialUseSchema = Type.Object({
   first_used_at: Time,
   last_used_at: Time,
 })
-export type CredentialUse = Static<typeof CredentialUseSchema>
 
 const NullableEvent = (description: string) => Type.Union([EventSchema, Type.Null()], { description })
 

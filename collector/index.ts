@@ -11,7 +11,6 @@
  * Not here: OTLP/gRPC, metrics and profiles signals, detection (detector/), storage (writer/).
  */
 export { startEmbeddedCollector } from './embedded/index.js'
-export type { EmbeddedCollector, EmbeddedCollectorOptions } from './embedded/index.js'
+
 export { SPAN_TOPICS, startKafkaCollector } from './kafka/index.js'
 export type { KafkaCollector, SpanTopics } from './kafka/index.js'
-export type { CollectorOptions, RunningCollector } from './topology.js'

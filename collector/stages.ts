@@ -26,7 +26,7 @@ function countLogRecords(request: ExportLogsServiceRequest): number {
   return n
 }
 
-export function decodeExport(signal: Signal, body: Uint8Array, format: BodyFormat): Required<CheckedExport<DecodedRequest>> {
+function decodeExport(signal: Signal, body: Uint8Array, format: BodyFormat): Required<CheckedExport<DecodedRequest>> {
   if (signal === 'traces') {
     const decoded = decodeTraces(body, format)
     return {
@@ -49,7 +49,7 @@ export function decodeExport(signal: Signal, body: Uint8Array, format: BodyForma
  * A protobuf body is checked without being decoded; the pipeline decodes it when it maps it. An
  * OTLP/JSON body can only be checked by parsing it, so it is decoded here, once.
  */
-export function checkExport(signal: Signal, body: Uint8Array, format: BodyFormat): CheckedExport<DecodedRequest> {
+function checkExport(signal: Signal, body: Uint8Array, format: BodyFormat): CheckedExport<DecodedRequest> {
   if (format === 'json') return decodeExport(signal, body, format)
   return signal === 'traces' ? checkTracesProtobuf(body) : checkLogsProtobuf(body)
 }

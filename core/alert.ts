@@ -17,7 +17,6 @@ export function severityRank(severity: Severity): number {
 }
 
 export const FRAMEWORKS = ['owasp_agentic', 'maestro', 'owasp_nhi', 'mitre_atlas'] as const
-export type Framework = (typeof FRAMEWORKS)[number]
 
 export const AlertSchema = Type.Object({
   alert_id: Type.String(),

@@ -47,7 +47,7 @@ function parseLine(line: string, where: string): KeyEntry {
   return { tenant, digest: digest(key) }
 }
 
-export function readTenantKeys(settings: AuthSettings): KeyEntry[] {
+function readTenantKeys(settings: AuthSettings): KeyEntry[] {
   const entries = settings.tenant_keys.map((line, i) => parseLine(line, `auth.tenant_keys[${i}]`))
   if (settings.tenant_keys_file) {
     let text: string

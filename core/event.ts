@@ -26,7 +26,7 @@ export const EVENT_KINDS = [
 export type EventKind = (typeof EVENT_KINDS)[number]
 
 /** Which instrumentation convention the source span followed. */
-export const EVENT_SOURCES = [
+const EVENT_SOURCES = [
   'privpath',
   'gen_ai',
   'openinference',

@@ -28,7 +28,7 @@ export function errorReply(description: string) {
   )
 }
 
-export function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown, options: ErrorReplyOptions): FastifyReply {
+function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown, options: ErrorReplyOptions): FastifyReply {
   const classified = classify(error)
   if (classified.status >= 500) request.log.error({ err: error }, `${options.what} failed`)
   if (classified.retryAfterSeconds !== undefined) reply.header('retry-after', String(classified.retryAfterSeconds))

@@ -19,7 +19,7 @@ function isHttpUrl(value: string): boolean {
 }
 
 /** Problems with the sink list, one line each (empty when fine). */
-export function sinkProblems(sinks: readonly SinkConfig[]): string[] {
+function sinkProblems(sinks: readonly SinkConfig[]): string[] {
   const problems: string[] = []
   const seen = new Set<string>()
   sinks.forEach((sink, index) => {

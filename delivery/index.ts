@@ -17,13 +17,13 @@
  * Folders: `routing/` (routes, rate limits and digests), `outbox/` (durable queue, worker,
  * backoff), `slack/` and `webhook/` (the sinks), `http.ts` (how sinks speak HTTP).
  */
-export { DELIVERY_GROUP, startDelivery } from './service.js'
-export type { Delivery, DeliveryControl, DeliveryOptions, DeliveryStats, SinkStats } from './service.js'
-export { deliveryRoutes, summarise } from './routes.js'
-export type { EntrySummary } from './routes.js'
-export { idempotencyKey, MemorySink } from './sink.js'
-export type { Digest, DigestItem, Notification, SendContext, SendOutcome, Sink } from './sink.js'
-export { assertSinks, createSink, sinkProblems } from './factory.js'
+export { startDelivery } from './service.js'
+export type { DeliveryControl } from './service.js'
+export { deliveryRoutes } from './routes.js'
+
+export { idempotencyKey } from './sink.js'
+export type { Notification } from './sink.js'
+export { assertSinks, createSink } from './factory.js'
 export { secretScrubber, sinkSecrets } from './redact.js'
 export { OutboxStore } from './outbox/store.js'
 export { lockOwner } from './outbox/lock.js'

@@ -5,11 +5,11 @@
  */
 import type { Config, SinkConfig } from '../core/config/schema.js'
 
-export const REDACTED = '[redacted]'
+const REDACTED = '[redacted]'
 
 const hide = (value: string) => (value ? REDACTED : '')
 
-export function redactSink(sink: SinkConfig): SinkConfig {
+function redactSink(sink: SinkConfig): SinkConfig {
   return { ...sink, url: hide(sink.url), token: hide(sink.token), secret: hide(sink.secret) }
 }
 

@@ -34,7 +34,7 @@ const EntrySummarySchema = Type.Object({
   last_error: Str,
   dead_at: Time('Dead-lettered at, 0 while pending'),
 })
-export type EntrySummary = Static<typeof EntrySummarySchema>
+type EntrySummary = Static<typeof EntrySummarySchema>
 
 const Entries = (description: string) => Type.Object({ total: Count, entries: Type.Array(EntrySummarySchema, { description: 'At most `limit`' }) }, { description })
 
@@ -75,7 +75,7 @@ const ERRORS = {
   500: errorReply('An unexpected failure (PP_ERR_INTERNAL); details in the server log'),
 }
 
-export function summarise(entry: OutboxEntry): EntrySummary {
+function summarise(entry: OutboxEntry): EntrySummary {
   const alert = entry.notification.kind === 'alert' ? entry.notification.alert : undefined
   return {
     id: entry.id,

@@ -23,8 +23,8 @@ import { Router } from './routing/router.js'
 import type { Digest, Sink } from './sink.js'
 import { FileThreadStore } from './slack/threads.js'
 
-export const DELIVERY_GROUP = 'delivery'
-export const DIGEST_DIR = '.digests'
+const DELIVERY_GROUP = 'delivery'
+const DIGEST_DIR = '.digests'
 
 export interface DeliveryOptions {
   bus: Bus<Pick<CoreTopics, 'alerts'>>
@@ -39,7 +39,7 @@ export interface DeliveryOptions {
   random?: () => number
 }
 
-export interface SinkStats {
+interface SinkStats {
   name: string
   type: string
   pending: number
@@ -48,7 +48,7 @@ export interface SinkStats {
   counters: SinkCounters
 }
 
-export interface DeliveryStats {
+interface DeliveryStats {
   sinks: SinkStats[]
   routes: Array<{ name: string; sinks: string[]; rate_per_minute: number }>
   unrouted: number

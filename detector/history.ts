@@ -11,7 +11,7 @@ export interface HistoryOptions {
   hours?: number
 }
 
-export function historyQuery(database: string, hours: number): string {
+function historyQuery(database: string, hours: number): string {
   const db = `\`${database.replace(/`/g, '')}\``
   const since = `now64(6) - INTERVAL ${Math.max(1, Math.trunc(hours))} HOUR`
   return `

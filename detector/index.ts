@@ -7,18 +7,10 @@
  * writer stores them); sharing task state between detector instances (each owns its partitions'
  * tasks; the registry is fed from `credentials` on every instance).
  */
-export { detectorConfig, type DetectorConfig } from './config.js'
-export { createEngine, DetectorEngine, type EngineOptions, type EngineStats } from './engine/engine.js'
-export type { RuleContext } from './engine/context.js'
-export { describePath } from './engine/path.js'
-export { clickhouseHistory, historyQuery, type HistoryOptions } from './history.js'
-export { replay, type ReplayOptions, type ReplayResult } from './replay.js'
-export { startDetector, type RunningDetector, type StartDetectorOptions } from './service.js'
-export { builtinRulesDir, formatProblem, loadRules, parseRuleText, resolveRulesDirs, type LoadOptions } from './rules/load.js'
-export { validateRules, type ValidationReport } from './rules/validate-all.js'
-export { runRuleTest, runRuleTests, type RuleTestReport, type RuleTestResult } from './rules/test-runner.js'
-export type { Correlation, Rule, RuleException, RuleProblem, RuleSet, RuleStep, RuleTest, RuleTestExpectation } from './rules/types.js'
-export { CredentialRegistry, type CredentialEntry } from './state/registry.js'
-export type { TaskState, ToolCall } from './state/task.js'
-export { parseExpression, type Expression } from '../core/expression/index.js'
-export { parseDuration } from '../core/duration.js'
+
+export { clickhouseHistory } from './history.js'
+
+export { startDetector } from './service.js'
+export { formatProblem, loadRules, resolveRulesDirs } from './rules/load.js'
+
+export type { Rule } from './rules/types.js'

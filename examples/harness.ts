@@ -10,12 +10,7 @@ import { context, type TracerProvider } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
-import {
-  BasicTracerProvider,
-  InMemorySpanExporter,
-  SimpleSpanProcessor,
-  type ReadableSpan,
-} from '@opentelemetry/sdk-trace-base'
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base'
 import { TaskAttributesSpanProcessor } from '@privpath/sdk'
 import type { PrivpathEvent } from '../core/event.js'
 import { up } from '../cli/commands/up.js'
@@ -42,13 +37,13 @@ export async function captureSpans<T>(
   return { result, spans: exporter.getFinishedSpans() }
 }
 
-export function encodeSpans(spans: ReadableSpan[]): Uint8Array {
+function encodeSpans(spans: ReadableSpan[]): Uint8Array {
   const body = ProtobufTraceSerializer.serializeRequest(spans)
   if (body === undefined) throw new Error('OTLP serializer produced no body')
   return body
 }
 
-export interface TaskView {
+interface TaskView {
   task: { task_id: string; tenant_id: string; agents: string[]; tools: string[]; event_count: number }
   events: PrivpathEvent[]
 }

@@ -11,6 +11,5 @@
  */
 export { startApp } from './app.js'
 export type { App, AppOptions } from './app.js'
-export type { RoleContext, RoleHandle, RoleOverrides, StartRole } from './role.js'
+
 export { ROLE_REGISTRY } from './roles/index.js'
-export type { StoreAccess } from './store.js'

@@ -11,7 +11,7 @@ import type { Telemetry } from '../core/telemetry.js'
 import type { StoreAccess } from './store.js'
 import type { ServerTopics } from './topics.js'
 
-export interface RoleContext {
+interface RoleContext {
   config: Config
   bus: Bus<ServerTopics>
   auth: Authenticator

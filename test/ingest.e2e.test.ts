@@ -103,7 +103,6 @@ describe('correlation and idempotence', () => {
   })
 
   it('places a child whose request arrived before its parent under the parent task', async () => {
-    let rootSpan: ReturnType<typeof recordSpans>[number] | undefined
     const spans = recordSpans((tracer) => {
       const root = tracer.startSpan('invoke_agent planner', {
         attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.id': 'planner', 'agent.task.id': 'task-late-parent', 'tenant.id': 'acme' },
@@ -116,7 +115,7 @@ describe('correlation and idempotence', () => {
       tool.end()
       root.end()
     })
-    rootSpan = spans.find((s) => s.name.startsWith('invoke_agent'))
+    const rootSpan = spans.find((s) => s.name.startsWith('invoke_agent'))
     const child = spans.filter((s) => s !== rootSpan)
     expect((await postOtlp(`${t.app.url}/v1/traces`, protobufRequest(child))).status).toBe(200)
     // The child's request is through the pipeline (its span held, waiting for a parent) before the root is sent.

@@ -12,7 +12,7 @@ import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-node'
-import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 
 export interface Exporting {
   tracer: Tracer
@@ -149,8 +149,4 @@ export function recordSpans(emit: (tracer: Tracer) => void): ReadableSpan[] {
 
 export function protobufRequest(spans: ReadableSpan[]): Uint8Array {
   return ProtobufTraceSerializer.serializeRequest(spans as never)!
-}
-
-export function jsonRequest(spans: ReadableSpan[]): Uint8Array {
-  return JsonTraceSerializer.serializeRequest(spans as never)!
 }

@@ -2,18 +2,11 @@
  * Builders for decoded OTLP objects, for tests here and in other components (pipeline, bench):
  * every field present, times in nanoseconds from epoch-millisecond inputs.
  */
-import type {
-  Attributes,
-  ExportLogsServiceRequest,
-  ExportTraceServiceRequest,
-  LogRecord,
-  Span,
-  SpanEvent,
-} from '../collector/otlp/index.js'
+import type { Attributes, ExportLogsServiceRequest, ExportTraceServiceRequest, LogRecord, Span, SpanEvent } from '../collector/otlp/index.js'
 
 export const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
 
-export function nanos(ms: number): bigint {
+function nanos(ms: number): bigint {
   return BigInt(Math.round(ms * 1000)) * 1000n
 }
 

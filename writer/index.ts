@@ -9,7 +9,6 @@
  * flushMs 0 what arrives meanwhile goes into the next), and the `credentials` topic, whose events
  * also travel on `events`.
  */
-export { startWriter, WRITER_GROUP } from './writer.js'
-export type { Writer, WriterOptions } from './writer.js'
-export { classifyInsertError, type InsertFailure } from './classify.js'
-export { DEFAULT_RETRY, type InsertClient, type RetryPolicy, type RowFormat } from './inserter.js'
+export { startWriter } from './writer.js'
+
+export type { InsertClient } from './inserter.js'

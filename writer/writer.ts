@@ -10,8 +10,7 @@ import { DeadLetterFile, type DeadLetter } from './dead-letter.js'
 import { DEFAULT_RETRY, TableInserter, type Encoded, type InsertClient, type RetryPolicy, type RowFormat } from './inserter.js'
 import { writerMetrics } from './metrics.js'
 
-
-export const WRITER_GROUP = 'writer'
+const WRITER_GROUP = 'writer'
 
 /** The topics the writer stores. */
 type WriterTopics = Pick<CoreTopics, 'events' | 'alerts'>

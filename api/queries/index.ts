@@ -5,9 +5,8 @@
  * details with events, credential lifecycles, alerts. Every user value is a query parameter.
  * Not here yet: cursor pagination (queries take a limit), full-text search over content.
  */
-export { listAlerts, type ListAlertsFilter } from './alerts.js'
-export { getCredential, type GetCredentialOptions } from './credentials.js'
+export { listAlerts } from './alerts.js'
+export { getCredential } from './credentials.js'
 export { listRules } from './rules.js'
-export { ALL_TENANTS, MAX_LIMIT, visibleTenant, type Scope } from './scope.js'
-export { getTask, listTasks, type GetTaskOptions, type ListTasksFilter, type QueryClient } from './tasks.js'
-export type { CredentialLifecycle, CredentialUse, RuleHits, RuleStatusRow, TaskDetail, TaskSummary } from '../schemas.js'
+
+export { getTask, listTasks } from './tasks.js'

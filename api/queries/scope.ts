@@ -10,7 +10,7 @@ export interface Scope {
   tenant: string
 }
 
-export const ALL_TENANTS = '*'
+const ALL_TENANTS = '*'
 
 /** `undefined` = every tenant, `null` = none visible, else the one tenant to read. */
 export function visibleTenant(scope: Scope, requested?: string): string | undefined | null {

@@ -18,7 +18,7 @@ import { assertSinks, createSink, idempotencyKey, lockOwner, type Notification, 
 
 type Write = (line: string) => void
 
-export function testAlert(now = Date.now()): Alert {
+function testAlert(now = Date.now()): Alert {
   const key = randomUUID()
   return {
     alert_id: alertId('privpath_test', key, now),

@@ -5,7 +5,7 @@ import { checkAlerts, type CheckResult, type Expectation } from './check.js'
 import { createFleet } from './fleet.js'
 import { normalTask, type Scenario } from './scenario.js'
 
-export const DEFAULT_TENANTS = ['acme', 'globex', 'initech'] as const
+const DEFAULT_TENANTS = ['acme', 'globex', 'initech'] as const
 
 export interface DemoOptions {
   endpoint: string
@@ -22,7 +22,7 @@ export interface DemoOptions {
   waitMs?: number
 }
 
-export interface ScenarioRun {
+interface ScenarioRun {
   scenario: string
   taskIds: string[]
   expects: string[]
@@ -67,7 +67,7 @@ async function requireReachable(endpoint: string): Promise<void> {
     await response.body?.cancel()
   } catch (error) {
     const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)
-    throw new Error(`cannot reach privpath at ${endpoint} (${cause}); start it with \`privpath up\` or pass --endpoint`)
+    throw new Error(`cannot reach privpath at ${endpoint} (${cause}); start it with \`privpath up\` or pass --endpoint`, { cause: error })
   }
 }
 

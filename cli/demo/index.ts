@@ -4,5 +4,5 @@
  * normal tasks and how fast. Out: what was sent and which rule ids privpath should raise (and,
  * on request, whether it did). Not here: argument parsing (cli/commands/demo.ts).
  */
-export { DEFAULT_TENANTS, runDemo } from './demo.js'
-export type { DemoOptions, DemoReport, ScenarioRun } from './demo.js'
+export { runDemo } from './demo.js'
+export type { DemoReport } from './demo.js'

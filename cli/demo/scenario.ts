@@ -5,7 +5,7 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api'
 import type { DemoAgents, Fleet } from './fleet.js'
 
-export interface ScenarioContext {
+interface ScenarioContext {
   fleet: Fleet
   /** Three distinct tenants: [home, other, third]. */
   tenants: [string, string, string]

@@ -38,7 +38,7 @@ export interface ReplayDeps {
   now?: () => number
 }
 
-export interface RuleCount {
+interface RuleCount {
   rule_id: string
   alerts: number
   firings: number

@@ -5,7 +5,6 @@ import type { SpanRecord } from '../mapping/index.js'
 import { KnownSpans, type Placement } from './known-spans.js'
 import { addTaskBoundaries, isDelegation, markDelegation } from './task-boundaries.js'
 
-
 export interface CorrelatorOptions {
   /** How long a span whose parent is unknown waits for it (default 30 000). */
   graceWindowMs?: number
@@ -18,7 +17,7 @@ export interface CorrelatorOptions {
   registry?: Registry
 }
 
-export const DEFAULT_GRACE_WINDOW_MS = 30_000
+const DEFAULT_GRACE_WINDOW_MS = 30_000
 /** Parent chains deeper than this inside one batch are resolved through holding instead of recursion. */
 const MAX_CHAIN_DEPTH = 2_000
 

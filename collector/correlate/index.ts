@@ -7,6 +7,4 @@
  * decides delegations (agent differs from the parent's) and adds task_start / task_end for task
  * root spans. State is in memory only: held spans are recovered from the WAL.
  */
-export { Correlator, DEFAULT_GRACE_WINDOW_MS, recordBytes } from './correlator.js'
-export type { CorrelatorOptions } from './correlator.js'
-export type { Placement } from './known-spans.js'
+export { Correlator } from './correlator.js'

@@ -11,4 +11,3 @@
  * (each process owns the log in its data directory).
  */
 export { startEmbeddedCollector } from './collector.js'
-export type { EmbeddedCollector, EmbeddedCollectorOptions } from './collector.js'

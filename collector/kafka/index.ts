@@ -11,9 +11,6 @@
  */
 export { startKafkaCollector } from './collector.js'
 export type { KafkaCollector } from './collector.js'
-export { CORRELATE_GROUP, CorrelateConsumer } from './correlate-consumer.js'
-export type { CorrelateConsumerOptions } from './correlate-consumer.js'
-export { SpanPublisher, spanKey, toSpanValue } from './span-publisher.js'
-export type { SpanPublisherOptions } from './span-publisher.js'
+
 export { SPAN_TOPICS } from './topics.js'
 export type { SpanTopics } from './topics.js'

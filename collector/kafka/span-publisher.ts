@@ -15,8 +15,8 @@ import type { DecodedRequest } from '../stages.js'
 import type { BodyFormat, Signal } from '../wal/index.js'
 import type { SpanTopics } from './topics.js'
 
-export type DecodeRequest = (signal: Signal, body: Uint8Array, format: BodyFormat) => DecodedRequest
-export type MapRequest = (signal: Signal, request: DecodedRequest, context: { authTenant: string; observedAt: number }) => SpanRecord[]
+type DecodeRequest = (signal: Signal, body: Uint8Array, format: BodyFormat) => DecodedRequest
+type MapRequest = (signal: Signal, request: DecodedRequest, context: { authTenant: string; observedAt: number }) => SpanRecord[]
 
 export interface SpanPublisherOptions {
   bus: Bus<SpanTopics>
@@ -28,11 +28,11 @@ export interface SpanPublisherOptions {
   now?: () => number
 }
 
-export function spanKey(record: SpanRecordValue): string {
+function spanKey(record: SpanRecordValue): string {
   return record.traceId || record.fallbackTaskId
 }
 
-export function toSpanValue(record: SpanRecord): SpanRecordValue {
+function toSpanValue(record: SpanRecord): SpanRecordValue {
   const { origin: _origin, ...value } = record
   return value
 }

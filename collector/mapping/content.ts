@@ -47,7 +47,7 @@ function renderContent(content: unknown): string {
 }
 
 /** GenAI (`parts`), OpenAI-like and Vercel (`content` string or parts) message lists. */
-export function renderMessages(value: unknown): string {
+function renderMessages(value: unknown): string {
   if (typeof value === 'string') return value
   const single = record(value)
   if (single && Array.isArray(single.messages)) {

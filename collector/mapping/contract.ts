@@ -5,7 +5,7 @@
 import type { EventKind, PrivpathEvent } from '../../core/event.js'
 import type { AttributeReader } from './attributes.js'
 
-export const CONTRACT_EVENTS: Readonly<Record<string, EventKind>> = {
+const CONTRACT_EVENTS: Readonly<Record<string, EventKind>> = {
   'credential.issued': 'credential_issued',
   'credential.used': 'credential_used',
   'credential.revoked': 'credential_revoked',

@@ -19,7 +19,7 @@ export interface Identity {
 const ASSOCIATION = 'traceloop.association.properties.'
 const VERCEL_METADATA = 'ai.telemetry.metadata.'
 
-export const IDENTITY_KEYS = {
+const IDENTITY_KEYS = {
   tenant: ['tenant.id', `${ASSOCIATION}tenant.id`, `${VERCEL_METADATA}tenant.id`],
   task: ['agent.task.id', 'baggage.agent.task.id', `${ASSOCIATION}agent.task.id`, `${VERCEL_METADATA}agent.task.id`],
   conversation: ['gen_ai.conversation.id', 'session.id', `${ASSOCIATION}session_id`, `${ASSOCIATION}conversation_id`],

@@ -6,6 +6,5 @@
  * Not done yet: span links are ignored, and completion text is kept only as a bounded attribute.
  */
 export { mapLogRequest, mapTraceRequest } from './map.js'
-export { DEFAULT_MAX_CONTENT_CHARS, DEFAULT_TENANT, MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES, UNTRACED_TASK } from './record.js'
-export type { MappingOptions, SpanRecord, SpanRecordValue } from './record.js'
-export { CONTRACT_EVENTS } from './contract.js'
+export { MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES } from './record.js'
+export type { SpanRecord, SpanRecordValue } from './record.js'

@@ -11,35 +11,11 @@
  * gzip before calling in).
  */
 export { decodeLogs, decodeTraces } from './decode.js'
-export { decodeLogsJson, decodeLogsJsonValue } from './json-logs.js'
-export { decodeTracesJson, decodeTracesJsonValue } from './json-traces.js'
-export { decodeLogsProtobuf } from './protobuf-logs.js'
-export { checkLogsProtobuf, checkTracesProtobuf, type ExportCheck } from './protobuf-check.js'
-export { decodeTracesProtobuf } from './protobuf-traces.js'
-export {
-  CONTENT_TYPES,
-  RPC_CODES,
-  encodeLogsExportResponse,
-  encodeRpcStatus,
-  encodeTraceExportResponse,
-} from './responses.js'
-export type { ExportOutcome, OtlpEncoding, RpcStatus, RpcStatusDetail } from './responses.js'
-export type {
-  AnyValue,
-  Attributes,
-  DecodedLogs,
-  DecodedTraces,
-  ExportLogsServiceRequest,
-  ExportTraceServiceRequest,
-  InstrumentationScope,
-  LogRecord,
-  Resource,
-  ResourceLogs,
-  ResourceSpans,
-  ScopeLogs,
-  ScopeSpans,
-  Span,
-  SpanEvent,
-  SpanLink,
-  SpanStatus,
-} from './model.js'
+
+export { decodeTracesJson } from './json-traces.js'
+
+export { checkLogsProtobuf, checkTracesProtobuf } from './protobuf-check.js'
+
+export { encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse } from './responses.js'
+
+export type { AnyValue, Attributes, DecodedTraces, ExportLogsServiceRequest, ExportTraceServiceRequest, InstrumentationScope, LogRecord, Resource, Span, SpanEvent } from './model.js'

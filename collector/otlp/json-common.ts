@@ -71,7 +71,7 @@ export function asUint64(value: unknown, name: string): bigint {
 }
 
 /** int64: a number when within ±2^53, else a bigint. */
-export function asInt64(value: unknown, name: string): number | bigint {
+function asInt64(value: unknown, name: string): number | bigint {
   if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= 2 ** 63) {
     return Number.isSafeInteger(value) ? value : clampInt64(BigInt(value), name, value)
   }
@@ -95,7 +95,7 @@ export function asEnum(value: unknown, name: string, names: Readonly<Record<stri
   return fail(name, 'an enum integer or name', value)
 }
 
-export function asDouble(value: unknown, name: string): number {
+function asDouble(value: unknown, name: string): number {
   if (typeof value === 'number') return value
   if (value === 'NaN') return Number.NaN
   if (value === 'Infinity') return Number.POSITIVE_INFINITY
@@ -104,7 +104,7 @@ export function asDouble(value: unknown, name: string): number {
   return fail(name, 'a number', value)
 }
 
-export function asBytes(value: unknown, name: string): Uint8Array {
+function asBytes(value: unknown, name: string): Uint8Array {
   if (typeof value !== 'string' || !BASE64.test(value)) return fail(name, 'a base64 string', value)
   return new Uint8Array(Buffer.from(value, 'base64'))
 }
@@ -155,7 +155,7 @@ export function readAnyValue(value: unknown, depth: number): AnyValue {
 }
 
 /** A repeated KeyValue field into `target`; the last duplicate key wins. */
-export function readKeyValues(value: unknown, target: Attributes, name: string, depth = 0): void {
+function readKeyValues(value: unknown, target: Attributes, name: string, depth = 0): void {
   const list = asArray(value, name)
   for (let i = 0; i < list.length; i++) {
     try {

@@ -61,7 +61,7 @@ export interface Span {
   status: SpanStatus
 }
 
-export interface ScopeSpans {
+interface ScopeSpans {
   scope: InstrumentationScope
   spans: Span[]
 }
@@ -88,7 +88,7 @@ export interface LogRecord {
   eventName: string
 }
 
-export interface ScopeLogs {
+interface ScopeLogs {
   scope: InstrumentationScope
   logRecords: LogRecord[]
 }

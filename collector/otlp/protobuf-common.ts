@@ -62,7 +62,7 @@ export function takeBytes(reader: Reader): number {
 }
 
 /** A copy, so a decoded value never pins (or aliases) the whole request buffer. */
-export function readBytesCopy(reader: Reader): Uint8Array {
+function readBytesCopy(reader: Reader): Uint8Array {
   const view = reader.bytes()
   return new Uint8Array(view)
 }
@@ -78,7 +78,7 @@ export function readInt64(reader: Reader): number | bigint {
   const len = reader.len
   let pos = reader.pos
   let lo = 0
-  let b = 0
+  let b: number
   for (let shift = 0; shift < 28; shift += 7) {
     if (pos >= len) throw truncatedVarint(reader)
     b = buf[pos++]
@@ -175,7 +175,7 @@ function readKeyValueList(reader: Reader, depth: number): Attributes {
 }
 
 /** common.v1.KeyValue into `target`; a key without a value is null. */
-export function readKeyValue(reader: Reader, target: Attributes, depth: number): void {
+function readKeyValue(reader: Reader, target: Attributes, depth: number): void {
   const outer = enter(reader)
   let key = ''
   let value: AnyValue = null

@@ -16,7 +16,7 @@ export interface ExportOutcome {
   errorMessage: string
 }
 
-export interface RpcStatusDetail {
+interface RpcStatusDetail {
   typeUrl: string
   value: Uint8Array
 }
@@ -37,11 +37,6 @@ export const RPC_CODES = {
   UNAVAILABLE: 14,
   UNAUTHENTICATED: 16,
 } as const
-
-export const CONTENT_TYPES: Readonly<Record<OtlpEncoding, string>> = {
-  protobuf: 'application/x-protobuf',
-  json: 'application/json',
-}
 
 export function encodeTraceExportResponse(outcome: ExportOutcome, encoding: OtlpEncoding): Uint8Array {
   return encodeExportResponse(outcome, encoding, 'rejectedSpans')

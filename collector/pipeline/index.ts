@@ -15,4 +15,4 @@
  * Not here: HTTP (receiver), decoding rules (otlp), the mapping itself (mapping / correlate).
  */
 export { Pipeline } from './pipeline.js'
-export type { AcceptedRequest, Completion, CorrelatorLike, PipelineOptions, PipelineRecord, PipelineStages } from './types.js'
+export type { CorrelatorLike, PipelineRecord, PipelineStages } from './types.js'

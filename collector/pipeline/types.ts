@@ -29,7 +29,7 @@ export interface PipelineStages<Req, R extends PipelineRecord> {
 }
 
 /** Something whose WAL record completes when all its events are published. */
-export interface Completion {
+interface Completion {
   complete(lsn: number): void
 }
 

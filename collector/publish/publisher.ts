@@ -13,7 +13,7 @@ import { type BackoffPolicy, retry } from '../../core/retry.js'
 import { eventMessages } from './messages.js'
 
 /** Waits between publish attempts: a bus that is back is used within seconds, a bus that is down is not hammered. */
-export const PUBLISH_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 10_000 }
+const PUBLISH_BACKOFF: BackoffPolicy = { baseMs: 100, maxMs: 10_000 }
 
 export interface EventPublisherOptions {
   bus: Pick<Bus<Pick<CoreTopics, 'events' | 'credentials'>>, 'publish'>

@@ -12,5 +12,4 @@
  * Not here: mapping and correlation (pipeline), the OTLP wire formats (otlp codec, injected).
  */
 export { otlpReceiver } from './receiver.js'
-export type { AcceptedExport, CheckedExport, IngestSink, OtlpCodec, ReceiverOptions } from './receiver.js'
-export { formatOf } from './body.js'
+export type { CheckedExport, IngestSink, OtlpCodec } from './receiver.js'

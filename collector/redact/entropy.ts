@@ -8,8 +8,8 @@
  *   frequent (random text switches class every ~2 chars, camelCase words every ~6).
  */
 
-export const MIN_TOKEN_LENGTH = 20
-export const MIN_ENTROPY_BITS = 3.5
+const MIN_TOKEN_LENGTH = 20
+const MIN_ENTROPY_BITS = 3.5
 const MIN_SWITCH_RATIO_SHORT = 0.3
 const MIN_SWITCH_RATIO_LONG = 0.22
 const LONG_TOKEN_LENGTH = 32
@@ -47,7 +47,7 @@ function isTokenChar(code: number): boolean {
   return code < 128 && TOKEN_CHAR[code] === 1
 }
 
-export function shannonEntropy(value: string): number {
+function shannonEntropy(value: string): number {
   if (value.length === 0) return 0
   const counts = new Map<string, number>()
   for (const char of value) counts.set(char, (counts.get(char) ?? 0) + 1)
@@ -72,7 +72,7 @@ function charClass(code: number): number {
 }
 
 /** Share of adjacent pairs that change character class; a capital starting a word does not count. */
-export function classSwitchRatio(value: string): number {
+function classSwitchRatio(value: string): number {
   if (value.length < 2) return 0
   let switches = 0
   let previous = charClass(value.charCodeAt(0))

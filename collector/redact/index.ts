@@ -4,8 +4,6 @@
  * Also: fingerprints for credential ids that are raw secrets, and sensitive attribute names.
  * Does not yet: learn per-tenant custom patterns or detect secrets split across several values.
  */
-export { fingerprint, HIGH_ENTROPY_KIND, isRememberedClean, isSensitiveAttributeName, looksLikeRawSecret, placeholder, redactAttribute, redactAttributeInto, redactInto, redactScalarAttributeInto, redactText, rememberedTest, SENSITIVE_ATTRIBUTE_KIND } from './redact.js'
-export type { Redaction } from './redact.js'
-export { classSwitchRatio, isHighEntropyToken, shannonEntropy } from './entropy.js'
-export { SECRET_PATTERNS } from './patterns.js'
-export type { SecretPattern } from './patterns.js'
+export { fingerprint, isRememberedClean, looksLikeRawSecret, redactAttributeInto, redactInto, redactScalarAttributeInto, redactText, rememberedTest } from './redact.js'
+
+export { isHighEntropyToken } from './entropy.js'

@@ -3,17 +3,16 @@ import { createHash } from 'node:crypto'
 import { isHighEntropyToken, nextTokenRun } from './entropy.js'
 import { mayContainPattern, SECRET_PATTERNS } from './patterns.js'
 
-
 export interface Redaction {
   text: string
   /** Distinct kinds replaced, in order of first detection; empty when nothing was found. */
   kinds: string[]
 }
 
-export const HIGH_ENTROPY_KIND = 'high_entropy'
-export const SENSITIVE_ATTRIBUTE_KIND = 'sensitive_attribute'
+const HIGH_ENTROPY_KIND = 'high_entropy'
+const SENSITIVE_ATTRIBUTE_KIND = 'sensitive_attribute'
 
-export function placeholder(kind: string): string {
+function placeholder(kind: string): string {
   return `[REDACTED:${kind}]`
 }
 

@@ -10,5 +10,5 @@
  * Not here: compression of segments, or a size cap (backpressure comes from the pipeline's queue).
  */
 export { WriteAheadLog } from './wal.js'
-export type { OpenedWal, WalOptions } from './wal.js'
+export type { WalOptions } from './wal.js'
 export type { BodyFormat, Signal, WalEntry, WalRecord } from './record.js'

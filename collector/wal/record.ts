@@ -21,7 +21,7 @@ export interface WalRecord extends WalEntry {
   lsn: number
 }
 
-export const HEADER_BYTES = 16
+const HEADER_BYTES = 16
 const SIGNALS: readonly Signal[] = ['traces', 'logs']
 const FORMATS: readonly BodyFormat[] = ['protobuf', 'json']
 

@@ -13,7 +13,7 @@ const UNITS = [
   ['second', 1e3],
 ]
 
-export function relativeTime(ms, now = Date.now()) {
+function relativeTime(ms, now = Date.now()) {
   const delta = ms - now
   for (const [unit, size] of UNITS) {
     if (Math.abs(delta) >= size || unit === 'second') return relative.format(Math.round(delta / size), unit)

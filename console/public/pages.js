@@ -10,7 +10,7 @@ function sinceOf(range) {
   return ms === 0 ? undefined : String(Date.now() - ms)
 }
 
-export function taskHref(tenant, taskId) {
+function taskHref(tenant, taskId) {
   return `/tasks/${encodeURIComponent(taskId)}?tenant=${encodeURIComponent(tenant)}`
 }
 

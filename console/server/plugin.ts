@@ -42,7 +42,7 @@ interface Asset {
   etag: string
 }
 
-export function defaultPublicDir(): string {
+function defaultPublicDir(): string {
   // this file is <root>/console/server/plugin.ts, or <root>/dist/console/server/plugin.js once built
   let root = resolve(fileURLToPath(new URL('../../', import.meta.url)))
   if (basename(root) === 'dist') root = resolve(root, '..')

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { Admin, Kafka } from 'kafkajs'
 import type { Logger } from 'pino'
 
-export interface ReplayRange {
+interface ReplayRange {
   partition: number
   /** First offset to read. */
   from: bigint
@@ -31,7 +31,7 @@ export interface ReplayOptions {
 }
 
 /** Per partition, the offsets between `sinceMs` and the group's commit; empty ranges left out. */
-export async function replayRanges(admin: Admin, topic: string, groupId: string, partitions: readonly number[], sinceMs: number | undefined): Promise<ReplayRange[]> {
+async function replayRanges(admin: Admin, topic: string, groupId: string, partitions: readonly number[], sinceMs: number | undefined): Promise<ReplayRange[]> {
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] })
   const since =
     sinceMs === undefined

@@ -11,7 +11,7 @@
  * Not here: the idempotent or transactional producer (not every cluster offers them), so a
  * publish retried after a lost acknowledgement may duplicate messages; consumers deduplicate by id.
  */
-import { Kafka, type Admin, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs'
+import { Kafka, type Admin, type EachBatchPayload, type Producer } from 'kafkajs'
 import type { Logger } from 'pino'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { PrivpathError } from '../errors.js'

@@ -24,7 +24,7 @@ const list = (raw: string) =>
     .filter(Boolean)
 const integer = (raw: string) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw)
 
-export const ENV_BINDINGS: readonly EnvBinding[] = [
+const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'PRIVPATH_HOST', path: ['server', 'host'], parse: text },
   { variable: 'PRIVPATH_PORT', path: ['server', 'port'], parse: integer },
   { variable: 'PRIVPATH_PUBLIC_URL', path: ['server', 'public_url'], parse: text },
@@ -48,7 +48,7 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
  * file has none of that name. A sink created this way joins the default route (every sink) when no
  * routes are configured, or gets a route of its own (`env-<sink>`, every alert) when some are.
  */
-export const ALERT_SINK_ENV: ReadonlyArray<{ variable: string; sink: string; type: 'slack' | 'webhook'; field: 'url' | 'secret' }> = [
+const ALERT_SINK_ENV: ReadonlyArray<{ variable: string; sink: string; type: 'slack' | 'webhook'; field: 'url' | 'secret' }> = [
   { variable: 'PRIVPATH_SLACK_WEBHOOK_URL', sink: 'slack', type: 'slack', field: 'url' },
   { variable: 'PRIVPATH_WEBHOOK_URL', sink: 'webhook', type: 'webhook', field: 'url' },
   { variable: 'PRIVPATH_WEBHOOK_SECRET', sink: 'webhook', type: 'webhook', field: 'secret' },

@@ -6,8 +6,7 @@
 import Type, { type Static } from 'typebox'
 import { SEVERITIES } from '../alert.js'
 
-
-export const ServerSection = Type.Object(
+const ServerSection = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 4318 }),
@@ -19,7 +18,7 @@ export const ServerSection = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
-export const StoreSection = Type.Object(
+const StoreSection = Type.Object(
   {
     /** chDB data directory for the embedded store (also holds the WAL and outboxes). */
     data_dir: Type.String({ default: './data' }),
@@ -37,7 +36,7 @@ export const StoreSection = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
-export const AuthSection = Type.Object(
+const AuthSection = Type.Object(
   {
     /** `tenant:key` pairs; a key for tenant `*` is an admin key that reads every tenant. */
     tenant_keys: Type.Array(Type.String({ pattern: '^[^:\\s]+:\\S+$' }), { default: [] }),
@@ -47,7 +46,7 @@ export const AuthSection = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
-export const CollectorSection = Type.Object(
+const CollectorSection = Type.Object(
   {
     /** How long a span whose parent has not arrived is held before it is placed anyway. */
     grace_window_ms: Type.Integer({ minimum: 0, default: 30_000 }),
@@ -92,7 +91,7 @@ export const DetectorSection = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
-export const KafkaSection = Type.Object(
+const KafkaSection = Type.Object(
   {
     brokers: Type.Array(Type.String({ pattern: '^[^:\\s]+:\\d+$' }), { default: [] }),
     client_id: Type.String({ default: 'privpath' }),
@@ -119,7 +118,7 @@ export const KafkaSection = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
-export const BusSection = Type.Object(
+const BusSection = Type.Object(
   {
     kind: Type.Enum(['memory', 'kafka'], { default: 'memory' }),
     kafka: KafkaSection,
@@ -127,7 +126,7 @@ export const BusSection = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
-export const SinkSchema = Type.Object(
+const SinkSchema = Type.Object(
   {
     name: Type.String({ pattern: '^[a-z0-9_-]+$' }),
     type: Type.Enum(['slack', 'webhook']),
@@ -148,7 +147,7 @@ export const SinkSchema = Type.Object(
   { additionalProperties: false },
 )
 
-export const RouteSchema = Type.Object(
+const RouteSchema = Type.Object(
   {
     name: Type.String(),
     min_severity: Type.Enum(SEVERITIES, { default: 'info' }),
@@ -163,7 +162,7 @@ export const RouteSchema = Type.Object(
   { additionalProperties: false },
 )
 
-export const AlertsSection = Type.Object(
+const AlertsSection = Type.Object(
   {
     sinks: Type.Array(SinkSchema, { default: [] }),
     routes: Type.Array(RouteSchema, { default: [] }),

@@ -28,6 +28,7 @@ export type Variables = Record<string, unknown>
 export type CompiledFn = (input: unknown, vars: Variables) => unknown
 
 /** The AST as jsonata really produces it (its .d.ts lists fewer node types than exist). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- node fields differ per node type; the compiler checks `type` before reading them
 type Node = Omit<jsonata.ExprNode, 'type'> & { type: string } & Record<string, any>
 
 class Unsupported extends Error {}
@@ -457,7 +458,6 @@ function simplePath(node: Node, general: CompiledFn): CompiledFn | undefined {
       if (value === null || typeof value !== 'object' || !own.call(value, ${key})) return undefined
       value = value[${key}]`)
     .join('')
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const build = new Function('normalize', 'general', 'own', `return function simplePath(input, vars) {
       let value = input${reads}
       return value

@@ -41,7 +41,3 @@ export function expressionError(source: string): ExpressionCompileError | undefi
     return { message: e.message ?? String(error), position: typeof e.position === 'number' ? e.position : undefined }
   }
 }
-
-export async function evaluateExpression(expression: Expression, input: unknown, vars: Variables): Promise<unknown> {
-  return expression.sync ? expression.sync(input, vars) : expression.interpret(input, vars)
-}

@@ -42,18 +42,18 @@ export function glob(value: unknown, patterns: unknown): boolean {
   return typeof patterns === 'string' && globToRegExp(patterns).test(value)
 }
 
-export function ms(duration: unknown): number {
+function ms(duration: unknown): number {
   const value = parseDuration(duration)
   if (value === undefined) throw new JsonataRuntimeError('PP0001', `$ms: invalid duration ${JSON.stringify(duration)}`)
   return value
 }
 
-export function containsAll(a: unknown, b: unknown): boolean {
+function containsAll(a: unknown, b: unknown): boolean {
   const have = asList(a)
   return asList(b).every((item) => have.some((h) => deepEqual(h, item)))
 }
 
-export function minus(a: unknown, b: unknown): unknown[] {
+function minus(a: unknown, b: unknown): unknown[] {
   const remove = asList(b)
   return asList(a).filter((item) => !remove.some((r) => deepEqual(r, item)))
 }

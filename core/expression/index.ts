@@ -8,8 +8,8 @@
  * passes the alert).
  */
 export { NeedsInterpreter } from './compile.js'
-export type { CompiledFn, Variables } from './compile.js'
+export type { Variables } from './compile.js'
 export { expressionError, parseExpression } from './expression.js'
-export type { Expression, ExpressionCompileError } from './expression.js'
+export type { Expression } from './expression.js'
 export { glob, globToRegExp } from './functions.js'
 export { boolize, toJsonataString } from './runtime.js'

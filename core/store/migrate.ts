@@ -39,7 +39,7 @@ function ddlFor(options: MigrateOptions): Ddl {
 }
 
 /** Statements that create the bookkeeping table; on a cluster every node replicates one copy of it. */
-export function bootstrapStatements(ddl: Ddl): string[] {
+function bootstrapStatements(ddl: Ddl): string[] {
   return [
     ddl.createDatabase(),
     [

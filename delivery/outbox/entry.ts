@@ -26,7 +26,7 @@ export interface OutboxEntry {
   dead_at: number
 }
 
-export function entryId(notification: Notification): string {
+function entryId(notification: Notification): string {
   return notification.kind === 'alert' ? notification.alert.alert_id : notification.digest.digest_id
 }
 

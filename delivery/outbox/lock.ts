@@ -6,7 +6,7 @@ import { readFileSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PrivpathError } from '../../core/errors.js'
 
-export const LOCK_FILE = '.lock'
+const LOCK_FILE = '.lock'
 
 function alive(pid: number): boolean {
   try {

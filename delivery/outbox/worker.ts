@@ -14,7 +14,7 @@ import { compareVersions, type OutboxEntry } from './entry.js'
 import type { OutboxStore } from './store.js'
 
 /** A receiver's `Retry-After` is honoured up to this (or the sink's backoff maximum, if larger). */
-export const MAX_RETRY_AFTER_MS = 3_600_000
+const MAX_RETRY_AFTER_MS = 3_600_000
 
 export interface WorkerOptions {
   sink: Sink

@@ -38,13 +38,13 @@ export interface DigestOptions {
 }
 
 /** Alerts listed in one digest; the rest are counted in `omitted` (and all are in the store). */
-export const MAX_DIGEST_ITEMS = 500
+const MAX_DIGEST_ITEMS = 500
 
 function mostSevere(items: DigestItem[]): DigestItem[] {
   return items.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || b.count - a.count)
 }
 
-export const routeKey = (route: string) => createHash('sha256').update(route).digest('hex').slice(0, 12)
+const routeKey = (route: string) => createHash('sha256').update(route).digest('hex').slice(0, 12)
 
 export class RateLimits {
   private readonly windows = new Map<string, Window[]>()

@@ -26,7 +26,7 @@ export interface RouterOptions {
   compile?: boolean
 }
 
-export const DEFAULT_ROUTE = 'default'
+const DEFAULT_ROUTE = 'default'
 
 function invalid(message: string): PrivpathError {
   return new PrivpathError('PP_ERR_CONFIG_INVALID', `invalid configuration:\n  - ${message}`)

@@ -50,7 +50,7 @@ export function humaniseDuration(ms: number): string {
   return parts.length === 0 ? '0s' : parts.join(' ')
 }
 
-export function repeatLine(alert: Alert): string | undefined {
+function repeatLine(alert: Alert): string | undefined {
   if (alert.count <= 1) return undefined
   return `seen ${alert.count} times in ${humaniseDuration(alert.last_seen - alert.first_seen)}`
 }

@@ -34,7 +34,7 @@ const PERMANENT_ERRORS = new Set([
   'thread_not_found',
 ])
 
-export function threadKey(alert: Alert): string {
+function threadKey(alert: Alert): string {
   return `${alert.rule_id}\u0000${alert.dedup_key}`
 }
 

@@ -6,7 +6,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { Alert } from '../../core/alert.js'
 import type { Digest, Notification } from '../sink.js'
 
-export const WEBHOOK_SCHEMA_VERSION = 1
+const WEBHOOK_SCHEMA_VERSION = 1
 
 export interface AlertPayload {
   schema_version: number

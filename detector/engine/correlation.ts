@@ -13,7 +13,7 @@ import { need, type RuleRun } from './drive.js'
 import { describePath } from './path.js'
 
 export const NO_VARS: Variables = Object.freeze({}) as Variables
-export const MAX_KEYS_PER_RULE = 100_000
+const MAX_KEYS_PER_RULE = 100_000
 
 interface Stamp {
   ts: number
@@ -289,7 +289,7 @@ function mapFor<V>(outer: Map<string, Map<string, V>>, ruleId: string): Map<stri
   return inner
 }
 
-export function keyString(value: unknown): string {
+function keyString(value: unknown): string {
   if (value === undefined || value === null) return ''
   return typeof value === 'string' ? value : (toJsonataString(value) ?? '')
 }

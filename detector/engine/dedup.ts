@@ -7,7 +7,7 @@ import { alertId, type Alert } from '../../core/alert.js'
 import { MinHeap } from '../../core/heap.js'
 import type { Rule } from '../rules/types.js'
 
-export const MAX_EVENT_IDS = 100
+const MAX_EVENT_IDS = 100
 
 export interface Firing {
   rule: Rule

@@ -29,7 +29,7 @@ const CORRELATION_SWEEP_EVERY_MS = 30_000
 const NO_ALERTS: Alert[] = Object.freeze([]) as unknown as Alert[]
 const ERROR_LOG_INTERVAL_MS = 10_000
 /** Every how many events the evaluation time is observed (see `finish`). */
-export const EVALUATION_SAMPLE = 16
+const EVALUATION_SAMPLE = 16
 
 export interface EngineOptions {
   rules: Rule[]
@@ -378,8 +378,4 @@ export class DetectorEngine {
     }
     return alerts
   }
-}
-
-export function createEngine(options: EngineOptions): DetectorEngine {
-  return new DetectorEngine(options)
 }

@@ -8,7 +8,7 @@ import type { Expression } from '../../core/expression/index.js'
 import type { RuleTestExpectation } from './schema.js'
 
 export const RULE_STATUSES = ['stable', 'test', 'experimental', 'deprecated'] as const
-export type RuleStatus = (typeof RULE_STATUSES)[number]
+type RuleStatus = (typeof RULE_STATUSES)[number]
 
 export interface RuleException {
   name: string

@@ -13,7 +13,7 @@ export interface ValidationReport extends RuleSet {
   interpreted: string[]
 }
 
-export function interpretedExpressions(rule: Rule): string[] {
+function interpretedExpressions(rule: Rule): string[] {
   const c = rule.correlation
   const named: Array<[string, { sync: unknown } | undefined]> = [
     ['when', rule.when],

@@ -5,9 +5,9 @@
 import type { PrivpathEvent } from '../../core/event.js'
 import { glob } from '../../core/expression/index.js'
 
-export const LIST_CAP = 200
+const LIST_CAP = 200
 
-export interface ToolCall {
+interface ToolCall {
   name: string
   call_id: string
   target_resource: string

@@ -5,8 +5,8 @@
  */
 import { trace, type Tracer, type TracerProvider } from '@opentelemetry/api'
 
-export const SDK_NAME = '@privpath/sdk'
-export const SDK_VERSION = '0.1.0'
+const SDK_NAME = '@privpath/sdk'
+const SDK_VERSION = '0.1.0'
 
 export interface PrivpathOptions {
   /** Record prompt text, reasoning text and tool arguments/results. Off by default: content may hold secrets and personal data. */

@@ -4,16 +4,7 @@
  * `gen_ai.output.messages` only when content capture is on; the spans are recorded either way.
  */
 import { context, SpanKind, type Attributes } from '@opentelemetry/api'
-import {
-  ATTR_GEN_AI_INPUT_MESSAGES,
-  ATTR_GEN_AI_OPERATION_NAME,
-  ATTR_GEN_AI_OUTPUT_MESSAGES,
-  ATTR_GEN_AI_PROVIDER_NAME,
-  ATTR_GEN_AI_REQUEST_MODEL,
-  ATTR_STEP_KIND,
-  OPERATION_CHAT,
-  STEP_KIND_REASONING,
-} from './attributes.js'
+import { ATTR_GEN_AI_INPUT_MESSAGES, ATTR_GEN_AI_OPERATION_NAME, ATTR_GEN_AI_OUTPUT_MESSAGES, ATTR_GEN_AI_PROVIDER_NAME, ATTR_GEN_AI_REQUEST_MODEL, ATTR_STEP_KIND, OPERATION_CHAT, STEP_KIND_REASONING } from './attributes.js'
 import type { Runtime } from './runtime.js'
 import { recordInstant } from './spans.js'
 import { scopeAttributes, scopeOf } from './scope.js'
@@ -57,7 +48,7 @@ export function reasoningStep(runtime: Runtime, text?: string): void {
 }
 
 /** Normalises to `[{ role, parts: [{ type: 'text', content }] }]`; a bare string is one user message. */
-export function toMessages(messages: string | PromptMessage[]): Array<{ role: string; parts: MessagePart[] }> {
+function toMessages(messages: string | PromptMessage[]): Array<{ role: string; parts: MessagePart[] }> {
   if (typeof messages === 'string') return [{ role: 'user', parts: [{ type: 'text', content: messages }] }]
   return messages.map((message) =>
     'parts' in message

@@ -104,7 +104,7 @@ describe.runIf(availability.available)('scaled-out faults (three processes on Ka
   it('kill -9 of writer and detector mid-stream: every acknowledged event stored once, every alert once', async () => {
     const [writerPort, detectorPort, collectorPort] = await Promise.all([freePort(), freePort(), freePort()])
     let writer = await start('writer', 'writer,api', writerPort)
-    let detector = await start('detector', 'detector', detectorPort)
+    const detector = await start('detector', 'detector', detectorPort)
     const collector = await start('collector', 'collector', collectorPort)
 
     const tasks = Array.from({ length: 24 }, (_, i) => `fault-task-${i}`)
@@ -112,7 +112,7 @@ describe.runIf(availability.available)('scaled-out faults (three processes on Ka
     // Mid-stream: the first tasks are still flowing through the writer and the detector.
     await Promise.all([writer.kill('SIGKILL'), detector.kill('SIGKILL')])
     for (const task of tasks.slice(8, 16)) await send(collector, task)
-    ;[writer, detector] = await Promise.all([start('writer', 'writer,api', writerPort), start('detector', 'detector', detectorPort)])
+    ;[writer] = await Promise.all([start('writer', 'writer,api', writerPort), start('detector', 'detector', detectorPort)])
     for (const task of tasks.slice(16)) await send(collector, task)
 
     const stored = async (task: string) => {

@@ -5,7 +5,7 @@ import type { Migration } from './migration.js'
  * newest load (`loaded_at = max(loaded_at)`), which is how the rule → framework mapping reaches
  * SQL without parsing YAML. Old loads are kept for a while: they say which rules ran when.
  */
-export const RULE_COLUMNS = [
+const RULE_COLUMNS = [
   'rule_id LowCardinality(String)',
   'title String',
   'description String',
