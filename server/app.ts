@@ -51,6 +51,14 @@ export async function startApp(options: AppOptions): Promise<App> {
     )
   }
 
+  if (config.bus.kind === 'memory' && wanted.has('detector') && !wanted.has('delivery') && config.alerts.sinks.length > 0) {
+    // On the in-process bus no other process can pick the alerts up: they would be stored, never sent.
+    logger.warn(
+      { roles: [...wanted], sinks: config.alerts.sinks.map((s) => s.name) },
+      'alerts.sinks are configured but this process runs the detector without the delivery role: its alerts are stored, not sent. Add "delivery" to roles.',
+    )
+  }
+
   const stops: Array<{ name: string; stop: () => Promise<void> }> = []
   const stopAll = async () => {
     for (const { name, stop } of stops.splice(0).reverse()) {
@@ -90,7 +98,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       forceCloseConnections: 'idle',
       // Ids in paths come from agents (task, conversation and credential ids): the routes' schemas
       // bound them (512) and answer a longer one with our 400, before fastify's own 414 at 100.
-      maxParamLength: 1_024,
+      routerOptions: { maxParamLength: 1_024 },
     })
     // First, so the document sees every route registered after it.
     await registerOpenApi(server)

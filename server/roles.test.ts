@@ -1,7 +1,7 @@
 /** The roles registry as `privpath up --roles …` runs it: each role alone, and what it serves. */
 import { afterEach, describe, expect, it } from 'vitest'
 import { getJson, startTestApp, type TestApp } from '../testkit/app.js'
-import { makeAlert, startReceiver, waitFor, type Receiver } from '../testkit/delivery.js'
+import { capturedTelemetry, makeAlert, startReceiver, waitFor, type Receiver } from '../testkit/delivery.js'
 import { ROLE_REGISTRY } from './index.js'
 
 const running: Array<TestApp | Receiver> = []
@@ -55,8 +55,11 @@ describe('roles', () => {
   })
 
   it('serves no delivery endpoints and opens no store where delivery and the store roles do not run', async () => {
-    const t = await startTestApp({ roles: ['detector'], auth: KEYS })
+    const telemetry = capturedTelemetry()
+    const t = await startTestApp({ roles: ['detector'], auth: KEYS, alerts: { sinks: [{ name: 'hook', type: 'webhook', url: 'http://127.0.0.1:9/hook' }] } }, { telemetry })
     running.push(t)
+    // the alerts of an in-process detector without delivery would never reach the configured sink
+    expect(telemetry.lines.some((line) => line.includes('"level":40') && line.includes('without the delivery role'))).toBe(true)
     expect(t.app.store).toBeUndefined()
     expect(t.app.readiness()).toEqual({ ready: true, checks: { detector: true } })
     expect((await getJson(`${t.app.url}/api/deliveries`, 'admin-key')).status).toBe(404)

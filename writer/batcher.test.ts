@@ -88,18 +88,25 @@ describe('Batcher', () => {
     const order: string[] = []
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
+    let entered!: () => void
+    const aStarted = new Promise<void>((r) => (entered = r))
     const batcher = new Batcher<string>({
       maxRows: 1,
       flushMs: 0,
       flush: async ([item]) => {
         order.push(`start ${item}`)
-        if (item === 'a') await gate
+        if (item === 'a') {
+          entered()
+          await gate
+        }
         order.push(`end ${item}`)
       },
     })
     const a = batcher.add(['a'])
     const b = batcher.add(['b'])
-    await new Promise((r) => setTimeout(r, 10))
+    await aStarted
+    // b could only start on a later turn of the event loop: give it one, then check it did not
+    await new Promise((r) => setImmediate(r))
     expect(order).toEqual(['start a'])
     release()
     await Promise.all([a, b])
@@ -110,16 +117,22 @@ describe('Batcher', () => {
     let release!: () => void
     const gate = new Promise<void>((r) => (release = r))
     const flushed: number[][] = []
+    let entered!: () => void
+    const firstStarted = new Promise<void>((r) => (entered = r))
     const batcher = new Batcher<number>({
       maxRows: 100,
       flushMs: 0,
       flush: async (items) => {
         flushed.push(items)
-        if (items[0] === 1) await gate
+        if (items[0] === 1) {
+          entered()
+          await gate
+        }
       },
     })
     const adds = [batcher.add([1]), batcher.add([2]), batcher.add([3, 4]), batcher.add([5])]
-    await new Promise((r) => setTimeout(r, 10))
+    await firstStarted
+    await new Promise((r) => setImmediate(r))
     expect(flushed).toEqual([[1]])
     expect(batcher.buffered).toBe(4)
     release()
