@@ -10,12 +10,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { CoreTopics } from '../core/bus/bus.js'
-import { MemoryBus } from '../core/bus/memory.js'
+import { type CoreTopics, MemoryBus } from '../core/bus/index.js'
 import { validateConfig } from '../core/config/load.js'
 import { silentTelemetry } from '../core/telemetry.js'
 import { startDelivery } from '../delivery/service.js'
-import { makeAlert, type Receiver, startReceiver, waitFor } from '../testkit/delivery.js'
+import { makeAlert, type Receiver, startReceiver } from '../testkit/delivery.js'
+import { waitFor } from '../testkit/wait.js'
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 2_000)
 

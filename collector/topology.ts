@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import type { Authenticator } from '../core/auth.js'
-import type { Bus, CoreTopics } from '../core/bus/bus.js'
+import type { Bus, CoreTopics } from '../core/bus/index.js'
 import type { Config } from '../core/config/schema.js'
 import type { Telemetry } from '../core/telemetry.js'
 import type { SpanTopics } from './kafka/topics.js'

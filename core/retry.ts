@@ -9,6 +9,7 @@
  * slept (the delivery outbox persists when an entry is due next). Every retry in privpath, with
  * its base, ceiling, attempts and what ends it: "Retries" in docs/architecture.md.
  */
+import { setMaxListeners } from 'node:events'
 export interface BackoffPolicy {
   /** Ceiling of the first wait. */
   baseMs: number
@@ -20,6 +21,17 @@ export interface BackoffPolicy {
 export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 40))
   return Math.round(random() * ceiling)
+}
+
+/**
+ * A controller whose signal any number of concurrent retries may share (every batch of a
+ * subscription, every publish of a consumer): each pending wait listens to it, and Node warns of a
+ * leak past ten listeners otherwise.
+ */
+export function sharedAbort(): AbortController {
+  const controller = new AbortController()
+  setMaxListeners(0, controller.signal)
+  return controller
 }
 
 export interface RetryOptions extends BackoffPolicy {

@@ -10,7 +10,8 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { alertId } from '../core/alert.js'
 import { verifySignature } from './webhook/payload.js'
-import { type Received, startReceiver, waitFor } from '../testkit/delivery.js'
+import { type Received, startReceiver } from '../testkit/delivery.js'
+import { waitFor } from '../testkit/wait.js'
 
 const children: ChildProcess[] = []
 afterEach(() => {

@@ -7,10 +7,12 @@
  * writer stores them); sharing task state between detector instances (each owns its partitions'
  * tasks; the registry is fed from `credentials` on every instance).
  */
-
+export { detectorConfig } from './config.js'
 export { clickhouseHistory } from './history.js'
-
+export { replay } from './replay.js'
 export { startDetector } from './service.js'
+export type { RunningDetector } from './service.js'
 export { formatProblem, loadRules, resolveRulesDirs } from './rules/load.js'
-
-export type { Rule } from './rules/types.js'
+export { runRuleTests } from './rules/test-runner.js'
+export { interpretedExpressions, validateRules } from './rules/validate-all.js'
+export type { Rule, RuleProblem } from './rules/types.js'

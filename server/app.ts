@@ -9,10 +9,12 @@ import { operationsApi, type Readiness } from '../api/index.js'
 import { createAuthenticator, isLoopbackHost } from '../core/auth.js'
 import { type Bus, createBus } from '../core/bus/index.js'
 import type { Config, Role } from '../core/config/schema.js'
+import { httpErrors } from '../core/http-errors.js'
+import { PrivpathError } from '../core/errors.js'
 import type { Telemetry } from '../core/telemetry.js'
 import { registerOpenApi } from './openapi.js'
 import type { RoleHandle, RoleOverrides } from './role.js'
-import { ROLE_REGISTRY, rolesNeedingStore } from './roles/index.js'
+import { ROLE_REGISTRY, rolesNeedingStore } from './roles/registry.js'
 import { recordRules } from './rules.js'
 import { openStore, type StoreAccess } from './store.js'
 import { SERVER_TOPICS, type ServerTopics } from './topics.js'
@@ -51,12 +53,17 @@ export async function startApp(options: AppOptions): Promise<App> {
     )
   }
 
-  if (config.bus.kind === 'memory' && wanted.has('detector') && !wanted.has('delivery') && config.alerts.sinks.length > 0) {
-    // On the in-process bus no other process can pick the alerts up: they would be stored, never sent.
-    logger.warn(
-      { roles: [...wanted], sinks: config.alerts.sinks.map((s) => s.name) },
-      'alerts.sinks are configured but this process runs the detector without the delivery role: its alerts are stored, not sent. Add "delivery" to roles.',
-    )
+  if (wanted.has('detector') && !wanted.has('delivery') && config.alerts.sinks.length > 0) {
+    const sinks = config.alerts.sinks.map((s) => s.name)
+    // On the in-process bus no other process can pick the alerts up: they would be stored, never
+    // sent. A configuration written when the detector still delivered alerts itself lands here.
+    if (config.bus.kind === 'memory') {
+      throw new PrivpathError(
+        'PP_ERR_CONFIG_INVALID',
+        `roles: the detector runs without "delivery" while alerts.sinks (${sinks.join(', ')}) are configured; on the in-process bus nothing else can send its alerts. Add "delivery" to roles, or remove alerts.sinks.`,
+      )
+    }
+    logger.info({ sinks }, 'alerts go to the alerts topic; the processes running the delivery role send them to alerts.sinks')
   }
 
   const stops: Array<{ name: string; stop: () => Promise<void> }> = []
@@ -100,6 +107,9 @@ export async function startApp(options: AppOptions): Promise<App> {
       // bound them (512) and answer a longer one with our 400, before fastify's own 414 at 100.
       routerOptions: { maxParamLength: 1_024 },
     })
+    // The operations routes and /openapi.json answer errors like every other route; the receiver,
+    // the query API and delivery install the same reply in their own scopes.
+    httpErrors(server as unknown as FastifyInstance, { what: 'HTTP request' })
     // First, so the document sees every route registered after it.
     await registerOpenApi(server)
     await server.register(operationsApi({ registry: telemetry.registry, readiness }))

@@ -12,4 +12,4 @@
 export { startApp } from './app.js'
 export type { App, AppOptions } from './app.js'
 
-export { ROLE_REGISTRY } from './roles/index.js'
+export { ROLE_REGISTRY } from './roles/registry.js'

@@ -6,18 +6,15 @@
  */
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { basename, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import swagger from '@fastify/swagger'
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify'
+import { packageRoot } from '../core/package-root.js'
 
 const OPENAPI_PATH = '/openapi.json'
 
 function packageVersion(): string {
-  // this file is <root>/server/openapi.ts, or <root>/dist/server/openapi.js once built
-  let root = resolve(fileURLToPath(new URL('../', import.meta.url)))
-  if (basename(root) === 'dist') root = resolve(root, '..')
-  return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version
 }
 
 export async function registerOpenApi<Logger extends FastifyBaseLogger>(server: FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, Logger>): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify'
 import type { Authenticator } from '../core/auth.js'
-import type { Bus } from '../core/bus/bus.js'
+import type { Bus } from '../core/bus/index.js'
 import type { Config, Role } from '../core/config/schema.js'
 import type { Telemetry } from '../core/telemetry.js'
 import type { StoreAccess } from './store.js'

@@ -1,7 +1,9 @@
 /** The roles registry as `privpath up --roles …` runs it: each role alone, and what it serves. */
+import { Gauge } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { getJson, startTestApp, type TestApp } from '../testkit/app.js'
-import { capturedTelemetry, makeAlert, startReceiver, waitFor, type Receiver } from '../testkit/delivery.js'
+import { capturedTelemetry, makeAlert, startReceiver, type Receiver } from '../testkit/delivery.js'
+import { waitFor } from '../testkit/wait.js'
 import { ROLE_REGISTRY } from './index.js'
 
 const running: Array<TestApp | Receiver> = []
@@ -54,12 +56,29 @@ describe('roles', () => {
     expect((await getJson(`${t.app.url}/api/deliveries?colour=red`, 'admin-key')).body.message).toBe('querystring/colour: unknown parameter (expected one of sink, limit)')
   })
 
-  it('serves no delivery endpoints and opens no store where delivery and the store roles do not run', async () => {
+  it('refuses an in-process detector without delivery while sinks are configured: its alerts could never be sent', async () => {
+    const sinks = { sinks: [{ name: 'hook', type: 'webhook', url: 'http://127.0.0.1:9/hook' }] }
+    await expect(startTestApp({ roles: ['collector', 'writer', 'detector', 'api'], alerts: sinks })).rejects.toMatchObject({
+      code: 'PP_ERR_CONFIG_INVALID',
+      message: expect.stringMatching(/^roles: the detector runs without "delivery" while alerts.sinks \(hook\) are configured/),
+    })
+  })
+
+  it('answers an error on the operations routes like every other route, details in the log only', async () => {
     const telemetry = capturedTelemetry()
-    const t = await startTestApp({ roles: ['detector'], auth: KEYS, alerts: { sinks: [{ name: 'hook', type: 'webhook', url: 'http://127.0.0.1:9/hook' }] } }, { telemetry })
+    new Gauge({ name: 'privpath_test_broken', help: 'a gauge whose collection fails', registers: [telemetry.registry], collect() {
+      throw new Error('secret internal detail')
+    } })
+    const t = await startTestApp({ roles: ['detector'] }, { telemetry })
     running.push(t)
-    // the alerts of an in-process detector without delivery would never reach the configured sink
-    expect(telemetry.lines.some((line) => line.includes('"level":40') && line.includes('without the delivery role'))).toBe(true)
+    const metrics = await getJson(`${t.app.url}/metrics`)
+    expect(metrics).toEqual({ status: 500, body: { code: 'PP_ERR_INTERNAL', message: 'internal error' } })
+    expect(telemetry.lines.some((line) => line.includes('HTTP request failed') && line.includes('secret internal detail'))).toBe(true)
+  })
+
+  it('serves no delivery endpoints and opens no store where delivery and the store roles do not run', async () => {
+    const t = await startTestApp({ roles: ['detector'], auth: KEYS })
+    running.push(t)
     expect(t.app.store).toBeUndefined()
     expect(t.app.readiness()).toEqual({ ready: true, checks: { detector: true } })
     expect((await getJson(`${t.app.url}/api/deliveries`, 'admin-key')).status).toBe(404)

@@ -1,6 +1,5 @@
 /** The query API's reads, answered by the store (api/queries over ClickHouse). */
-import type { ApiQueries } from '../api/index.js'
-import { getCredential, getTask, listAlerts, listRules, listTasks } from '../api/queries/index.js'
+import { type ApiQueries, getCredential, getTask, listAlerts, listRules, listTasks } from '../api/index.js'
 import type { ClickHouseClient } from '../core/store/index.js'
 
 export function storeQueries(client: ClickHouseClient, database: string): ApiQueries {

@@ -7,7 +7,6 @@ import { createStoreClient, isEmbedded, migrate, type ClickHouseClient } from '.
 
 export interface StoreAccess {
   client: ClickHouseClient
-  config: Config['store']
   /**
    * A connection of its own for one kind of work. Embedded chDB runs one statement per connection at a time, so
    * each purpose gets its own (closed with the store); a server's HTTP pool already runs
@@ -23,7 +22,6 @@ export async function openStore(config: Config['store']): Promise<StoreAccess> {
   const extra: ClickHouseClient[] = []
   const store: StoreAccess = {
     client,
-    config,
     connection() {
       if (!isEmbedded(config)) return client
       const own = createStoreClient(config)

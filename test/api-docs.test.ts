@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ASSET_PREFIX, PAGE_ROUTES } from '../console/server/plugin.js'
+import { ASSET_PREFIX, PAGE_ROUTES } from '../console/index.js'
 import { getJson, startTestApp, type TestApp } from '../testkit/app.js'
 
 interface Parameter {

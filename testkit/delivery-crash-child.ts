@@ -4,8 +4,7 @@
  * has acknowledged them (they are in the outbox), then keeps delivering until killed.
  * Usage: crash-child.ts <data_dir> <receiver_url> <from> <to> <versions>
  */
-import type { CoreTopics } from '../core/bus/bus.js'
-import { MemoryBus } from '../core/bus/memory.js'
+import { type CoreTopics, MemoryBus } from '../core/bus/index.js'
 import { validateConfig } from '../core/config/load.js'
 import { silentTelemetry } from '../core/telemetry.js'
 import { startDelivery } from '../delivery/service.js'

@@ -1,5 +1,5 @@
 /**
- * A running privpath (collector, writer, detector, api on chDB in a temp dir, tenant keys on)
+ * A running privpath (every role, on chDB in a temp dir, tenant keys on)
  * seeded by `privpath demo`'s fleet through @privpath/sdk and real OTLP: normal tasks plus one
  * scenario per built-in rule, waited on until every expected alert is stored.
  */
@@ -10,7 +10,7 @@ import type { App } from '../server/index.js'
 import { up } from '../cli/commands/up.js'
 import { runDemo, type DemoReport } from '../cli/demo/index.js'
 import { createTelemetry } from '../core/telemetry.js'
-import { startDetector } from '../detector/service.js'
+import { startDetector } from '../detector/index.js'
 
 export const TENANT_KEYS = { acme: 'key-acme', globex: 'key-globex', initech: 'key-initech' } as const
 export const ADMIN_KEY = 'key-admin'

@@ -1,6 +1,6 @@
 /** The writer: one batcher and inserter per table, fed by its bus subscriptions (see index.ts). */
 import type { Alert } from '../core/alert.js'
-import type { Bus, CoreTopics, Subscription } from '../core/bus/bus.js'
+import type { Bus, CoreTopics, Subscription } from '../core/bus/index.js'
 import type { PrivpathEvent } from '../core/event.js'
 import { quoteIdentifier } from '../core/store/ddl.js'
 import { alertToRow, EVENT_INSERT_COLUMNS, eventToCompactRow } from '../core/store/rows.js'

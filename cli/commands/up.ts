@@ -69,11 +69,12 @@ export function register(program: Command): void {
         }
         stopping = true
         telemetry.logger.info({ signal }, 'shutting down: draining collector, flushing writer')
-        const deadline = setTimeout(() => {
+        // Not unref'd: retry waits are (a retry loop alone must not keep a process up), so during a
+        // stop that waits on a failing bus this timer is what keeps the process until it exits 1.
+        setTimeout(() => {
           telemetry.logger.error({ ms: SHUTDOWN_DEADLINE_MS }, 'shutdown did not finish in time; exiting (the WAL replays what was not published)')
           process.exit(1)
         }, SHUTDOWN_DEADLINE_MS)
-        deadline.unref()
         started.stop().then(
           () => {
             telemetry.logger.info('stopped')

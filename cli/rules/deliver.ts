@@ -6,8 +6,7 @@
  * the alerts would have to go through the Kafka bus, which this command does not open yet.
  */
 import type { Alert } from '../../core/alert.js'
-import type { CoreTopics } from '../../core/bus/bus.js'
-import { MemoryBus } from '../../core/bus/memory.js'
+import { type CoreTopics, MemoryBus } from '../../core/bus/index.js'
 import type { Config } from '../../core/config/schema.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { Telemetry } from '../../core/telemetry.js'

@@ -4,8 +4,7 @@
  * `N passed, M failed` (CI reads it); a rule problem that keeps a file from loading counts as one
  * failure, so a broken rule can never make the suite look green.
  */
-import { formatProblem, loadRules, resolveRulesDirs } from '../../detector/rules/load.js'
-import { runRuleTests } from '../../detector/rules/test-runner.js'
+import { formatProblem, loadRules, resolveRulesDirs, runRuleTests } from '../../detector/index.js'
 import type { CommandIO } from './io.js'
 
 export interface TestOptions {

@@ -26,6 +26,7 @@ export async function startKafkaCollector(options: CollectorOptions): Promise<Ka
     bus: options.bus,
     correlator: stages.correlator,
     publisher: new EventPublisher({ bus: options.bus, logger, registry: telemetry.registry }),
+    logger,
     expireEveryMs: expireEveryMs(config.collector),
   })
   await correlate.start()

@@ -6,10 +6,12 @@
  * bus pipelines batches of a partition so that later batch can arrive meanwhile. A member that
  * dies holding records leaves their batches uncommitted: the next owner correlates them again.
  */
-import type { Bus, Subscription } from '../../core/bus/bus.js'
+import type { Logger } from 'pino'
+import type { Bus, Subscription } from '../../core/bus/index.js'
 import type { SpanRecord } from '../mapping/index.js'
 import type { CorrelatorLike } from '../pipeline/index.js'
 import type { EventPublisher } from '../publish/publisher.js'
+import { sharedAbort } from '../../core/retry.js'
 import type { SpanTopics } from './topics.js'
 
 export const CORRELATE_GROUP = 'collector-correlate'
@@ -24,6 +26,7 @@ export interface CorrelateConsumerOptions {
   bus: Bus<SpanTopics>
   correlator: CorrelatorLike<SpanRecord>
   publisher: Pick<EventPublisher, 'publish'>
+  logger: Logger
   expireEveryMs: number
   /** Batches of one partition open at once (waiting for held records). */
   maxInflightBatches?: number
@@ -37,7 +40,7 @@ export class CorrelateConsumer {
   private timer: NodeJS.Timeout | undefined
   private stopped = false
   /** Ends the retries of publishes in flight at stop: their batches stay uncommitted. */
-  private readonly stopping = new AbortController()
+  private readonly stopping = sharedAbort()
 
   constructor(private readonly options: CorrelateConsumerOptions) {}
 
@@ -57,10 +60,6 @@ export class CorrelateConsumer {
     )
     this.timer = setInterval(() => this.emit(this.options.correlator.expire(now())), this.options.expireEveryMs)
     this.timer.unref()
-  }
-
-  held(): number {
-    return this.options.correlator.held()
   }
 
   async stop(): Promise<void> {
@@ -83,8 +82,17 @@ export class CorrelateConsumer {
           if (--ticket.remaining === 0 && this.open.delete(ticket)) ticket.resolve()
         }
       },
-      // Aborted at stop: the tickets were rejected there, their batches stay uncommitted.
-      () => undefined,
+      (error: unknown) => {
+        // Aborted at stop: the tickets were rejected there, their batches stay uncommitted.
+        if (this.stopping.signal.aborted) return
+        // Anything else is a fault in publishing itself: hand the batches back to the group so they
+        // are correlated again, instead of leaving them open for ever.
+        this.options.logger.error({ err: error, records: ready.length }, 'publishing correlated events failed; the batches are redelivered')
+        for (const record of ready) {
+          const ticket = record.origin as Ticket
+          if (this.open.delete(ticket)) ticket.reject(error instanceof Error ? error : new Error(String(error)))
+        }
+      },
     )
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { Registry } from 'prom-client'
-import { MemoryBus } from '../../core/bus/memory.js'
+import { MemoryBus } from '../../core/bus/index.js'
 import { SpanPublisher } from './span-publisher.js'
 import type { SpanTopics } from './topics.js'
 

@@ -7,7 +7,7 @@
  * `maxInflightBytes` (429 beyond either; one request always fits when none is in flight).
  */
 import { Counter, Gauge, type Registry } from 'prom-client'
-import type { Bus, BusMessage } from '../../core/bus/bus.js'
+import type { Bus, BusMessage } from '../../core/bus/index.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { SpanRecord, SpanRecordValue } from '../mapping/index.js'
 import type { IngestSink } from '../receiver/index.js'

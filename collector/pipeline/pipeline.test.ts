@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { CoreTopics } from '../../core/bus/bus.js'
-import { MemoryBus } from '../../core/bus/memory.js'
+import { type CoreTopics, MemoryBus } from '../../core/bus/index.js'
 import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
 import { EventPublisher } from '../publish/publisher.js'

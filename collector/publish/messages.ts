@@ -5,7 +5,7 @@
  * Correlation releases a parent before the children it unblocked, so a task root's task_end would
  * otherwise precede its own steps; the detector reads a task in publish order.
  */
-import type { BusMessage } from '../../core/bus/bus.js'
+import type { BusMessage } from '../../core/bus/index.js'
 import type { EventKind, PrivpathEvent } from '../../core/event.js'
 import { sortEvents } from './event-order.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Bus, CoreTopics } from '../../core/bus/bus.js'
+import type { Bus, CoreTopics } from '../../core/bus/index.js'
 import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
 import { metricValue } from '../../testkit/delivery.js'

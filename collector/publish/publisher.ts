@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino'
 import { Counter, type Registry } from 'prom-client'
-import type { Bus, CoreTopics } from '../../core/bus/bus.js'
+import type { Bus, CoreTopics } from '../../core/bus/index.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { type BackoffPolicy, retry } from '../../core/retry.js'
 import { eventMessages } from './messages.js'

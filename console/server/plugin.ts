@@ -7,9 +7,9 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
-import { basename, extname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { extname, join } from 'node:path'
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import { packageRoot } from '../../core/package-root.js'
 
 export interface ConsoleOptions {
   /** Directory of the console's static files; default: console/public at the package root. */
@@ -43,10 +43,7 @@ interface Asset {
 }
 
 function defaultPublicDir(): string {
-  // this file is <root>/console/server/plugin.ts, or <root>/dist/console/server/plugin.js once built
-  let root = resolve(fileURLToPath(new URL('../../', import.meta.url)))
-  if (basename(root) === 'dist') root = resolve(root, '..')
-  return join(root, 'console', 'public')
+  return join(packageRoot(), 'console', 'public')
 }
 
 function readAssets(dir: string): Map<string, Asset> {

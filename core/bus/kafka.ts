@@ -15,7 +15,7 @@ import { Kafka, type Admin, type EachBatchPayload, type Producer } from 'kafkajs
 import type { Logger } from 'pino'
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { PrivpathError } from '../errors.js'
-import { type BackoffPolicy, retry, type RetryOptions } from '../retry.js'
+import { type BackoffPolicy, retry, type RetryOptions, sharedAbort } from '../retry.js'
 import type { BatchContext, BatchHandler, Bus, BusMessage, SubscribeOptions, Subscription, Topic, TopicMap } from './bus.js'
 import { HANDLER_BACKOFF } from './bus.js'
 import { DEFAULT_TIMING, kafkaClientConfig, topicName, type KafkaSectionConfig, type KafkaTiming } from './kafka-client.js'
@@ -134,7 +134,8 @@ export class KafkaBus<T extends TopicMap> implements Bus<T> {
       }
     })
     // Aborted on close: handlers that keep failing stop retrying.
-    const stopping = new AbortController()
+    // Shared by the retries of every partition and batch in flight.
+    const stopping = sharedAbort()
     const maxBatch = Math.max(1, options.maxBatch ?? 5_000)
     const maxInflight = Math.max(1, options.maxInflightBatches ?? 1)
     const chains = new Map<number, { tail: Promise<void>; inflight: Array<Promise<void>> }>()

@@ -9,7 +9,7 @@
  * next batch while an earlier one is still being handled.
  * Not here: persistence (the collector's WAL provides it) and several members per group.
  */
-import { type BackoffPolicy, retry, type RetryOptions } from '../retry.js'
+import { type BackoffPolicy, retry, type RetryOptions, sharedAbort } from '../retry.js'
 import { HANDLER_BACKOFF, type BatchContext, type BatchHandler, type Bus, type BusMessage, type SubscribeOptions, type Subscription, type Topic, type TopicMap } from './bus.js'
 
 interface Tracker {
@@ -36,7 +36,7 @@ class GroupQueue {
   private wake: (() => void) | undefined
   private closed = false
   /** Aborted on close: ends the retry waits of failing batches. */
-  private readonly stopping = new AbortController()
+  private readonly stopping = sharedAbort()
   private inflight = 0
   readonly done: Promise<void>
 

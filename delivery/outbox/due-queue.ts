@@ -18,10 +18,6 @@ export class DueQueue {
 
   constructor(private readonly onDue: () => void) {}
 
-  get size(): number {
-    return this.heap.size
-  }
-
   push(item: Due): void {
     this.heap.push(item)
   }

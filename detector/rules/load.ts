@@ -4,9 +4,9 @@
  * file:line:col. Duplicate ids across files are errors. `rules_dir: ''` means the built-in pack.
  */
 import { readdir, readFile, stat } from 'node:fs/promises'
-import { basename, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, resolve } from 'node:path'
 import { isSeq, LineCounter, parseDocument, type Node } from 'yaml'
+import { packageRoot } from '../../core/package-root.js'
 import { RuleChecker } from './validate.js'
 import type { Rule, RuleProblem, RuleSet } from './types.js'
 
@@ -19,10 +19,7 @@ export interface LoadOptions {
 
 /** The built-in `rules/` at the package root, found from this module so it works from dist/ too. */
 export function builtinRulesDir(): string {
-  // this file is <root>/detector/rules/load.ts, or <root>/dist/detector/rules/load.js once built
-  let root = resolve(fileURLToPath(new URL('../../', import.meta.url)))
-  if (basename(root) === 'dist') root = resolve(root, '..')
-  return join(root, 'rules')
+  return join(packageRoot(), 'rules')
 }
 
 export function resolveRulesDirs(rulesDir: string): string[] {

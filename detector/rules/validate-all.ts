@@ -13,13 +13,14 @@ export interface ValidationReport extends RuleSet {
   interpreted: string[]
 }
 
-function interpretedExpressions(rule: Rule): string[] {
+/** The fields of a rule whose expressions fall back to the JSONata interpreter (slower, async): worth knowing for hot rules. */
+export function interpretedExpressions(rule: Rule): string[] {
   const c = rule.correlation
   const named: Array<[string, { sync: unknown } | undefined]> = [
     ['when', rule.when],
     ['summary', rule.summary],
     ['dedup.key', rule.dedup.key],
-    ...rule.exceptions.map((e): [string, { sync: unknown }] => [`exceptions.${e.name}`, e.when]),
+    ...rule.exceptions.map((e): [string, { sync: unknown }] => [`exceptions.${e.name}.when`, e.when]),
   ]
   if (c.type === 'threshold') named.push(['threshold.group_by', c.groupBy])
   if (c.type === 'sequence') {
@@ -27,7 +28,7 @@ function interpretedExpressions(rule: Rule): string[] {
     c.steps.forEach((s, i) => named.push([`sequence.steps[${i}].when`, s.when]))
   }
   if (c.type === 'absence') named.push(['absence.by', c.by], ['absence.after.when', c.after.when], ['absence.expect.when', c.expect.when])
-  return named.filter(([, e]) => e !== undefined && !e.sync).map(([field]) => `${rule.id}: ${field}`)
+  return named.filter(([, e]) => e !== undefined && !e.sync).map(([field]) => field)
 }
 
 export async function validateRules(
@@ -39,6 +40,6 @@ export async function validateRules(
   return {
     ...set,
     warnings: [...set.warnings, ...tests.warnings],
-    interpreted: set.rules.flatMap(interpretedExpressions),
+    interpreted: set.rules.flatMap((rule) => interpretedExpressions(rule).map((field) => `${rule.id}: ${field}`)),
   }
 }

@@ -1,6 +1,6 @@
 /** The api role: the query API over the store, scoped by tenant key, and the built-in console. */
 import { queryApi } from '../../api/index.js'
-import { consolePlugin } from '../../console/server/plugin.js'
+import { consolePlugin } from '../../console/index.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { StartRole } from '../role.js'
 import { storeQueries } from '../store-queries.js'

@@ -3,8 +3,7 @@
  * rebuilt from the store's history when this process has the store; on Kafka without one, from a
  * replay of the partitions it gains. Each reload of the rules is recorded in the store.
  */
-import type { CoreTopics } from '../../core/bus/bus.js'
-import { KafkaBus } from '../../core/bus/kafka.js'
+import { type CoreTopics, KafkaBus } from '../../core/bus/index.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { recordLoadedRules } from '../../core/store/index.js'
 import { clickhouseHistory, startDetector } from '../../detector/index.js'

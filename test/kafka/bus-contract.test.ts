@@ -5,13 +5,12 @@
 import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { type Bus, type BusMessage, CORE_TOPICS, type CoreTopics } from '../../core/bus/bus.js'
-import { KafkaBus, type KafkaBusOptions } from '../../core/bus/kafka.js'
-import { MemoryBus } from '../../core/bus/memory.js'
+import { type Bus, type BusMessage, CORE_TOPICS, type CoreTopics, KafkaBus, type KafkaBusOptions, MemoryBus } from '../../core/bus/index.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
 import { capturedTelemetry } from '../../testkit/delivery.js'
 import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
+import { waitFor } from '../../testkit/wait.js'
 
 const availability = kafkaAvailability()
 if (!availability.available) console.warn(`SKIPPED Kafka bus contract: ${availability.reason}`)
@@ -24,13 +23,6 @@ function messages(task: string, n: number, from = 0): BusMessage<PrivpathEvent>[
   return Array.from({ length: n }, (_, i) => ({ key: task, value: event(task, from + i) }))
 }
 
-async function until(check: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
 
 let kafka: KafkaUnderTest | undefined
 const buses: Array<Bus<CoreTopics>> = []
@@ -88,7 +80,7 @@ describe.each(kinds)('bus contract ($name)', ({ make, enabled }) => {
       })
     }
     await bus.publish('events', [...messages('task-a', 20), ...messages('task-b', 20)])
-    await until(() => seen.writer.length === 40 && seen.detector.length === 40)
+    await waitFor(() => seen.writer.length === 40 && seen.detector.length === 40, 20_000)
     for (const group of ['writer', 'detector']) {
       for (const key of ['task-a', 'task-b']) {
         expect(seen[group].filter((m) => m.key === key).map((m) => m.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i))
@@ -108,7 +100,7 @@ describe.each(kinds)('bus contract ($name)', ({ make, enabled }) => {
       handled.push(...batch.map((m) => m.value.seq))
     })
     await bus.publish('events', messages('task-r', 5))
-    await until(() => handled.length >= 5)
+    await waitFor(() => handled.length >= 5, 20_000)
     expect(failures).toBe(2)
     expect([...new Set(handled)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4])
   })
@@ -126,7 +118,7 @@ describe.each(kinds)('bus contract ($name)', ({ make, enabled }) => {
       },
     )
     await bus.publish('events', messages('task-p', 3))
-    await until(() => contexts.length > 0)
+    await waitFor(() => contexts.length > 0, 20_000)
     expect(contexts[0]).toEqual(assigned[assigned.length - 1])
   })
 })
@@ -147,7 +139,7 @@ describe.runIf(availability.available)('kafka bus', () => {
       handled.push(...batch.map((m) => m.value.seq))
     })
     await first.publish('events', messages('task-c', 10))
-    await until(() => handled.length === 10)
+    await waitFor(() => handled.length === 10, 20_000)
     block = true
     await first.publish('events', messages('task-c', 5, 10))
     // The first member was handed the new batch and failed it: that batch must stay uncommitted.
@@ -159,7 +151,7 @@ describe.runIf(availability.available)('kafka bus', () => {
     await second.subscribe('events', { group: 'resume', fromBeginning: true }, async (batch) => {
       resumed.push(...batch.map((m) => m.value.seq))
     })
-    await until(() => resumed.length >= 5)
+    await waitFor(() => resumed.length >= 5, 20_000)
     expect(resumed.sort((a, b) => a - b)).toEqual([10, 11, 12, 13, 14])
   })
 
@@ -187,7 +179,7 @@ describe.runIf(availability.available)('kafka bus', () => {
       if (batch[0].value.seq === 0) await new Promise<void>((resolve) => releases.push(resolve))
     })
     await bus.publish('events', messages('task-q', 3))
-    await until(() => seen.includes(2))
+    await waitFor(() => seen.includes(2), 20_000)
     const admin = new Kafka({ brokers: kafka!.brokers, logLevel: logLevel.NOTHING }).admin()
     await admin.connect()
     const committed = async () => {
@@ -218,7 +210,7 @@ describe.runIf(availability.available)('kafka bus', () => {
     })
     await bus.publish('events', messages('task-s', 1))
     const retries = () => lines.map((line) => JSON.parse(line) as { msg: string }).filter((entry) => entry.msg === 'bus handler failed; redelivering')
-    await until(() => retries().length > 0)
+    await waitFor(() => retries().length > 0, 20_000)
     expect(retries()).toMatchObject([{ attempt: 1, delayMs: 3_564_000 }])
     // Would wait out the hour if closing did not end the wait.
     await sub.close()

@@ -10,14 +10,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CORE_TOPICS, type CoreTopics } from '../../core/bus/bus.js'
-import { KafkaBus } from '../../core/bus/kafka.js'
+import { CORE_TOPICS, type CoreTopics, KafkaBus } from '../../core/bus/index.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
 import { protobufRequest, recordSpans, runScriptedTask } from '../../testkit/agent.js'
 import { getJson, postOtlp } from '../../testkit/app.js'
 import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
 import { freePort, startPrivpath, type PrivpathProcess } from '../../testkit/processes.js'
+import { waitFor } from '../../testkit/wait.js'
+
+/** The stores are read over HTTP from processes under fault: every 300 ms, not every 10. */
+const pollStore = (check: () => Promise<boolean>, timeoutMs: number, what: string) => waitFor(check, timeoutMs, what, 300)
 
 const availability = kafkaAvailability()
 if (!availability.available) console.warn(`SKIPPED Kafka fault tests: ${availability.reason}`)
@@ -48,13 +51,6 @@ async function send(collector: PrivpathProcess, taskId: string): Promise<void> {
   }
 }
 
-async function poll(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 300))
-  }
-}
 
 beforeAll(async () => {
   if (!availability.available) return
@@ -120,7 +116,7 @@ describe.runIf(availability.available)('scaled-out faults (three processes on Ka
       return res.status === 200 ? res.body.events.map((e) => e.event_id) : []
     }
     let missing: string[] = []
-    await poll(
+    await pollStore(
       async () => {
         missing = []
         for (const task of tasks) {
@@ -145,7 +141,7 @@ describe.runIf(availability.available)('scaled-out faults (three processes on Ka
       (await getJson<{ alerts: Array<{ alert_id: string; rule_id: string }> }>(`${writer.url}/api/alerts?task=${task}`)).body.alerts.filter(
         (a) => a.rule_id === 'cross-tenant-tool-routing',
       )
-    await poll(async () => (await Promise.all(tasks.map(alertsOf))).every((a) => a.length > 0), 60_000, 'a cross-tenant alert for every task')
+    await pollStore(async () => (await Promise.all(tasks.map(alertsOf))).every((a) => a.length > 0), 60_000, 'a cross-tenant alert for every task')
     for (const task of tasks) expect((await alertsOf(task)).length, `${task}: one alert`).toBe(1)
   }, 180_000)
 
@@ -163,7 +159,7 @@ describe.runIf(availability.available)('scaled-out faults (three processes on Ka
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0)
 
     await send(collector, 'after-recovery')
-    await poll(
+    await pollStore(
       async () => (await getJson<{ events: unknown[] }>(`${writer.url}/api/tasks/after-recovery`)).status === 200,
       60_000,
       'the task acknowledged after recovery to be stored',

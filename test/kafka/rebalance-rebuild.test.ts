@@ -7,14 +7,12 @@ import { randomUUID } from 'node:crypto'
 import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alert } from '../../core/alert.js'
-import { CORE_TOPICS, type CoreTopics } from '../../core/bus/bus.js'
-import { KafkaBus } from '../../core/bus/kafka.js'
-import type { KafkaSectionConfig } from '../../core/bus/kafka-client.js'
+import { CORE_TOPICS, type CoreTopics, KafkaBus, type KafkaSectionConfig } from '../../core/bus/index.js'
 import { emptyEvent, eventId, type EventKind, type PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
-import { detectorConfig } from '../../detector/config.js'
-import { startDetector, type RunningDetector } from '../../detector/service.js'
+import { detectorConfig, startDetector, type RunningDetector } from '../../detector/index.js'
 import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
+import { waitFor } from '../../testkit/wait.js'
 
 const availability = kafkaAvailability()
 if (!availability.available) console.warn(`SKIPPED Kafka rebalance rebuild test: ${availability.reason}`)
@@ -76,13 +74,6 @@ function event(kind: EventKind, taskId: string, fields: Partial<PrivpathEvent> =
   return { ...emptyEvent(), kind, task_id: taskId, tenant_id: 'acme', ts: Date.now(), observed_at: Date.now(), source: 'privpath', trace_id: `trace-${taskId}`, span_id: spanId, event_id: eventId(`trace-${taskId}`, spanId, kind, 0), ...fields }
 }
 
-async function poll(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 beforeAll(async () => {
   if (availability.available) kafka = await startKafkaMock()
@@ -107,7 +98,7 @@ describe.runIf(availability.available)('detector rebalance rebuild (Kafka, no st
       event('credential_issued', 'task-t', { credential_id: 'cred-1', credential_scopes: ['db:read'] }),
       event('task_start', 'task-u'),
     ])
-    await poll(() => a.engine()?.hasTask('task-t') === true && a.engine()?.hasTask('task-u') === true, 20_000, 'member A to handle the first events')
+    await waitFor(() => a.engine()?.hasTask('task-t') === true && a.engine()?.hasTask('task-u') === true, 20_000, 'member A to handle the first events')
     await a.stop() // commits what it handled and leaves the group
 
     const b = detectorMember('member-b')
@@ -116,11 +107,11 @@ describe.runIf(availability.available)('detector rebalance rebuild (Kafka, no st
     // B may first share the group with A's lingering membership and gain T's partition only in a
     // later rebalance; what it then steps on partitions it already had would miss T's credential.
     const partitions = await partitionCount(`${prefix}events`)
-    await poll(() => b.rebuilt.size === partitions, 20_000, `member B to own and rebuild all ${partitions} partitions`)
+    await waitFor(() => b.rebuilt.size === partitions, 20_000, `member B to own and rebuild all ${partitions} partitions`)
     await publish([event('credential_used', 'task-u', { credential_id: 'cred-1' }), event('task_end', 'task-t')])
 
     const fired = (rule: string) => alerts.filter((x) => x.rule_id === rule)
-    await poll(
+    await waitFor(
       () => fired('credential-reused-beyond-task').length > 0 && fired('credential-not-revoked-at-task-end').length > 0,
       30_000,
       'member B to raise the reuse and the non-revocation alerts',
