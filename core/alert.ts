@@ -45,6 +45,12 @@ export const AlertSchema = Type.Object({
 
 export type Alert = Static<typeof AlertSchema>
 
-export function alertId(ruleId: string, dedupKey: string, windowStart: number): string {
-  return createHash('sha256').update(`${ruleId}\u0000${dedupKey}\u0000${windowStart}`).digest('hex').slice(0, 32)
+/**
+ * Deterministic per (domain, rule, dedup key, window): a replay updates the same alert, and two
+ * isolation domains never share an id whatever their keys and times (the deployment's domain ''
+ * keeps the ids it always had).
+ */
+export function alertId(ruleId: string, dedupKey: string, windowStart: number, domain = ''): string {
+  const scope = domain === '' ? '' : `${domain}\u0000`
+  return createHash('sha256').update(`${scope}${ruleId}\u0000${dedupKey}\u0000${windowStart}`).digest('hex').slice(0, 32)
 }

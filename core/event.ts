@@ -59,6 +59,12 @@ export const EventSchema = Type.Object({
   observed_at: Type.Number(),
 
   tenant_id: Str,
+  /**
+   * The isolation domain: the tenant of the key the event was sent with, '' for the deployment
+   * (no tenant keys, or an admin key ingesting for many tenants). Detector and delivery state is
+   * keyed by it, so nothing sent with one key reaches another key's alerts.
+   */
+  domain: Str,
   task_id: Str,
   trace_id: Str,
   span_id: Str,
@@ -121,6 +127,7 @@ export function emptyEvent(): PrivpathEvent {
     seq: 0,
     observed_at: 0,
     tenant_id: '',
+    domain: '',
     task_id: '',
     trace_id: '',
     span_id: '',

@@ -149,3 +149,25 @@ describe('bounded attributes', () => {
     expect(event.attributes['privpath.attributes_dropped']).toBe('11')
   })
 })
+
+describe('tenant and isolation domain', () => {
+  const claiming = (tenant: string) => traceRequest([span({ attributes: { 'tenant.id': tenant } })])
+  const first = (options: MappingOptions, tenant = 'acme') => mapTraceRequest(claiming(tenant), options)[0].events[0]
+
+  it("a tenant key's tenant is both the tenant and the domain, whatever the data claims", () => {
+    const event = first({ authTenant: 'globex' }, 'acme')
+    expect([event.tenant_id, event.domain]).toEqual(['globex', 'globex'])
+    expect(event.flags).toContain('tenant_mismatch')
+  })
+
+  it('an admin key ingests for the tenant the data names, in the deployment domain', () => {
+    const event = first({ authTenant: '*' }, 'acme')
+    expect([event.tenant_id, event.domain]).toEqual(['acme', ''])
+    expect(event.flags).not.toContain('tenant_mismatch')
+  })
+
+  it('without keys the domain is the deployment', () => {
+    const event = first({}, 'acme')
+    expect([event.tenant_id, event.domain]).toEqual(['acme', ''])
+  })
+})

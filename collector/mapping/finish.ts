@@ -3,6 +3,7 @@
  * redaction, content capture and truncation, credential-id fingerprints, bounded attributes and
  * deterministic event ids.
  */
+import { ADMIN_TENANT } from '../../core/auth.js'
 import { eventId, type EventFlag, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
 import type { AnyValue } from '../otlp/index.js'
 import { fingerprint, looksLikeRawSecret, redactAttributeInto, redactInto, redactScalarAttributeInto, redactText } from '../redact/index.js'
@@ -46,14 +47,21 @@ export function resolveOptions(options: MappingOptions): ResolvedOptions {
 
 export interface Tenancy {
   tenantId: string
+  /** The isolation domain (PrivpathEvent.domain): the key's tenant, '' without keys or for an admin key. */
+  domain: string
+  /** False when tenantId is only the 'default' fallback (the correlator then takes the parent's). */
+  settled: boolean
   /** The claimed tenant when it differs from the authenticated one. */
   mismatch: string
 }
 
-/** Authenticated tenant wins; a different claim is flagged and kept. Without auth the claim (or 'default') is used. */
+/** A tenant key's tenant wins; a different claim is flagged and kept. Without a key, or with an admin key, the claim (or 'default') is used. */
 export function resolveTenant(authTenant: string, claim: string): Tenancy {
-  if (authTenant !== '') return { tenantId: authTenant, mismatch: claim !== '' && claim !== authTenant ? claim : '' }
-  return { tenantId: claim !== '' ? claim : DEFAULT_TENANT, mismatch: '' }
+  if (authTenant !== '' && authTenant !== ADMIN_TENANT) {
+    return { tenantId: authTenant, domain: authTenant, settled: true, mismatch: claim !== '' && claim !== authTenant ? claim : '' }
+  }
+  // an admin key ingests for many tenants: the data names the tenant, the deployment is the domain
+  return { tenantId: claim !== '' ? claim : DEFAULT_TENANT, domain: '', settled: claim !== '', mismatch: '' }
 }
 
 /** A context attribute (service.name, otel.scope.name) already redacted: the same for every span of a scope. */
@@ -169,6 +177,7 @@ function finishOne(draft: Draft, position: number, record: RecordContext, option
   const event = draft.event
   const findings = new Findings()
   event.tenant_id = record.tenancy.tenantId
+  event.domain = record.tenancy.domain
   if (record.tenancy.mismatch !== '') findings.flag('tenant_mismatch')
   event.attributes = boundedAttributes(draft, record, options, findings)
 

@@ -72,7 +72,7 @@ export function mapLogRecord(record: LogRecord, shared: ScopeShared, options: Re
     signal: 'log',
     tenantId: tenancy.tenantId,
     authTenant: options.authTenant,
-    tenantSettled: options.authTenant !== '' || identity.tenantClaim !== '',
+    tenantSettled: tenancy.settled,
     traceId: record.traceId,
     spanId: record.spanId,
     parentSpanId: '',

@@ -139,7 +139,7 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
     signal: 'span',
     tenantId: tenancy.tenantId,
     authTenant: options.authTenant,
-    tenantSettled: options.authTenant !== '' || identity.tenantClaim !== '',
+    tenantSettled: tenancy.settled,
     traceId: span.traceId,
     spanId: span.spanId,
     parentSpanId: span.parentSpanId,

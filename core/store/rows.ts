@@ -11,7 +11,8 @@
  */
 import type { Alert } from '../alert.js'
 import type { PrivpathEvent } from '../event.js'
-import { EVENT_COLUMNS } from './migrations/001_events.js'
+import { EVENT_COLUMNS_V1 } from './migrations/001_events.js'
+import { DOMAIN_COLUMN } from './migrations/006_event_domain.js'
 import { ALERT_COLUMNS } from './migrations/004_alerts.js'
 
 export type EventRow = Omit<PrivpathEvent, 'ts' | 'observed_at' | 'credential_expires_at'> & {
@@ -58,6 +59,10 @@ export function eventToRow(e: PrivpathEvent): EventRow {
   }
 }
 
+/** Every column of `events`, in PrivpathEvent field order (the domain column came with migration 6). */
+const AFTER_TENANT = EVENT_COLUMNS_V1.findIndex((c) => c.startsWith('tenant_id ')) + 1
+const EVENT_COLUMNS: readonly string[] = [...EVENT_COLUMNS_V1.slice(0, AFTER_TENANT), DOMAIN_COLUMN, ...EVENT_COLUMNS_V1.slice(AFTER_TENANT)]
+
 /** Column list of an event insert in JSONCompactEachRow; `eventToCompactRow` writes values in this order. */
 export const EVENT_INSERT_COLUMNS: readonly string[] = EVENT_COLUMNS.map((c) => c.slice(0, c.indexOf(' ')))
 
@@ -70,6 +75,7 @@ export function eventToCompactRow(e: PrivpathEvent): string {
     e.seq,
     toMillis(e.observed_at, 'observed_at'),
     e.tenant_id,
+    e.domain,
     e.task_id,
     e.trace_id,
     e.span_id,

@@ -5,7 +5,7 @@ import type { Migration } from './migration.js'
  * (tenant, task, ts, seq, event_id), so ReplacingMergeTree collapses it on merge; readers still
  * deduplicate by event_id because merges happen when they happen.
  */
-export const EVENT_COLUMNS = [
+export const EVENT_COLUMNS_V1 = [
   'event_id String',
   'kind LowCardinality(String)',
   "ts DateTime64(6, 'UTC')",
@@ -61,7 +61,7 @@ export const migration: Migration = {
     ddl.createTable({
       name: 'events',
       columns: [
-        ...EVENT_COLUMNS,
+        ...EVENT_COLUMNS_V1,
         'INDEX idx_credential_id credential_id TYPE bloom_filter(0.01) GRANULARITY 4',
         'INDEX idx_trace_id trace_id TYPE bloom_filter(0.01) GRANULARITY 4',
         'INDEX idx_kind kind TYPE set(16) GRANULARITY 4',
