@@ -151,7 +151,7 @@ describe('bounded attributes', () => {
 })
 
 describe('tenant and isolation domain', () => {
-  const claiming = (tenant: string) => traceRequest([span({ attributes: { 'tenant.id': tenant } })])
+  const claiming = (tenant: string) => traceRequest([span({ spanId: 's1', attributes: { 'tenant.id': tenant } })])
   const first = (options: MappingOptions, tenant = 'acme') => mapTraceRequest(claiming(tenant), options)[0].events[0]
 
   it("a tenant key's tenant is both the tenant and the domain, whatever the data claims", () => {
