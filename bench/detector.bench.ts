@@ -99,7 +99,7 @@ function interpretedOnly(rule: Rule): { rule: Rule; conditions: Expression[]; su
 
 async function naiveRun(sample: PrivpathEvent[]): Promise<Rate & { matches: number }> {
   const rules = pack.rules.map(interpretedOnly)
-  const tasks = new TaskStore({ retentionMs: config.task_retention_ms, max: config.max_tasks, untrustedOutputTools: config.untrusted_output_tools })
+  const tasks = new TaskStore({ retentionMs: config.task_retention_ms, inactivityMs: config.task_inactivity_ms, max: config.max_tasks, untrustedOutputTools: config.untrusted_output_tools })
   const registry = new CredentialRegistry({ graceMs: config.credential_grace_ms, max: config.max_credentials })
   let matches = 0
   let now = Number.NEGATIVE_INFINITY
@@ -124,7 +124,7 @@ async function naiveRun(sample: PrivpathEvent[]): Promise<Rate & { matches: numb
         await summary.interpret(ctx, vars).catch(() => '')
       }
     }
-    tasks.apply(event, task)
+    tasks.apply(event, now, task)
     registry.apply(event)
   }
   return { ...rates(sample.length, started, cpu), matches }

@@ -49,9 +49,10 @@ export function partitionRebuild(options: PartitionRebuildOptions): (partitions:
     const apply = (events: PrivpathEvent[]) =>
       serial(async () => {
         const fresh = events.filter((e) => {
-          if (e.task_id === '' || rebuilt.has(e.task_id)) return true
-          if (engine.hasTask(e.task_id)) return false
-          rebuilt.add(e.task_id)
+          const task = `${e.domain}\u0000${e.task_id}`
+          if (e.task_id === '' || rebuilt.has(task)) return true
+          if (engine.hasTask(e.task_id, e.domain)) return false
+          rebuilt.add(task)
           return true
         })
         skipped += events.length - fresh.length

@@ -47,7 +47,7 @@ export async function startSeededFleet(options: { runId: string; normalTasks?: n
   }
   try {
     const report = await runDemo(
-      { endpoint: app.url, rate: 50, tasks: options.normalTasks ?? 4, tenantKeys: { ...TENANT_KEYS }, runId: options.runId, waitMs: 60_000 },
+      { endpoint: app.url, rate: 50, tasks: options.normalTasks ?? 4, tenantKeys: { ...TENANT_KEYS }, apiKey: ADMIN_KEY, runId: options.runId, waitMs: 60_000 },
       () => undefined,
     )
     const missing = report.check?.missing ?? []

@@ -128,8 +128,9 @@ export function anomalies(): Scenario[] {
     {
       name: "one tenant's credential used in another tenant's task",
       expects: ['credential-cross-tenant-use', 'credential-reused-beyond-task'],
+      crossesTenants: true,
       async run({ fleet, tenants: [home, other], id }) {
-        const [p, q] = [fleet.agents(home), fleet.agents(other)]
+        const [p, q] = [fleet.agents(home, { deploymentKey: true }), fleet.agents(other, { deploymentKey: true })]
         const shared = { agentId: 'shared-integration-agent', agentName: 'integration' }
         const [first, second, cred] = [id('xtenant-cred-a'), id('xtenant-cred-b'), id('cred-xtenant')]
         await p.startTask({ taskId: first, tenantId: home, ...shared }, async () => {

@@ -13,12 +13,13 @@ import { anomalies } from './anomalies.js'
 import { runDemo } from './demo.js'
 
 const TENANT_KEYS = { acme: 'key-acme', globex: 'key-globex', initech: 'key-initech' }
+const ADMIN_KEY = 'key-admin'
 let app: App
 let dataDir: string
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'privpath-demo-'))
-  const keys = Object.entries(TENANT_KEYS).map(([tenant, key]) => `${tenant}:${key}`)
+  const keys = [...Object.entries(TENANT_KEYS).map(([tenant, key]) => `${tenant}:${key}`), `*:${ADMIN_KEY}`]
   // A short allowed lateness so absences with a grace (privileged tool without allow: 10 s) fire
   // soon after it, not 30 s later; everything else is the default configuration.
   const config = join(dataDir, 'privpath.yaml')
@@ -57,7 +58,7 @@ describe('privpath demo', () => {
   it('makes a running privpath raise every expected rule on its scenario, and nothing on normal tasks', async () => {
     const lines: string[] = []
     const report = await runDemo(
-      { endpoint: app.url, rate: 50, tasks: 6, tenantKeys: TENANT_KEYS, runId: 'demo-test', waitMs: 90_000 },
+      { endpoint: app.url, rate: 50, tasks: 6, tenantKeys: TENANT_KEYS, apiKey: ADMIN_KEY, runId: 'demo-test', waitMs: 90_000 },
       (line) => lines.push(line),
     )
     expect(report.runs.filter((run) => run.error !== undefined)).toEqual([])
@@ -68,6 +69,13 @@ describe('privpath demo', () => {
     expect(output).toContain('privpath should flag:')
     for (const ruleId of new Set(report.expectations.map((e) => e.ruleId))) expect(output).toContain(`✓ ${ruleId}`)
   }, 150_000)
+
+  it('with per-tenant keys and no deployment key skips the scenario that spans two tenants, and says why', async () => {
+    const lines: string[] = []
+    const report = await runDemo({ endpoint: app.url, rate: 1_000, tasks: 0, tenantKeys: TENANT_KEYS, runId: 'demo-nodeployment' }, (line) => lines.push(line))
+    expect(report.skipped.map((s) => s.scenario)).toEqual(["one tenant's credential used in another tenant's task"])
+    expect(lines.join('\n')).toContain('its own isolation domain')
+  }, 60_000)
 
   it('without tenant keys skips only the spoofing scenario and says why', async () => {
     const requests: string[] = []

@@ -84,6 +84,10 @@ export async function runDemo(options: DemoOptions, print: (line: string) => voi
       skipped.push({ scenario: scenario.name, reason: 'needs per-tenant keys (--tenant-key): without them no claim can be told from the truth' })
       return false
     }
+    if (scenario.crossesTenants && perTenantKeys && options.apiKey === undefined) {
+      skipped.push({ scenario: scenario.name, reason: 'with per-tenant keys each tenant is its own isolation domain: it needs the deployment (admin) key, --api-key, to send for two tenants' })
+      return false
+    }
     return true
   })
   await requireReachable(options.endpoint)

@@ -21,8 +21,12 @@ export type DemoAgents = Omit<Privpath, 'startTask'> & {
 }
 
 export interface Fleet {
-  /** The recording API for agents of `tenant`, optionally with content capture on. */
-  agents(tenant: string, options?: { captureContent?: boolean }): DemoAgents
+  /**
+   * The recording API for agents of `tenant`, optionally with content capture on, or exporting
+   * through the deployment's key (`apiKey`) instead of the tenant's own, as a shared service
+   * reporting for several tenants would.
+   */
+  agents(tenant: string, options?: { captureContent?: boolean; deploymentKey?: boolean }): DemoAgents
   /** Export everything recorded so far. */
   flush(): Promise<void>
   shutdown(): Promise<void>
@@ -61,39 +65,38 @@ function stepsBeforeEnd(privpath: Privpath, flush: () => Promise<void>): DemoAge
 export async function createFleet(options: FleetOptions): Promise<Fleet> {
   ensureContextManager()
   const exports = new Map<string, PrivpathExport>()
+  const exporter = (tenant: string, apiKey: string | undefined) =>
+    createPrivpathTracerProvider({ endpoint: options.endpoint, apiKey, serviceName: `privpath-demo-${tenant}`, tenantId: tenant })
   for (const tenant of options.tenants) {
-    exports.set(
-      tenant,
-      await createPrivpathTracerProvider({
-        endpoint: options.endpoint,
-        apiKey: options.tenantKeys[tenant] ?? options.apiKey,
-        serviceName: `privpath-demo-${tenant}`,
-        tenantId: tenant,
-      }),
-    )
+    const own = await exporter(tenant, options.tenantKeys[tenant] ?? options.apiKey)
+    exports.set(tenant, own)
+    // a tenant without a key of its own already sends with the deployment's (or none)
+    if (options.tenantKeys[tenant] === undefined) exports.set(`${tenant}\u0000deployment`, own)
+    else if (options.apiKey !== undefined) exports.set(`${tenant}\u0000deployment`, await exporter(tenant, options.apiKey))
   }
   const plain = new Map<string, DemoAgents>()
   const capturing = new Map<string, DemoAgents>()
   return {
     agents(tenant, agentOptions = {}) {
-      const exported = exports.get(tenant)
-      if (exported === undefined) throw new Error(`demo fleet has no tenant ${tenant}`)
+      const key = agentOptions.deploymentKey === true ? `${tenant}\u0000deployment` : tenant
+      const exported = exports.get(key)
+      if (exported === undefined) throw new Error(`demo fleet has no ${agentOptions.deploymentKey === true ? 'deployment key for ' : ''}tenant ${tenant}`)
       const cache = agentOptions.captureContent === true ? capturing : plain
-      let privpath = cache.get(tenant)
+      let privpath = cache.get(key)
       if (privpath === undefined) {
         privpath = stepsBeforeEnd(
           createPrivpath({ tracerProvider: exported.tracerProvider, captureContent: agentOptions.captureContent === true }),
           () => exported.flush(),
         )
-        cache.set(tenant, privpath)
+        cache.set(key, privpath)
       }
       return privpath
     },
     async flush() {
-      await Promise.all([...exports.values()].map((exported) => exported.flush()))
+      await Promise.all([...new Set(exports.values())].map((exported) => exported.flush()))
     },
     async shutdown() {
-      await Promise.all([...exports.values()].map((exported) => exported.shutdown()))
+      await Promise.all([...new Set(exports.values())].map((exported) => exported.shutdown()))
     },
   }
 }

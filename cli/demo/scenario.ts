@@ -20,6 +20,11 @@ export interface Scenario {
   expects: string[]
   /** Spoofing is only visible when each tenant sends with its own key. */
   requiresTenantKeys?: boolean
+  /**
+   * Spans two tenants in one isolation domain: with per-tenant keys each key is a domain of its
+   * own, so the scenario sends through the deployment's (admin) key, and is skipped without one.
+   */
+  crossesTenants?: boolean
   /** Returns the task ids it ran. */
   run(ctx: ScenarioContext): Promise<string[]>
 }

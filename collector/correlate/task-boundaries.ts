@@ -7,7 +7,7 @@ import type { SpanRecord } from '../mapping/index.js'
 import type { Placement } from './known-spans.js'
 
 /** What a task boundary takes from the root span's own event; everything else stays empty. */
-const FROM_ROOT = ['observed_at', 'tenant_id', 'task_id', 'trace_id', 'span_id', 'parent_span_id', 'agent_id', 'agent_name', 'workload_id', 'user_id', 'source', 'name'] as const
+const FROM_ROOT = ['observed_at', 'tenant_id', 'domain', 'task_id', 'trace_id', 'span_id', 'parent_span_id', 'agent_id', 'agent_name', 'workload_id', 'user_id', 'source', 'name'] as const
 
 function copyField<K extends keyof PrivpathEvent>(to: PrivpathEvent, from: PrivpathEvent, key: K): void {
   to[key] = from[key]

@@ -80,9 +80,21 @@ export const DetectorSection = Type.Object(
     approval_required_tools: Type.Array(Type.String(), { default: [] }),
     untrusted_output_tools: Type.Array(Type.String(), { default: [] }),
     task_retention_ms: Type.Integer({ minimum: 0, default: 15 * 60_000 }),
+    /**
+     * A task that never ends (a conversation spanning traces that stopped, a root span that never
+     * came) leaves state after this long without events (0: only the cap removes it).
+     */
+    task_inactivity_ms: Type.Integer({ minimum: 0, default: 30 * 60_000 }),
+    /**
+     * Rules marked `hold` judge a step this long (event time) after it, so decisions and approvals
+     * a gateway exports a moment after the step count. Capped at allowed_lateness_ms.
+     */
+    decision_hold_ms: Type.Integer({ minimum: 0, default: 2_000 }),
     credential_grace_ms: Type.Integer({ minimum: 0, default: 60 * 60_000 }),
     allowed_lateness_ms: Type.Integer({ minimum: 0, default: 30_000 }),
+    /** Per isolation domain (tenant key): one tenant's flood never evicts another's state. */
     max_tasks: Type.Integer({ minimum: 1, default: 200_000 }),
+    /** Per isolation domain, like max_tasks. */
     max_credentials: Type.Integer({ minimum: 1, default: 1_000_000 }),
     rule_timeout_ms: Type.Integer({ minimum: 1, default: 50 }),
     /** Kafka without a store: how far back a member replays partitions it gains in a rebalance (0: all retained). */

@@ -19,15 +19,30 @@ interface Stamp {
   ts: number
   id: string
 }
+/**
+ * How far behind its domain's watermark an event arrived (the most of a window's events). A task
+ * that arrives late as a whole keeps its own order: its windows are judged in its own time, and
+ * expire `lag` later in watermark time than a live task's would, never earlier.
+ */
+type Lag = number
+interface Group {
+  stamps: Stamp[]
+  lag: Lag
+}
 interface Partial {
   start: number
   events: PrivpathEvent[]
+  lag: Lag
 }
 export interface PendingAbsence {
   rule: Rule
   key: string
   after: PrivpathEvent
+  /** Event time by which the expected event must have happened. */
   deadline: number | null
+  /** Watermark time at which it fires: the deadline plus how late its after-event arrived. */
+  due: number | null
+  lag: Lag
   open: boolean
 }
 
@@ -40,7 +55,7 @@ export interface CorrelationHooks {
 }
 
 export class CorrelationState {
-  readonly thresholds = new Map<string, Map<string, Stamp[]>>()
+  readonly thresholds = new Map<string, Map<string, Group>>()
   readonly sequences = new Map<string, Map<string, Array<Partial | undefined>>>()
   readonly absences = new Map<string, Map<string, PendingAbsence[]>>()
   readonly exceptionHits = new Map<string, number>()
@@ -62,15 +77,15 @@ export class CorrelationState {
     for (const [ruleId, groups] of this.thresholds) {
       const c = rules.get(ruleId)?.correlation
       if (c?.type !== 'threshold') continue
-      for (const [group, stamps] of groups) {
-        if (stamps.length === 0 || stamps[stamps.length - 1].ts < horizon - c.windowMs) groups.delete(group)
+      for (const [key, { stamps, lag }] of groups) {
+        if (stamps.length === 0 || stamps[stamps.length - 1].ts + lag < horizon - c.windowMs) groups.delete(key)
       }
     }
     for (const [ruleId, keys] of this.sequences) {
       const c = rules.get(ruleId)?.correlation
       if (c?.type !== 'sequence') continue
       for (const [key, progress] of keys) {
-        if (progress.every((p) => p === undefined || p.start + c.withinMs < horizon)) keys.delete(key)
+        if (progress.every((p) => p === undefined || p.start + c.withinMs + p.lag < horizon)) keys.delete(key)
       }
     }
   }
@@ -85,7 +100,7 @@ export class CorrelationState {
     return { thresholdGroups, sequencePartials, pendingAbsences }
   }
 
-  *fire(rule: Rule, ctx: RuleContext, vars: Variables, eventIds: string[], ts: number): RuleRun<Firing | undefined> {
+  *fire(rule: Rule, ctx: RuleContext, vars: Variables, eventIds: string[], ts: number, lag: Lag): RuleRun<Firing | undefined> {
     for (const exception of rule.exceptions) {
       if (exception.expires !== null && ts >= exception.expires) continue
       if (boolize(yield need(exception.when, ctx, vars))) {
@@ -100,35 +115,37 @@ export class CorrelationState {
     const { event } = ctx
     return {
       rule, key, summary, ts,
-      tenant_id: event.tenant_id, task_id: event.task_id, agent_id: event.agent_id,
+      domain: event.domain, lag, tenant_id: event.tenant_id, task_id: event.task_id, agent_id: event.agent_id,
       path: describePath(ctx.task, event),
       event_ids: eventIds,
     }
   }
 
-  *plain(rule: Rule, ctx: RuleContext): RuleRun<Firing | undefined> {
+  *plain(rule: Rule, ctx: RuleContext, lag: Lag): RuleRun<Firing | undefined> {
     if (rule.when && !boolize(yield need(rule.when, ctx, NO_VARS))) return undefined
-    return yield* this.fire(rule, ctx, NO_VARS, [ctx.event.event_id], ctx.event.ts)
+    return yield* this.fire(rule, ctx, NO_VARS, [ctx.event.event_id], ctx.event.ts, lag)
   }
 
-  *threshold(rule: Rule, ctx: RuleContext): RuleRun<Firing | undefined> {
+  *threshold(rule: Rule, ctx: RuleContext, lag: Lag): RuleRun<Firing | undefined> {
     const c = rule.correlation
     if (c.type !== 'threshold') return undefined
     if (rule.when && !boolize(yield need(rule.when, ctx, NO_VARS))) return undefined
     const group = c.groupBy ? keyString(yield need(c.groupBy, ctx, NO_VARS)) : ctx.event.task_id
     const groups = mapFor(this.thresholds, rule.id)
-    let stamps = groups.get(group)
-    if (!stamps) {
+    let entry = groups.get(group)
+    if (!entry) {
       if (groups.size >= MAX_KEYS_PER_RULE) this.evictOldestKey(groups, 'threshold_groups')
-      groups.set(group, (stamps = []))
-    }
+      groups.set(group, (entry = { stamps: [], lag }))
+    } else if (lag > entry.lag) entry.lag = lag
+    const stamps = entry.stamps
     const { ts, event_id: id } = ctx.event
     let at = stamps.length
     while (at > 0 && stamps[at - 1].ts > ts) at--
     // in-order events append; splice would also allocate the (empty) array of removed items
     if (at === stamps.length) stamps.push({ ts, id })
     else stamps.splice(at, 0, { ts, id })
-    const horizon = this.hooks.watermark() - this.hooks.lateness() - c.windowMs
+    // the group's own time: a group that arrives late as a whole still counts every event
+    const horizon = stamps[stamps.length - 1].ts - this.hooks.lateness() - c.windowMs
     let drop = 0
     while (drop < at && stamps[drop].ts < horizon) drop++
     if (drop > 0) {
@@ -146,7 +163,7 @@ export class CorrelationState {
     }
     if (best < c.count) return undefined
     const ids = stamps.slice(bestFrom, bestTo + 1).map((s) => s.id)
-    return yield* this.fire(rule, ctx, { count: best }, ids, ts)
+    return yield* this.fire(rule, ctx, { count: best }, ids, ts, lag)
   }
 
   /**
@@ -154,7 +171,7 @@ export class CorrelationState {
    * older partial at the same progress (the most recent candidate wins), so an event costs at most
    * `steps - 1` condition checks however busy the key is.
    */
-  *sequence(rule: Rule, ctx: RuleContext): RuleRun<Firing | undefined> {
+  *sequence(rule: Rule, ctx: RuleContext, lag: Lag): RuleRun<Firing | undefined> {
     const c = rule.correlation
     if (c.type !== 'sequence') return undefined
     if (rule.when && !boolize(yield need(rule.when, ctx, NO_VARS))) return undefined
@@ -176,15 +193,15 @@ export class CorrelationState {
       if (!step.on.includes(event.kind) || event.ts < last.ts) continue
       // inline condition checks: a delegated generator per step check is garbage per event
       if (step.when && !boolize(yield need(step.when, ctx, { prev: last, steps: p.events }))) continue
-      const advanced: Partial = { start: p.start, events: [...p.events, event] }
+      const advanced: Partial = { start: p.start, events: [...p.events, event], lag: Math.max(p.lag, lag) }
       progress[k] = undefined
       if (advanced.events.length === c.steps.length) completed ??= advanced
       else progress[k + 1] = advanced
     }
     const first = c.steps[0]
     if (first.on.includes(event.kind) && (!first.when || boolize(yield need(first.when, ctx, { prev: undefined, steps: [] })))) {
-      if (c.steps.length === 1) completed ??= { start: event.ts, events: [event] }
-      else progress[0] = { start: event.ts, events: [event] }
+      if (c.steps.length === 1) completed ??= { start: event.ts, events: [event], lag }
+      else progress[0] = { start: event.ts, events: [event], lag }
     }
     while (progress.length > 0 && progress[progress.length - 1] === undefined) progress.pop()
     if (progress.length === 0) keys.delete(key)
@@ -194,11 +211,11 @@ export class CorrelationState {
     }
     if (!completed) return undefined
     const steps = completed.events
-    return yield* this.fire(rule, ctx, { prev: steps[steps.length - 2], steps }, steps.map((e) => e.event_id), event.ts)
+    return yield* this.fire(rule, ctx, { prev: steps[steps.length - 2], steps }, steps.map((e) => e.event_id), event.ts, lag)
   }
 
   /** Resolves open absences with this event, or opens one; absences fire from the engine's timers. */
-  *absence(rule: Rule, ctx: RuleContext): RuleRun<undefined> {
+  *absence(rule: Rule, ctx: RuleContext, lag: Lag): RuleRun<undefined> {
     const c = rule.correlation
     if (c.type !== 'absence') return undefined
     const event = ctx.event
@@ -218,9 +235,8 @@ export class CorrelationState {
     }
     if (isAfter && (!rule.when || boolize(yield need(rule.when, ctx, NO_VARS)))) {
       if (!c.after.when || boolize(yield need(c.after.when, ctx, NO_VARS))) {
-        const pending: PendingAbsence = {
-          rule, key, after: event, deadline: c.withinMs === null ? null : event.ts + c.withinMs, open: true,
-        }
+        const deadline = c.withinMs === null ? null : event.ts + c.withinMs
+        const pending: PendingAbsence = { rule, key, after: event, deadline, due: deadline === null ? null : deadline + lag, lag, open: true }
         pendings.push(pending)
         if (pending.deadline === null) {
           let set = this.untilTaskEnd.get(event.task_id)

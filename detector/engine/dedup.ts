@@ -1,7 +1,9 @@
 /**
- * Dedup windows: the first firing of (rule, key) opens `[ts, ts + window)`; firings inside it
- * update that one alert (count, last_seen, event_ids), later ones open a new window. Entries are
- * dropped once their window closed and the allowed lateness passed, so memory stays bounded.
+ * Dedup windows of one isolation domain: the first firing of (rule, key) opens `[ts, ts + window)`;
+ * firings inside it update that one alert (count, last_seen, event_ids), later ones open a new
+ * window. Entries are dropped once their window closed and the allowed lateness passed, in the
+ * domain's watermark time shifted by how late the firing's event arrived, so memory stays
+ * bounded and a task replayed behind live traffic keeps its windows as long as a live one.
  */
 import { alertId, type Alert } from '../../core/alert.js'
 import { MinHeap } from '../../core/heap.js'
@@ -14,6 +16,10 @@ export interface Firing {
   key: string
   summary: string
   ts: number
+  /** The isolation domain the firing belongs to (its event's). */
+  domain: string
+  /** How late its event arrived behind the domain's watermark: the window closes that much later. */
+  lag: number
   tenant_id: string
   task_id: string
   agent_id: string
@@ -53,7 +59,7 @@ export class DedupTable {
     }
     const rule = firing.rule
     const alert: Alert = {
-      alert_id: alertId(rule.id, firing.key, firing.ts),
+      alert_id: alertId(rule.id, firing.key, firing.ts, firing.domain),
       rule_id: rule.id,
       rule_title: rule.title,
       severity: rule.severity,
@@ -74,7 +80,7 @@ export class DedupTable {
       updated_at: this.clock(),
     }
     this.windows.set(id, { alert, end: firing.ts + windowMs })
-    this.expiries.push({ at: firing.ts + windowMs, id, alertId: alert.alert_id })
+    this.expiries.push({ at: firing.ts + windowMs + firing.lag, id, alertId: alert.alert_id })
     return { alert: { ...alert, event_ids: [...alert.event_ids] }, created: true }
   }
 

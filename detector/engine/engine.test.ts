@@ -102,7 +102,7 @@ summary: '"used after " & $string(credential.task_ended_at)'
       ev({ kind: 'credential_used', credential_id: 'c1', task_id: 'y', ts: 7 }),
     ])
     expect(alerts.map((a) => a.summary)).toEqual(['used after 4'])
-    expect(engine.registry.get('c1')).toMatchObject({ task_id: 'child', revoked_at: 6, used_in_tasks: ['x', 'y'], issued_at: 1 })
+    expect(engine.credential('', 'c1')).toMatchObject({ task_id: 'child', revoked_at: 6, used_in_tasks: ['x', 'y'], issued_at: 1 })
   })
 })
 
@@ -136,12 +136,12 @@ describe('bounded memory', () => {
       ev({ kind: 'credential_revoked', credential_id: 'rev', ts: 2_000 }),
     ])
     await feed(engine, [ev({ kind: 'prompt', ts: 6_000 })])
-    expect(engine.registry.get('exp')).toBeNull()
-    expect(engine.registry.get('rev')).not.toBeNull()
+    expect(engine.credential('', 'exp')).toBeNull()
+    expect(engine.credential('', 'rev')).not.toBeNull()
     await feed(engine, [ev({ kind: 'prompt', ts: 7_000 })])
-    expect(engine.registry.get('rev')).toBeNull()
+    expect(engine.credential('', 'rev')).toBeNull()
     await feed(engine, ['a', 'b', 'c'].map((id) => ev({ kind: 'credential_issued', credential_id: id, ts: 8_000 })))
-    expect(engine.registry.get('a')).toBeNull()
+    expect(engine.credential('', 'a')).toBeNull()
     expect(engine.stats().credentials).toBe(2)
     expect(await metricValue(telemetry, 'privpath_detector_evictions_total', { what: 'credential', reason: 'expired' })).toBe(2)
     expect(await metricValue(telemetry, 'privpath_detector_evictions_total', { what: 'credential', reason: 'cap' })).toBe(1)

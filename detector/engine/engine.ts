@@ -1,31 +1,29 @@
 /**
  * The detection engine: per event, evaluates the rules indexed under its kind against
  * `{ event, task, credential, now, config }` (state BEFORE the event), then folds the event into
- * the task state and the credential registry, fires due absences, and returns the alerts raised
- * or updated. `step` answers synchronously when every rule it ran is compiled, with a Promise
- * otherwise (its array is read-only); calls must not overlap (await each one), which
- * `process` and `processBatch` do for you.
+ * the task state and the credential registry, fires due absences and held steps, and returns the
+ * alerts raised or updated. State lives per isolation domain (domain.ts): an event only ever
+ * reads and changes its own domain's. `hold` rules are judged `decision_hold_ms` after their
+ * event instead, against the task as it is then. `step` answers synchronously when every rule it
+ * ran is compiled, with a Promise otherwise (its array is read-only); calls must not overlap
+ * (await each one), which `process` and `processBatch` do for you.
  */
 import { performance } from 'node:perf_hooks'
 import type { Alert } from '../../core/alert.js'
 import type { EventKind, PrivpathEvent } from '../../core/event.js'
-import { MinHeap } from '../../core/heap.js'
 import type { Telemetry } from '../../core/telemetry.js'
 import type { DetectorConfig } from '../config.js'
 import { boolize, NeedsInterpreter } from '../../core/expression/index.js'
 import type { Rule } from '../rules/types.js'
-import { CredentialRegistry } from '../state/registry.js'
+import type { CredentialEntry } from '../state/registry.js'
 import { emptyTask, type TaskState } from '../state/task.js'
-import { TaskStore } from '../state/tasks.js'
 import type { RuleContext } from './context.js'
-import { CorrelationState, NO_VARS, type PendingAbsence } from './correlation.js'
-import { DedupTable, type Firing } from './dedup.js'
+import { NO_VARS, type PendingAbsence } from './correlation.js'
+import type { Firing } from './dedup.js'
+import { DomainState, type HeldStep } from './domain.js'
 import { drive, isPromise, type Maybe, type RuleRun } from './drive.js'
 import { detectorMetrics, type DetectorMetrics } from './metrics.js'
 
-const SWEEP_EVERY_MS = 1_000
-/** Correlation windows are also checked when touched; the sweep only reclaims idle ones. */
-const CORRELATION_SWEEP_EVERY_MS = 30_000
 const NO_ALERTS: Alert[] = Object.freeze([]) as unknown as Alert[]
 const ERROR_LOG_INTERVAL_MS = 10_000
 /** Every how many events the evaluation time is observed (see `finish`). */
@@ -41,7 +39,9 @@ export interface EngineOptions {
 
 export interface EngineStats {
   events: number
+  /** The newest event time of any domain. */
   watermark: number
+  domains: number
   rules: number
   tasks: number
   credentials: number
@@ -53,45 +53,32 @@ export interface EngineStats {
 
 type FiringRun = Maybe<Firing | undefined>
 
+/** The rules of one event kind: judged at once, or held until decisions had time to arrive. */
+interface KindRules {
+  now: Rule[]
+  held: Rule[]
+}
+
 export class DetectorEngine {
-  readonly registry: CredentialRegistry
-  private readonly tasks: TaskStore
-  private readonly dedup: DedupTable
-  private readonly correlation: CorrelationState
-  private readonly absenceTimers = new MinHeap<{ at: number; pending: PendingAbsence }>()
+  private readonly domains = new Map<string, DomainState>()
   private readonly metrics: DetectorMetrics
   private readonly lastErrorLog = new Map<string, number>()
   private readonly clock: () => number
-  private byKind = new Map<EventKind, Rule[]>()
+  private readonly holdMs: number
+  private byKind = new Map<EventKind, KindRules>()
   private rulesById = new Map<string, Rule>()
   private untilTaskEnd: Rule[] = []
-  private watermarkMs = Number.NEGATIVE_INFINITY
-  private lastSweep = Number.NEGATIVE_INFINITY
-  private lastCorrelationSweep = Number.NEGATIVE_INFINITY
   private evaluated = 0
+  /** The last domain an event went to: consecutive events nearly always share it. */
+  private recent: DomainState | undefined
+  /** Wall-clock time of the batch being stepped (one clock read per batch). */
+  private wallNow = 0
 
   constructor(private readonly options: EngineOptions) {
     const { config, telemetry } = options
     this.clock = options.clock ?? Date.now
-    this.metrics = detectorMetrics(telemetry.registry, () => ({ tasks: this.tasks.size, credentials: this.registry.size }))
-    this.tasks = new TaskStore(
-      { retentionMs: config.task_retention_ms, max: config.max_tasks, untrustedOutputTools: config.untrusted_output_tools },
-      (reason) => this.metrics.evictions.inc({ what: 'task', reason }),
-    )
-    this.registry = new CredentialRegistry(
-      { graceMs: config.credential_grace_ms, max: config.max_credentials },
-      (reason) => this.metrics.evictions.inc({ what: 'credential', reason }),
-    )
-    this.dedup = new DedupTable(this.clock)
-    this.correlation = new CorrelationState({
-      watermark: () => this.watermarkMs,
-      lateness: () => config.allowed_lateness_ms,
-      suppressed: (rule, exception) => this.metrics.suppressed.inc({ rule: rule.id, exception }),
-      dropped: (reason) => this.metrics.dropped.inc({ reason }),
-      scheduleAbsence: (pending) => {
-        if (pending.deadline !== null) this.absenceTimers.push({ at: pending.deadline, pending })
-      },
-    })
+    this.holdMs = Math.min(config.decision_hold_ms, config.allowed_lateness_ms)
+    this.metrics = detectorMetrics(telemetry.registry, () => this.sizes())
     this.replaceRules(options.rules)
   }
 
@@ -99,24 +86,62 @@ export class DetectorEngine {
     return this.options.config
   }
 
+  /** The newest event time of any domain. */
   get watermark(): number {
-    return this.watermarkMs
+    let newest = Number.NEGATIVE_INFINITY
+    for (const d of this.domains.values()) if (d.watermark > newest) newest = d.watermark
+    return newest
+  }
+
+  private domainOf(domain: string): DomainState {
+    const recent = this.recent
+    if (recent !== undefined && recent.id === domain) return recent
+    let state = this.domains.get(domain)
+    if (!state) {
+      state = new DomainState(domain, {
+        config: this.options.config,
+        clock: this.clock,
+        evicted: (what, reason, count = 1) => this.metrics.evictions.inc({ what, reason }, count),
+        suppressed: (rule, exception) => this.metrics.suppressed.inc({ rule: rule.id, exception }),
+        dropped: (reason) => this.metrics.dropped.inc({ reason }),
+      })
+      this.domains.set(domain, state)
+    }
+    this.recent = state
+    return state
+  }
+
+  private sizes(): { tasks: number; credentials: number } {
+    let tasks = 0
+    let credentials = 0
+    for (const d of this.domains.values()) {
+      tasks += d.tasks.size
+      credentials += d.registry.size
+    }
+    return { tasks, credentials }
+  }
+
+  /** The registry entry a domain holds for a credential id (tests, tools). */
+  credential(domain: string, credentialId: string): CredentialEntry | null {
+    return this.domains.get(domain)?.registry.get(credentialId) ?? null
   }
 
   /** Hot reload: state, windows and open alerts of rules that keep their id and form survive. */
   replaceRules(rules: Rule[]): void {
     for (const [id, old] of this.rulesById) {
       const next = rules.find((r) => r.id === id)
-      if (!next || next.correlation.type !== old.correlation.type) this.correlation.forgetRule(id)
-      if (!next) this.dedup.forgetRule(id)
+      for (const domain of this.domains.values()) {
+        if (!next || next.correlation.type !== old.correlation.type) domain.correlation.forgetRule(id)
+        if (!next) domain.dedup.forgetRule(id)
+      }
     }
     this.rulesById = new Map(rules.map((r) => [r.id, r]))
     this.byKind = new Map()
     for (const rule of rules) {
       for (const kind of rule.on) {
-        const list = this.byKind.get(kind) ?? []
-        list.push(rule)
-        this.byKind.set(kind, list)
+        let entry = this.byKind.get(kind)
+        if (!entry) this.byKind.set(kind, (entry = { now: [], held: [] }))
+        ;(rule.hold && this.holdMs > 0 ? entry.held : entry.now).push(rule)
       }
     }
     this.untilTaskEnd = rules.filter((r) => r.correlation.type === 'absence' && r.correlation.untilTaskEnd)
@@ -128,22 +153,24 @@ export class DetectorEngine {
 
   /** Folds an event into state without evaluating rules (history replay after a restart). */
   restore(event: PrivpathEvent): void {
-    if (event.ts > this.watermarkMs) this.watermarkMs = event.ts
-    this.tasks.apply(event)
-    this.registry.apply(event)
+    const domain = this.domainOf(event.domain)
+    domain.advance(event.ts)
+    domain.tasks.apply(event, domain.watermark)
+    domain.registry.apply(event)
   }
 
-  /** Whether state is held for the task (a rebuild must not apply its events twice). */
-  hasTask(taskId: string): boolean {
-    return this.tasks.get(taskId) !== undefined
+  /** Whether state is held for the task in the domain (a rebuild must not apply its events twice). */
+  hasTask(taskId: string, domain = ''): boolean {
+    return this.domains.get(domain)?.tasks.get(taskId) !== undefined
   }
 
-  /** Credential events from the `credentials` topic (Kafka mode); idempotent. */
+  /** Credential events (and task ends) from the `credentials` topic (Kafka mode); idempotent. */
   updateRegistry(event: PrivpathEvent): void {
-    this.registry.apply(event)
+    this.domainOf(event.domain).registry.apply(event)
   }
 
   async process(event: PrivpathEvent): Promise<Alert[]> {
+    this.wallNow = this.clock()
     return [...(await this.step(event))]
   }
 
@@ -156,6 +183,7 @@ export class DetectorEngine {
    * promise per event), with a Promise from the first event that needs the interpreter on.
    */
   stepBatch(events: PrivpathEvent[], from = 0, alerts: Alert[] = []): Maybe<Alert[]> {
+    if (from === 0) this.wallNow = this.clock()
     for (let i = from; i < events.length; i++) {
       const out = this.step(events[i])
       if (isPromise(out)) {
@@ -171,16 +199,18 @@ export class DetectorEngine {
 
   step(event: PrivpathEvent): Maybe<Alert[]> {
     const started = performance.now()
-    const lateness = this.options.config.allowed_lateness_ms
-    const late = event.ts < this.watermarkMs - lateness
-    if (late) this.metrics.lateEvents.inc()
-    if (event.ts > this.watermarkMs) this.watermarkMs = event.ts
-    const task = this.tasks.peek(event)
+    const domain = this.domainOf(event.domain)
+    domain.arrivedAt = this.wallNow
+    // how far behind its domain the event arrived: windows of a task that is late as a whole
+    // are judged in its own time and expire that much later, so it is evaluated fully
+    const lag = domain.advance(event.ts)
+    if (lag > this.options.config.allowed_lateness_ms) this.metrics.lateEvents.inc()
+    const task = domain.tasks.peek(event)
     const ctx: RuleContext = {
       event,
       task,
-      credential: this.registry.get(event.credential_id),
-      now: this.watermarkMs,
+      credential: domain.registry.get(event.credential_id),
+      now: domain.watermark,
       config: this.options.config,
     }
     let runs: FiringRun[] | undefined
@@ -189,9 +219,8 @@ export class DetectorEngine {
     let before = started
     const rules = this.byKind.get(event.kind)
     if (rules) {
-      for (const rule of rules) {
-        if (late && rule.correlation.type !== 'none') continue
-        const run = this.evaluate(rule, ctx)
+      for (const rule of rules.now) {
+        const run = this.evaluate(domain, rule, ctx, lag)
         // one clock read per rule: the synchronous part of each rule is timed against its budget
         const after = performance.now()
         if (after - before > budget) this.ruleFailed(rule, new Error(`evaluation took ${(after - before).toFixed(1)} ms`), 'timeout')
@@ -200,20 +229,33 @@ export class DetectorEngine {
         if (isPromise(run)) async = true
         ;(runs ??= []).push(run)
       }
+      if (rules.held.length > 0 && event.task_id !== '') {
+        domain.held.push({ at: event.ts + this.holdMs + lag, step: { event, rules: rules.held, lag } })
+      }
     }
-    if (async) return Promise.all(runs!).then((firings) => this.afterRules(event, task, firings, started))
-    return this.afterRules(event, task, runs as Array<Firing | undefined> | undefined, started)
+    if (async) return Promise.all(runs!).then((firings) => this.afterRules(domain, event, task, lag, firings, started))
+    return this.afterRules(domain, event, task, lag, runs as Array<Firing | undefined> | undefined, started)
   }
 
-  /** State updates, then timers, after every rule saw the state before the event. */
-  private afterRules(event: PrivpathEvent, task: TaskState, firings: Array<Firing | undefined> | undefined, started: number): Maybe<Alert[]> {
-    this.tasks.apply(event, event.task_id === '' ? undefined : task)
-    this.registry.apply(event)
+  /** State updates, then timers and held steps, after every rule saw the state before the event. */
+  private afterRules(
+    domain: DomainState,
+    event: PrivpathEvent,
+    task: TaskState,
+    lag: number,
+    firings: Array<Firing | undefined> | undefined,
+    started: number,
+  ): Maybe<Alert[]> {
+    domain.tasks.apply(event, domain.watermark, event.task_id === '' ? undefined : task)
+    domain.registry.apply(event)
     let more: FiringRun[] | undefined
-    if (event.kind === 'task_end' && this.untilTaskEnd.length > 0) more = this.fireTaskEnd(event, more)
-    const top = this.absenceTimers.peek()
-    if (top && top.at <= this.watermarkMs) more = this.fireDue(this.watermarkMs, more)
-    this.maybeSweep()
+    if (event.kind === 'task_end' && this.untilTaskEnd.length > 0) more = this.fireTaskEnd(domain, event, lag, more)
+    const now = domain.watermark
+    const top = domain.absenceTimers.peek()
+    if (top && top.at <= now) more = this.fireDue(domain, now, more)
+    const held = domain.held.peek()
+    if (held && held.at <= now) more = this.releaseHeld(domain, now, more)
+    domain.sweep(now, this.rulesById)
     this.evaluated++
     this.metrics.events.inc()
     if (more && more.some(isPromise)) return Promise.all(more).then((extra) => this.finish(firings, extra, started))
@@ -229,42 +271,73 @@ export class DetectorEngine {
   }
 
   /**
-   * Wall-clock tick: fires `within` absences whose deadline + allowed lateness has passed, so
-   * they fire in a live system even when no more events arrive.
+   * Wall-clock tick: in every domain, fires `within` absences whose deadline + allowed lateness
+   * has passed and judges held steps, so they resolve in a live system when no more events
+   * arrive; idle domains are swept. A domain's time here is its watermark moved on by the wall
+   * time since its last event (DomainState.idleNow).
    */
   tick(wallNow: number): Maybe<Alert[]> {
-    return this.fireUntil(wallNow - this.options.config.allowed_lateness_ms)
+    const runs: FiringRun[] = []
+    for (const domain of this.domains.values()) {
+      const now = domain.idleNow(wallNow) - this.options.config.allowed_lateness_ms
+      this.fireDue(domain, now, runs)
+      this.releaseHeld(domain, now, runs)
+      domain.sweep(now, this.rulesById)
+    }
+    return this.recordRuns(runs)
   }
 
-  /** Fires absences due by event time `until` (end of a test or a replay). */
+  /** Fires absences and judges held steps due by event time `until` in every domain (end of a test or a replay). */
   advance(until: number): Maybe<Alert[]> {
-    return this.fireUntil(until)
+    const runs: FiringRun[] = []
+    for (const domain of this.domains.values()) {
+      this.fireDue(domain, until, runs)
+      this.releaseHeld(domain, until, runs)
+    }
+    return this.recordRuns(runs)
   }
 
   stats(): EngineStats {
-    return {
+    const stats: EngineStats = {
       events: this.evaluated,
-      watermark: this.watermarkMs,
+      watermark: this.watermark,
+      domains: this.domains.size,
       rules: this.rulesById.size,
-      tasks: this.tasks.size,
-      credentials: this.registry.size,
-      dedupWindows: this.dedup.size,
-      ...this.correlation.sizes(),
+      tasks: 0,
+      credentials: 0,
+      dedupWindows: 0,
+      thresholdGroups: 0,
+      sequencePartials: 0,
+      pendingAbsences: 0,
     }
+    for (const domain of this.domains.values()) {
+      stats.tasks += domain.tasks.size
+      stats.credentials += domain.registry.size
+      stats.dedupWindows += domain.dedup.size
+      const sizes = domain.correlation.sizes()
+      stats.thresholdGroups += sizes.thresholdGroups
+      stats.sequencePartials += sizes.sequencePartials
+      stats.pendingAbsences += sizes.pendingAbsences
+    }
+    return stats
   }
 
-  /** How often each exception suppressed a firing (`rule\0exception` → count). */
+  /** How often each exception suppressed a firing (`rule\0exception` → count), over every domain. */
   exceptionHits(): ReadonlyMap<string, number> {
-    return this.correlation.exceptionHits
+    const hits = new Map<string, number>()
+    for (const domain of this.domains.values()) {
+      for (const [key, count] of domain.correlation.exceptionHits) hits.set(key, (hits.get(key) ?? 0) + count)
+    }
+    return hits
   }
 
-  private fireUntil(until: number): Maybe<Alert[]> {
-    const runs = this.fireDue(until, undefined) ?? []
+  private recordRuns(runs: FiringRun[]): Maybe<Alert[]> {
     return runs.some(isPromise) ? Promise.all(runs).then((f) => this.record(f)) : this.record(runs as Array<Firing | undefined>)
   }
 
-  private evaluate(rule: Rule, ctx: RuleContext): FiringRun | undefined {
+  private evaluate(domain: DomainState, rule: Rule, ctx: RuleContext, lag: number): FiringRun | undefined {
     const c = rule.correlation
+    const correlation = domain.correlation
     if (c.type === 'none') {
       // the hot path: most events fail `when`, answer that without starting a generator
       const when = rule.when?.sync
@@ -276,23 +349,23 @@ export class DetectorEngine {
             this.ruleFailed(rule, error)
             return undefined
           }
-          return this.guard(rule, this.correlation.plain(rule, ctx))
+          return this.guard(rule, correlation.plain(rule, ctx, lag))
         }
       }
     }
     let run: RuleRun<Firing | undefined>
     switch (c.type) {
       case 'none':
-        run = rule.when?.sync ? this.correlation.fire(rule, ctx, NO_VARS, [ctx.event.event_id], ctx.event.ts) : this.correlation.plain(rule, ctx)
+        run = rule.when?.sync ? correlation.fire(rule, ctx, NO_VARS, [ctx.event.event_id], ctx.event.ts, lag) : correlation.plain(rule, ctx, lag)
         break
       case 'threshold':
-        run = this.correlation.threshold(rule, ctx)
+        run = correlation.threshold(rule, ctx, lag)
         break
       case 'sequence':
-        run = this.correlation.sequence(rule, ctx)
+        run = correlation.sequence(rule, ctx, lag)
         break
       case 'absence':
-        run = this.correlation.absence(rule, ctx)
+        run = correlation.absence(rule, ctx, lag)
         break
     }
     return this.guard(rule, run)
@@ -327,51 +400,67 @@ export class DetectorEngine {
     }
   }
 
-  private fireTaskEnd(event: PrivpathEvent, runs: FiringRun[] | undefined): FiringRun[] | undefined {
-    for (const pending of this.correlation.takeUntilTaskEnd(event.task_id)) (runs ??= []).push(this.fireAbsence(pending, event.ts))
+  private fireTaskEnd(domain: DomainState, event: PrivpathEvent, lag: number, runs: FiringRun[] | undefined): FiringRun[] | undefined {
+    for (const pending of domain.correlation.takeUntilTaskEnd(event.task_id)) (runs ??= []).push(this.fireAbsence(domain, pending, event.ts, lag))
     return runs
   }
 
-  private fireDue(limit: number, runs: FiringRun[] | undefined): FiringRun[] | undefined {
-    for (let top = this.absenceTimers.peek(); top && top.at <= limit; top = this.absenceTimers.peek()) {
-      this.absenceTimers.pop()
-      if (top.pending.open) (runs ??= []).push(this.fireAbsence(top.pending, top.at))
+  private fireDue(domain: DomainState, limit: number, runs: FiringRun[] | undefined): FiringRun[] | undefined {
+    const timers = domain.absenceTimers
+    for (let top = timers.peek(); top && top.at <= limit; top = timers.peek()) {
+      timers.pop()
+      const pending = top.pending
+      if (pending.open) (runs ??= []).push(this.fireAbsence(domain, pending, pending.deadline!, pending.lag))
     }
     return runs
   }
 
-  private fireAbsence(pending: PendingAbsence, at: number): FiringRun {
-    this.correlation.close(pending)
+  private fireAbsence(domain: DomainState, pending: PendingAbsence, at: number, lag: number): FiringRun {
+    domain.correlation.close(pending)
     const after = pending.after
     const rule = this.rulesById.get(pending.rule.id) ?? pending.rule
     const ctx: RuleContext = {
       event: after,
-      task: this.tasks.get(after.task_id) ?? emptyTask(after.task_id, after.tenant_id),
-      credential: this.registry.get(after.credential_id),
+      task: domain.tasks.get(after.task_id) ?? emptyTask(after.task_id, after.tenant_id),
+      credential: domain.registry.get(after.credential_id),
       now: at,
       config: this.options.config,
     }
-    return this.guard(rule, this.correlation.fire(rule, ctx, { after }, [after.event_id], at))
+    return this.guard(rule, domain.correlation.fire(rule, ctx, { after }, [after.event_id], at, lag))
   }
 
-  private maybeSweep(): void {
-    if (this.watermarkMs - this.lastSweep < SWEEP_EVERY_MS) return
-    this.lastSweep = this.watermarkMs
-    this.tasks.evict(this.watermarkMs)
-    this.registry.evict(this.watermarkMs)
-    const evicted = this.dedup.evict(this.watermarkMs - this.options.config.allowed_lateness_ms)
-    if (evicted > 0) this.metrics.evictions.inc({ what: 'dedup_window', reason: 'closed' }, evicted)
-    if (this.watermarkMs - this.lastCorrelationSweep >= CORRELATION_SWEEP_EVERY_MS) {
-      this.lastCorrelationSweep = this.watermarkMs
-      this.correlation.sweep(this.rulesById)
+  /**
+   * Judges the held steps due by `limit` against their task as it is now: decisions and approvals
+   * that arrived after the step, up to its time + the hold, are in it (rules compare times).
+   */
+  private releaseHeld(domain: DomainState, limit: number, runs: FiringRun[] | undefined): FiringRun[] | undefined {
+    const held = domain.held
+    for (let top = held.peek(); top && top.at <= limit; top = held.peek()) {
+      held.pop()
+      const { event, rules, lag }: HeldStep = top.step
+      const ctx: RuleContext = {
+        event,
+        task: domain.tasks.get(event.task_id) ?? emptyTask(event.task_id, event.tenant_id),
+        credential: domain.registry.get(event.credential_id),
+        now: event.ts + this.holdMs,
+        config: this.options.config,
+      }
+      for (const stale of rules) {
+        // a hot reload since the step was held judges it with the rule as it is now
+        const rule = this.rulesById.get(stale.id)
+        if (rule === undefined || !rule.hold) continue
+        const run = this.evaluate(domain, rule, ctx, lag)
+        if (run !== undefined) (runs ??= []).push(run)
+      }
     }
+    return runs
   }
 
   private record(firings: Array<Firing | undefined>): Alert[] {
     const alerts: Alert[] = []
     for (const firing of firings) {
       if (!firing) continue
-      const { alert, created } = this.dedup.record(firing, firing.rule.dedup.windowMs)
+      const { alert, created } = this.domainOf(firing.domain).dedup.record(firing, firing.rule.dedup.windowMs)
       if (created) this.metrics.alerts.inc({ rule: alert.rule_id, severity: alert.severity })
       else this.metrics.alertUpdates.inc({ rule: alert.rule_id })
       alerts.push(alert)

@@ -86,6 +86,7 @@ const FIELDS: Record<string, FieldMessages> = {
   '/on': kinds,
   '/on/*': { invalid: unknownKind },
   '/when': expression('when'),
+  '/hold': { invalid: 'hold must be true or false' },
   '/summary': { ...expression('summary'), missing: 'summary is required', nullIsMissing: true },
   '/dedup': { invalid: 'dedup must be a mapping { key, window }', mapping: 'dedup' },
   '/dedup/key': expression('key'),

@@ -128,6 +128,11 @@ export const RuleSchema = Type.Object(
     /** Required unless the rule has a sequence or an absence, whose steps name kinds (validate.ts). */
     on: Type.Optional(EventKinds),
     when: Type.Optional(Nullable(Expression)),
+    /**
+     * Evaluate after `detector.decision_hold_ms` of event time (a plain rule only), so authz
+     * decisions and approvals exported a moment after the step count, in timestamp order.
+     */
+    hold: Type.Optional(Nullable(Type.Boolean())),
     summary: Expression,
     dedup: Type.Optional(
       Type.Object({ key: Type.Optional(Nullable(Expression)), window: Type.Optional(Nullable(Duration)) }, { additionalProperties: false }),

@@ -55,6 +55,12 @@ export interface Rule {
   /** Kinds the rule is evaluated on (for correlation rules: the union of its steps' kinds). */
   on: EventKind[]
   when: Expression | undefined
+  /**
+   * Evaluated `decision_hold_ms` of event time after its event, against the task as it is then
+   * (the event and whatever arrived up to its time + the hold included): for rules that read
+   * authz decisions or approvals, which a gateway may export a moment after the step.
+   */
+  hold: boolean
   summary: Expression
   dedup: { key: Expression | undefined; windowMs: number }
   exceptions: RuleException[]

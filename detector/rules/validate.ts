@@ -72,6 +72,7 @@ export class RuleChecker {
     if (forms.length > 1) this.error([forms[1]], `${forms.join(', ')} are mutually exclusive`)
     const hasSteps = forms[0] === 'sequence' || forms[0] === 'absence'
     if (rule.on === undefined && !hasSteps) this.error([], ON_MESSAGE)
+    if (rule.hold === true && forms.length > 0) this.error(['hold'], `hold: only a plain rule can be held (this one has ${forms[0]})`)
     const when = this.expression(['when'], rule.when)
     const summary = this.expression(['summary'], rule.summary)
     const dedup = mapping(rule.dedup)
@@ -93,6 +94,7 @@ export class RuleChecker {
       status: doc.status ?? 'stable',
       on,
       when,
+      hold: doc.hold === true,
       summary,
       dedup: { key: dedupKey, windowMs: dedupWindowMs },
       exceptions,

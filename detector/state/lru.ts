@@ -6,6 +6,8 @@
 interface Node<V> {
   key: string
   value: V
+  /** A number the owner keeps with the entry (the task store's domain time of last activity). */
+  mark: number
   older: Node<V> | undefined
   newer: Node<V> | undefined
 }
@@ -27,15 +29,21 @@ export class LruMap<V> {
     return this.nodes.has(key)
   }
 
-  /** Stores the value as the most recently set. */
-  set(key: string, value: V): void {
+  /** The mark stored with the key by `set`, NaN when absent. */
+  markOf(key: string): number {
+    return this.nodes.get(key)?.mark ?? Number.NaN
+  }
+
+  /** Stores the value (and its mark) as the most recently set. */
+  set(key: string, value: V, mark = 0): void {
     let node = this.nodes.get(key)
     if (node) {
       node.value = value
+      node.mark = mark
       if (node === this.newestNode) return
       this.unlink(node)
     } else {
-      node = { key, value, older: undefined, newer: undefined }
+      node = { key, value, mark, older: undefined, newer: undefined }
       this.nodes.set(key, node)
     }
     node.older = this.newestNode

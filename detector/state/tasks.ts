@@ -1,20 +1,33 @@
 /**
- * Live tasks keyed by task id. Ended tasks leave `retentionMs` after their task_end (event
- * time); beyond `max` tasks the least recently updated one leaves. Both are reported to
- * `onEvict` so they are counted, never silent.
+ * Live tasks of one isolation domain, keyed by task id. Each task remembers when it was last
+ * active in the domain's watermark time (its latest event's time plus how late it arrived), and
+ * leaves `retentionMs` after that once it has ended, or `inactivityMs` after it when it never
+ * ends (a conversation that spans traces and stopped, a root span that never arrived); beyond
+ * `max` tasks the least recently updated one leaves. Every departure is reported to `onEvict`,
+ * so it is counted, never silent.
  */
 import type { PrivpathEvent } from '../../core/event.js'
 import { DeadlineBuckets } from './buckets.js'
 import { LruMap } from './lru.js'
 import { applyEvent, emptyTask, type TaskState } from './task.js'
 
+export type TaskEviction = 'ended' | 'inactive' | 'cap'
+
+export interface TaskLimits {
+  retentionMs: number
+  /** 0 keeps a task that never ends until the cap pushes it out. */
+  inactivityMs: number
+  max: number
+  untrustedOutputTools: string[]
+}
+
 export class TaskStore {
   private readonly tasks = new LruMap<TaskState>()
   private readonly deadlines = new DeadlineBuckets()
 
   constructor(
-    private readonly limits: { retentionMs: number; max: number; untrustedOutputTools: string[] },
-    private readonly onEvict: (reason: 'ended' | 'cap', task: TaskState) => void = () => {},
+    private readonly limits: TaskLimits,
+    private readonly onEvict: (reason: TaskEviction, task: TaskState) => void = () => {},
   ) {}
 
   get size(): number {
@@ -30,12 +43,15 @@ export class TaskStore {
     return this.tasks.get(event.task_id) ?? emptyTask(event.task_id, event.tenant_id)
   }
 
-  apply(event: PrivpathEvent, current?: TaskState): TaskState | undefined {
+  /** Folds the event in; `seenAt` is the domain's watermark when it arrived (≥ its time). */
+  apply(event: PrivpathEvent, seenAt: number, current?: TaskState): TaskState | undefined {
     if (event.task_id === '') return undefined
+    const created = !this.tasks.has(event.task_id)
     const task = current ?? this.tasks.get(event.task_id) ?? emptyTask(event.task_id, event.tenant_id)
-    this.tasks.set(event.task_id, task)
+    this.tasks.set(event.task_id, task, seenAt)
     applyEvent(task, event, this.limits.untrustedOutputTools)
-    if (event.kind === 'task_end') this.deadlines.add(task.task_id, task.ended_at! + this.limits.retentionMs)
+    if (event.kind === 'task_end') this.deadlines.add(task.task_id, seenAt + this.limits.retentionMs)
+    else if (created && this.limits.inactivityMs > 0) this.deadlines.add(task.task_id, seenAt + this.limits.inactivityMs)
     while (this.tasks.size > this.limits.max) {
       const [oldestId, oldest] = this.tasks.oldest()!
       this.tasks.delete(oldestId)
@@ -44,24 +60,24 @@ export class TaskStore {
     return task
   }
 
-  evict(now: number): void {
+  /** Evicts ended and inactive tasks due by watermark `now`; returns the inactive ones. */
+  evict(now: number): TaskState[] {
+    let inactive: TaskState[] | undefined
     for (const id of this.deadlines.due(now)) {
       const task = this.tasks.get(id)
-      if (!task || task.ended_at === null) continue
-      if (task.ended_at + this.limits.retentionMs <= now) {
+      if (!task) continue
+      const seen = this.tasks.markOf(id)
+      const ended = task.ended_at !== null
+      const keep = ended ? this.limits.retentionMs : this.limits.inactivityMs
+      if (!ended && keep === 0) continue
+      if (seen + keep <= now) {
         this.tasks.delete(id)
-        this.onEvict('ended', task)
+        this.onEvict(ended ? 'ended' : 'inactive', task)
+        if (!ended) (inactive ??= []).push(task)
       } else {
-        this.deadlines.add(id, task.ended_at + this.limits.retentionMs)
+        this.deadlines.add(id, seen + keep)
       }
     }
-  }
-
-  setUntrustedOutputTools(tools: string[]): void {
-    this.limits.untrustedOutputTools = tools
-  }
-
-  values(): IterableIterator<TaskState> {
-    return this.tasks.values()
+    return inactive ?? []
   }
 }

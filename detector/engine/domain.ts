@@ -1,0 +1,113 @@
+/**
+ * One isolation domain's detector state: its watermark, tasks, credential registry, correlation
+ * windows, dedup windows, absence timers and held steps. A domain is the tenant of the key the
+ * events were sent with ('' for the deployment: no keys, or an admin key), so nothing sent with
+ * one key can read, extend, evict or time out what another key's tenant is judged on: state is
+ * not merely keyed by tenant, it is separate, caps included.
+ */
+import type { PrivpathEvent } from '../../core/event.js'
+import { MinHeap } from '../../core/heap.js'
+import type { DetectorConfig } from '../config.js'
+import type { Rule } from '../rules/types.js'
+import { CredentialRegistry } from '../state/registry.js'
+import { TaskStore, type TaskEviction } from '../state/tasks.js'
+import { CorrelationState, type PendingAbsence } from './correlation.js'
+import { DedupTable } from './dedup.js'
+
+const SWEEP_EVERY_MS = 1_000
+/** Correlation windows are also checked when touched; the sweep only reclaims idle ones. */
+const CORRELATION_SWEEP_EVERY_MS = 30_000
+
+/** A step whose `hold` rules are judged once the domain's time passed its time + the hold. */
+export interface HeldStep {
+  event: PrivpathEvent
+  rules: Rule[]
+  lag: number
+}
+
+export interface DomainHooks {
+  config: DetectorConfig
+  clock: () => number
+  evicted(what: 'task' | 'credential' | 'dedup_window', reason: string, count?: number): void
+  suppressed(rule: Rule, exception: string): void
+  dropped(reason: string): void
+}
+
+export class DomainState {
+  /** The newest event time seen in this domain (after the collector bounded it). */
+  watermark = Number.NEGATIVE_INFINITY
+  /** Wall-clock time of the domain's latest event: a tick moves an idle domain on by the time since. */
+  arrivedAt = Number.NEGATIVE_INFINITY
+  readonly tasks: TaskStore
+  readonly registry: CredentialRegistry
+  readonly dedup: DedupTable
+  readonly correlation: CorrelationState
+  readonly absenceTimers = new MinHeap<{ at: number; pending: PendingAbsence }>()
+  readonly held = new MinHeap<{ at: number; step: HeldStep }>()
+  private lastSweep = Number.NEGATIVE_INFINITY
+  private lastCorrelationSweep = Number.NEGATIVE_INFINITY
+
+  constructor(
+    readonly id: string,
+    private readonly hooks: DomainHooks,
+  ) {
+    const { config } = hooks
+    this.tasks = new TaskStore(
+      { retentionMs: config.task_retention_ms, inactivityMs: config.task_inactivity_ms, max: config.max_tasks, untrustedOutputTools: config.untrusted_output_tools },
+      (reason: TaskEviction) => hooks.evicted('task', reason),
+    )
+    this.registry = new CredentialRegistry(
+      { graceMs: config.credential_grace_ms, max: config.max_credentials },
+      (reason) => hooks.evicted('credential', reason),
+    )
+    this.dedup = new DedupTable(hooks.clock)
+    this.correlation = new CorrelationState({
+      watermark: () => this.watermark,
+      lateness: () => config.allowed_lateness_ms,
+      suppressed: hooks.suppressed,
+      dropped: hooks.dropped,
+      scheduleAbsence: (pending) => {
+        if (pending.due !== null) this.absenceTimers.push({ at: pending.due, pending })
+      },
+    })
+  }
+
+  /** Folds an event's time in; returns how far behind the watermark it arrived. */
+  advance(ts: number): number {
+    if (ts > this.watermark) {
+      this.watermark = ts
+      return 0
+    }
+    return this.watermark - ts
+  }
+
+  /**
+   * The domain's time as a wall-clock tick sees it: the watermark moved on by the wall time since
+   * its last event, but never past the wall clock. A live domain's watermark is about the wall
+   * clock; a backfill's is far behind it, and its windows must not all close at the next tick.
+   */
+  idleNow(wallNow: number): number {
+    if (!Number.isFinite(this.watermark)) return wallNow
+    return Math.min(wallNow, this.watermark + Math.max(0, wallNow - this.arrivedAt))
+  }
+
+  /** Evicts what is due by `now`, at most once a second of domain time. */
+  sweep(now: number, rules: Map<string, Rule>): void {
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return
+    this.lastSweep = now
+    const inactive = this.tasks.evict(now)
+    for (const task of inactive) {
+      const dropped = this.correlation.takeUntilTaskEnd(task.task_id)
+      // a task that never ended does not fire its until-task-end absences: it may resume
+      for (const pending of dropped) this.correlation.close(pending)
+      if (dropped.length > 0) this.hooks.dropped('task_inactive')
+    }
+    this.registry.evict(now)
+    const evicted = this.dedup.evict(now - this.hooks.config.allowed_lateness_ms)
+    if (evicted > 0) this.hooks.evicted('dedup_window', 'closed', evicted)
+    if (now - this.lastCorrelationSweep >= CORRELATION_SWEEP_EVERY_MS) {
+      this.lastCorrelationSweep = now
+      this.correlation.sweep(rules)
+    }
+  }
+}
