@@ -277,24 +277,20 @@ export class DetectorEngine {
    * time since its last event (DomainState.idleNow).
    */
   tick(wallNow: number): Maybe<Alert[]> {
-    const runs: FiringRun[] = []
+    let runs: FiringRun[] | undefined
     for (const domain of this.domains.values()) {
       const now = domain.idleNow(wallNow) - this.options.config.allowed_lateness_ms
-      this.fireDue(domain, now, runs)
-      this.releaseHeld(domain, now, runs)
+      runs = this.releaseHeld(domain, now, this.fireDue(domain, now, runs))
       domain.sweep(now, this.rulesById)
     }
-    return this.recordRuns(runs)
+    return this.recordRuns(runs ?? [])
   }
 
   /** Fires absences and judges held steps due by event time `until` in every domain (end of a test or a replay). */
   advance(until: number): Maybe<Alert[]> {
-    const runs: FiringRun[] = []
-    for (const domain of this.domains.values()) {
-      this.fireDue(domain, until, runs)
-      this.releaseHeld(domain, until, runs)
-    }
-    return this.recordRuns(runs)
+    let runs: FiringRun[] | undefined
+    for (const domain of this.domains.values()) runs = this.releaseHeld(domain, until, this.fireDue(domain, until, runs))
+    return this.recordRuns(runs ?? [])
   }
 
   stats(): EngineStats {
