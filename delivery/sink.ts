@@ -20,6 +20,8 @@ export interface DigestItem {
 export interface Digest {
   digest_id: string
   route: string
+  /** The tenant whose alerts it holds (rate limits count per route and tenant); absent from digests queued before they did. */
+  tenant_id?: string
   window_start: number
   window_end: number
   /** How many alert versions were folded in (may exceed `items.length` when versions coalesced). */

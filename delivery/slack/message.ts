@@ -100,7 +100,8 @@ export function repeatReply(alert: Alert, publicUrl: string): SlackMessage {
 const MAX_DIGEST_LINES = 20
 
 export function digestMessage(digest: Digest, publicUrl: string): SlackMessage {
-  const title = `Digest: ${digest.total} alert${digest.total === 1 ? '' : 's'} held by route ${digest.route}`
+  const tenant = digest.tenant_id ? ` for tenant ${digest.tenant_id}` : ''
+  const title = `Digest: ${digest.total} alert${digest.total === 1 ? '' : 's'} held by route ${digest.route}${tenant}`
   const lines = digest.items.slice(0, MAX_DIGEST_LINES).map((item) => {
     const link = taskLink(publicUrl, item.task_id)
     const task = link ? `<${link}|${escapeMrkdwn(item.task_id)}>` : escapeMrkdwn(item.task_id)

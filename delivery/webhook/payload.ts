@@ -36,6 +36,8 @@ export interface DigestPayload {
   type: 'digest'
   digest_id: string
   route: string
+  /** The tenant whose alerts it holds; '' for digests queued before digests were per tenant. */
+  tenant_id: string
   window_start: string
   window_end: string
   total: number
@@ -58,6 +60,7 @@ export function webhookPayload(notification: Notification, publicUrl: string): A
       type: 'digest',
       digest_id: digest.digest_id,
       route: digest.route,
+      tenant_id: digest.tenant_id ?? '',
       window_start: iso(digest.window_start),
       window_end: iso(digest.window_end),
       total: digest.total,
