@@ -82,7 +82,7 @@ describe('webhook payload and signature', () => {
       event_ids: ['e1', 'e2'],
       frameworks: ['owasp_agentic:T3', 'owasp_nhi:NHI5'],
       first_seen: new Date(alert.first_seen).toISOString(),
-      links: { task: 'https://pp.example/tasks/task-1' },
+      links: { task: 'https://pp.example/tasks/task-1?tenant=acme' },
     })
   })
 
@@ -100,7 +100,7 @@ describe('webhook payload and signature', () => {
       window_end: '1970-01-01T00:01:00.000Z',
       total: 7,
       omitted: 3,
-      alerts: [{ alert_id: item.alert_id, count: 2, link: 'https://pp.example/tasks/task-1' }],
+      alerts: [{ alert_id: item.alert_id, count: 2, link: 'https://pp.example/tasks/task-1?tenant=acme' }],
     })
   })
 
