@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { alertId } from '../core/alert.js'
+import { alertKey } from './sink.js'
 import { verifySignature } from './webhook/payload.js'
 import { type Received, startReceiver } from '../testkit/delivery.js'
 import { waitFor } from '../testkit/wait.js'
@@ -75,9 +76,11 @@ describe('delivery across kill -9', () => {
     await waitFor(() => /pending 0\n/.test(third.output()), 10_000, 'outbox drained')
     await kill9(third.child)
 
+    // The child's alerts are tenant acme's (testkit makeAlert).
+    const key = (dedupKey: string) => alertKey({ tenant_id: 'acme', alert_id: alertId('cross_tenant_tool', dedupKey, 1_700_000_000_000) })
     const expected = [
-      ...Array.from({ length: 10 }, (_, i) => `${alertId('cross_tenant_tool', `crash-${i}`, 1_700_000_000_000)}:3`),
-      ...Array.from({ length: 10 }, (_, i) => `${alertId('cross_tenant_tool', `crash-${i + 10}`, 1_700_000_000_000)}:1`),
+      ...Array.from({ length: 10 }, (_, i) => `${key(`crash-${i}`)}:3`),
+      ...Array.from({ length: 10 }, (_, i) => `${key(`crash-${i + 10}`)}:1`),
     ]
     expect([...processed.keys()].sort()).toEqual(expected.sort())
     expect([...processed.values()].every((n) => n === 1)).toBe(true)

@@ -2,7 +2,7 @@
  * Alert delivery: Slack and generic webhooks, the `delivery` role.
  *
  * In: alert versions from bus topic `alerts` (consumer group `delivery`). Routes pick sinks per
- * alert (severity, tenants, tags, a JSONata `when`; rate limits fold the excess into digests).
+ * alert (severity, tenants, tags, a JSONata `when`; rate limits, per tenant, fold the excess into digests).
  * Each chosen sink gets the alert in its durable outbox (`<data_dir>/outbox/<sink>/pending`,
  * one process per data directory: a lock file says which) before the bus batch is acknowledged;
  * a per-sink worker then sends it with retries (full-jitter backoff, `Retry-After`), coalescing

@@ -20,6 +20,8 @@ export interface DigestItem {
 export interface Digest {
   digest_id: string
   route: string
+  /** The tenant whose alerts it holds (rate limits count per route and tenant); absent from digests queued before they did. */
+  tenant_id?: string
   window_start: number
   window_end: number
   /** How many alert versions were folded in (may exceed `items.length` when versions coalesced). */
@@ -57,9 +59,19 @@ export interface Sink {
   close?(): Promise<void>
 }
 
+/**
+ * An alert's identity in delivery: its tenant and its id. Outbox entries, the memory of what was
+ * delivered and idempotency keys are all keyed by it, so two tenants whose alerts share an id
+ * (same rule, dedup key and window) never share any of them. Tenant '' keeps the bare id it always
+ * had; the tenant is URI-encoded (no '/') and alert ids are hex, so no two pairs give one key.
+ */
+export function alertKey(alert: Pick<Alert, 'tenant_id' | 'alert_id'>): string {
+  return alert.tenant_id === '' ? alert.alert_id : `${encodeURIComponent(alert.tenant_id)}/${alert.alert_id}`
+}
+
 export function idempotencyKey(notification: Notification): string {
   if (notification.kind === 'digest') return notification.digest.digest_id
-  return `${notification.alert.alert_id}:${notification.alert.count}`
+  return `${alertKey(notification.alert)}:${notification.alert.count}`
 }
 
 /** For tests and dry runs: records what it was given and answers with scripted outcomes. */

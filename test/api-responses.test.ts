@@ -137,6 +137,7 @@ describe('delivery answers carry every field', () => {
     const alert = makeAlert({ rule_id: 'cross-tenant', dedup_key: state })
     return {
       id: alert.alert_id,
+      key: alert.alert_id,
       sink: 'hook',
       notification: { kind: 'alert', alert },
       routes: ['all'],

@@ -20,6 +20,55 @@ const table = (db: string, name: string): string => `${quoteIdentifier(db)}.${qu
 
 type Row = Record<string, unknown>
 
+/**
+ * The lifecycle summary, per tenant first: the view's rows are per (credential, tenant), and its
+ * distinct counts (tasks, uses) are of task and event ids, which two tenants can share (the same
+ * spans sent under two keys have the same event ids). Merging the tenants' states would count
+ * their tasks and uses as one; adding the per-tenant counts does not. What the issue says (type,
+ * issuer, subject, scopes, issuing task) comes from the tenant that issued it first, never a mix
+ * of two tenants' issues of one id. A tenant's read has one row, so the outer step changes nothing.
+ */
+function summarySql(db: string, where: Conditions): string {
+  const fromIssuer = (column: string, alias = column) => `argMinIf(${column}, assumeNotNull(issued_at), issued_at IS NOT NULL) AS ${alias}`
+  return `
+SELECT
+  ${fromIssuer('tenant_id', 'issuing_tenant')},
+  arraySort(groupArray(tenant_id)) AS tenants,
+  ${fromIssuer('issuing_task_id')},
+  ${fromIssuer('credential_type')},
+  ${fromIssuer('credential_issuer')},
+  ${fromIssuer('credential_subject')},
+  ${fromIssuer('credential_scopes')},
+  toUnixTimestamp64Micro(min(issued_at)) AS issued_at_us,
+  toUnixTimestamp64Micro(max(expires_at)) AS expires_at_us,
+  toUnixTimestamp64Micro(min(revoked_at)) AS revoked_at_us,
+  sum(used_task_count) AS used_task_count,
+  sum(use_count) AS use_count,
+  toUnixTimestamp64Micro(min(first_used_at)) AS first_used_at_us,
+  toUnixTimestamp64Micro(max(last_used_at)) AS last_used_at_us
+FROM (
+  SELECT
+    credential_id,
+    tenant_id,
+    max(issuing_task_id) AS issuing_task_id,
+    max(credential_type) AS credential_type,
+    max(credential_issuer) AS credential_issuer,
+    max(credential_subject) AS credential_subject,
+    arraySort(groupUniqArrayArray(credential_scopes)) AS credential_scopes,
+    min(issued_at) AS issued_at,
+    max(expires_at) AS expires_at,
+    min(revoked_at) AS revoked_at,
+    uniqExactMerge(used_tasks) AS used_task_count,
+    uniqExactMerge(uses) AS use_count,
+    min(first_used_at) AS first_used_at,
+    max(last_used_at) AS last_used_at
+  FROM ${table(db, 'credentials')}
+  ${where.sql('WHERE')}
+  GROUP BY credential_id, tenant_id
+)
+GROUP BY credential_id`
+}
+
 async function rows(client: QueryClient, query: string, params: Record<string, unknown>): Promise<Row[]> {
   const result = await client.query({ query, query_params: params, format: 'JSONEachRow' })
   return result.json<Row>()
@@ -39,29 +88,7 @@ export async function getCredential(
   const params: Record<string, unknown> = { id: credentialId, limit }
   const where = new Conditions(params).add('credential_id = {id:String}').add('tenant_id = {tenant:String}', 'tenant', tenant)
 
-  const [summary] = await rows(
-    client,
-    `
-SELECT
-  anyIf(tenant_id, issued_at IS NOT NULL) AS issuing_tenant,
-  arraySort(groupUniqArray(tenant_id)) AS tenants,
-  max(issuing_task_id) AS issuing_task_id,
-  max(credential_type) AS credential_type,
-  max(credential_issuer) AS credential_issuer,
-  max(credential_subject) AS credential_subject,
-  arraySort(groupUniqArrayArray(credential_scopes)) AS credential_scopes,
-  toUnixTimestamp64Micro(min(issued_at)) AS issued_at_us,
-  toUnixTimestamp64Micro(max(expires_at)) AS expires_at_us,
-  toUnixTimestamp64Micro(min(revoked_at)) AS revoked_at_us,
-  uniqExactMerge(used_tasks) AS used_task_count,
-  uniqExactMerge(uses) AS use_count,
-  toUnixTimestamp64Micro(min(first_used_at)) AS first_used_at_us,
-  toUnixTimestamp64Micro(max(last_used_at)) AS last_used_at_us
-FROM ${table(db, 'credentials')}
-${where.sql('WHERE')}
-GROUP BY credential_id`,
-    params,
-  )
+  const [summary] = await rows(client, summarySql(db, where), params)
   if (!summary) return null
 
   const [milestones, uses] = await Promise.all([

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isPrivpathError } from '../../core/errors.js'
 import { BASE_TS, DB, insertAlerts, insertEvents, makeAlert, makeEvent, openTestStore, type TestStore } from '../../testkit/store.js'
-import { getCredential, getTask, listAlerts, listTasks } from './index.js'
+import { recordLoadedRules } from '../../core/store/rules.js'
+import { getCredential, getTask, listAlerts, listRules, listTasks } from './index.js'
 
 const admin = { tenant: '*' }
 const acme = { tenant: 'acme' }
@@ -222,5 +223,31 @@ describe('summaries built from several partial rows', () => {
     expect((await listTasks(store.client, DB, { until: T0 + 1 }, { tenant: 'initech' })).tasks[0]).toMatchObject({ last_seen: T0 + 5_000, event_count: 2 })
     expect((await listTasks(store.client, DB, { since: T0 + 5_001 }, { tenant: 'initech' })).tasks).toEqual([])
     expect((await listTasks(store.client, DB, { until: T0 - 1 }, { tenant: 'initech' })).tasks).toEqual([])
+  })
+})
+
+describe('ids two tenants share', () => {
+  // The same spans sent under two keys: one task id, one credential id, the same event ids.
+  const spans = (tenant_id: string, at: number, credential_type: string, credential_issuer: string) => [
+    makeEvent({ kind: 'credential_issued', tenant_id, task_id: 'shared', ts: at, span_id: 's-iss', credential_id: 'cred-shared', credential_type, credential_issuer }),
+    makeEvent({ kind: 'credential_used', tenant_id, task_id: 'shared', ts: at + 1, span_id: 's-use', credential_id: 'cred-shared' }),
+  ]
+
+  it("counts each tenant's tasks and uses of a credential id, and takes the issue from its first issuer", async () => {
+    await insertEvents(store.client, [...spans('acme', T0 + 10, 'oauth2', 'idp-acme'), ...spans('globex', T0 + 20, 'saml', 'idp-globex')])
+    const all = await getCredential(store.client, DB, 'cred-shared', admin)
+    expect(all).toMatchObject({ tenants: ['acme', 'globex'], tenant_id: 'acme', credential_type: 'oauth2', credential_issuer: 'idp-acme', used_task_count: 2, use_count: 2 })
+    const mine = await getCredential(store.client, DB, 'cred-shared', acme)
+    expect(mine).toMatchObject({ tenants: ['acme'], tenant_id: 'acme', credential_type: 'oauth2', used_task_count: 1, use_count: 1, issued_at: T0 + 10 })
+    const theirs = await getCredential(store.client, DB, 'cred-shared', globex)
+    expect(theirs).toMatchObject({ tenants: ['globex'], tenant_id: 'globex', credential_type: 'saml', credential_issuer: 'idp-globex', used_task_count: 1, use_count: 1 })
+  })
+
+  it("counts each tenant's alerts of a rule when their alert ids meet", async () => {
+    await recordLoadedRules(store.client, DB, [{ rule_id: 'shared-rule', title: 'Shared', description: '', severity: 'high', status: 'stable', frameworks: [], tags: [], file: 'x.yaml' }])
+    await insertAlerts(store.client, ['acme', 'globex'].map((tenant_id) => makeAlert({ rule_id: 'shared-rule', dedup_key: 'k', tenant_id, task_id: 'shared' })))
+    const hits = async (scope: { tenant: string }) => (await listRules(store.client, DB, scope)).rules.find((r) => r.rule_id === 'shared-rule')?.hits
+    expect(await hits(admin)).toMatchObject({ alerts: 2, tasks: 2 })
+    expect(await hits(acme)).toMatchObject({ alerts: 1, tasks: 1 })
   })
 })

@@ -1,7 +1,8 @@
 /**
  * Rules: the newest load recorded in the `rules` table, each with what it raised in the caller's
  * scope (distinct alerts, distinct tasks, last activity). A rule without alerts still appears:
- * silence is information too.
+ * silence is information too. Alerts and tasks are counted per tenant: two tenants' alerts can
+ * share an id, and their tasks a task id.
  */
 import { quoteIdentifier } from '../../core/store/ddl.js'
 import { readLoadedRules } from '../../core/store/rules.js'
@@ -26,7 +27,7 @@ export async function listRules(client: Pick<ClickHouseClient, 'query'>, db: str
     const where = new Conditions(params).add('tenant_id = {tenant:String}', 'tenant', tenant)
     const result = await client.query({
       query: `
-SELECT rule_id, uniqExact(alert_id) AS alerts, uniqExact(tenant_id, task_id) AS tasks, toUnixTimestamp64Micro(max(last_seen)) AS last_seen_us
+SELECT rule_id, uniqExact(tenant_id, alert_id) AS alerts, uniqExact(tenant_id, task_id) AS tasks, toUnixTimestamp64Micro(max(last_seen)) AS last_seen_us
 FROM ${quoteIdentifier(db)}.${quoteIdentifier('alerts')}
 ${where.sql('WHERE')}
 GROUP BY rule_id`,

@@ -6,11 +6,11 @@ import { type CoreTopics, MemoryBus } from '../../core/bus/index.js'
 import { validateConfig } from '../../core/config/load.js'
 import { startDelivery } from '../service.js'
 import { classifyAnswer, parseRetryAfter } from '../http.js'
-import { MemorySink } from '../sink.js'
+import { alertKey, MemorySink } from '../sink.js'
 import { type Answer, capturedTelemetry, makeAlert, repeatOf, startReceiver } from '../../testkit/delivery.js'
 import { waitFor } from '../../testkit/wait.js'
 import { DueQueue } from './due-queue.js'
-import { newEntry } from './entry.js'
+import { fileName, newEntry } from './entry.js'
 import { OutboxStore } from './store.js'
 import { OutboxWorker } from './worker.js'
 import { deliveryMetrics } from '../metrics.js'
@@ -91,7 +91,7 @@ describe('outbox store', () => {
     const moved = await store.redeliver({}, 100)
     expect(moved.map((e) => [e.id, e.attempts, e.next_attempt_at])).toEqual([[a.alert_id, 0, 100]])
     expect(await store.list('dead')).toEqual([])
-    expect((await store.read('pending', b.alert_id))?.version).toBe(2)
+    expect((await store.read('pending', alertKey(b)))?.version).toBe(2)
   })
 })
 
@@ -140,7 +140,7 @@ describe('isolation between sinks', () => {
     await waitFor(() => down.received.length >= 3, 5_000, 'a few attempts')
     await delivery.stop()
     await bus.close()
-    const onDisk = JSON.parse(readFileSync(join(dataDir, 'outbox', 'hook', 'pending', `${alert.alert_id}.json`), 'utf8'))
+    const onDisk = JSON.parse(readFileSync(join(dataDir, 'outbox', 'hook', 'pending', fileName(alertKey(alert))), 'utf8'))
     expect(onDisk).toMatchObject({ id: alert.alert_id, version: 4, sink: 'hook' })
     expect(onDisk.attempts).toBeGreaterThanOrEqual(2)
     expect(onDisk.last_error).toMatch(/HTTP 500/)

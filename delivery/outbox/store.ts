@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type OutboxEntry, fileName } from './entry.js'
+import { type OutboxEntry, fileName, keyed } from './entry.js'
 
 export type Shelf = 'pending' | 'dead'
 
@@ -20,7 +20,7 @@ export class OutboxStore {
   }
 
   async write(shelf: Shelf, entry: OutboxEntry): Promise<void> {
-    const target = join(this.dir, shelf, fileName(entry.id))
+    const target = join(this.dir, shelf, fileName(entry.key))
     const tmp = join(this.dir, shelf, `.${randomBytes(6).toString('hex')}.tmp`)
     const handle = await open(tmp, 'w')
     try {
@@ -32,8 +32,8 @@ export class OutboxStore {
     await rename(tmp, target)
   }
 
-  async remove(shelf: Shelf, id: string): Promise<void> {
-    await unlink(join(this.dir, shelf, fileName(id))).catch((error: NodeJS.ErrnoException) => {
+  async remove(shelf: Shelf, key: string): Promise<void> {
+    await unlink(join(this.dir, shelf, fileName(key))).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error
     })
   }
@@ -48,9 +48,9 @@ export class OutboxStore {
     }
   }
 
-  async read(shelf: Shelf, id: string): Promise<OutboxEntry | undefined> {
+  async read(shelf: Shelf, key: string): Promise<OutboxEntry | undefined> {
     try {
-      return JSON.parse(await readFile(join(this.dir, shelf, fileName(id)), 'utf8')) as OutboxEntry
+      return keyed(JSON.parse(await readFile(join(this.dir, shelf, fileName(key)), 'utf8')) as OutboxEntry)
     } catch {
       return undefined
     }
@@ -65,7 +65,7 @@ export class OutboxStore {
       try {
         const entry = JSON.parse(await readFile(path, 'utf8')) as OutboxEntry
         if (typeof entry.id !== 'string' || typeof entry.notification !== 'object') throw new Error('not an outbox entry')
-        entries.push(entry)
+        entries.push(keyed(entry))
       } catch {
         await rename(path, join(this.dir, 'corrupt', name)).catch(() => undefined)
         corrupt.push(name)
@@ -74,19 +74,19 @@ export class OutboxStore {
     return entries
   }
 
-  /** Dead → pending with a fresh attempt budget; returns the entries moved. */
+  /** Dead → pending with a fresh attempt budget (all, or those of one alert or digest id); returns the entries moved. */
   async redeliver(filter: { id?: string }, now: number): Promise<OutboxEntry[]> {
     const moved: OutboxEntry[] = []
     for (const dead of await this.list('dead')) {
       if (filter.id !== undefined && dead.id !== filter.id) continue
-      const pending = await this.read('pending', dead.id)
+      const pending = await this.read('pending', dead.key)
       if (pending && (pending.version > dead.version || (pending.version === dead.version && pending.updated_at >= dead.updated_at))) {
-        await this.remove('dead', dead.id)
+        await this.remove('dead', dead.key)
         continue
       }
       const revived: OutboxEntry = { ...dead, attempts: 0, dead_at: 0, next_attempt_at: now }
       await this.write('pending', revived)
-      await this.remove('dead', dead.id)
+      await this.remove('dead', dead.key)
       moved.push(revived)
     }
     if (moved.length > 0) await this.sync('pending')

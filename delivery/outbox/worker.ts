@@ -45,6 +45,7 @@ export interface SinkCounters {
 }
 
 export class OutboxWorker {
+  /** Every map and set here is by entry key (tenant and alert id), never by alert id alone. */
   private readonly entries = new Map<string, OutboxEntry>()
   private readonly inFlight = new Map<string, Promise<void>>()
   private readonly writes = new Map<string, Promise<void>>()
@@ -52,8 +53,8 @@ export class OutboxWorker {
   private readonly queue: DueQueue
   private readonly abort = new AbortController()
   private readonly now: () => number
-  private readonly deadIds = new Set<string>()
-  /** Ids whose newest state failed to reach the disk. */
+  private readonly deadKeys = new Set<string>()
+  /** Entry keys whose newest state failed to reach the disk. */
   private readonly unsaved = new Set<string>()
   private stopped = false
   private readonly idleWaiters: Array<() => void> = []
@@ -81,17 +82,17 @@ export class OutboxWorker {
   }
 
   get dead(): number {
-    return this.deadIds.size
+    return this.deadKeys.size
   }
 
   /** Loads what a previous run left pending and starts sending it. */
   async start(): Promise<void> {
     const corrupt: string[] = []
     for (const entry of await this.options.store.list('pending', corrupt)) {
-      this.entries.set(entry.id, entry)
-      this.queue.push({ at: entry.next_attempt_at, id: entry.id })
+      this.entries.set(entry.key, entry)
+      this.queue.push({ at: entry.next_attempt_at, id: entry.key })
     }
-    for (const entry of await this.options.store.list('dead', corrupt)) this.deadIds.add(entry.id)
+    for (const entry of await this.options.store.list('dead', corrupt)) this.deadKeys.add(entry.key)
     if (corrupt.length > 0) {
       this.options.logger.error({ sink: this.name, files: corrupt }, 'unreadable outbox files moved to corrupt/')
     }
@@ -115,9 +116,9 @@ export class OutboxWorker {
     const writes: Promise<void>[] = []
     for (const entry of incoming) {
       const result = this.absorb(entry)
-      if (result === 'stale' && this.unsaved.has(entry.id)) {
+      if (result === 'stale' && this.unsaved.has(entry.key)) {
         // Known in memory but its last write failed: a redelivered bus batch must not be acknowledged on that.
-        writes.push(this.persist(entry.id))
+        writes.push(this.persist(entry.key))
         continue
       }
       if (result === 'stale') {
@@ -129,7 +130,7 @@ export class OutboxWorker {
         this.counters.coalesced++
         this.options.metrics.coalesced.inc({ sink: this.name })
       }
-      writes.push(this.persist(entry.id))
+      writes.push(this.persist(entry.key))
     }
     if (writes.length === 0) return
     await Promise.all(writes)
@@ -137,20 +138,20 @@ export class OutboxWorker {
     this.pump()
   }
 
-  /** Moves dead letters back (all, or one id) with a fresh attempt budget; returns how many were revived. */
+  /** Moves dead letters back (all, or those of one alert or digest id) with a fresh attempt budget; returns how many were revived. */
   async redeliver(filter: { id?: string }): Promise<number> {
     const dead = (await this.options.store.list('dead')).filter((entry) => filter.id === undefined || entry.id === filter.id)
     let revived = 0
     const writes: Promise<void>[] = []
     for (const entry of dead) {
-      this.delivered.delete(entry.id)
+      this.delivered.delete(entry.key)
       const result = this.absorb({ ...entry, attempts: 0, dead_at: 0, next_attempt_at: this.now() })
       if (result !== 'stale') {
         revived++
-        writes.push(this.persist(entry.id))
+        writes.push(this.persist(entry.key))
       }
       // A dead letter older than the pending version is simply superseded.
-      writes.push(this.chain(entry.id, () => this.options.store.remove('dead', entry.id)).then(() => void this.deadIds.delete(entry.id)))
+      writes.push(this.chain(entry.key, () => this.options.store.remove('dead', entry.key)).then(() => void this.deadKeys.delete(entry.key)))
     }
     await Promise.all(writes)
     await this.options.store.sync('pending')
@@ -161,7 +162,7 @@ export class OutboxWorker {
 
   /** Takes an entry into the in-memory queue: new, replacing an older pending version, or stale. */
   private absorb(entry: OutboxEntry): 'new' | 'coalesced' | 'stale' {
-    const existing = this.entries.get(entry.id)
+    const existing = this.entries.get(entry.key)
     if (existing) {
       if (compareVersions(entry, existing) <= 0) return 'stale'
       existing.notification = entry.notification
@@ -171,10 +172,10 @@ export class OutboxWorker {
       existing.coalesced++
       return 'coalesced'
     }
-    const sent = this.delivered.get(entry.id)
+    const sent = this.delivered.get(entry.key)
     if (sent !== undefined && compareVersions(entry, sent) <= 0) return 'stale'
-    this.entries.set(entry.id, entry)
-    this.queue.push({ at: entry.next_attempt_at, id: entry.id })
+    this.entries.set(entry.key, entry)
+    this.queue.push({ at: entry.next_attempt_at, id: entry.key })
     return 'new'
   }
 
@@ -203,14 +204,14 @@ export class OutboxWorker {
       }
       const run = this.attempt(entry)
         .catch((error: unknown) => {
-          this.options.logger.error({ sink: this.name, alert_id: entry.id, error: this.options.scrub(String(error)) }, 'outbox update failed')
+          this.options.logger.error({ sink: this.name, alert_id: entry.id, entry: entry.key, error: this.options.scrub(String(error)) }, 'outbox update failed')
         })
         .finally(() => {
-          this.inFlight.delete(entry.id)
+          this.inFlight.delete(entry.key)
           this.pump()
           if (this.entries.size === 0 && this.inFlight.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
         })
-      this.inFlight.set(entry.id, run)
+      this.inFlight.set(entry.key, run)
     }
     // A full worker and entries whose attempt is still running are woken by that attempt's end,
     // not by a timer (which would fire again and again while they cannot start).
@@ -244,18 +245,18 @@ export class OutboxWorker {
     if (outcome.status === 'delivered') {
       this.counters.delivered++
       metrics.successes.inc({ sink: this.name })
-      this.remember(entry.id, sent)
+      this.remember(entry.key, sent)
       if (newer) return this.reschedule(entry, 0, this.now())
       this.forget(entry)
-      await this.persist(entry.id)
-      await this.dropStaleDeadLetter(entry.id, sent)
+      await this.persist(entry.key)
+      await this.dropStaleDeadLetter(entry.key, sent)
       return
     }
 
     if (this.stopped) {
       // Interrupted by shutdown: says nothing about the sink and does not count against the budget.
       entry.attempts--
-      await this.persist(entry.id)
+      await this.persist(entry.key)
       return
     }
     const error = this.options.scrub(outcome.error)
@@ -272,15 +273,15 @@ export class OutboxWorker {
         : backoffDelay(entry.attempts, { baseMs: this.options.backoffBaseMs, maxMs: this.options.backoffMaxMs }, this.options.random)
     this.counters.retried++
     metrics.retries.inc({ sink: this.name })
-    logger.warn({ sink: this.name, alert_id: entry.id, attempt: entry.attempts, retry_in_ms: delay, error }, 'delivery failed, will retry')
+    logger.warn({ sink: this.name, alert_id: entry.id, entry: entry.key, attempt: entry.attempts, retry_in_ms: delay, error }, 'delivery failed, will retry')
     await this.reschedule(entry, entry.attempts, this.now() + delay)
   }
 
   private async reschedule(entry: OutboxEntry, attempts: number, at: number): Promise<void> {
     entry.attempts = attempts
     entry.next_attempt_at = at
-    this.queue.push({ at, id: entry.id })
-    await this.persist(entry.id)
+    this.queue.push({ at, id: entry.key })
+    await this.persist(entry.key)
   }
 
   private async deadLetter(entry: OutboxEntry, reason: string): Promise<void> {
@@ -289,58 +290,58 @@ export class OutboxWorker {
     this.counters.dead_lettered++
     this.options.metrics.deadLetters.inc({ sink: this.name })
     this.options.logger.error(
-      { sink: this.name, alert_id: entry.id, attempts: entry.attempts, error: entry.last_error },
+      { sink: this.name, alert_id: entry.id, entry: entry.key, attempts: entry.attempts, error: entry.last_error },
       `delivery dead-lettered (${reason})`,
     )
-    await this.chain(entry.id, async () => {
+    await this.chain(entry.key, async () => {
       await this.options.store.write('dead', entry)
       await this.options.store.sync('dead')
-      await this.options.store.remove('pending', entry.id)
+      await this.options.store.remove('pending', entry.key)
     })
-    this.deadIds.add(entry.id)
+    this.deadKeys.add(entry.key)
   }
 
-  private async dropStaleDeadLetter(id: string, sent: { version: number; updated_at: number }): Promise<void> {
-    if (!this.deadIds.has(id)) return
-    const dead = await this.options.store.read('dead', id)
+  private async dropStaleDeadLetter(key: string, sent: { version: number; updated_at: number }): Promise<void> {
+    if (!this.deadKeys.has(key)) return
+    const dead = await this.options.store.read('dead', key)
     if (dead && compareVersions(dead, sent) <= 0) {
-      await this.options.store.remove('dead', id)
-      this.deadIds.delete(id)
+      await this.options.store.remove('dead', key)
+      this.deadKeys.delete(key)
     }
   }
 
   private forget(entry: OutboxEntry): void {
-    if (this.entries.get(entry.id) === entry) this.entries.delete(entry.id)
+    if (this.entries.get(entry.key) === entry) this.entries.delete(entry.key)
   }
 
-  private remember(id: string, version: { version: number; updated_at: number }): void {
-    this.delivered.delete(id)
-    this.delivered.set(id, { version: version.version, updated_at: version.updated_at })
+  private remember(key: string, version: { version: number; updated_at: number }): void {
+    this.delivered.delete(key)
+    this.delivered.set(key, { version: version.version, updated_at: version.updated_at })
     const limit = this.options.rememberDelivered ?? 50_000
     if (this.delivered.size > limit) this.delivered.delete(this.delivered.keys().next().value as string)
   }
 
-  /** Writes the entry's current state (or removes its file when it is gone); writes per id run in order. */
-  private persist(id: string): Promise<void> {
-    return this.chain(id, async () => {
-      const current = this.entries.get(id)
+  /** Writes the entry's current state (or removes its file when it is gone); writes per key run in order. */
+  private persist(key: string): Promise<void> {
+    return this.chain(key, async () => {
+      const current = this.entries.get(key)
       if (current) await this.options.store.write('pending', current)
-      else await this.options.store.remove('pending', id)
-      this.unsaved.delete(id)
+      else await this.options.store.remove('pending', key)
+      this.unsaved.delete(key)
     }).catch((error: unknown) => {
-      this.unsaved.add(id)
+      this.unsaved.add(key)
       throw error
     })
   }
 
-  private chain(id: string, work: () => Promise<void>): Promise<void> {
-    const next = (this.writes.get(id) ?? Promise.resolve()).then(work)
+  private chain(key: string, work: () => Promise<void>): Promise<void> {
+    const next = (this.writes.get(key) ?? Promise.resolve()).then(work)
     const settled = next.catch((error: unknown) => {
-      this.options.logger.error({ sink: this.name, alert_id: id, error: this.options.scrub(String(error)) }, 'outbox write failed')
+      this.options.logger.error({ sink: this.name, entry: key, error: this.options.scrub(String(error)) }, 'outbox write failed')
     })
-    this.writes.set(id, settled)
+    this.writes.set(key, settled)
     void settled.then(() => {
-      if (this.writes.get(id) === settled) this.writes.delete(id)
+      if (this.writes.get(key) === settled) this.writes.delete(key)
     })
     return next
   }

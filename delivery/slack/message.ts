@@ -62,7 +62,7 @@ const field = (label: string, value: string) => ({
 
 export function alertMessage(alert: Alert, publicUrl: string, options: { test?: boolean } = {}): SlackMessage {
   const title = `${options.test ? '[TEST] ' : ''}${SEVERITY_MARK[alert.severity]}: ${alert.rule_title}`
-  const link = taskLink(publicUrl, alert.task_id)
+  const link = taskLink(publicUrl, alert)
   const repeat = repeatLine(alert)
   const blocks: Array<Record<string, unknown>> = [
     { type: 'header', text: { type: 'plain_text', text: clip(title, HEADER_MAX), emoji: false } },
@@ -100,9 +100,10 @@ export function repeatReply(alert: Alert, publicUrl: string): SlackMessage {
 const MAX_DIGEST_LINES = 20
 
 export function digestMessage(digest: Digest, publicUrl: string): SlackMessage {
-  const title = `Digest: ${digest.total} alert${digest.total === 1 ? '' : 's'} held by route ${digest.route}`
+  const tenant = digest.tenant_id ? ` for tenant ${digest.tenant_id}` : ''
+  const title = `Digest: ${digest.total} alert${digest.total === 1 ? '' : 's'} held by route ${digest.route}${tenant}`
   const lines = digest.items.slice(0, MAX_DIGEST_LINES).map((item) => {
-    const link = taskLink(publicUrl, item.task_id)
+    const link = taskLink(publicUrl, item)
     const task = link ? `<${link}|${escapeMrkdwn(item.task_id)}>` : escapeMrkdwn(item.task_id)
     return `• *${SEVERITY_MARK[item.severity]}* ${escapeMrkdwn(item.rule_title)} — ${escapeMrkdwn(item.tenant_id)} / ${task} ×${item.count}`
   })

@@ -34,8 +34,13 @@ const PERMANENT_ERRORS = new Set([
   'thread_not_found',
 ])
 
-function threadKey(alert: Alert): string {
-  return `${alert.rule_id}\u0000${alert.dedup_key}`
+/**
+ * An incident is a rule and dedup key within one tenant: two tenants never share a thread. Tenant
+ * '' keeps the key it always had; the others are JSON, which no kebab-case rule id starts like.
+ */
+function threadKey(alert: Pick<Alert, 'tenant_id' | 'rule_id' | 'dedup_key'>): string {
+  if (alert.tenant_id === '') return `${alert.rule_id}\u0000${alert.dedup_key}`
+  return JSON.stringify([alert.tenant_id, alert.rule_id, alert.dedup_key])
 }
 
 export class SlackSink implements Sink {

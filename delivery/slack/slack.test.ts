@@ -80,7 +80,7 @@ describe('slack message', () => {
       expect(text).toContain(part)
     }
     expect(text).toContain("prompt → tool 'db.query' → tenant 'globex'")
-    expect(text).toContain('<https://pp.example/tasks/task-1|Open task task-1 in the console>')
+    expect(text).toContain('<https://pp.example/tasks/task-1?tenant=acme|Open task task-1 in the console>')
     expect(message.text).toContain('seen 4 times')
   })
 
@@ -106,7 +106,7 @@ describe('slack message', () => {
     assertBlockKit(message.blocks as Block[])
     const text = allText(message.blocks as Block[])
     expect(message.blocks[0]).toMatchObject({ text: { text: 'Digest: 30 alerts held by route noisy' } })
-    expect(text).toContain('<https://pp.example/tasks/t0|t0>')
+    expect(text).toContain('<https://pp.example/tasks/t0?tenant=acme|t0>')
     expect(text).toContain('…and 7 more')
   })
 })
@@ -136,7 +136,7 @@ describe('slack delivery (bot token)', () => {
     expect(bodies[0].channel).toBe('#alerts')
     expect(bodies[0].thread_ts).toBeUndefined()
     assertBlockKit(bodies[0].blocks)
-    expect(allText(bodies[0].blocks)).toContain('<https://privpath.example/tasks/task-1|')
+    expect(allText(bodies[0].blocks)).toContain('<https://privpath.example/tasks/task-1?tenant=acme|')
     expect(bodies[1].thread_ts).toBe('1700000000.000001')
     expect(bodies[1].text).toContain('seen 2 times in 1m 30s')
     assertBlockKit(bodies[1].blocks)

@@ -1,7 +1,8 @@
 /**
- * Where an incident's Slack thread lives: dedup key → `ts` of the first message, kept in an
- * append-only JSON-lines file (fsync per append) so repeats after a restart still land in the
- * thread. Compacted on open when it has grown to more than twice its live entries.
+ * Where an incident's Slack thread lives: incident key (tenant, rule, dedup key; see sink.ts) →
+ * `ts` of the first message, kept in an append-only JSON-lines file (fsync per append) so repeats
+ * after a restart still land in the thread. Compacted on open when it has grown to more than
+ * twice its live entries.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'

@@ -36,6 +36,8 @@ export interface DigestPayload {
   type: 'digest'
   digest_id: string
   route: string
+  /** The tenant whose alerts it holds; '' for digests queued before digests were per tenant. */
+  tenant_id: string
   window_start: string
   window_end: string
   total: number
@@ -43,9 +45,14 @@ export interface DigestPayload {
   alerts: Array<Digest['items'][number] & { link: string | null }>
 }
 
-export function taskLink(publicUrl: string, taskId: string): string | null {
-  if (!publicUrl || !taskId) return null
-  return `${publicUrl.replace(/\/+$/, '')}/tasks/${encodeURIComponent(taskId)}`
+/**
+ * The console page of the alert's task. It names the tenant: several tenants can use one task id,
+ * and without one an admin key opens whichever of them was active last.
+ */
+export function taskLink(publicUrl: string, task: { task_id: string; tenant_id: string }): string | null {
+  if (!publicUrl || !task.task_id) return null
+  const tenant = task.tenant_id === '' ? '' : `?tenant=${encodeURIComponent(task.tenant_id)}`
+  return `${publicUrl.replace(/\/+$/, '')}/tasks/${encodeURIComponent(task.task_id)}${tenant}`
 }
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -58,11 +65,12 @@ export function webhookPayload(notification: Notification, publicUrl: string): A
       type: 'digest',
       digest_id: digest.digest_id,
       route: digest.route,
+      tenant_id: digest.tenant_id ?? '',
       window_start: iso(digest.window_start),
       window_end: iso(digest.window_end),
       total: digest.total,
       omitted: digest.omitted,
-      alerts: digest.items.map((item) => ({ ...item, link: taskLink(publicUrl, item.task_id) })),
+      alerts: digest.items.map((item) => ({ ...item, link: taskLink(publicUrl, item) })),
     }
   }
   const { alert } = notification
@@ -85,7 +93,7 @@ export function webhookPayload(notification: Notification, publicUrl: string): A
     first_seen: iso(alert.first_seen),
     last_seen: iso(alert.last_seen),
     updated_at: iso(alert.updated_at),
-    links: { task: taskLink(publicUrl, alert.task_id) },
+    links: { task: taskLink(publicUrl, alert) },
   }
 }
 

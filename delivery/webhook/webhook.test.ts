@@ -9,6 +9,7 @@ import { deliveryRoutes } from '../routes.js'
 import { type CoreTopics, MemoryBus } from '../../core/bus/index.js'
 import { validateConfig } from '../../core/config/load.js'
 import { type DeliveryControl, startDelivery } from '../service.js'
+import { alertKey } from '../sink.js'
 import { type Answer, capturedTelemetry, makeAlert, metricValue, repeatOf, startReceiver } from '../../testkit/delivery.js'
 import { waitFor } from '../../testkit/wait.js'
 import { signBody, verifySignature, webhookPayload } from './payload.js'
@@ -81,7 +82,7 @@ describe('webhook payload and signature', () => {
       event_ids: ['e1', 'e2'],
       frameworks: ['owasp_agentic:T3', 'owasp_nhi:NHI5'],
       first_seen: new Date(alert.first_seen).toISOString(),
-      links: { task: 'https://pp.example/tasks/task-1' },
+      links: { task: 'https://pp.example/tasks/task-1?tenant=acme' },
     })
   })
 
@@ -99,7 +100,7 @@ describe('webhook payload and signature', () => {
       window_end: '1970-01-01T00:01:00.000Z',
       total: 7,
       omitted: 3,
-      alerts: [{ alert_id: item.alert_id, count: 2, link: 'https://pp.example/tasks/task-1' }],
+      alerts: [{ alert_id: item.alert_id, count: 2, link: 'https://pp.example/tasks/task-1?tenant=acme' }],
     })
   })
 
@@ -138,7 +139,7 @@ describe('webhook delivery', () => {
     expect(times.every(Number.isInteger)).toBe(true)
     for (const request of receiver.received) {
       expect(request.headers['content-type']).toBe('application/json')
-      expect(request.headers['idempotency-key']).toBe(`${alert.alert_id}:1`)
+      expect(request.headers['idempotency-key']).toBe(`${alertKey(alert)}:1`)
       expect(verifySignature(SECRET, request.body, String(request.headers['x-privpath-signature']))).toBe(true)
       expect(request.url).toBe('/hooks/T0KEN-in-path?key=qs-secret-123')
     }
@@ -215,7 +216,7 @@ describe('webhook delivery', () => {
     await waitFor(() => delivery.stats().sinks[0].counters.delivered === 1, 5_000, 'redelivery')
     expect(delivery.stats().sinks[0].dead).toBe(0)
     expect(await delivery.deadLetters()).toHaveLength(0)
-    expect(receiver.received.at(-1)?.headers['idempotency-key']).toBe(`${alert.alert_id}:1`)
+    expect(receiver.received.at(-1)?.headers['idempotency-key']).toBe(`${alertKey(alert)}:1`)
     const metrics = await telemetry.registry.metrics()
     expect(metrics).toMatch(/privpath_delivery_queue_depth\{sink="hook"\} 0/)
     expect(metrics).toMatch(/privpath_delivery_duration_seconds_count\{sink="hook",outcome="retry"\} 3/)
@@ -241,7 +242,7 @@ describe('webhook delivery', () => {
     await delivery.idle()
     const sent = receiver.received.slice(1)
     expect(sent).toHaveLength(1)
-    expect(sent[0].headers['idempotency-key']).toBe(`${v1.alert_id}:3`)
+    expect(sent[0].headers['idempotency-key']).toBe(`${alertKey(v1)}:3`)
     expect(JSON.parse(sent[0].body).count).toBe(3)
     expect(counters(delivery)).toMatchObject({ attempts: 2, coalesced: 2, duplicates: 1, delivered: 1 })
   })
