@@ -5,7 +5,7 @@
  * are configured. Then: check at the door (receiver/, otlp/) → durable (wal/, or Kafka) → decode →
  * map conventions to events and redact (mapping/, redact/) → place spans in tasks (correlate/) →
  * publish in event time (publish/). Out: events on `events` (key = task id), credential events
- * also on `credentials` (key = credential id). A request is answered 200 only once it is durable.
+ * (key = credential id) and task_end (key = task id) also on `credentials`. A request is answered 200 only once it is durable.
  * Two topologies, one set of steps: `embedded` (write-ahead log and pipeline in one process) and
  * `kafka` (mapped records on `spans` keyed by trace id, correlated by a consumer group).
  * Not here: OTLP/gRPC, metrics and profiles signals, detection (detector/), storage (writer/).

@@ -47,6 +47,22 @@ describe('SDK spans through the collector mapper', () => {
     expect(only(events, 'task_start')).toMatchObject({ tenant_id: 'acme', agent_id: 'planner' })
   })
 
+  it('a turn kept open starts the task without ending it; the turn that does not keep it open ends it', () => {
+    const events = record((p) => {
+      p.startTask({ ...TASK, keepOpen: true }, () => p.recordPrompt('turn 1'))
+      p.startTask(TASK, () => p.recordPrompt('turn 2'))
+    })
+    const boundaries = events.filter((e) => e.kind === 'task_start' || e.kind === 'task_end')
+    expect(boundaries.map((e) => [e.kind, e.task_id])).toEqual([
+      ['task_start', 't-1'],
+      ['task_start', 't-1'],
+      ['task_end', 't-1'],
+    ])
+    const [first, second, end] = boundaries
+    expect(first.trace_id).not.toBe(second.trace_id)
+    expect(end).toMatchObject({ trace_id: second.trace_id, span_id: second.span_id, source: 'privpath', tenant_id: 'acme' })
+  })
+
   it('a prompt becomes one prompt event with the message text, a reasoning step one reasoning_step', () => {
     const events = record((p) =>
       p.startTask(TASK, () => {

@@ -1,8 +1,8 @@
 /**
  * A scripted agent task emitted through the real OpenTelemetry JS SDK and OTLP exporters:
  * invoke_agent root (task id + tenant) → chat, reasoning, execute_tool with credential.issued /
- * authz.decision / approval span events, and a delegated invoke_agent whose tool revokes the
- * credential. SimpleSpanProcessor exports each span when it ends, so children reach the collector
+ * authz.decision / approval span events, a delegated invoke_agent whose tool revokes the
+ * credential, and agent.task.end on the root. SimpleSpanProcessor exports each span when it ends, so children reach the collector
  * in earlier requests than their parents.
  */
 import { ROOT_CONTEXT, SpanKind, trace, type Span, type Tracer } from '@opentelemetry/api'
@@ -132,6 +132,8 @@ export function runScriptedTask(tracer: Tracer, task: ScriptedTask): number {
   cleanup.addEvent('credential.revoked', { 'credential.id': credential }, at(65))
   cleanup.end(at(70))
   delegate.end(at(80))
+  // The task has its own id, so it could go on in another trace: the agent says it is over.
+  root.addEvent('agent.task.end', {}, at(90))
   root.end(at(90))
   return 5
 }

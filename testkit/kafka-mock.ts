@@ -4,6 +4,8 @@
  * Without kcat the Kafka suites skip with a message, except under CI=true where they fail.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { Kafka, logLevel } from 'kafkajs'
+import type { KafkaSectionConfig } from '../core/bus/index.js'
 
 export interface KafkaUnderTest {
   brokers: string[]
@@ -79,4 +81,30 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   child.kill('SIGKILL')
   await exited
+}
+
+/** The bus settings of a test client: short session and heartbeat, so members join and leave in seconds. */
+export function testKafkaConfig(kafka: KafkaUnderTest, prefix: string, clientId: string): KafkaSectionConfig {
+  return {
+    brokers: kafka.brokers,
+    client_id: clientId,
+    topic_prefix: prefix,
+    ssl: false,
+    session_timeout_ms: 3_000,
+    heartbeat_interval_ms: 500,
+    max_wait_ms: 200,
+    publish_timeout_ms: 3_000,
+  }
+}
+
+/** How many partitions `topic` (full name, prefix included) has. */
+export async function partitionCount(kafka: KafkaUnderTest, topic: string): Promise<number> {
+  const admin = new Kafka({ brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin()
+  await admin.connect()
+  try {
+    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })
+    return topics[0].partitions.length
+  } finally {
+    await admin.disconnect()
+  }
 }

@@ -182,31 +182,28 @@ describe('Correlator: task resolution', () => {
 })
 
 describe('Correlator: task boundaries', () => {
-  it('adds task_start at the root span start and task_end at its end, after its span events', () => {
+  it('adds task_start at the root span start and task_end at its end, after its span events, to a task that is its trace', () => {
     const c = correlator()
-    const [root] = c.add(
-      records([{ spanId: 'root', startMs: T0, endMs: T0 + 900, attributes: task('t1'), events: [{ name: 'approval', atMs: T0 + 5 }] }]),
-      T0,
-    )
+    const [root] = c.add(records([{ spanId: 'root', startMs: T0, endMs: T0 + 900, events: [{ name: 'approval', atMs: T0 + 5 }] }]), T0)
     expect(root.events.map((event) => [event.kind, event.ts, event.seq])).toEqual([
       ['task_start', T0, 0],
       ['other', T0, 0],
       ['approval', T0 + 5, 1],
       ['task_end', T0 + 900, 2],
     ])
-    expect(root.events[0].task_id).toBe('t1')
+    expect(root.events[0].task_id).toBe(TRACE)
     expect(new Set(root.events.map((event) => event.event_id)).size).toBe(4)
   })
 
   it('boundaries of a root span keep its tenant mismatch and claimed tenant, nothing else of its own', () => {
     const c = correlator()
-    const spans: SpanInit[] = [{ spanId: 'root', status: { code: 2, message: 'boom' }, attributes: { ...task('t1'), 'tenant.id': 'other', 'http.method': 'GET' } }]
+    const spans: SpanInit[] = [{ spanId: 'root', status: { code: 2, message: 'boom' }, attributes: { 'tenant.id': 'other', 'http.method': 'GET' } }]
     const [root] = c.add(records(spans, { authTenant: 'acme' }), T0)
     const [start, own, end] = root.events
     expect(own.flags).toContain('tenant_mismatch')
     expect(own.attributes).toMatchObject({ 'tenant.claimed': 'other', 'http.method': 'GET' })
     for (const boundary of [start, end]) {
-      expect(boundary).toMatchObject({ tenant_id: 'acme', task_id: 't1', flags: ['tenant_mismatch'], attributes: { 'tenant.claimed': 'other' } })
+      expect(boundary).toMatchObject({ tenant_id: 'acme', task_id: TRACE, flags: ['tenant_mismatch'], attributes: { 'tenant.claimed': 'other' } })
       expect(Object.keys(boundary.attributes)).toEqual(['tenant.claimed'])
     }
     expect([start.status, start.error, end.status, end.error]).toEqual(['unset', '', 'error', 'boom'])
@@ -218,7 +215,7 @@ describe('Correlator: task boundaries', () => {
     const c = correlator()
     const out = c.add(records([{ spanId: 'p', attributes: task('outer') }, { spanId: 'sub', parentSpanId: 'p', attributes: task('inner') }]), T0)
     const sub = out.find((record) => record.spanId === 'sub')!
-    expect(kinds(sub)).toEqual(['task_start', 'other', 'task_end'])
+    expect(kinds(sub)).toEqual(['task_start', 'other'])
     expect(sub.events[0].task_id).toBe('inner')
   })
 
@@ -235,6 +232,62 @@ describe('Correlator: task boundaries', () => {
     expect(kinds(out.find((record) => record.spanId === 'r')!)).toEqual(['other', 'task_start'])
     expect(kinds(out.find((record) => record.spanId === 'inner')!)).toEqual(['other'])
     expect(kinds(c.expire(T0 + 1)[0])).toEqual(['other'])
+  })
+})
+
+describe('Correlator: tasks that span traces', () => {
+  const TURNS = ['11'.repeat(16), '22'.repeat(16), '33'.repeat(16)]
+  const conversation: Attributes = { 'gen_ai.conversation.id': 'conv-1' }
+
+  it.each([
+    ['a conversation id', conversation, 'conv-1'],
+    ['an explicit task id', task('task-X'), 'task-X'],
+  ])('a task named by %s spans traces: each turn’s root gets a task_start, none a task_end', (_, attributes, taskId) => {
+    const c = correlator()
+    for (const [turn, traceId] of TURNS.entries()) {
+      const startMs = T0 + turn * 60_000
+      const [root] = c.add(records([{ traceId, spanId: `root-${turn}`, startMs, endMs: startMs + 500, attributes }]), startMs)
+      expect(kinds(root)).toEqual(['task_start', 'other'])
+      expect(root.events.map((event) => [event.task_id, event.ts])).toEqual([
+        [taskId, startMs],
+        [taskId, startMs],
+      ])
+    }
+  })
+
+  it('ends on agent.task.end: a span event of a turn’s root, a span of that name, or a log record', () => {
+    const c = correlator()
+    const [event] = c.add(records([{ traceId: TURNS[0], spanId: 'r0', attributes: conversation, events: [{ name: 'agent.task.end', atMs: T0 + 40 }] }]), T0)
+    expect(event.events.map((e) => [e.kind, e.task_id, e.ts, e.seq])).toEqual([
+      ['task_start', 'conv-1', T0, 0],
+      ['other', 'conv-1', T0, 0],
+      ['task_end', 'conv-1', T0 + 40, 1],
+    ])
+
+    // A span named like the event, as the root of its own trace: the end alone, no start with it.
+    const [ownTrace] = c.add(records([{ traceId: TURNS[1], spanId: 'end-1', name: 'agent.task.end', attributes: conversation }]), T0)
+    expect(ownTrace.events.map((e) => [e.kind, e.task_id])).toEqual([['task_end', 'conv-1']])
+    // ... or under a turn's root, in its task.
+    const turn = c.add(records([{ traceId: TURNS[2], spanId: 'r2', attributes: conversation }, { traceId: TURNS[2], spanId: 'end-2', parentSpanId: 'r2', name: 'agent.task.end' }]), T0)
+    expect(turn.find((record) => record.spanId === 'end-2')!.events.map((e) => [e.kind, e.task_id])).toEqual([['task_end', 'conv-1']])
+
+    const logs = mapLogRequest(
+      logRequest([
+        logRecord({ traceId: '', eventName: 'agent.task.end', attributes: conversation }),
+        logRecord({ traceId: TURNS[2], spanId: 'r2', eventName: 'agent.task.end' }),
+      ]),
+    )
+    expect(c.add(logs, T0).map((record) => record.events.map((e) => [e.kind, e.task_id]))).toEqual([[['task_end', 'conv-1']], [['task_end', 'conv-1']]])
+  })
+
+  it('a task that is its trace and declares its end gets the start, and no second end', () => {
+    const c = correlator()
+    const [root] = c.add(records([{ spanId: 'r', endMs: T0 + 900, events: [{ name: 'agent.task.end', atMs: T0 + 50 }] }]), T0)
+    expect(root.events.map((e) => [e.kind, e.task_id, e.ts])).toEqual([
+      ['task_start', TRACE, T0],
+      ['other', TRACE, T0],
+      ['task_end', TRACE, T0 + 50],
+    ])
   })
 })
 
@@ -261,7 +314,7 @@ describe('Correlator: delegation', () => {
       delegated_scopes: ['refunds:write', 'orders:read'],
       task_id: 't',
     })
-    expect(kinds(out.find((record) => record.spanId === 'main')!)).toEqual(['task_start', 'other', 'task_end'])
+    expect(kinds(out.find((record) => record.spanId === 'main')!)).toEqual(['task_start', 'other'])
     const [grandchild] = c.add(records([{ spanId: 'tool', parentSpanId: 'sub', attributes: { 'gen_ai.operation.name': 'execute_tool' } }]), T0)
     expect(grandchild.events[0].agent_id).toBe('billing')
   })

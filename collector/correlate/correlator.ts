@@ -271,7 +271,7 @@ export class Correlator {
       if (flag !== undefined && !event.flags.includes(flag)) event.flags.push(flag)
     }
     if (isDelegation(record, parent)) markDelegation(record, parent)
-    if (taskRoot) addTaskBoundaries(record)
+    if (taskRoot) addTaskBoundaries(record, taskId)
     out.push(record)
 
     if (self === undefined) return

@@ -1,6 +1,7 @@
 /**
- * Events the correlator adds or rewrites once a span's parent is known: task_start / task_end
- * for a task's root span, and the delegation an invoke_agent span stands for.
+ * Events the correlator adds or rewrites once a span's parent is known: task_start (and, for a
+ * task that is its trace, task_end) for a task's root span, and the delegation an invoke_agent
+ * span stands for.
  */
 import { emptyEvent, eventId, type PrivpathEvent } from '../../core/event.js'
 import type { SpanRecord } from '../mapping/index.js'
@@ -30,13 +31,24 @@ function boundary(own: PrivpathEvent, kind: 'task_start' | 'task_end', ts: numbe
   return event
 }
 
-/** Adds task_start (span start, seq 0) and task_end (span end, after every span event) unless the span sent its own. */
-export function addTaskBoundaries(record: SpanRecord): void {
+/**
+ * Adds task_start (span start, seq 0) unless the span declares its own start or is itself an
+ * `agent.task.end`, and task_end (span end, after every span event) only for a task that is its
+ * trace (`taskId` is the trace id) and whose root declares neither boundary. A task named by an
+ * explicit id or a conversation id spans several traces, one per turn: the end of one trace is
+ * not the end of the task, which ends on an explicit `agent.task.end`, or in the detector after
+ * its inactivity period. Each turn's root still gets a task_start: the collector cannot tell the
+ * first turn (turns of one task may be correlated by different members), and a repeated start
+ * changes nothing the detector keeps (its `started_at` keeps the first).
+ */
+export function addTaskBoundaries(record: SpanRecord, taskId: string): void {
   const own = record.events[0]
-  if (own === undefined || record.events.some((event) => event.kind === 'task_start' || event.kind === 'task_end')) return
+  if (own === undefined) return
+  const declaresStart = record.events.some((event) => event.kind === 'task_start')
+  const declaresEnd = record.events.some((event) => event.kind === 'task_end')
   const lastSeq = record.events.reduce((max, event) => Math.max(max, event.seq), 0)
-  record.events.unshift(boundary(own, 'task_start', record.startTs, 0))
-  record.events.push(boundary(own, 'task_end', record.endTs, lastSeq + 1))
+  if (!declaresStart && !declaresEnd && taskId === record.traceId) record.events.push(boundary(own, 'task_end', record.endTs, lastSeq + 1))
+  if (!declaresStart && own.kind !== 'task_end') record.events.unshift(boundary(own, 'task_start', record.startTs, 0))
 }
 
 /** An invoke_agent span whose agent differs from its parent's effective agent is a delegation by the parent's agent. */

@@ -1,7 +1,7 @@
 /**
  * The correlate stage behind Kafka: a consumer group on `spans` (key = trace id, so one member
  * owns a trace) feeding the correlator, then `events` (key = task id) and `credentials` (key =
- * credential id) out. A batch resolves — and its offsets are committed — only once every record
+ * credential id, task id for task_end) out. A batch resolves — and its offsets are committed — only once every record
  * in it was published, including records held for a parent that arrives in a later batch; the
  * bus pipelines batches of a partition so that later batch can arrive meanwhile. A member that
  * dies holding records leaves their batches uncommitted: the next owner correlates them again.

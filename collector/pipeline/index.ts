@@ -5,7 +5,7 @@
  * replays at start; each is a body, decoded when it is taken from the queue, or a request the
  * receiver already decoded. Then: map (conventions → events, redaction) → correlate (spans wait
  * for their parent up to the grace window; a timer places expired ones) → publish on `events`
- * (key = task id) and credential events also on `credentials` (key = credential id). When the bus
+ * (key = task id), credential events (key = credential id) and task_end also on `credentials`. When the bus
  * has resolved every event a request produced, its WAL record is completed (checkpointed).
  * The queue of received and accepted, unprocessed requests is bounded in requests and in body
  * bytes (QueueRoom): `reserve()` refuses with PP_ERR_QUEUE_FULL before anything is acknowledged,

@@ -11,6 +11,20 @@ describe('eventMessages', () => {
     const { events, credentials } = eventMessages([root, child])
     expect(events.map((m) => m.value.event_id)).toEqual(['start', 'own', 'tool', 'used', 'end'])
     expect(events.every((m) => m.key === 't1')).toBe(true)
-    expect(credentials).toEqual([{ key: 'c1', value: child.events[1] }])
+    expect(credentials).toEqual([
+      { key: 'c1', value: child.events[1] },
+      { key: 't1', value: root.events[2] },
+    ])
+  })
+
+  it('publishes task_end on credentials too, keyed by its task, and no other kind of event without a credential', () => {
+    const { credentials } = eventMessages([
+      { events: [ev('start', { ts: 1, kind: 'task_start' }), ev('tool', { ts: 2, kind: 'tool_invocation' }), ev('issued', { ts: 3, kind: 'credential_issued', credential_id: 'c9' })] },
+      { events: [ev('end', { ts: 9, kind: 'task_end', task_id: 't2' })] },
+    ])
+    expect(credentials.map((m) => [m.key, m.value.event_id])).toEqual([
+      ['c9', 'issued'],
+      ['t2', 'end'],
+    ])
   })
 })

@@ -1,6 +1,6 @@
 /**
  * The collector's last step in both topologies: placed records onto the bus, their events on
- * `events` and credential events also on `credentials` (messages.ts), retried with the backoff
+ * `events`, credential events and task_end also on `credentials` (messages.ts), retried with the backoff
  * policy (core/retry.ts) until the bus takes them. Whoever calls it keeps the records' source
  * unacknowledged meanwhile (the WAL record, or the `spans` batch on Kafka), so a retry loses
  * nothing; an aborted publish rejects and leaves that source to be handled again.

@@ -2,7 +2,7 @@
  * The global credential registry (`credential` in rules): every credential seen, which task it
  * is bound to, where it was used, when it expires or was revoked. Fed from the `events` topic in
  * the embedded mode, or from the `credentials` topic (`apply` is idempotent, so getting a
- * credential event from both is harmless). Bounded: entries leave `grace` after expiry or
+ * credential event or a task_end from both is harmless). Bounded: entries leave `grace` after expiry or
  * revocation, and the least recently touched leaves when the cap is reached.
  */
 import type { PrivpathEvent } from '../../core/event.js'
@@ -43,6 +43,13 @@ export class CredentialRegistry {
   private readonly entries = new LruMap<CredentialEntry>()
   private readonly byTask = new Map<string, Set<string>>()
   private readonly deadlines = new DeadlineBuckets()
+  /**
+   * Task ends (earliest ts per task), kept `grace` after the end: on `credentials` a task_end and
+   * the issue of a credential of its task sit in different partitions, so the end can be applied
+   * first. A credential bound to the task by an event from before the end still gets it.
+   */
+  private readonly ended = new LruMap<number>()
+  private readonly endDeadlines = new DeadlineBuckets()
 
   constructor(
     private readonly limits: { graceMs: number; max: number },
@@ -71,15 +78,18 @@ export class CredentialRegistry {
         used_in_tasks: [],
         task_ended_at: null,
       }
-      this.bind(entry)
+      this.bind(entry, event.ts)
     }
     this.entries.set(event.credential_id, entry)
     if (event.kind === 'credential_issued') {
       this.unbind(entry)
-      Object.assign(entry, described(event), {
+      const description = described(event)
+      // bound so far to the task that used it (its issue came later): that task's end is not its own
+      if (description.task_id !== entry.task_id) entry.task_ended_at = null
+      Object.assign(entry, description, {
         issued_at: entry.issued_at === null ? event.ts : Math.min(entry.issued_at, event.ts),
       })
-      this.bind(entry)
+      this.bind(entry, event.ts)
     } else if (event.kind === 'credential_revoked') {
       entry.revoked_at = entry.revoked_at === null ? event.ts : Math.min(entry.revoked_at, event.ts)
     } else if (event.task_id !== '' && !entry.used_in_tasks.includes(event.task_id)) {
@@ -98,15 +108,30 @@ export class CredentialRegistry {
     }
   }
 
+  /** Idempotent and order-free: whichever end of a task comes first, the earliest one holds. */
   taskEnded(taskId: string, ts: number): void {
+    if (taskId === '') return
+    const known = this.ended.get(taskId)
+    if (known === undefined || ts < known) {
+      this.ended.set(taskId, ts)
+      this.endDeadlines.add(taskId, ts + this.limits.graceMs)
+      // forgetting an end only forgoes it for credentials of the task applied after it
+      while (this.ended.size > this.limits.max) this.ended.delete(this.ended.oldest()![0])
+    }
     for (const id of this.byTask.get(taskId) ?? []) {
       const entry = this.entries.get(id)
-      if (entry && entry.task_ended_at === null) entry.task_ended_at = ts
+      if (entry && (entry.task_ended_at === null || ts < entry.task_ended_at)) entry.task_ended_at = ts
     }
   }
 
-  /** Drops entries whose expiry or revocation is older than `now - grace`. */
+  /** Drops entries whose expiry or revocation is older than `now - grace`, and task ends older than that. */
   evict(now: number): void {
+    for (const id of this.endDeadlines.due(now)) {
+      const end = this.ended.get(id)
+      if (end === undefined) continue
+      if (end + this.limits.graceMs <= now) this.ended.delete(id)
+      else this.endDeadlines.add(id, end + this.limits.graceMs)
+    }
     for (const id of this.deadlines.due(now)) {
       const entry = this.entries.get(id)
       if (!entry) continue
@@ -131,11 +156,14 @@ export class CredentialRegistry {
     return revoked === null ? expires : Math.min(expires, revoked)
   }
 
-  private bind(entry: CredentialEntry): void {
+  /** `ts`: of the event that binds it; a task that ended before that event does not end the credential. */
+  private bind(entry: CredentialEntry, ts: number): void {
     if (entry.task_id === '') return
     let set = this.byTask.get(entry.task_id)
     if (!set) this.byTask.set(entry.task_id, (set = new Set()))
     set.add(entry.credential_id)
+    const end = this.ended.get(entry.task_id)
+    if (end !== undefined && ts <= end && (entry.task_ended_at === null || end < entry.task_ended_at)) entry.task_ended_at = end
   }
 
   private unbind(entry: CredentialEntry): void {

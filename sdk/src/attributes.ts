@@ -56,6 +56,7 @@ export const EVENT_CREDENTIAL_USED = 'credential.used'
 export const EVENT_CREDENTIAL_REVOKED = 'credential.revoked'
 export const EVENT_AUTHZ_DECISION = 'authz.decision'
 export const EVENT_APPROVAL = 'approval'
+export const EVENT_TASK_END = 'agent.task.end'
 
 /**
  * Baggage entries that carry the task across process boundaries: the same keys as the span

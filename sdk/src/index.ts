@@ -43,4 +43,5 @@ export {
   EVENT_CREDENTIAL_REVOKED,
   EVENT_AUTHZ_DECISION,
   EVENT_APPROVAL,
+  EVENT_TASK_END,
 } from './attributes.js'

@@ -18,11 +18,16 @@ export function runInSpan<T>(
   parent: Context,
   fn: (span: Span) => T,
   onResult?: (span: Span, value: Awaited<T>) => void,
+  beforeEnd?: (span: Span) => void,
 ): T {
   const span = tracer.startSpan(name, { ...options, startTime: preciseNow() }, parent)
+  const end = () => {
+    beforeEnd?.(span)
+    span.end(preciseNow())
+  }
   const fail = (error: unknown): never => {
     markFailed(span, error)
-    span.end(preciseNow())
+    end()
     throw error
   }
   let result: T
@@ -34,12 +39,12 @@ export function runInSpan<T>(
   if (isPromiseLike(result)) {
     return Promise.resolve(result).then((value) => {
       onResult?.(span, value as Awaited<T>)
-      span.end(preciseNow())
+      end()
       return value
     }, fail) as T
   }
   onResult?.(span, result as Awaited<T>)
-  span.end(preciseNow())
+  end()
   return result
 }
 
@@ -60,12 +65,27 @@ export function isLongLived(span: Span): boolean {
   return longLived.has(span)
 }
 
-/** `runInSpan` for a task or delegation span. */
-export function runInLongLivedSpan<T>(tracer: Tracer, name: string, options: SpanOptions, parent: Context, fn: (span: Span) => T): T {
-  return runInSpan(tracer, name, options, parent, (span) => {
-    longLived.add(span)
-    return fn(span)
-  })
+/** `runInSpan` for a task or delegation span; `beforeEnd` runs whether `fn` succeeds or fails. */
+export function runInLongLivedSpan<T>(
+  tracer: Tracer,
+  name: string,
+  options: SpanOptions,
+  parent: Context,
+  fn: (span: Span) => T,
+  beforeEnd?: (span: Span) => void,
+): T {
+  return runInSpan(
+    tracer,
+    name,
+    options,
+    parent,
+    (span) => {
+      longLived.add(span)
+      return fn(span)
+    },
+    undefined,
+    beforeEnd,
+  )
 }
 
 function markFailed(span: Span, error: unknown): void {

@@ -1,7 +1,8 @@
 /**
  * A task is one unit of agent work with its own privilege path: a root `invoke_agent` span whose
  * `agent.task.id` and `tenant.id` also travel as baggage so every span under it, in this process
- * or downstream, correlates to it. Delegation hands part of the task to another agent: a child
+ * or downstream, correlates to it, and whose `agent.task.end` event ends it (unless kept open
+ * for a later turn). Delegation hands part of the task to another agent: a child
  * `invoke_agent` span naming the delegate and the scopes it was given.
  */
 import { randomUUID } from 'node:crypto'
@@ -11,8 +12,10 @@ import {
   ATTR_GEN_AI_AGENT_ID,
   ATTR_GEN_AI_AGENT_NAME,
   ATTR_GEN_AI_OPERATION_NAME,
+  EVENT_TASK_END,
   OPERATION_INVOKE_AGENT,
 } from './attributes.js'
+import { preciseNow } from './clock.js'
 import type { Runtime } from './runtime.js'
 import { runInLongLivedSpan } from './spans.js'
 import { requireText } from './validate.js'
@@ -28,6 +31,13 @@ export interface TaskOptions {
   workloadId?: string
   /** The end user on whose behalf the task runs. */
   userId?: string
+  /**
+   * Leave the task open when `fn` returns: for one turn of a task that goes on in later
+   * `startTask` calls with the same `taskId` (a conversation). Default false: the task ends with
+   * `fn` (an `agent.task.end` event on the task span). A task left open ends with a later call
+   * that does not keep it open, or in privpath after its inactivity period.
+   */
+  keepOpen?: boolean
 }
 
 export interface TaskHandle {
@@ -63,6 +73,9 @@ export function startTask<T>(runtime: Runtime, options: TaskOptions, fn: (task: 
     { kind: SpanKind.INTERNAL, attributes },
     parent,
     (span) => fn({ taskId: scope.taskId, span }),
+    // privpath ends a task with a task id of its own only when told: the task span's end is not
+    // the task's end when the same task goes on in another trace.
+    options.keepOpen === true ? undefined : (span) => span.addEvent(EVENT_TASK_END, {}, preciseNow()),
   )
 }
 

@@ -49,7 +49,27 @@ describe('startTask', () => {
     const root = h.span('invoke_agent planner')
     expect(root.status).toEqual({ code: SpanStatusCode.ERROR, message: 'boom' })
     expect(root.attributes['error.type']).toBe('RangeError')
-    expect(root.events.map((e) => e.name)).toEqual(['exception'])
+    expect(root.events.map((e) => e.name)).toEqual(['exception', 'agent.task.end'])
+  })
+
+  it('ends the task with an agent.task.end event on the task span, at its end', () => {
+    const h = harness()
+    h.privpath.startTask(TASK, () => h.privpath.recordPrompt('hi'))
+    const root = h.span('invoke_agent planner')
+    expect(root.events.map((e) => [e.name, e.attributes])).toEqual([['agent.task.end', {}]])
+    const nanos = ([s, ns]: readonly [number, number]) => BigInt(s) * 1_000_000_000n + BigInt(ns)
+    expect(nanos(root.events[0].time)).toBeGreaterThanOrEqual(nanos(h.span('chat').endTime))
+    expect(nanos(root.events[0].time)).toBeLessThanOrEqual(nanos(root.endTime))
+  })
+
+  it('keepOpen leaves the task open for a later turn, which ends it', async () => {
+    const h = harness()
+    h.privpath.startTask({ ...TASK, keepOpen: true }, () => undefined)
+    await h.privpath.startTask({ ...TASK, keepOpen: true }, async () => {
+      throw new Error('turn failed')
+    }).catch(() => undefined)
+    h.privpath.startTask(TASK, () => undefined)
+    expect(h.spans().map((span) => span.events.map((e) => e.name))).toEqual([[], ['exception'], ['agent.task.end']])
   })
 
   it('rejects a task without tenant or agent with a TypeError naming the field', () => {

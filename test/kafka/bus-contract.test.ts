@@ -9,7 +9,7 @@ import { type Bus, type BusMessage, CORE_TOPICS, type CoreTopics, KafkaBus, type
 import type { PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
 import { capturedTelemetry } from '../../testkit/delivery.js'
-import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
+import { kafkaAvailability, startKafkaMock, testKafkaConfig, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
 import { waitFor } from '../../testkit/wait.js'
 
 const availability = kafkaAvailability()
@@ -30,16 +30,7 @@ const buses: Array<Bus<CoreTopics>> = []
 function kafkaBus(prefix: string, overrides: Partial<Pick<KafkaBusOptions<CoreTopics>, 'logger' | 'retry'>> = {}): Bus<CoreTopics> {
   const bus = new KafkaBus<CoreTopics>({
     topics: CORE_TOPICS,
-    config: {
-      brokers: kafka!.brokers,
-      client_id: 'contract',
-      topic_prefix: prefix,
-      ssl: false,
-      session_timeout_ms: 3_000,
-      heartbeat_interval_ms: 500,
-      max_wait_ms: 200,
-      publish_timeout_ms: 3_000,
-    },
+    config: testKafkaConfig(kafka!, prefix, 'contract'),
     logger: silentTelemetry().logger,
     retry: { baseMs: 100, maxMs: 100 },
     ...overrides,

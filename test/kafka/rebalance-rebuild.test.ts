@@ -4,14 +4,13 @@
  * and still catches the credential's reuse in another task and its non-revocation at T's end.
  */
 import { randomUUID } from 'node:crypto'
-import { Kafka, logLevel } from 'kafkajs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Alert } from '../../core/alert.js'
-import { CORE_TOPICS, type CoreTopics, KafkaBus, type KafkaSectionConfig } from '../../core/bus/index.js'
+import { CORE_TOPICS, type CoreTopics, KafkaBus } from '../../core/bus/index.js'
 import { emptyEvent, eventId, type EventKind, type PrivpathEvent } from '../../core/event.js'
 import { silentTelemetry } from '../../core/telemetry.js'
 import { detectorConfig, startDetector, type RunningDetector } from '../../detector/index.js'
-import { kafkaAvailability, startKafkaMock, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
+import { kafkaAvailability, partitionCount, startKafkaMock, testKafkaConfig, type KafkaUnderTest } from '../../testkit/kafka-mock.js'
 import { waitFor } from '../../testkit/wait.js'
 
 const availability = kafkaAvailability()
@@ -22,17 +21,7 @@ const prefix = `rebuild-${randomUUID().slice(0, 8)}.`
 const closers: Array<() => Promise<void>> = []
 
 function kafkaBus(clientId: string): KafkaBus<CoreTopics> {
-  const config: KafkaSectionConfig = {
-    brokers: kafka!.brokers,
-    client_id: clientId,
-    topic_prefix: prefix,
-    ssl: false,
-    session_timeout_ms: 3_000,
-    heartbeat_interval_ms: 500,
-    max_wait_ms: 200,
-    publish_timeout_ms: 3_000,
-  }
-  const bus = new KafkaBus<CoreTopics>({ config, topics: CORE_TOPICS, logger: silentTelemetry().logger })
+  const bus = new KafkaBus<CoreTopics>({ config: testKafkaConfig(kafka!, prefix, clientId), topics: CORE_TOPICS, logger: silentTelemetry().logger })
   closers.push(() => bus.close())
   return bus
 }
@@ -55,17 +44,6 @@ function detectorMember(name: string): RunningDetector & { rebuilt: Set<number> 
   })
   closers.push(() => running.stop())
   return Object.assign(running, { rebuilt })
-}
-
-async function partitionCount(topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: kafka!.brokers, logLevel: logLevel.NOTHING }).admin()
-  await admin.connect()
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })
-    return topics[0].partitions.length
-  } finally {
-    await admin.disconnect()
-  }
 }
 
 let seq = 0
@@ -106,7 +84,7 @@ describe.runIf(availability.available)('detector rebalance rebuild (Kafka, no st
     expect(b.engine()?.hasTask('task-t')).toBe(false)
     // B may first share the group with A's lingering membership and gain T's partition only in a
     // later rebalance; what it then steps on partitions it already had would miss T's credential.
-    const partitions = await partitionCount(`${prefix}events`)
+    const partitions = await partitionCount(kafka!, `${prefix}events`)
     await waitFor(() => b.rebuilt.size === partitions, 20_000, `member B to own and rebuild all ${partitions} partitions`)
     await publish([event('credential_used', 'task-u', { credential_id: 'cred-1' }), event('task_end', 'task-t')])
 
