@@ -114,7 +114,7 @@ describe.runIf(availability.available)('task_end on the credentials topic (Kafka
       },
     ])
     // B only learns T1's end from `credentials`: without it the use below would pass unnoticed.
-    await waitFor(() => b.engine()?.registry.get('cred-t1')?.task_ended_at === T0 + 20, 20_000, 'member B to learn that the task of cred-t1 ended')
+    await waitFor(() => b.engine()?.credential('', 'cred-t1')?.task_ended_at === T0 + 20, 20_000, 'member B to learn that the task of cred-t1 ended')
 
     await publisher.publish([{ events: [event('task_start', t2, T0 + 30_000), event('credential_used', t2, T0 + 30_010, { credential_id: 'cred-t1' })] }])
     const fired = () => alerts.filter((x) => x.rule_id === 'credential-used-after-task-end')
