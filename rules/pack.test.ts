@@ -114,6 +114,37 @@ describe('built-in rule pack', () => {
     })
   })
 
+  describe('a credential replayed days after it ended still alerts', () => {
+    const rule = (id: string) => pack.rules.find((r) => r.id === id)!
+    const DAY = 24 * 3_600_000
+
+    it('credential-used-after-revocation fires on a use two days after the revocation', async () => {
+      const events = [
+        ev({ kind: 'credential_issued', credential_id: 'c1', ts: 0 }),
+        ev({ kind: 'credential_revoked', credential_id: 'c1', ts: 5_000 }),
+        // the registry lets the entry go credential_grace_ms (1 h) after the revocation
+        ev({ kind: 'prompt', task_id: 't2', ts: DAY }),
+        ev({ kind: 'credential_used', credential_id: 'c1', task_id: 't3', ts: 2 * DAY + 5_000 }),
+      ]
+      const result = await runRuleTest(rule('credential-used-after-revocation'), {
+        name: 'replay', config: {}, events, expect: [{ count: 1, summary_contains: `credential c1 used in task t3 ${(2 * DAY) / 1000}s after it was revoked` }],
+      })
+      expect(result.failures, result.failures.join('\n')).toEqual([])
+    })
+
+    it('credential-used-after-expiry fires on a use two days after the expiry', async () => {
+      const events = [
+        ev({ kind: 'credential_issued', credential_id: 'c1', credential_expires_at: 60_000, ts: 0 }),
+        ev({ kind: 'prompt', task_id: 't2', ts: DAY }),
+        ev({ kind: 'credential_used', credential_id: 'c1', task_id: 't3', ts: 2 * DAY + 60_000 }),
+      ]
+      const result = await runRuleTest(rule('credential-used-after-expiry'), {
+        name: 'replay', config: {}, events, expect: [{ count: 1, summary_contains: `credential c1 used in task t3 ${(2 * DAY) / 1000}s after it expired` }],
+      })
+      expect(result.failures, result.failures.join('\n')).toEqual([])
+    })
+  })
+
   it('matches the coverage matrix in docs/frameworks.md', () => {
     const doc = readFileSync(join(RULES_DIR, '..', 'docs', 'frameworks.md'), 'utf8')
     const rows = new Map<string, string[]>()
