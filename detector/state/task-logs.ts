@@ -45,9 +45,10 @@ const POLICIES: { [N in KeyedList]: LogPolicy<Entry<N>> } = {
     related: (a, b) => related(a.action, b.action),
     fold: (e) => ({ action: '*', result: e.result, approver: e.approver, ts: e.ts }),
   },
-  tools: plain(8, 64, (e) => `${e.name}\u0000${e.target_tenant}`),
-  delegations: plain(8, 64, (e) => `${e.from_agent}\u0000${e.to_agent}`),
-  untrusted_outputs: plain(8, 32, (e) => e.tool),
+  // at most 256 entries each, as the 200 these lists held before they were keyed
+  tools: plain(4, 64, (e) => `${e.name}\u0000${e.target_tenant}`),
+  delegations: plain(4, 64, (e) => `${e.from_agent}\u0000${e.to_agent}`),
+  untrusted_outputs: plain(4, 32, (e) => e.tool),
 }
 
 const logs = new WeakMap<TaskState, { [N in KeyedList]?: KeyedLog<Entry<N>, TaskList> }>()

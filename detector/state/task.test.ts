@@ -52,16 +52,16 @@ describe('task state bounds', () => {
     expect(held).toContain(0)
     expect(held).toContain(2990)
     expect(task.authz.length).toBeLessThanOrEqual(8)
-    expect(task.tools.map((t) => t.ts)).toEqual([2921, 2931, 2941, 2951, 2961, 2971, 2981, 2991])
+    expect(task.tools.map((t) => t.ts)).toEqual([2961, 2971, 2981, 2991])
   })
 
   it('a flood of calls to one tool keeps the earlier calls of other tools', () => {
     const flood = Array.from({ length: 300 }, (_, i) => ({ kind: 'tool_invocation' as const, tool_name: 'web.fetch', ts: 1 + i }))
     const { task, drops } = fold([{ kind: 'tool_invocation', tool_name: 'crm.export', target_tenant: 'globex', ts: 0 }, ...flood])
     expect(task.tools[0]).toEqual(expect.objectContaining({ name: 'crm.export', target_tenant: 'globex' }))
-    expect(task.tools.length).toBe(9)
+    expect(task.tools.length).toBe(5)
     expect(task.tool_count).toBe(301)
-    expect(drops.filter((d) => d === 'tools:overflow').length).toBe(300 - 8)
+    expect(drops.filter((d) => d === 'tools:overflow').length).toBe(300 - 4)
   })
 
   it('bounds a task built elsewhere once its list grows, keeping what it held within the bounds', () => {
