@@ -71,6 +71,21 @@ describe('credential tombstones', () => {
     expect(evictions.filter((e) => e === 'credential_tombstone:cap')).toEqual(['credential_tombstone:cap'])
   })
 
+  it('still expires tombstones once many were pushed out at the cap', () => {
+    const { reg, evictions, apply } = registry({ max: 10_000, maxTombstones: 2, tombstoneMs: DAY })
+    // the last burial rebuilds the deadline heap (more than 2 * held + 1024 entries)
+    const n = 2 * 2 + 1_025
+    apply(...Array.from({ length: n }, (_, i) => [issued(`c${i}`, i), revoked(`c${i}`, 1_000 * (i + 1))]).flat())
+    reg.evict(1_000 * n + HOUR)
+    expect(reg.tombstoneCount).toBe(2)
+    reg.evict(1_000 * (n - 1) + DAY)
+    expect(reg.get(`c${n - 2}`)).toBeNull()
+    expect(reg.get(`c${n - 1}`)).not.toBeNull()
+    reg.evict(1_000 * n + DAY)
+    expect(reg.tombstoneCount).toBe(0)
+    expect(evictions.filter((e) => e === 'credential_tombstone:expired').length).toBe(2)
+  })
+
   it('a credential evicted at the live cap before it ended is remembered until its expiry + tombstone time', () => {
     const { reg, apply } = registry({ max: 1, tombstoneMs: DAY })
     apply(issued('a', 0, { credential_expires_at: 10 * DAY }), issued('b', 1))

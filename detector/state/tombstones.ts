@@ -3,9 +3,11 @@
  * cached copy replayed days later is still recognised: `registry.get` answers from here when the
  * live entry is gone. A tombstone is the registry entry itself, minus its `used_in_tasks`, so it
  * costs no copy. Bounded in time (`ttlMs` after the credential ended, event time) and in number
- * (least recently touched first); both evictions are reported.
+ * (least recently touched first); both evictions are reported. Deadlines sit in a heap, not in
+ * per-second buckets: tombstones span days, and expiries are whatever the sender said, so the
+ * number of distinct deadlines is not small.
  */
-import { DeadlineBuckets } from './buckets.js'
+import { MinHeap } from '../../core/heap.js'
 import { LruMap } from './lru.js'
 import type { CredentialEntry } from './registry.js'
 
@@ -18,7 +20,7 @@ export function credentialEnd(entry: CredentialEntry): number | null {
 
 export class CredentialTombstones {
   private readonly stones = new LruMap<CredentialEntry>()
-  private readonly deadlines = new DeadlineBuckets()
+  private deadlines = new MinHeap<{ at: number; id: string }>()
 
   constructor(
     private readonly limits: { ttlMs: number; max: number },
@@ -42,12 +44,14 @@ export class CredentialTombstones {
     if (end === null || this.limits.ttlMs === 0 || this.limits.max === 0 || end + this.limits.ttlMs <= now) return
     entry.used_in_tasks = []
     this.stones.set(entry.credential_id, entry)
-    this.deadlines.add(entry.credential_id, end + this.limits.ttlMs)
+    this.deadlines.push({ at: end + this.limits.ttlMs, id: entry.credential_id })
     while (this.stones.size > this.limits.max) {
       const [oldest] = this.stones.oldest()!
       this.stones.delete(oldest)
       this.onEvict('cap')
     }
+    // deadlines of tombstones gone at the cap stay in the heap until due: rebuild before they pile up
+    if (this.deadlines.size > 2 * this.stones.size + 1_024) this.rebuildDeadlines()
   }
 
   /** A replay keeps its tombstone among the most recently useful. */
@@ -61,16 +65,20 @@ export class CredentialTombstones {
   }
 
   evict(now: number): void {
-    for (const id of this.deadlines.due(now)) {
-      const stone = this.stones.get(id)
+    for (let top = this.deadlines.peek(); top && top.at <= now; top = this.deadlines.peek()) {
+      this.deadlines.pop()
+      const stone = this.stones.get(top.id)
       if (!stone) continue
-      const deadline = credentialEnd(stone)! + this.limits.ttlMs
-      if (deadline <= now) {
-        this.stones.delete(id)
+      // a later deadline means the id was buried again since, with a heap entry of its own
+      if (credentialEnd(stone)! + this.limits.ttlMs <= now) {
+        this.stones.delete(top.id)
         this.onEvict('expired')
-      } else {
-        this.deadlines.add(id, deadline)
       }
     }
+  }
+
+  private rebuildDeadlines(): void {
+    this.deadlines = new MinHeap()
+    for (const stone of this.stones.values()) this.deadlines.push({ at: credentialEnd(stone)! + this.limits.ttlMs, id: stone.credential_id })
   }
 }
