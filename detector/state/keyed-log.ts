@@ -1,8 +1,8 @@
 /**
  * A bounded list of timestamped entries that a flood cannot empty of what matters. Entries are
- * grouped by key (e.g. action + resource + result); each key holds its `perKey` latest entries and
- * the log holds at most `maxKeys` keys. The rule-visible `list` (arrival order) holds exactly the
- * entries the keys hold.
+ * grouped by key (e.g. action + resource + result), in time order within a key; each key holds at
+ * most `perKey` entries and the log at most `maxKeys` keys. The rule-visible `list` (arrival
+ * order) holds exactly the entries the keys hold.
  *
  * Roles make the drops safe for rules that compare the latest "blocker" (a deny, a pending or
  * denied approval) with the latest "clearer" (an allow, a grant) at or before a time:

@@ -2,7 +2,7 @@
  * How each timestamped list of a task is bounded (see keyed-log.ts): what groups its entries,
  * how many it keeps, and which entries rules treat as blockers (deny; approval requested or
  * denied) and clearers (allow; approval granted). The logs live beside the task, not in it, so
- * rules keep seeing plain arrays; they are built on a task's first keyed entry.
+ * rules keep seeing plain arrays; a list gets its log once it reaches PLAIN_UP_TO entries.
  */
 import { KeyedLog, type DropReason, type LogPolicy, type Role } from './keyed-log.js'
 import type { TaskState } from './task.js'
@@ -15,7 +15,7 @@ export type TaskDrop = (list: TaskList, reason: DropReason) => void
 type Entry<N extends KeyedList> = TaskState[N][number]
 
 /** The policy name a folded deny carries, so an alert on it says why its action is `*`. */
-export const FOLDED_DENIES = 'privpath: distinct denies beyond the task cap, folded'
+const FOLDED_DENIES = 'privpath: distinct denies beyond the task cap, folded'
 
 const GLOB = /[*?]/
 
