@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { loadRules } from '../detector/rules/load.js'
 import type { Rule } from '../detector/rules/types.js'
 import { runRuleTest, runRuleTests } from '../detector/rules/test-runner.js'
+import { ev } from '../testkit/detector.js'
 
 const RULES_DIR = import.meta.dirname
 const pack = await loadRules(RULES_DIR, { now: Date.parse('2026-11-24T00:00:00Z') })
@@ -79,6 +80,70 @@ describe('built-in rule pack', () => {
       }
     })
   }
+
+  describe('flooding a task with decisions hides nothing', () => {
+    const rule = (id: string) => pack.rules.find((r) => r.id === id)!
+    const otherActions = (kind: 'authz_decision' | 'approval', n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        kind === 'authz_decision'
+          ? ev({ kind, authz_result: 'allow', authz_action: `svc.op${i}`, ts: 1_000 + i })
+          : ev({ kind, approval_result: 'granted', approval_action: `svc.op${i}`, ts: 1_000 + i }))
+
+    it('action-after-deny fires on the denied tool after 500 allows for other actions', async () => {
+      const events = [
+        ev({ kind: 'authz_decision', authz_result: 'deny', authz_action: 'db.drop_table', authz_policy: 'no-ddl', ts: 0 }),
+        ...otherActions('authz_decision', 500),
+        ev({ kind: 'tool_invocation', tool_name: 'db.drop_table', ts: 2_000 }),
+      ]
+      const result = await runRuleTest(rule('action-after-deny'), {
+        name: 'flood', config: {}, events, expect: [{ count: 1, summary_contains: 'after the action db.drop_table was denied by policy no-ddl' }],
+      })
+      expect(result.failures, result.failures.join('\n')).toEqual([])
+    })
+
+    it('approval-bypass fires on the gated tool after 500 grants for other actions', async () => {
+      const events = [
+        ev({ kind: 'approval', approval_result: 'requested', approval_action: 'payments.transfer', ts: 0 }),
+        ...otherActions('approval', 500),
+        ev({ kind: 'tool_invocation', tool_name: 'payments.transfer', ts: 2_000 }),
+      ]
+      const result = await runRuleTest(rule('approval-bypass'), {
+        name: 'flood', config: {}, events, expect: [{ count: 1, summary_contains: 'while the required approval was still pending' }],
+      })
+      expect(result.failures, result.failures.join('\n')).toEqual([])
+    })
+  })
+
+  describe('a credential replayed days after it ended still alerts', () => {
+    const rule = (id: string) => pack.rules.find((r) => r.id === id)!
+    const DAY = 24 * 3_600_000
+
+    it('credential-used-after-revocation fires on a use two days after the revocation', async () => {
+      const events = [
+        ev({ kind: 'credential_issued', credential_id: 'c1', ts: 0 }),
+        ev({ kind: 'credential_revoked', credential_id: 'c1', ts: 5_000 }),
+        // the registry lets the entry go credential_grace_ms (1 h) after the revocation
+        ev({ kind: 'prompt', task_id: 't2', ts: DAY }),
+        ev({ kind: 'credential_used', credential_id: 'c1', task_id: 't3', ts: 2 * DAY + 5_000 }),
+      ]
+      const result = await runRuleTest(rule('credential-used-after-revocation'), {
+        name: 'replay', config: {}, events, expect: [{ count: 1, summary_contains: `credential c1 used in task t3 ${(2 * DAY) / 1000}s after it was revoked` }],
+      })
+      expect(result.failures, result.failures.join('\n')).toEqual([])
+    })
+
+    it('credential-used-after-expiry fires on a use two days after the expiry', async () => {
+      const events = [
+        ev({ kind: 'credential_issued', credential_id: 'c1', credential_expires_at: 60_000, ts: 0 }),
+        ev({ kind: 'prompt', task_id: 't2', ts: DAY }),
+        ev({ kind: 'credential_used', credential_id: 'c1', task_id: 't3', ts: 2 * DAY + 60_000 }),
+      ]
+      const result = await runRuleTest(rule('credential-used-after-expiry'), {
+        name: 'replay', config: {}, events, expect: [{ count: 1, summary_contains: `credential c1 used in task t3 ${(2 * DAY) / 1000}s after it expired` }],
+      })
+      expect(result.failures, result.failures.join('\n')).toEqual([])
+    })
+  })
 
   it('matches the coverage matrix in docs/frameworks.md', () => {
     const doc = readFileSync(join(RULES_DIR, '..', 'docs', 'frameworks.md'), 'utf8')

@@ -96,6 +96,13 @@ export const DetectorSection = Type.Object(
     max_tasks: Type.Integer({ minimum: 1, default: 200_000 }),
     /** Per isolation domain, like max_tasks. */
     max_credentials: Type.Integer({ minimum: 1, default: 1_000_000 }),
+    /**
+     * Revoked and expired credentials are remembered (as tombstones) this long after they ended,
+     * event time, so a cached copy replayed later still alerts; 0 keeps none.
+     */
+    credential_tombstone_ms: Type.Integer({ minimum: 0, default: 7 * 24 * 60 * 60_000 }),
+    /** At most this many tombstones per isolation domain (least recently touched leave first; about 600 bytes each with 36-character ids). */
+    max_credential_tombstones: Type.Integer({ minimum: 0, default: 250_000 }),
     rule_timeout_ms: Type.Integer({ minimum: 1, default: 50 }),
     /** Kafka without a store: how far back a member replays partitions it gains in a rebalance (0: all retained). */
     rebuild_lookback_ms: Type.Integer({ minimum: 0, default: 60 * 60_000 }),

@@ -28,7 +28,7 @@ export interface HeldStep {
 export interface DomainHooks {
   config: DetectorConfig
   clock: () => number
-  evicted(what: 'task' | 'credential' | 'dedup_window', reason: string, count?: number): void
+  evicted(what: string, reason: string, count?: number): void
   suppressed(rule: Rule, exception: string): void
   dropped(reason: string): void
 }
@@ -55,10 +55,11 @@ export class DomainState {
     this.tasks = new TaskStore(
       { retentionMs: config.task_retention_ms, inactivityMs: config.task_inactivity_ms, max: config.max_tasks, untrustedOutputTools: config.untrusted_output_tools },
       (reason: TaskEviction) => hooks.evicted('task', reason),
+      (list, reason) => hooks.evicted(`task_${list}`, reason),
     )
     this.registry = new CredentialRegistry(
-      { graceMs: config.credential_grace_ms, max: config.max_credentials },
-      (reason) => hooks.evicted('credential', reason),
+      { graceMs: config.credential_grace_ms, max: config.max_credentials, tombstoneMs: config.credential_tombstone_ms, maxTombstones: config.max_credential_tombstones },
+      (reason, what) => hooks.evicted(what, reason),
     )
     this.dedup = new DedupTable(hooks.clock)
     this.correlation = new CorrelationState({

@@ -111,14 +111,16 @@ export class DetectorEngine {
     return state
   }
 
-  private sizes(): { tasks: number; credentials: number } {
+  private sizes(): { tasks: number; credentials: number; tombstones: number } {
     let tasks = 0
     let credentials = 0
+    let tombstones = 0
     for (const d of this.domains.values()) {
       tasks += d.tasks.size
       credentials += d.registry.size
+      tombstones += d.registry.tombstoneCount
     }
-    return { tasks, credentials }
+    return { tasks, credentials, tombstones }
   }
 
   /** The registry entry a domain holds for a credential id (tests, tools). */

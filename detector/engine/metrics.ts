@@ -13,13 +13,14 @@ export interface DetectorMetrics {
   evaluation: Histogram<string>
   liveTasks: Gauge<string>
   registrySize: Gauge<string>
+  tombstones: Gauge<string>
 }
 
 function get<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create()
 }
 
-export function detectorMetrics(registry: Registry, sizes: () => { tasks: number; credentials: number }): DetectorMetrics {
+export function detectorMetrics(registry: Registry, sizes: () => { tasks: number; credentials: number; tombstones: number }): DetectorMetrics {
   const registers = [registry]
   return {
     events: get(registry, 'privpath_detector_events_evaluated_total', () => new Counter({
@@ -57,6 +58,10 @@ export function detectorMetrics(registry: Registry, sizes: () => { tasks: number
     registrySize: get(registry, 'privpath_detector_registry_size', () => new Gauge({
       name: 'privpath_detector_registry_size', help: 'Credentials held in the registry', registers,
       collect() { this.set(sizes().credentials) },
+    })),
+    tombstones: get(registry, 'privpath_detector_credential_tombstones', () => new Gauge({
+      name: 'privpath_detector_credential_tombstones', help: 'Revoked or expired credentials remembered after leaving the registry', registers,
+      collect() { this.set(sizes().tombstones) },
     })),
   }
 }

@@ -3,11 +3,14 @@
  * is bound to, where it was used, when it expires or was revoked. Fed from the `events` topic in
  * the embedded mode, or from the `credentials` topic (`apply` is idempotent, so getting a
  * credential event or a task_end from both is harmless). Bounded: entries leave `grace` after expiry or
- * revocation, and the least recently touched leaves when the cap is reached.
+ * revocation, and the least recently touched leaves when the cap is reached. An entry that
+ * leaves after it ended becomes a tombstone (tombstones.ts) that still answers `get`.
  */
 import type { PrivpathEvent } from '../../core/event.js'
+import { detectorConfig } from '../config.js'
 import { DeadlineBuckets } from './buckets.js'
 import { LruMap } from './lru.js'
+import { credentialEnd, CredentialTombstones } from './tombstones.js'
 
 export interface CredentialEntry {
   credential_id: string
@@ -39,10 +42,21 @@ function described(event: PrivpathEvent) {
   }
 }
 
+export interface RegistryLimits {
+  graceMs: number
+  max: number
+  /** Tombstones last this long after the credential ended (0: none); the setting's default if omitted. */
+  tombstoneMs?: number
+  maxTombstones?: number
+}
+
+export type RegistryEviction = (reason: 'expired' | 'cap', what: 'credential' | 'credential_tombstone') => void
+
 export class CredentialRegistry {
   private readonly entries = new LruMap<CredentialEntry>()
   private readonly byTask = new Map<string, Set<string>>()
   private readonly deadlines = new DeadlineBuckets()
+  private readonly tombstones: CredentialTombstones
   /**
    * Task ends (earliest ts per task), kept `grace` after the end: on `credentials` a task_end and
    * the issue of a credential of its task sit in different partitions, so the end can be applied
@@ -52,22 +66,38 @@ export class CredentialRegistry {
   private readonly endDeadlines = new DeadlineBuckets()
 
   constructor(
-    private readonly limits: { graceMs: number; max: number },
-    private readonly onEvict: (reason: 'expired' | 'cap') => void = () => {},
-  ) {}
+    private readonly limits: RegistryLimits,
+    private readonly onEvict: RegistryEviction = () => {},
+  ) {
+    const defaults = limits.tombstoneMs === undefined || limits.maxTombstones === undefined ? detectorConfig() : undefined
+    this.tombstones = new CredentialTombstones(
+      {
+        ttlMs: limits.tombstoneMs ?? defaults!.credential_tombstone_ms,
+        max: limits.maxTombstones ?? defaults!.max_credential_tombstones,
+      },
+      (reason) => onEvict(reason, 'credential_tombstone'),
+    )
+  }
 
+  /** Live entries (tombstones not included). */
   get size(): number {
     return this.entries.size
   }
 
+  get tombstoneCount(): number {
+    return this.tombstones.size
+  }
+
   get(credentialId: string): CredentialEntry | null {
-    return credentialId === '' ? null : (this.entries.get(credentialId) ?? null)
+    if (credentialId === '') return null
+    return this.entries.get(credentialId) ?? this.tombstones.get(credentialId) ?? null
   }
 
   apply(event: PrivpathEvent): void {
     if (event.kind === 'task_end') this.taskEnded(event.task_id, event.ts)
     if (event.credential_id === '') return
     let entry = this.entries.get(event.credential_id)
+    if (!entry && this.absorbed(event)) return
     const created = entry === undefined
     if (!entry) {
       entry = {
@@ -98,14 +128,33 @@ export class CredentialRegistry {
     }
     // a use changes neither expiry nor revocation: its deadline is already scheduled
     if (created || event.kind === 'credential_issued' || event.kind === 'credential_revoked') {
-      const end = this.endOf(entry)
+      const end = credentialEnd(entry)
       if (end !== null) this.deadlines.add(entry.credential_id, end + this.limits.graceMs)
     }
     while (this.entries.size > this.limits.max) {
-      const [oldest] = this.entries.oldest()!
-      this.remove(oldest)
-      this.onEvict('cap')
+      const [oldestId, oldest] = this.entries.oldest()!
+      this.remove(oldestId)
+      this.onEvict('cap', 'credential')
+      this.tombstones.bury(oldest)
     }
+  }
+
+  /**
+   * An event for a credential only a tombstone remembers updates the tombstone. An issue later
+   * than the credential's end is a re-issue under the same id: the tombstone gives way to a new
+   * entry. An earlier one is the original issue seen again (both topics, a replay) and changes
+   * nothing, as for a live entry.
+   */
+  private absorbed(event: PrivpathEvent): boolean {
+    const stone = this.tombstones.get(event.credential_id)
+    if (!stone) return false
+    if (event.kind === 'credential_issued' && event.ts > credentialEnd(stone)!) {
+      this.tombstones.delete(event.credential_id)
+      return false
+    }
+    if (event.kind === 'credential_revoked') stone.revoked_at = Math.min(stone.revoked_at ?? event.ts, event.ts)
+    this.tombstones.touch(event.credential_id)
+    return true
   }
 
   /** Idempotent and order-free: whichever end of a task comes first, the earliest one holds. */
@@ -124,7 +173,7 @@ export class CredentialRegistry {
     }
   }
 
-  /** Drops entries whose expiry or revocation is older than `now - grace`, and task ends older than that. */
+  /** Entries whose expiry or revocation is older than `now - grace` leave, as tombstones; task ends older than that are forgotten. */
   evict(now: number): void {
     for (const id of this.endDeadlines.due(now)) {
       const end = this.ended.get(id)
@@ -135,25 +184,21 @@ export class CredentialRegistry {
     for (const id of this.deadlines.due(now)) {
       const entry = this.entries.get(id)
       if (!entry) continue
-      const end = this.endOf(entry)
+      const end = credentialEnd(entry)
       if (end === null) continue
       if (end + this.limits.graceMs <= now) {
         this.remove(id)
-        this.onEvict('expired')
+        this.onEvict('expired', 'credential')
+        this.tombstones.bury(entry, now)
       } else {
         this.deadlines.add(id, end + this.limits.graceMs)
       }
     }
+    this.tombstones.evict(now)
   }
 
   entriesSnapshot(): CredentialEntry[] {
     return [...this.entries.values()]
-  }
-
-  private endOf(entry: CredentialEntry): number | null {
-    const { expires_at: expires, revoked_at: revoked } = entry
-    if (expires === null) return revoked
-    return revoked === null ? expires : Math.min(expires, revoked)
   }
 
   /** `ts`: of the event that binds it; a task that ended before that event does not end the credential. */

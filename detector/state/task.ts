@@ -1,11 +1,15 @@
 /**
  * Per-task state as rules see it (`task`): what the task did so far. `applyEvent` folds one
- * event in; lists keep their last LIST_CAP entries so a runaway task stays bounded.
+ * event in. Every list is bounded so a runaway task stays bounded: the timestamped ones by
+ * task-logs.ts, so that flooding a task with decisions cannot push out an earlier deny; the
+ * distinct-id lists keep their last LIST_CAP values.
  */
 import type { PrivpathEvent } from '../../core/event.js'
 import { glob } from '../../core/expression/index.js'
+import { addEntry, type TaskDrop, type TaskList } from './task-logs.js'
 
 const LIST_CAP = 200
+const NO_DROPS: TaskDrop = () => {}
 
 interface ToolCall {
   name: string
@@ -63,25 +67,26 @@ export function emptyTask(taskId: string, tenantId: string): TaskState {
   }
 }
 
-function push<T>(list: T[], item: T): void {
-  list.push(item)
-  if (list.length > LIST_CAP) list.shift()
+function addDistinct(list: string[], value: string, name: TaskList, dropped: TaskDrop): void {
+  if (value === '' || list.includes(value)) return
+  list.push(value)
+  if (list.length > LIST_CAP) {
+    list.shift()
+    dropped(name, 'overflow')
+  }
 }
 
-function addDistinct(list: string[], value: string): void {
-  if (value !== '' && !list.includes(value)) push(list, value)
-}
-
-function addScopes(task: TaskState, agent: string, scopes: string[]): void {
+function addScopes(task: TaskState, agent: string, scopes: string[], dropped: TaskDrop): void {
   if (agent === '' || scopes.length === 0) return
   const have = (task.agent_scopes[agent] ??= [])
-  for (const scope of scopes) addDistinct(have, scope)
+  for (const scope of scopes) addDistinct(have, scope, 'agent_scopes', dropped)
 }
 
-export function applyEvent(task: TaskState, event: PrivpathEvent, untrustedOutputTools: string[]): void {
+/** `dropped` hears of every entry a bound pushed out (for the evictions metric). */
+export function applyEvent(task: TaskState, event: PrivpathEvent, untrustedOutputTools: string[], dropped: TaskDrop = NO_DROPS): void {
   if (task.tenant_id === '') task.tenant_id = event.tenant_id
-  addDistinct(task.agents, event.agent_id)
-  addDistinct(task.workloads, event.workload_id)
+  addDistinct(task.agents, event.agent_id, 'agents', dropped)
+  addDistinct(task.workloads, event.workload_id, 'workloads', dropped)
   if (event.ts > task.last_ts) task.last_ts = event.ts
   switch (event.kind) {
     case 'task_start':
@@ -98,7 +103,7 @@ export function applyEvent(task: TaskState, event: PrivpathEvent, untrustedOutpu
       break
     case 'tool_invocation':
       task.tool_count++
-      push(task.tools, {
+      addEntry(task, 'tools', {
         name: event.tool_name,
         call_id: event.tool_call_id,
         target_resource: event.target_resource,
@@ -106,49 +111,49 @@ export function applyEvent(task: TaskState, event: PrivpathEvent, untrustedOutpu
         agent_id: event.agent_id,
         ts: event.ts,
         event_id: event.event_id,
-      })
+      }, dropped)
       if (untrustedOutputTools.length > 0 && glob(event.tool_name, untrustedOutputTools)) {
-        push(task.untrusted_outputs, { tool: event.tool_name, ts: event.ts })
+        addEntry(task, 'untrusted_outputs', { tool: event.tool_name, ts: event.ts }, dropped)
       }
       break
     case 'credential_issued':
-      addDistinct(task.credentials_issued, event.credential_id)
-      addScopes(task, event.credential_subject || event.agent_id, event.credential_scopes)
+      addDistinct(task.credentials_issued, event.credential_id, 'credentials_issued', dropped)
+      addScopes(task, event.credential_subject || event.agent_id, event.credential_scopes, dropped)
       break
     case 'credential_revoked':
-      addDistinct(task.credentials_revoked, event.credential_id)
+      addDistinct(task.credentials_revoked, event.credential_id, 'credentials_revoked', dropped)
       break
     case 'authz_decision':
-      push(task.authz, {
+      addEntry(task, 'authz', {
         action: event.authz_action,
         resource: event.authz_resource,
         result: event.authz_result,
         policy: event.authz_policy,
         agent_id: event.agent_id,
         ts: event.ts,
-      })
+      }, dropped)
       break
     case 'approval':
-      push(task.approvals, {
+      addEntry(task, 'approvals', {
         action: event.approval_action,
         result: event.approval_result,
         approver: event.approval_approver,
         ts: event.ts,
-      })
+      }, dropped)
       break
     case 'delegation':
-      push(task.delegations, {
+      addEntry(task, 'delegations', {
         from_agent: event.agent_id,
         to_agent: event.delegate_agent_id,
         scopes: event.delegated_scopes,
         ts: event.ts,
-      })
-      addScopes(task, event.delegate_agent_id, event.delegated_scopes)
+      }, dropped)
+      addScopes(task, event.delegate_agent_id, event.delegated_scopes, dropped)
       break
     default:
       break
   }
   if (event.credential_id !== '' && event.kind !== 'credential_issued' && event.kind !== 'credential_revoked') {
-    addDistinct(task.credentials_used, event.credential_id)
+    addDistinct(task.credentials_used, event.credential_id, 'credentials_used', dropped)
   }
 }

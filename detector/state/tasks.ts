@@ -9,6 +9,7 @@
 import type { PrivpathEvent } from '../../core/event.js'
 import { DeadlineBuckets } from './buckets.js'
 import { LruMap } from './lru.js'
+import type { TaskDrop } from './task-logs.js'
 import { applyEvent, emptyTask, type TaskState } from './task.js'
 
 export type TaskEviction = 'ended' | 'inactive' | 'cap'
@@ -28,6 +29,7 @@ export class TaskStore {
   constructor(
     private readonly limits: TaskLimits,
     private readonly onEvict: (reason: TaskEviction, task: TaskState) => void = () => {},
+    private readonly onDrop: TaskDrop = () => {},
   ) {}
 
   get size(): number {
@@ -49,7 +51,7 @@ export class TaskStore {
     const created = !this.tasks.has(event.task_id)
     const task = current ?? this.tasks.get(event.task_id) ?? emptyTask(event.task_id, event.tenant_id)
     this.tasks.set(event.task_id, task, seenAt)
-    applyEvent(task, event, this.limits.untrustedOutputTools)
+    applyEvent(task, event, this.limits.untrustedOutputTools, this.onDrop)
     if (event.kind === 'task_end') this.deadlines.add(task.task_id, seenAt + this.limits.retentionMs)
     else if (created && this.limits.inactivityMs > 0) this.deadlines.add(task.task_id, seenAt + this.limits.inactivityMs)
     while (this.tasks.size > this.limits.max) {
