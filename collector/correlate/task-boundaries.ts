@@ -3,7 +3,7 @@
  * for a task's root span, and the delegation an invoke_agent span stands for.
  */
 import { emptyEvent, eventId, type PrivpathEvent } from '../../core/event.js'
-import type { SpanRecord } from '../mapping/index.js'
+import { ORIGINAL_TS_ATTRIBUTE, type SpanRecord } from '../mapping/index.js'
 import type { Placement } from './known-spans.js'
 
 /** What a task boundary takes from the root span's own event; everything else stays empty. */
@@ -13,7 +13,8 @@ function copyField<K extends keyof PrivpathEvent>(to: PrivpathEvent, from: Privp
   to[key] = from[key]
 }
 
-function boundary(own: PrivpathEvent, kind: 'task_start' | 'task_end', ts: number, seq: number): PrivpathEvent {
+/** `original`: the span's start or end as sent when the collector's clock replaced it ('' when kept; absent from older collectors). */
+function boundary(own: PrivpathEvent, kind: 'task_start' | 'task_end', ts: number, seq: number, original: string | undefined): PrivpathEvent {
   const event = emptyEvent()
   for (const key of FROM_ROOT) copyField(event, own, key)
   event.kind = kind
@@ -26,17 +27,24 @@ function boundary(own: PrivpathEvent, kind: 'task_start' | 'task_end', ts: numbe
   if (own.flags.includes('tenant_mismatch')) event.flags.push('tenant_mismatch')
   const claimed = own.attributes['tenant.claimed']
   if (claimed !== undefined) event.attributes['tenant.claimed'] = claimed
+  if (original) {
+    event.flags.push('clock_skew')
+    event.attributes[ORIGINAL_TS_ATTRIBUTE] = original
+  }
   event.event_id = eventId(event.trace_id, event.span_id, kind, seq, 0)
   return event
 }
 
-/** Adds task_start (span start, seq 0) and task_end (span end, after every span event) unless the span sent its own. */
+/**
+ * Adds task_start (span start, seq 0) and task_end (span end, after every span event) unless the
+ * span sent its own. Start and end are already bounded by the receive time (mapping/clock.ts).
+ */
 export function addTaskBoundaries(record: SpanRecord): void {
   const own = record.events[0]
   if (own === undefined || record.events.some((event) => event.kind === 'task_start' || event.kind === 'task_end')) return
   const lastSeq = record.events.reduce((max, event) => Math.max(max, event.seq), 0)
-  record.events.unshift(boundary(own, 'task_start', record.startTs, 0))
-  record.events.push(boundary(own, 'task_end', record.endTs, lastSeq + 1))
+  record.events.unshift(boundary(own, 'task_start', record.startTs, 0, record.startOriginal))
+  record.events.push(boundary(own, 'task_end', record.endTs, lastSeq + 1, record.endOriginal))
 }
 
 /** An invoke_agent span whose agent differs from its parent's effective agent is a delegation by the parent's agent. */
