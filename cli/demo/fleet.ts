@@ -3,7 +3,7 @@
  * given, as separate deployments would have) and a recording API bound to it. Everything goes
  * through @privpath/sdk and the real OpenTelemetry exporter, exactly as an agent would send it.
  */
-import { context } from '@opentelemetry/api'
+import { context, type Tracer } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { createPrivpath, createPrivpathTracerProvider, type Privpath, type PrivpathExport, type TaskHandle } from '@privpath/sdk'
 
@@ -23,6 +23,8 @@ export type DemoAgents = Omit<Privpath, 'startTask'> & {
 export interface Fleet {
   /** The recording API for agents of `tenant`, optionally with content capture on. */
   agents(tenant: string, options?: { captureContent?: boolean }): DemoAgents
+  /** A plain OpenTelemetry tracer exporting as the tenant's agents do: for what the SDK never records, such as a wrong host clock. */
+  tracer(tenant: string): Tracer
   /** Export everything recorded so far. */
   flush(): Promise<void>
   shutdown(): Promise<void>
@@ -74,10 +76,15 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   }
   const plain = new Map<string, DemoAgents>()
   const capturing = new Map<string, DemoAgents>()
+  const exportOf = (tenant: string): PrivpathExport => {
+    const exported = exports.get(tenant)
+    if (exported === undefined) throw new Error(`demo fleet has no tenant ${tenant}`)
+    return exported
+  }
   return {
+    tracer: (tenant) => exportOf(tenant).tracerProvider.getTracer('privpath-demo'),
     agents(tenant, agentOptions = {}) {
-      const exported = exports.get(tenant)
-      if (exported === undefined) throw new Error(`demo fleet has no tenant ${tenant}`)
+      const exported = exportOf(tenant)
       const cache = agentOptions.captureContent === true ? capturing : plain
       let privpath = cache.get(tenant)
       if (privpath === undefined) {
