@@ -63,11 +63,27 @@ export function createOtlpCodec(): OtlpCodec<DecodedRequest> {
   }
 }
 
+const DAY_MS = 86_400_000
+
+/**
+ * How far before its receive time an event may be dated: collector.max_past_ms, by default the
+ * events TTL (store.events_ttl_days): an older event would be stored already expired, which the
+ * store drops on write.
+ */
+export function maxPastMs(config: Pick<Config, 'collector' | 'store'>): number {
+  return config.collector.max_past_ms ?? config.store.events_ttl_days * DAY_MS
+}
+
 export function createPipelineStages(
-  config: Config['collector'],
+  { collector: config, store }: Pick<Config, 'collector' | 'store'>,
   registry: Registry,
 ): PipelineStages<DecodedRequest, SpanRecord> {
-  const mapping = { captureContent: config.capture_content, maxContentChars: config.max_content_chars }
+  const mapping = {
+    captureContent: config.capture_content,
+    maxContentChars: config.max_content_chars,
+    maxFutureSkewMs: config.max_future_skew_ms,
+    maxPastMs: maxPastMs({ collector: config, store }),
+  }
   return {
     decode: (signal, body, format) => (signal === 'traces' ? decodeTraces(body, format).request : decodeLogs(body, format).request),
     map: (signal, request, context) =>

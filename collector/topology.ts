@@ -16,7 +16,7 @@ import { createOtlpCodec, type DecodedRequest } from './stages.js'
 type CollectorTopics = Pick<CoreTopics, 'events' | 'credentials'> & SpanTopics
 
 export interface CollectorOptions {
-  config: Pick<Config, 'collector' | 'server'>
+  config: Pick<Config, 'collector' | 'server' | 'store'>
   bus: Bus<CollectorTopics>
   auth: Authenticator
   telemetry: Telemetry

@@ -44,6 +44,7 @@ export const EVENT_FLAGS = [
   'credential_id_fingerprinted',
   'late_parent',
   'orphan',
+  'clock_skew',
 ] as const
 export type EventFlag = (typeof EVENT_FLAGS)[number]
 

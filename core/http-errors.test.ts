@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest'
 import { PrivpathError } from './errors.js'
 import { httpErrors } from './http-errors.js'
 
-async function serverThrowing(error: unknown, encode?: Parameters<typeof httpErrors>[1]['encode']) {
+async function serverThrowing(error: unknown, encode?: Parameters<typeof httpErrors>[1]['encode'], drainsRefusedBodies?: boolean) {
   const lines: string[] = []
   // the pino logger's richer type is not FastifyInstance's default logger type
   const app = Fastify({ loggerInstance: pino(new Writable({ write: (chunk, _e, done) => (lines.push(String(chunk)), done()) })) }) as unknown as FastifyInstance
-  httpErrors(app, { what: 'test request', encode })
+  httpErrors(app, { what: 'test request', encode, drainsRefusedBodies })
   app.get('/', async () => {
     throw error
   })
@@ -27,13 +27,16 @@ describe('the HTTP error reply', () => {
     expect(down.response.headers['retry-after']).toBe('1')
   })
 
-  it('sends no Retry-After for errors retrying cannot fix, and closes the connection on 413', async () => {
+  it('sends no Retry-After for errors retrying cannot fix, and closes the connection on 413 unless the boundary drains the body', async () => {
     const bad = await serverThrowing(new PrivpathError('PP_ERR_BAD_REQUEST', 'limit: must be ≥ 1'))
     expect(bad.response.statusCode).toBe(400)
     expect(bad.response.headers['retry-after']).toBeUndefined()
     const large = await serverThrowing(new PrivpathError('PP_ERR_BODY_TOO_LARGE', 'body over 1 MiB'))
     expect(large.response.statusCode).toBe(413)
     expect(large.response.headers.connection).toBe('close')
+    const drained = await serverThrowing(new PrivpathError('PP_ERR_BODY_TOO_LARGE', 'body over 1 MiB'), undefined, true)
+    expect(drained.response.statusCode).toBe(413)
+    expect(drained.response.headers.connection).not.toBe('close')
   })
 
   it('hides the details of an unexpected error from the client and logs them', async () => {

@@ -2,7 +2,7 @@
  * The one error reply of every HTTP boundary (OTLP receiver, query API, delivery): an error is
  * classified once (`classify`: its code, status and retry hint), then answered with that status,
  * `Retry-After` when the error is worth retrying later (429, 503), `Connection: close` when the
- * request body was not read to its end (413), and a body the boundary encodes — JSON
+ * request body was not read to its end (413; unless the boundary drains it), and a body the boundary encodes — JSON
  * `{ code, message }` by default, a google.rpc.Status for OTLP. Server errors are logged with
  * their details; the client sees only "internal error".
  */
@@ -15,6 +15,8 @@ export interface ErrorReplyOptions {
   what: string
   /** The reply body; default JSON `{ code, message }`. */
   encode?: (request: FastifyRequest, classified: Classified) => { contentType: string; payload: string | Buffer }
+  /** The boundary reads (bounded) the rest of a body it refused with 413, so the connection stays open. */
+  drainsRefusedBodies?: boolean
 }
 
 /** The default JSON error body, as a route's response schema: `description` says when a route answers it. */
@@ -32,8 +34,8 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: unknown,
   const classified = classify(error)
   if (classified.status >= 500) request.log.error({ err: error }, `${options.what} failed`)
   if (classified.retryAfterSeconds !== undefined) reply.header('retry-after', String(classified.retryAfterSeconds))
-  // A body we stopped reading cannot be drained cheaply: close the connection instead.
-  if (classified.status === 413) reply.header('connection', 'close')
+  // A body we stopped reading and nobody drains: close the connection instead.
+  if (classified.status === 413 && options.drainsRefusedBodies !== true) reply.header('connection', 'close')
   reply.code(classified.status)
   if (!options.encode) return reply.send({ code: classified.code, message: classified.message })
   const { contentType, payload } = options.encode(request, classified)

@@ -5,6 +5,8 @@
 import type { Attributes, ExportLogsServiceRequest, ExportTraceServiceRequest, LogRecord, Span, SpanEvent } from '../collector/otlp/index.js'
 
 export const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736'
+/** When built spans start and log records happen unless told: map them with this as `observedAt` to keep their times. */
+export const BUILT_AT_MS = 1_700_000_000_000
 
 function nanos(ms: number): bigint {
   return BigInt(Math.round(ms * 1000)) * 1000n
@@ -23,7 +25,7 @@ export interface SpanInit {
 }
 
 export function span(init: SpanInit): Span {
-  const startMs = init.startMs ?? 1_700_000_000_000
+  const startMs = init.startMs ?? BUILT_AT_MS
   const events: SpanEvent[] = (init.events ?? []).map((event) => ({
     name: event.name,
     timeUnixNano: nanos(event.atMs),
@@ -53,7 +55,7 @@ export function traceRequest(spans: Span[], resource: Attributes = {}, scopeName
 
 export function logRecord(init: Partial<LogRecord> & { atMs?: number }): LogRecord {
   return {
-    timeUnixNano: init.timeUnixNano ?? nanos(init.atMs ?? 1_700_000_000_000),
+    timeUnixNano: init.timeUnixNano ?? nanos(init.atMs ?? BUILT_AT_MS),
     observedTimeUnixNano: init.observedTimeUnixNano ?? 0n,
     severityNumber: init.severityNumber ?? 9,
     severityText: init.severityText ?? '',

@@ -2,6 +2,7 @@
  * One scenario per built-in detection, each stating the rule ids privpath should raise for it
  * (several when one misuse necessarily trips more than one rule).
  */
+import { ROOT_CONTEXT } from '@opentelemetry/api'
 import { agent, detachedTask, mint, type Scenario } from './scenario.js'
 
 export function anomalies(): Scenario[] {
@@ -253,6 +254,18 @@ export function anomalies(): Scenario[] {
           p.credentialUsed(cred, { tenant: home, resource: `https://billing.${home}.example/v1/export` })
           p.credentialRevoked(cred)
         })
+        return [taskId]
+      },
+    },
+    {
+      name: "clock skew: a tool span from a host whose clock runs a day ahead",
+      expects: ['clock-skew'],
+      async run({ fleet, tenants: [, , home], id }) {
+        // The SDK stamps times from the process clock; a wrong host clock shows in any instrumentation, so plain OpenTelemetry it is.
+        const taskId = id('skewed-clock')
+        const ahead = Date.now() + 24 * 3_600_000
+        const attributes = { 'agent.task.id': taskId, 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'crm.lookup_customer', 'gen_ai.agent.id': agent(home, 'support').agentId }
+        fleet.tracer(home).startSpan('execute_tool crm.lookup_customer', { startTime: ahead, attributes }, ROOT_CONTEXT).end(ahead + 120)
         return [taskId]
       },
     },

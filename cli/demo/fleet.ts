@@ -3,7 +3,7 @@
  * given, as separate deployments would have) and a recording API bound to it. Everything goes
  * through @privpath/sdk and the real OpenTelemetry exporter, exactly as an agent would send it.
  */
-import { context } from '@opentelemetry/api'
+import { context, type Tracer } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { createPrivpath, createPrivpathTracerProvider, type Privpath, type PrivpathExport, type TaskHandle } from '@privpath/sdk'
 
@@ -27,6 +27,8 @@ export interface Fleet {
    * reporting for several tenants would.
    */
   agents(tenant: string, options?: { captureContent?: boolean; deploymentKey?: boolean }): DemoAgents
+  /** A plain OpenTelemetry tracer exporting as the tenant's agents do: for what the SDK never records, such as a wrong host clock. */
+  tracer(tenant: string): Tracer
   /** Export everything recorded so far. */
   flush(): Promise<void>
   shutdown(): Promise<void>
@@ -76,7 +78,13 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   }
   const plain = new Map<string, DemoAgents>()
   const capturing = new Map<string, DemoAgents>()
+  const exportOf = (tenant: string): PrivpathExport => {
+    const exported = exports.get(tenant)
+    if (exported === undefined) throw new Error(`demo fleet has no tenant ${tenant}`)
+    return exported
+  }
   return {
+    tracer: (tenant) => exportOf(tenant).tracerProvider.getTracer('privpath-demo'),
     agents(tenant, agentOptions = {}) {
       const key = agentOptions.deploymentKey === true ? `${tenant}\u0000deployment` : tenant
       const exported = exports.get(key)

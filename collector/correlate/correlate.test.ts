@@ -172,7 +172,7 @@ describe('Correlator: task resolution', () => {
 
   it('attaches log records to the span they were emitted in, holding them until it arrives', () => {
     const c = correlator()
-    const logs = mapLogRequest(logRequest([logRecord({ traceId: TRACE, spanId: 'sp', eventName: 'credential.used', attributes: { 'credential.id': 'c' } })]))
+    const logs = mapLogRequest(logRequest([logRecord({ traceId: TRACE, spanId: 'sp', eventName: 'credential.used', attributes: { 'credential.id': 'c' } })]), { observedAt: T0 })
     expect(c.add(logs, T0)).toEqual([])
     const out = c.add(records([{ spanId: 'sp', attributes: task('task-L') }]), T0 + 1)
     const log = out.find((record) => record.signal === 'log')!

@@ -4,7 +4,7 @@
  * span stands for.
  */
 import { emptyEvent, eventId, type PrivpathEvent } from '../../core/event.js'
-import type { SpanRecord } from '../mapping/index.js'
+import { ORIGINAL_TS_ATTRIBUTE, type SpanRecord } from '../mapping/index.js'
 import type { Placement } from './known-spans.js'
 
 /** What a task boundary takes from the root span's own event; everything else stays empty. */
@@ -14,7 +14,8 @@ function copyField<K extends keyof PrivpathEvent>(to: PrivpathEvent, from: Privp
   to[key] = from[key]
 }
 
-function boundary(own: PrivpathEvent, kind: 'task_start' | 'task_end', ts: number, seq: number): PrivpathEvent {
+/** `original`: the span's start or end as sent when the collector's clock replaced it ('' when kept; absent from older collectors). */
+function boundary(own: PrivpathEvent, kind: 'task_start' | 'task_end', ts: number, seq: number, original: string | undefined): PrivpathEvent {
   const event = emptyEvent()
   for (const key of FROM_ROOT) copyField(event, own, key)
   event.kind = kind
@@ -27,6 +28,10 @@ function boundary(own: PrivpathEvent, kind: 'task_start' | 'task_end', ts: numbe
   if (own.flags.includes('tenant_mismatch')) event.flags.push('tenant_mismatch')
   const claimed = own.attributes['tenant.claimed']
   if (claimed !== undefined) event.attributes['tenant.claimed'] = claimed
+  if (original) {
+    event.flags.push('clock_skew')
+    event.attributes[ORIGINAL_TS_ATTRIBUTE] = original
+  }
   event.event_id = eventId(event.trace_id, event.span_id, kind, seq, 0)
   return event
 }
@@ -39,7 +44,8 @@ function boundary(own: PrivpathEvent, kind: 'task_start' | 'task_end', ts: numbe
  * not the end of the task, which ends on an explicit `agent.task.end`, or in the detector after
  * its inactivity period. Each turn's root still gets a task_start: the collector cannot tell the
  * first turn (turns of one task may be correlated by different members), and a repeated start
- * changes nothing the detector keeps (its `started_at` keeps the first).
+ * changes nothing the detector keeps (its `started_at` keeps the first). Start and end are
+ * already bounded by the receive time (mapping/clock.ts).
  */
 export function addTaskBoundaries(record: SpanRecord, taskId: string): void {
   const own = record.events[0]
@@ -47,8 +53,8 @@ export function addTaskBoundaries(record: SpanRecord, taskId: string): void {
   const declaresStart = record.events.some((event) => event.kind === 'task_start')
   const declaresEnd = record.events.some((event) => event.kind === 'task_end')
   const lastSeq = record.events.reduce((max, event) => Math.max(max, event.seq), 0)
-  if (!declaresStart && !declaresEnd && taskId === record.traceId) record.events.push(boundary(own, 'task_end', record.endTs, lastSeq + 1))
-  if (!declaresStart && own.kind !== 'task_end') record.events.unshift(boundary(own, 'task_start', record.startTs, 0))
+  if (!declaresStart && !declaresEnd && taskId === record.traceId) record.events.push(boundary(own, 'task_end', record.endTs, lastSeq + 1, record.endOriginal))
+  if (!declaresStart && own.kind !== 'task_end') record.events.unshift(boundary(own, 'task_start', record.startTs, 0, record.startOriginal))
 }
 
 /** An invoke_agent span whose agent differs from its parent's effective agent is a delegation by the parent's agent. */

@@ -30,7 +30,7 @@ export async function startEmbeddedCollector(options: EmbeddedCollectorOptions):
     maxQueuedRequests: config.collector.max_queued_requests,
     maxQueuedBytes: config.collector.max_queued_bytes,
     expireEveryMs: expireEveryMs(config.collector),
-    stages: createPipelineStages(config.collector, telemetry.registry),
+    stages: createPipelineStages(config, telemetry.registry),
   })
   for (const record of replay) pipeline.replay(record)
   let replayDone = replay.length === 0

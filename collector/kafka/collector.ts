@@ -13,7 +13,7 @@ export interface KafkaCollector extends RunningCollector {
 export async function startKafkaCollector(options: CollectorOptions): Promise<KafkaCollector> {
   const { config, telemetry } = options
   const logger = telemetry.logger.child({ component: 'collector' })
-  const stages = createPipelineStages(config.collector, telemetry.registry)
+  const stages = createPipelineStages(config, telemetry.registry)
   const publisher = new SpanPublisher({
     bus: options.bus,
     decode: stages.decode,

@@ -1,11 +1,13 @@
 import Value from 'typebox/value'
 import { describe, expect, it } from 'vitest'
 import { EventSchema } from '../../core/event.js'
-import { logRecord, logRequest } from '../../testkit/otlp-builders.js'
+import { BUILT_AT_MS, logRecord, logRequest } from '../../testkit/otlp-builders.js'
 import { mapLogRequest } from './map.js'
 
 function issued(ttl: unknown) {
-  const [record] = mapLogRequest(logRequest([logRecord({ eventName: 'credential.issued', atMs: 1_700_000_000_000, attributes: { 'credential.ttl_s': ttl as number } })]))
+  const [record] = mapLogRequest(logRequest([logRecord({ eventName: 'credential.issued', atMs: BUILT_AT_MS, attributes: { 'credential.ttl_s': ttl as number } })]), {
+    observedAt: BUILT_AT_MS,
+  })
   return record.events[0]
 }
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { isRememberedClean } from '../redact/index.js'
-import { span, traceRequest } from '../../testkit/otlp-builders.js'
+import { BUILT_AT_MS, span, traceRequest } from '../../testkit/otlp-builders.js'
 import { mapTraceRequest, MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES } from './index.js'
 import type { MappingOptions } from './record.js'
 
 const GHP = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'
 
 function mapOne(init: Parameters<typeof span>[0], options: MappingOptions = {}) {
-  return mapTraceRequest(traceRequest([span(init)]), options)[0].events
+  return mapTraceRequest(traceRequest([span(init)]), { observedAt: BUILT_AT_MS, ...options })[0].events
 }
 
 const chat = (content: string) => ({
@@ -124,15 +124,15 @@ describe('huge values', () => {
 
 describe('credential id fingerprints', () => {
   it('replaces a raw-secret credential id with its sha256 fingerprint', () => {
-    const events = mapOne({ spanId: 'p4', events: [{ name: 'credential.issued', atMs: 1, attributes: { 'credential.id': GHP } }] })
+    const events = mapOne({ spanId: 'p4', events: [{ name: 'credential.issued', atMs: BUILT_AT_MS + 1, attributes: { 'credential.id': GHP } }] })
     expect(events[1].credential_id).toMatch(/^sha256:[0-9a-f]{64}$/)
     expect(events[1].flags).toContain('credential_id_fingerprinted')
-    const again = mapOne({ spanId: 'p5', events: [{ name: 'credential.used', atMs: 2, attributes: { 'credential.id': GHP } }] })
+    const again = mapOne({ spanId: 'p5', events: [{ name: 'credential.used', atMs: BUILT_AT_MS + 2, attributes: { 'credential.id': GHP } }] })
     expect(again[1].credential_id).toBe(events[1].credential_id)
   })
 
   it('keeps handles such as UUIDs as they are', () => {
-    const events = mapOne({ spanId: 'p6', events: [{ name: 'credential.used', atMs: 1, attributes: { 'credential.id': '550e8400-e29b-41d4-a716-446655440000' } }] })
+    const events = mapOne({ spanId: 'p6', events: [{ name: 'credential.used', atMs: BUILT_AT_MS + 1, attributes: { 'credential.id': '550e8400-e29b-41d4-a716-446655440000' } }] })
     expect(events[1]).toMatchObject({ credential_id: '550e8400-e29b-41d4-a716-446655440000', flags: [] })
   })
 })

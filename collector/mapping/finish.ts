@@ -1,20 +1,31 @@
 /**
  * The last step of mapping, applied to every event before it leaves the mapper: tenant stamping,
- * redaction, content capture and truncation, credential-id fingerprints, bounded attributes and
- * deterministic event ids.
+ * redaction, content capture and truncation, credential-id fingerprints, bounded attributes, the
+ * clock_skew flag of times the record's clock replaced (clock.ts) and deterministic event ids.
  */
 import { ADMIN_TENANT } from '../../core/auth.js'
 import { eventId, type EventFlag, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
 import type { AnyValue } from '../otlp/index.js'
 import { fingerprint, looksLikeRawSecret, redactAttributeInto, redactInto, redactScalarAttributeInto, redactText } from '../redact/index.js'
 import { stringify } from './attributes.js'
+import { ORIGINAL_TS_ATTRIBUTE, type TimeBounds } from './clock.js'
 import { isContentKey } from './content.js'
-import { DEFAULT_MAX_CONTENT_CHARS, DEFAULT_TENANT, MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES, type MappingOptions } from './record.js'
+import {
+  DEFAULT_MAX_CONTENT_CHARS,
+  DEFAULT_MAX_FUTURE_SKEW_MS,
+  DEFAULT_MAX_PAST_MS,
+  DEFAULT_TENANT,
+  MAX_ATTRIBUTE_CHARS,
+  MAX_ATTRIBUTES,
+  type MappingOptions,
+} from './record.js'
 
 /** An event under construction plus the leftover attributes of the span, span event or record it came from. */
 export interface Draft {
   event: PrivpathEvent
   leftovers: Array<[string, AnyValue]>
+  /** The event's time as sent when the record's clock replaced it (clock.ts); absent or '' when kept. */
+  originalTs?: string
 }
 
 /**
@@ -29,17 +40,19 @@ export function deriveEvent(base: PrivpathEvent, kind: EventKind, source: EventS
   return event
 }
 
-export interface ResolvedOptions {
+export interface ResolvedOptions extends TimeBounds {
   authTenant: string
-  observedAt: number
   captureContent: boolean
   maxContentChars: number
 }
 
 export function resolveOptions(options: MappingOptions): ResolvedOptions {
+  const observedAt = options.observedAt ?? Date.now()
   return {
     authTenant: options.authTenant ?? '',
-    observedAt: options.observedAt ?? Date.now(),
+    observedAt,
+    earliest: observedAt - Math.max(0, options.maxPastMs ?? DEFAULT_MAX_PAST_MS),
+    latest: observedAt + Math.max(0, options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS),
     captureContent: options.captureContent ?? true,
     maxContentChars: Math.max(0, options.maxContentChars ?? DEFAULT_MAX_CONTENT_CHARS),
   }
@@ -170,6 +183,7 @@ function boundedAttributes(draft: Draft, record: RecordContext, options: Resolve
     attributes.put(key, text)
   }
   if (record.tenancy.mismatch !== '') attributes.set('tenant.claimed', findings.redact(record.tenancy.mismatch))
+  if (draft.originalTs) attributes.set(ORIGINAL_TS_ATTRIBUTE, draft.originalTs)
   return attributes.finish()
 }
 
@@ -179,6 +193,7 @@ function finishOne(draft: Draft, position: number, record: RecordContext, option
   event.tenant_id = record.tenancy.tenantId
   event.domain = record.tenancy.domain
   if (record.tenancy.mismatch !== '') findings.flag('tenant_mismatch')
+  if (draft.originalTs) findings.flag('clock_skew')
   event.attributes = boundedAttributes(draft, record, options, findings)
 
   const errorChars = Math.max(options.maxContentChars, MAX_ATTRIBUTE_CHARS)

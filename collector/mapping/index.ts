@@ -5,6 +5,7 @@
  * and task boundaries (they need the parent span). Conventions: docs/conventions.md.
  * Not done yet: span links are ignored, and completion text is kept only as a bounded attribute.
  */
+export { ORIGINAL_TS_ATTRIBUTE } from './clock.js'
 export { mapLogRequest, mapTraceRequest } from './map.js'
 export { MAX_ATTRIBUTE_CHARS, MAX_ATTRIBUTES } from './record.js'
 export type { SpanRecord, SpanRecordValue } from './record.js'

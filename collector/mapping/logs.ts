@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto'
 import { emptyEvent, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
 import type { LogRecord } from '../otlp/index.js'
-import { AttributeReader, nanosToMillis, stringify } from './attributes.js'
+import { AttributeReader, stringify } from './attributes.js'
+import { boundedTime } from './clock.js'
 import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
 import { contractKind, setContractFields } from './contract.js'
 import { deriveEvent, type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
@@ -35,8 +36,8 @@ export function mapLogRecord(record: LogRecord, shared: ScopeShared, options: Re
   const eventName = record.eventName || reader.string('event.name')
   reader.consume('event.name')
   const identity = readIdentity(reader, shared.identity)
-  const time = record.timeUnixNano > 0n ? record.timeUnixNano : record.observedTimeUnixNano
-  const ts = time > 0n ? nanosToMillis(time) : options.observedAt
+  const sent = record.timeUnixNano > 0n ? record.timeUnixNano : record.observedTimeUnixNano
+  const { ts, original } = sent > 0n ? boundedTime(options, sent) : { ts: options.observedAt, original: '' }
   const isError = record.severityNumber >= SEVERITY_ERROR
   const base = emptyEvent()
   base.ts = ts
@@ -48,7 +49,7 @@ export function mapLogRecord(record: LogRecord, shared: ScopeShared, options: Re
   const drafts: Draft[] = []
   const draft = (kind: EventKind, source: EventSource): PrivpathEvent => {
     const event = deriveEvent(base, kind, source, ts)
-    drafts.push({ event, leftovers: [] })
+    drafts.push({ event, leftovers: [], originalTs: original })
     return event
   }
   const kind = contractKind(eventName)
@@ -84,6 +85,8 @@ export function mapLogRecord(record: LogRecord, shared: ScopeShared, options: Re
     delegatedScopes: [],
     startTs: ts,
     endTs: ts,
+    startOriginal: original,
+    endOriginal: original,
     events,
     origin: undefined,
   }

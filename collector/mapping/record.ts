@@ -33,8 +33,12 @@ export interface SpanRecordValue {
   /** An invoke_agent (or AGENT / agent) span: a delegation when its agent differs from its parent's. */
   invokesAgent: boolean
   delegatedScopes: string[]
+  /** Bounded by the receive time like every event time (clock.ts). */
   startTs: number
   endTs: number
+  /** The span's start and end as sent (RFC 3339) when the collector replaced them, else ''; task boundaries carry them. */
+  startOriginal: string
+  endOriginal: string
   /** events[0] is the span's (or record's) own event; every task_id is '' until the correlator resolves it. */
   events: PrivpathEvent[]
 }
@@ -54,9 +58,15 @@ export interface MappingOptions {
   captureContent?: boolean
   /** Longer content is cut (flag content_truncated). Default 4096; 0 keeps nothing. */
   maxContentChars?: number
+  /** An event dated further past observedAt takes observedAt as its time (flag clock_skew). Default 5 min. */
+  maxFutureSkewMs?: number
+  /** The same before observedAt. Default 30 days (the default events TTL). */
+  maxPastMs?: number
 }
 
 export const DEFAULT_MAX_CONTENT_CHARS = 4_096
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60_000
+export const DEFAULT_MAX_PAST_MS = 30 * 86_400_000
 /** Bounds on the stringified `attributes` map of an event. */
 export const MAX_ATTRIBUTES = 64
 export const MAX_ATTRIBUTE_CHARS = 1_024

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ExportTraceServiceRequest } from '../otlp/index.js'
-import { logRecord, logRequest, span, traceRequest } from '../../testkit/otlp-builders.js'
+import { BUILT_AT_MS, logRecord, logRequest, span, traceRequest } from '../../testkit/otlp-builders.js'
 import { mapLogRequest, mapTraceRequest } from './map.js'
 
 const GHP = 'ghp_16C7e42F292c6912E7710c838347Ae178B4a'
@@ -21,7 +21,7 @@ function twoResources(): ExportTraceServiceRequest {
 }
 
 describe('work shared by the spans of one resource scope', () => {
-  const records = mapTraceRequest(twoResources())
+  const records = mapTraceRequest(twoResources(), { observedAt: BUILT_AT_MS })
   const bySpan = (spanId: string) => records.find((record) => record.spanId === spanId)!
 
   it('redacts the context attributes of every event of every span and flags each event', () => {

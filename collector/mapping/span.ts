@@ -6,6 +6,7 @@ import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
 import type { Span } from '../otlp/index.js'
 import { AttributeReader, nanosToMillis } from './attributes.js'
 import { classifySpan } from './classify.js'
+import { RecordClock } from './clock.js'
 import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
 import { contractKind, setContractFields, setCredentialFields } from './contract.js'
 import { deriveEvent, type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
@@ -54,6 +55,15 @@ function setOwnFields(event: PrivpathEvent, reader: AttributeReader, ts: number)
   }
 }
 
+/** A span's clock, from the times its events take: start, end and the span events that become events. */
+function spanClock(span: Span, startTs: number, endTs: number, options: ResolvedOptions): RecordClock {
+  const times = [startTs, endTs]
+  for (const event of span.events) {
+    if (contractKind(event.name) !== undefined || GENAI_PROMPT_EVENTS.has(event.name)) times.push(nanosToMillis(event.timeUnixNano))
+  }
+  return new RecordClock(options, times)
+}
+
 function unmappedSummary(names: string[]): string {
   const shown = names.slice(0, MAX_UNMAPPED_EVENT_NAMES).join(',')
   return names.length > MAX_UNMAPPED_EVENT_NAMES ? `${shown} (+${names.length - MAX_UNMAPPED_EVENT_NAMES} more)` : shown
@@ -63,8 +73,10 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
   const reader = new AttributeReader(span.attributes)
   const identity = readIdentity(reader, shared.identity)
   const shape = classifySpan(span.name, reader)
-  const startTs = nanosToMillis(span.startTimeUnixNano)
-  const endTs = span.endTimeUnixNano > 0n ? nanosToMillis(span.endTimeUnixNano) : startTs
+  const endNanos = span.endTimeUnixNano > 0n ? span.endTimeUnixNano : span.startTimeUnixNano
+  const clock = spanClock(span, nanosToMillis(span.startTimeUnixNano), nanosToMillis(endNanos), options)
+  const start = clock.at(span.startTimeUnixNano)
+  const end = clock.at(endNanos)
   if (shape.invokesAgent && identity.agentName === '' && shape.source === 'openllmetry') {
     identity.agentName = reader.string('traceloop.entity.name')
     identity.agentId ||= identity.agentName
@@ -72,15 +84,15 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
   const base = emptyEvent()
   base.kind = shape.kind
   base.source = shape.source
-  base.ts = startTs
+  base.ts = start.ts
   base.observed_at = options.observedAt
   stampIdentity(base, span.traceId, span.spanId, identity)
   base.parent_span_id = span.parentSpanId
   base.name = span.name
   base.status = STATUS[span.status.code] ?? 'unset'
   base.error = spanError(span)
-  const own: Draft = { event: { ...base }, leftovers: [] }
-  setOwnFields(own.event, reader, startTs)
+  const own: Draft = { event: { ...base }, leftovers: [], originalTs: start.original }
+  setOwnFields(own.event, reader, start.ts)
   const drafts: Draft[] = [own]
   const promptFromAttributes = own.event.kind === 'prompt' && own.event.content !== ''
 
@@ -90,15 +102,15 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
     if (own.event.content === '') own.event.content = parts.join('\n')
   } else {
     for (const part of parts) {
-      const event = deriveEvent(base, 'reasoning_step', shape.source, endTs)
+      const event = deriveEvent(base, 'reasoning_step', shape.source, end.ts)
       event.content = part
-      drafts.push({ event, leftovers: [] })
+      drafts.push({ event, leftovers: [], originalTs: end.original })
     }
   }
   if (shape.kind === 'tool_invocation' && reader.has('credential.id')) {
-    const event = deriveEvent(base, 'credential_used', 'privpath', startTs)
-    setCredentialFields(event, reader, startTs)
-    drafts.push({ event, leftovers: [] })
+    const event = deriveEvent(base, 'credential_used', 'privpath', start.ts)
+    setCredentialFields(event, reader, start.ts)
+    drafts.push({ event, leftovers: [], originalTs: start.original })
   }
   const delegatedScopes = shape.invokesAgent ? reader.list('agent.delegation.scopes') : []
 
@@ -106,22 +118,23 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
   for (let index = 0; index < span.events.length; index++) {
     const spanEvent = span.events[index]
     const eventReader = new AttributeReader(spanEvent.attributes)
-    const ts = nanosToMillis(spanEvent.timeUnixNano)
     const kind = contractKind(spanEvent.name)
     if (kind) {
-      const event = deriveEvent(base, kind, 'privpath', ts)
+      const time = clock.at(spanEvent.timeUnixNano)
+      const event = deriveEvent(base, kind, 'privpath', time.ts)
       event.seq = index + 1
       event.name = spanEvent.name
-      setContractFields(event, eventReader, ts)
-      drafts.push({ event, leftovers: eventReader.remaining() })
+      setContractFields(event, eventReader, time.ts)
+      drafts.push({ event, leftovers: eventReader.remaining(), originalTs: time.original })
     } else if (GENAI_PROMPT_EVENTS.has(spanEvent.name)) {
       const content = promptEventContent(spanEvent.name, eventReader, undefined)
       if (own.event.kind !== 'prompt') {
-        const event = deriveEvent(base, 'prompt', 'gen_ai', ts)
+        const time = clock.at(spanEvent.timeUnixNano)
+        const event = deriveEvent(base, 'prompt', 'gen_ai', time.ts)
         event.seq = index + 1
         event.name = spanEvent.name
         event.content = content
-        drafts.push({ event, leftovers: eventReader.remaining() })
+        drafts.push({ event, leftovers: eventReader.remaining(), originalTs: time.original })
       } else if (!promptFromAttributes && content !== '') {
         own.event.content = own.event.content === '' ? content : `${own.event.content}\n${content}`
       }
@@ -149,8 +162,10 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
     agentName: identity.agentName,
     invokesAgent: shape.invokesAgent,
     delegatedScopes,
-    startTs,
-    endTs,
+    startTs: start.ts,
+    endTs: end.ts,
+    startOriginal: start.original,
+    endOriginal: end.original,
     events,
     origin: undefined,
   }

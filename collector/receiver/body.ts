@@ -52,19 +52,71 @@ export function declaredLength(raw: IncomingMessage, limit: number): number {
 
 /**
  * Reads the raw body, refusing as soon as it passes `limit`. `onProgress` sees the bytes read so
- * far after each chunk and may throw to stop reading (a queue with no room for them).
+ * far after each chunk and may throw to stop reading (a queue with no room for them). A refused
+ * body is left paused, not destroyed: destroying a request destroys its socket, and with it the
+ * answer not yet written. The caller drains the rest (drainRefusedBody) or closes the connection.
  */
-export async function readRawBody(raw: IncomingMessage, limit: number, onProgress?: (bytes: number) => void): Promise<Buffer> {
+export function readRawBody(raw: IncomingMessage, limit: number, onProgress?: (bytes: number) => void): Promise<Buffer> {
   declaredLength(raw, limit)
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of raw as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > limit) throw tooLarge(limit, 'while reading')
-    onProgress?.(size)
-    chunks.push(chunk)
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const settle = (error: unknown): void => {
+      raw.off('data', onData).off('end', onEnd).off('error', settle).off('close', onClose)
+      if (error !== undefined) return reject(error)
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
+    }
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length
+      try {
+        if (size > limit) throw tooLarge(limit, 'while reading')
+        onProgress?.(size)
+      } catch (error) {
+        raw.pause()
+        return settle(error)
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = (): void => settle(undefined)
+    const onClose = (): void => settle(new Error('the client closed the connection before the end of the body'))
+    raw.on('data', onData).on('end', onEnd).on('error', settle).on('close', onClose)
+  })
+}
+
+/** How much of a refused body is read and thrown away before the connection is dropped instead. */
+export interface DrainBounds {
+  maxBytes: number
+  maxMs: number
+}
+
+/**
+ * Reads and discards the rest of a body refused before its end (413), so the client, which may
+ * still be sending, can read the answer. Closing instead is what made clients see a reset: a
+ * socket closed with unread input answers the client's next bytes with a TCP reset, and the
+ * client's stack then drops the answer it had not read yet (RFC 9112 §9.6). Draining keeps the
+ * connection usable for the next request once the body ended. Bounded: a client still sending
+ * after `maxBytes` more, or `maxMs` after the refusal, has had the answer long enough, and its
+ * connection is dropped.
+ */
+export function drainRefusedBody(raw: IncomingMessage, bounds: DrainBounds): void {
+  if (raw.complete || raw.destroyed) return
+  let drained = 0
+  const stop = (): void => {
+    clearTimeout(timer)
+    raw.off('data', onData).off('end', stop).off('close', stop).off('error', stop)
   }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size)
+  const drop = (): void => {
+    stop()
+    raw.socket?.destroy()
+  }
+  const onData = (chunk: Buffer): void => {
+    drained += chunk.length
+    if (drained > bounds.maxBytes) drop()
+  }
+  const timer = setTimeout(drop, bounds.maxMs)
+  timer.unref()
+  raw.on('data', onData).on('end', stop).on('close', stop).on('error', stop)
+  raw.resume()
 }
 
 /**

@@ -4,7 +4,7 @@ import { Counter, type Registry } from 'prom-client'
 import type { Authenticator, Caller } from '../../core/auth.js'
 import { PrivpathError } from '../../core/errors.js'
 import type { BodyFormat, Signal, WalEntry } from '../wal/index.js'
-import { CONTENT_TYPE, declaredLength, decodeContentEncoding, formatOf, readRawBody, requireFormat } from './body.js'
+import { CONTENT_TYPE, declaredLength, decodeContentEncoding, type DrainBounds, drainRefusedBody, formatOf, readRawBody, requireFormat } from './body.js'
 import { httpErrors } from '../../core/http-errors.js'
 import { otlpRequestDocs, otlpRouteSchema } from './openapi.js'
 
@@ -57,7 +57,17 @@ export interface ReceiverOptions<Req> {
   auth: Authenticator
   registry: Registry
   maxBodyBytes: number
+  /** How much of a body refused with 413 is drained (default: DEFAULT_DRAIN_MS, and maxBodyBytes but at least DEFAULT_DRAIN_BYTES). */
+  drain?: Partial<DrainBounds>
 }
+
+/** A client gets this long after a 413 to read it and stop sending. */
+const DEFAULT_DRAIN_MS = 10_000
+/**
+ * Bytes drained at least: what a client had in flight when it was refused can be tens of MiB
+ * (Linux autotunes socket buffers that far), and cutting that off is the reset draining avoids.
+ */
+const DEFAULT_DRAIN_BYTES = 64 * 1024 * 1024
 
 const SIGNAL_ROUTES: Record<Signal, string> = { traces: '/v1/traces', logs: '/v1/logs' }
 
@@ -106,6 +116,10 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
     registers,
   })
   const callers = new WeakMap<FastifyRequest, Caller>()
+  const drain: DrainBounds = {
+    maxBytes: options.drain?.maxBytes ?? Math.max(options.maxBodyBytes, DEFAULT_DRAIN_BYTES),
+    maxMs: options.drain?.maxMs ?? DEFAULT_DRAIN_MS,
+  }
 
   return async function receiver(app: FastifyInstance): Promise<void> {
     // The body is read by the handler: it alone knows the limits and the content encoding.
@@ -118,6 +132,7 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
 
     httpErrors(app, {
       what: 'OTLP request',
+      drainsRefusedBodies: true,
       // google.rpc.Status in the request's own encoding, its message prefixed by our error code
       encode: (request, classified) => {
         const format = formatOf(request.headers['content-type']) ?? 'json'
@@ -175,11 +190,19 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
 
     /**
      * Claims the queue slot and the declared body size before the body is read, so bodies being
-     * read count against the bounds too. A refusal leaves the body unread, which cannot be drained
-     * cheaply: the connection closes with the answer.
+     * read count against the bounds too. A declared size over the limit is answered 413 and the
+     * body drained (see drainRefusedBody). A queue refusal leaves the body unread and closes the
+     * connection with the answer: a server short of room does not spend reading on bodies it
+     * refused.
      */
     function claimBeforeReading(request: FastifyRequest, reply: FastifyReply): QueueClaim {
-      const declared = declaredLength(request.raw, options.maxBodyBytes)
+      let declared: number
+      try {
+        declared = declaredLength(request.raw, options.maxBodyBytes)
+      } catch (error) {
+        drainRefusedBody(request.raw, drain)
+        throw error
+      }
       try {
         return new QueueClaim(options.sink, declared)
       } catch (error) {
@@ -197,8 +220,9 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
       try {
         raw = await readRawBody(request.raw, options.maxBodyBytes, grow)
       } catch (error) {
-        // Part of the body may be unread.
-        reply.header('connection', 'close')
+        // Part of the body may be unread: drained after a 413, the connection closed after a 429 (as above).
+        if (error instanceof PrivpathError && error.code === 'PP_ERR_BODY_TOO_LARGE') drainRefusedBody(request.raw, drain)
+        else reply.header('connection', 'close')
         throw error
       }
       return decodeContentEncoding(raw, request.headers['content-encoding'], options.maxBodyBytes, grow)

@@ -68,6 +68,13 @@ const CollectorSection = Type.Object(
     max_held_bytes: Type.Integer({ minimum: 1, default: 256 * 1024 * 1024 }),
     /** Span placements remembered so later children find their task (least recently used evicted, a generation of half this size at a time). */
     max_known_spans: Type.Integer({ minimum: 1, default: 1_000_000 }),
+    /**
+     * How far past the time a request is received an event may be dated. A later event takes the
+     * receive time as ts (flag clock_skew, the time sent kept in attributes['privpath.original_ts']).
+     */
+    max_future_skew_ms: Type.Integer({ minimum: 0, default: 5 * 60_000 }),
+    /** The same before the receive time. Unset: store.events_ttl_days (an older event would be stored already expired). */
+    max_past_ms: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false, default: {} },
 )

@@ -18,7 +18,7 @@ interface Expected {
 }
 
 const PACK_IDS = [
-  'action-after-deny', 'approval-bypass', 'credential-cross-tenant-use', 'credential-not-revoked-at-task-end',
+  'action-after-deny', 'approval-bypass', 'clock-skew', 'credential-cross-tenant-use', 'credential-not-revoked-at-task-end',
   'credential-reused-beyond-task', 'credential-used-after-expiry', 'credential-used-after-revocation',
   'credential-used-after-task-end', 'credential-workload-mismatch', 'cross-tenant-tool-routing',
   'delegation-scope-escalation', 'privileged-tool-without-allow', 'secret-in-content', 'standing-privilege',
