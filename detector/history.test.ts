@@ -61,4 +61,34 @@ summary: '"reuse of " & event.credential_id'
     for await (const e of clickhouseHistory(store.client, DB, { hours: 1 })()) if (e.event_id === shared) loaded.push(e)
     expect(loaded.map((e) => e.credential_id).sort()).toEqual(['c-acme', 'c-initech'])
   })
+
+  it('reads issues and revocations over the tombstone window, in their domains, so a revoked credential replayed days later still alerts', async () => {
+    const now = Date.now()
+    const days = (n: number) => now - n * 24 * 3_600_000
+    await insertEvents(store.client, [
+      makeEvent({ kind: 'credential_issued', tenant_id: 'acme', domain: 'acme', task_id: 'tomb', credential_id: 'c-tomb', ts: days(3), event_id: 't1', credential_expires_at: days(2) }),
+      makeEvent({ kind: 'credential_revoked', tenant_id: 'acme', domain: 'acme', task_id: 'tomb', credential_id: 'c-tomb', ts: days(3) + 60_000, event_id: 't2' }),
+      makeEvent({ kind: 'credential_used', tenant_id: 'acme', domain: 'acme', task_id: 'tomb', credential_id: 'c-tomb', ts: days(3) + 30_000, event_id: 't3' }),
+    ])
+    const ids = async (options: Parameters<typeof clickhouseHistory>[2]) => {
+      const loaded: string[] = []
+      for await (const e of clickhouseHistory(store.client, DB, options)()) if (e.task_id === 'tomb') loaded.push(`${e.domain}:${e.event_id}`)
+      return loaded
+    }
+    expect(await ids({ hours: 24 })).toEqual([])
+    expect(await ids({ hours: 24, tombstoneHours: 7 * 24 })).toEqual(['acme:t1', 'acme:t2'])
+    const [rule] = parseRuleText('r.yaml', `id: revoked-use
+title: t
+severity: high
+on: [credential_used]
+when: credential.revoked_at != null and event.ts > credential.revoked_at
+summary: '"use of revoked " & event.credential_id'
+`).rules
+    const engine = new DetectorEngine({ rules: [rule], config: detectorConfig(), telemetry: silentTelemetry() })
+    for await (const e of clickhouseHistory(store.client, DB, { tombstoneHours: 7 * 24 })()) engine.restore(e)
+    const replay = makeEvent({ kind: 'credential_used', tenant_id: 'acme', domain: 'acme', task_id: 'later', credential_id: 'c-tomb', ts: now })
+    expect((await engine.process(replay)).map((a) => a.summary)).toEqual(['use of revoked c-tomb'])
+    // another tenant's use of the same id is its own credential, unknown to it
+    expect(await engine.process({ ...replay, tenant_id: 'globex', domain: 'globex', event_id: 'g' })).toEqual([])
+  })
 })

@@ -17,7 +17,7 @@ export const startDetectorRole: StartRole = async ({ config, bus, store, telemet
     bus,
     config: config.detector,
     telemetry,
-    loadHistory: client ? clickhouseHistory(client, database) : undefined,
+    loadHistory: client ? clickhouseHistory(client, database, { tombstoneHours: config.detector.credential_tombstone_ms / 3_600_000 }) : undefined,
     replayPartitions: bus instanceof KafkaBus ? kafkaReplay(bus, config.detector.rebuild_lookback_ms) : undefined,
     consumeCredentials: bus.kind === 'kafka',
     onRulesReloaded: client ? (rules) => recordLoadedRules(client, database, rules.map(loadedRule)) : undefined,
