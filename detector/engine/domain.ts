@@ -20,9 +20,44 @@ const CORRELATION_SWEEP_EVERY_MS = 30_000
 
 /** A step whose `hold` rules are judged once the domain's time passed its time + the hold. */
 export interface HeldStep {
+  /** Watermark time at which it is judged: the domain's watermark when it arrived + the hold. */
+  at: number
   event: PrivpathEvent
   rules: Rule[]
   lag: number
+}
+
+/**
+ * Held steps in arrival order. A step is due at the domain's watermark on arrival plus a constant
+ * hold, and the watermark never goes back, so arrival order is due order: a queue, not a heap.
+ */
+export class HeldQueue {
+  private items: HeldStep[] = []
+  private head = 0
+
+  get size(): number {
+    return this.items.length - this.head
+  }
+
+  push(step: HeldStep): void {
+    this.items.push(step)
+  }
+
+  peek(): HeldStep | undefined {
+    return this.items[this.head]
+  }
+
+  shift(): HeldStep | undefined {
+    const step = this.items[this.head]
+    if (step === undefined) return undefined
+    this.items[this.head++] = undefined as unknown as HeldStep
+    // compact once the consumed prefix is most of the array
+    if (this.head > 1_024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    return step
+  }
 }
 
 export interface DomainHooks {
@@ -43,7 +78,7 @@ export class DomainState {
   readonly dedup: DedupTable
   readonly correlation: CorrelationState
   readonly absenceTimers = new MinHeap<{ at: number; pending: PendingAbsence }>()
-  readonly held = new MinHeap<{ at: number; step: HeldStep }>()
+  readonly held = new HeldQueue()
   private lastSweep = Number.NEGATIVE_INFINITY
   private lastCorrelationSweep = Number.NEGATIVE_INFINITY
 

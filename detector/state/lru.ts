@@ -34,13 +34,14 @@ export class LruMap<V> {
     return this.nodes.get(key)?.mark ?? Number.NaN
   }
 
-  /** Stores the value (and its mark) as the most recently set. */
-  set(key: string, value: V, mark = 0): void {
+  /** Stores the value (and its mark) as the most recently set; true when the key is new. */
+  set(key: string, value: V, mark = 0): boolean {
     let node = this.nodes.get(key)
+    const created = node === undefined
     if (node) {
       node.value = value
       node.mark = mark
-      if (node === this.newestNode) return
+      if (node === this.newestNode) return false
       this.unlink(node)
     } else {
       node = { key, value, mark, older: undefined, newer: undefined }
@@ -50,6 +51,7 @@ export class LruMap<V> {
     if (this.newestNode) this.newestNode.newer = node
     this.newestNode = node
     this.oldestNode ??= node
+    return created
   }
 
   delete(key: string): boolean {

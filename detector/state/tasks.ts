@@ -48,9 +48,8 @@ export class TaskStore {
   /** Folds the event in; `seenAt` is the domain's watermark when it arrived (≥ its time). */
   apply(event: PrivpathEvent, seenAt: number, current?: TaskState): TaskState | undefined {
     if (event.task_id === '') return undefined
-    const created = !this.tasks.has(event.task_id)
     const task = current ?? this.tasks.get(event.task_id) ?? emptyTask(event.task_id, event.tenant_id)
-    this.tasks.set(event.task_id, task, seenAt)
+    const created = this.tasks.set(event.task_id, task, seenAt)
     applyEvent(task, event, this.limits.untrustedOutputTools, this.onDrop)
     if (event.kind === 'task_end') this.deadlines.add(task.task_id, seenAt + this.limits.retentionMs)
     else if (created && this.limits.inactivityMs > 0) this.deadlines.add(task.task_id, seenAt + this.limits.inactivityMs)
