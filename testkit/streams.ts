@@ -6,12 +6,12 @@
  */
 import fc from 'fast-check'
 
-export const TASK_IDS = ['t-1', 't-2', 't-3'] as const
-export const CREDENTIAL_IDS = ['cred-1', 'cred-2'] as const
-export const AGENT_IDS = ['planner', 'executor'] as const
-export const TOOLS = ['web.fetch', 'db.query', 'payments.transfer', 'iam.attach_policy', 'crm.export'] as const
+const TASK_IDS = ['t-1', 't-2', 't-3'] as const
+const CREDENTIAL_IDS = ['cred-1', 'cred-2'] as const
+const AGENT_IDS = ['planner', 'executor'] as const
+const TOOLS = ['web.fetch', 'db.query', 'payments.transfer', 'iam.attach_policy', 'crm.export'] as const
 
-export type Step =
+type Step =
   | { kind: 'tool'; tool: string; targetTenant: string; credentialId: string; error: boolean }
   | { kind: 'authz'; result: 'allow' | 'deny'; action: string }
   | { kind: 'approval'; result: 'requested' | 'granted' | 'denied'; action: string }

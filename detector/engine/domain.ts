@@ -31,7 +31,7 @@ export interface HeldStep {
  * Held steps in arrival order. A step is due at the domain's watermark on arrival plus a constant
  * hold, and the watermark never goes back, so arrival order is due order: a queue, not a heap.
  */
-export class HeldQueue {
+class HeldQueue {
   private items: HeldStep[] = []
   private head = 0
 
