@@ -1,0 +1,101 @@
+/**
+ * The specific values an agent acts on, found in text: e-mail addresses, URLs and their hosts,
+ * bare domains, IBANs and account numbers, file paths and identifiers. Each is normalised (case,
+ * separators, trailing punctuation) so the same value written two ways matches, and the detector
+ * remembers it only as a keyed hash (`ValueHasher`): provenance keeps no new raw content.
+ * Linear-time patterns only; text is what a tool or a prompt sent, so it is attacker-controlled.
+ */
+import { createHmac, randomBytes } from 'node:crypto'
+
+export const VALUE_KINDS = ['email', 'url', 'domain', 'iban', 'number', 'path', 'identifier'] as const
+export type ValueKind = (typeof VALUE_KINDS)[number]
+
+export interface FoundValue {
+  kind: ValueKind
+  /** Normalised form: what is hashed and compared. */
+  value: string
+  start: number
+  end: number
+}
+
+/** At most this many values per text: a result of thousands of ids is data, not a target list. */
+const MAX_VALUES = 256
+
+const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g
+const URL = /\bhttps?:\/\/[^\s"'<>()[\]{}|\\^`]{1,2048}/gi
+const DOMAIN = /\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,8}(?:com|org|net|io|dev|ai|co|app|info|biz|xyz|me|us|uk|de|fr|nl|ch|eu|ru|cn|top|site|online|shop)\b/gi
+const IBAN = /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b/g
+const NUMBER = /(?<![\w.-])\d(?:[\d -]{4,30}\d)(?![\w-]|\.\d)/g
+const PATH = /(?:~|\.{1,2})?(?:\/[\w.@-]{1,255}){2,32}/g
+const IDENTIFIER = /\b(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{5,63}\b/g
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/
+const TRAILING = /[.,;:!?)\]}'"]+$/
+
+function digitsOf(text: string): string {
+  return text.replace(/[ -]/g, '')
+}
+
+/** The specific values in `text`, longest first where two overlap (a URL's host is its own value too). */
+export function findValues(text: string): FoundValue[] {
+  const out: FoundValue[] = []
+  const taken: Array<[number, number]> = []
+  const overlaps = (start: number, end: number) => taken.some(([s, e]) => start < e && end > s)
+  const add = (kind: ValueKind, value: string, start: number, end: number, claim = true) => {
+    if (out.length >= MAX_VALUES || value === '') return
+    out.push({ kind, value, start, end })
+    if (claim) taken.push([start, end])
+  }
+  for (const m of text.matchAll(URL)) {
+    const raw = m[0].replace(TRAILING, '')
+    add('url', raw.toLowerCase().replace(/\/+$/, ''), m.index, m.index + raw.length)
+    const host = /^https?:\/\/(?:[^@/]*@)?([^/:?#]+)/i.exec(raw)?.[1]
+    if (host) add('domain', host.toLowerCase().replace(/^www\./, ''), m.index, m.index + raw.length, false)
+  }
+  for (const m of text.matchAll(EMAIL)) {
+    if (overlaps(m.index, m.index + m[0].length)) continue
+    add('email', m[0].toLowerCase(), m.index, m.index + m[0].length)
+    add('domain', m[0].slice(m[0].indexOf('@') + 1).toLowerCase(), m.index, m.index + m[0].length, false)
+  }
+  for (const m of text.matchAll(IBAN)) {
+    if (overlaps(m.index, m.index + m[0].length)) continue
+    add('iban', digitsOf(m[0]).toUpperCase(), m.index, m.index + m[0].length)
+  }
+  for (const m of text.matchAll(DOMAIN)) {
+    if (overlaps(m.index, m.index + m[0].length)) continue
+    add('domain', m[0].toLowerCase().replace(/^www\./, ''), m.index, m.index + m[0].length)
+  }
+  for (const m of text.matchAll(PATH)) {
+    if (overlaps(m.index, m.index + m[0].length)) continue
+    add('path', m[0].replace(TRAILING, ''), m.index, m.index + m[0].length)
+  }
+  for (const m of text.matchAll(NUMBER)) {
+    if (overlaps(m.index, m.index + m[0].length)) continue
+    if (DATE.test(m[0])) continue
+    const digits = digitsOf(m[0])
+    // six digits or more: an account, a card-like id, a phone number; shorter numbers are amounts, dates, counts
+    if (digits.length >= 6) add('number', digits, m.index, m.index + m[0].length)
+  }
+  for (const m of text.matchAll(IDENTIFIER)) {
+    if (overlaps(m.index, m.index + m[0].length)) continue
+    add('identifier', m[0].toLowerCase(), m.index, m.index + m[0].length)
+  }
+  return out
+}
+
+/**
+ * Keyed hashes of normalised values: a per-process key, so the hashes held in memory do not
+ * answer a dictionary of guesses from outside. State is rebuilt by replaying events, which
+ * re-hashes with the new key.
+ */
+export class ValueHasher {
+  private readonly key: Buffer
+
+  constructor(key: Buffer = randomBytes(32)) {
+    this.key = key
+  }
+
+  hash(kind: ValueKind, value: string): string {
+    return createHmac('sha256', this.key).update(kind).update('\u0000').update(value).digest('base64url').slice(0, 16)
+  }
+}
