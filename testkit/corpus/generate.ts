@@ -67,7 +67,8 @@ function trajectory(domain: Domain, cls: TaskClass, rng: Rng, id: string): Traje
   plan.reads.forEach((read, index) => {
     const carries = index === plan.inject && injected !== ''
     const c = call(rng, { name: read.name, args: read.args, result: read.result(carries ? injected : '') })
-    if (carries) injection = { family: family!.name, text: injected, callId: c.id }
+    // a JSON result holds the injection escaped: record it as it sits in the result
+    if (carries) injection = { family: family!.name, text: c.result.includes(injected) ? injected : JSON.stringify(injected).slice(1, -1), callId: c.id }
     turns.push({ calls: [c], text: '' })
   })
   const attack = cls === 'succeeded' && goal ? goal.actions.map((a) => call(rng, a)) : []
