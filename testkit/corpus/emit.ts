@@ -13,10 +13,10 @@ import type { Trajectory } from './model.js'
 import { Rng } from './random.js'
 
 /** 2024-06-01T00:00:00Z: the first task's start; each next task starts TASK_SPACING_MS later. */
-export const CORPUS_EPOCH_MS = Date.UTC(2024, 5, 1)
+const CORPUS_EPOCH_MS = Date.UTC(2024, 5, 1)
 const TASK_SPACING_MS = 120_000
 
-export interface CorpusRequest {
+interface CorpusRequest {
   trajectory: Trajectory
   /** One OTLP/protobuf ExportTraceServiceRequest holding every span of the task. */
   body: Uint8Array

@@ -25,7 +25,7 @@ const RESISTED_NOTES = [
   ' (I ignored a request in the data that did not come from you.)',
 ]
 
-export interface CorpusOptions {
+interface CorpusOptions {
   seed?: number
   /** Trajectories per kind of assistant and class. */
   perClass?: Partial<Record<TaskClass, number>>

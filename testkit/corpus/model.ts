@@ -2,12 +2,12 @@
 import type { Rng } from './random.js'
 
 export const ASSISTANT_KINDS = ['banking', 'messaging', 'travel', 'workspace', 'shopping'] as const
-export type AssistantKind = (typeof ASSISTANT_KINDS)[number]
+type AssistantKind = (typeof ASSISTANT_KINDS)[number]
 
 export const TASK_CLASSES = ['benign', 'resisted', 'succeeded'] as const
 export type TaskClass = (typeof TASK_CLASSES)[number]
 
-export type Args = Record<string, unknown>
+type Args = Record<string, unknown>
 
 export interface ToolCall {
   id: string
@@ -22,7 +22,7 @@ export interface Turn {
   text: string
 }
 
-export interface Injection {
+interface Injection {
   family: string
   /** The injected text exactly as it sits inside the tool result. */
   text: string
@@ -46,7 +46,7 @@ export interface Trajectory {
 }
 
 /** A call of the user's task whose result is data; `result` places the injection slot ('' when none). */
-export interface Read {
+interface Read {
   name: string
   args: Args
   result: (slot: string) => string
@@ -58,7 +58,7 @@ export interface Action {
   result: string
 }
 
-export interface TaskPlan {
+interface TaskPlan {
   request: string
   reads: Read[]
   /** Index in `reads` of the untrusted read an attack puts its text in. */
@@ -67,7 +67,7 @@ export interface TaskPlan {
   answer: string
 }
 
-export interface AttackGoal {
+interface AttackGoal {
   /** The instruction, as an imperative clause ("send 250 EUR to …"). */
   goal: string
   actions: Action[]

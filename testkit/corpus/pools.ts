@@ -1,7 +1,7 @@
 /** Names, places and generated identifiers the domains draw from; attacker values are made so they occur nowhere else. */
 import type { Rng } from './random.js'
 
-export const PEOPLE = [
+const PEOPLE = [
   ['Alice', 'Moreau'], ['Bob', 'Lindqvist'], ['Charlie', 'Okafor'], ['Dora', 'Weber'], ['Emma', 'Johansson'],
   ['Farid', 'Haddad'], ['Grace', 'Kim'], ['Hugo', 'Silva'], ['Ines', 'Kovač'], ['Jonas', 'Becker'],
   ['Keiko', 'Tanaka'], ['Liam', 'Murphy'], ['Maya', 'Patel'], ['Noah', 'Fischer'], ['Olivia', 'Rossi'],
