@@ -31,7 +31,7 @@ const ORDERS = String.raw`(?:\w{0,3}nstr\w{0,9}|prompts?|directives?|guidelines?
 export const VERBS = String.raw`(?:send|forward|e-?mail|mail|pay|transfer|wire|invite|add|share|grant|give|change|reset|update|set|delete|remove|erase|wipe|download|install|run|execute|visit|open|go to|navigate|click|fetch|browse|post|publish|create|book|reply|respond|schedule|move|copy|upload|export|write|tell|say|output|print|reveal|disclose|leak|call|make|buy|purchase|order|approve|disable|enable|unlock|read|summari[sz]e|include|insert|append|attach|retrieve|find|search|look up|contact|message|text|do|use|provide|list|grab|collect|store|save|cancel|accept|confirm)`
 
 /** Lead-ins allowed before a sentence-initial imperative. */
-const LEAD = String.raw`(?:[-*•>#\s]{0,6}(?:\d{1,2}[.)]\s{1,3})?(?:(?:please|kindly|now|then|also|first(?:ly)?|next|finally|immediately|and|after that|afterwards|secondly|lastly|step \d{1,2}:?|todo:?)[,:]?\s{1,3}){0,3})`
+const LEAD = String.raw`(?:[-*•>#\s]{0,6}(?:\d{1,2}[.)]\s{1,3})?(?:(?:(?:user|human|system|assistant)\s{0,2}:|please|kindly|now|then|also|first(?:ly)?|next|finally|immediately|and|after that|afterwards|secondly|lastly|step \d{1,2}:?|todo:?)[,:]?\s{1,3}){0,3})`
 
 function re(source: string, flags = 'gi'): RegExp {
   return new RegExp(source, flags)
@@ -102,11 +102,14 @@ export const SIGNALS: readonly Signal[] = [
     ),
   },
   {
-    reason: 'speaks as a system or assistant role',
+    reason: 'speaks as a chat role',
     kind: 'role_spoof',
     weight: 2,
     directed: true,
-    pattern: re(String.raw`(?:^|\n)[ \t>*#]{0,6}(?:system|assistant|ai|developer)\s{0,2}\*{0,2}\s{0,2}:`),
+    // Only when the line goes on to instruct: "System: Ubuntu 22.04" in a bug report is data.
+    pattern: re(
+      String.raw`(?:^|\n)[ \t>*#]{0,6}(?:system|assistant|ai|developer)\s{0,2}\*{0,2}\s{0,2}:(?=[^\n]{0,120}\b(?:you|your|the user|instructions?)\b|\s{0,3}(?:please\s{1,3})?${VERBS}\b)`,
+    ),
   },
   {
     reason: 'fake end of the data',
@@ -118,7 +121,7 @@ export const SIGNALS: readonly Signal[] = [
     ),
   },
   {
-    reason: 'speaks as a user turn',
+    reason: 'speaks as a chat role',
     kind: 'role_spoof',
     weight: 1,
     directed: false,
@@ -137,7 +140,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 1,
     directed: false,
     pattern: re(
-      String.raw`\b(?:you\s{1,3}(?:must|should|need\s{1,3}to|have\s{1,3}to|are\s{1,3}(?:required|expected|instructed|asked)\s{1,3}to|will\s{1,3}need\s{1,3}to)|I\s{1,3}(?:need|want|require)\s{1,3}you\s{1,3}to|make\s{1,3}sure\s{1,3}(?:to|you)|be\s{1,3}sure\s{1,3}to|it\s{1,3}is\s{1,3}(?:very\s{1,3})?(?:important|crucial|essential|vital|imperative|mandatory)\s{1,3}(?:that\s{1,3}you|to)|(?:do\s{1,3}not|don['’]t)\s{1,3}forget\s{1,3}to|remember\s{1,3}to)\s{1,3}(?:${W}\s{1,3})?${VERBS}\b|\bdo\s{1,3}the\s{1,3}following\b`,
+      String.raw`\bplease\s{1,3}${VERBS}\b|\b(?:you\s{1,3}(?:must|should|need\s{1,3}to|have\s{1,3}to|are\s{1,3}(?:required|expected|instructed|asked)\s{1,3}to|will\s{1,3}need\s{1,3}to)|I\s{1,3}(?:need|want|require)\s{1,3}you\s{1,3}to|make\s{1,3}sure\s{1,3}(?:to|you)|be\s{1,3}sure\s{1,3}to|it\s{1,3}is\s{1,3}(?:very\s{1,3})?(?:important|crucial|essential|vital|imperative|mandatory)\s{1,3}(?:that\s{1,3}you|to)|(?:do\s{1,3}not|don['’]t)\s{1,3}forget\s{1,3}to|remember\s{1,3}to)\s{1,3}(?:${W}\s{1,3})?${VERBS}\b|\bdo\s{1,3}the\s{1,3}following\b`,
     ),
   },
 ]

@@ -24,7 +24,10 @@ const THRESHOLD = 3
 /** Unscored sentences a cluster may bridge inside one paragraph. */
 const MAX_GAP = 2
 /** A short line ("IMPORTANT!!!", "Dear AI assistant,") heads the paragraph after a blank line. */
-const HEADER_MAX = 60
+const HEADER_MAX = 40
+const MARKER_MAX = 20
+/** Colons inside a sentence after which an imperative still opens a clause. */
+const MAX_COLONS = 3
 /** How far an opening tag looks for its closing tag. */
 const TAG_REACH = 4000
 
@@ -114,9 +117,22 @@ function scoreSegments(text: string, segments: Segment[]): void {
     }
   }
   for (const seg of segments) {
-    IMPERATIVE.pattern.lastIndex = seg.start
-    if (IMPERATIVE.pattern.test(text)) mark(seg, IMPERATIVE)
+    if (opensWithImperative(text, seg)) mark(seg, IMPERATIVE)
   }
+}
+
+/** At the sentence start or after one of its first colons ("Note to the AI: send …"). */
+function opensWithImperative(text: string, seg: Segment): boolean {
+  const pattern = IMPERATIVE.pattern
+  let at = seg.start
+  for (let colons = 0; colons <= MAX_COLONS; colons++) {
+    pattern.lastIndex = at
+    if (pattern.test(text)) return true
+    const next = text.indexOf(':', at)
+    if (next < 0 || next >= seg.end) return false
+    at = next + 1
+  }
+  return false
 }
 
 /** Where the block opened by a tag in this segment closes, or -1. */
@@ -132,6 +148,20 @@ function closingOffset(text: string, seg: Segment): number {
   return at < 0 ? -1 : from + at + close.length
 }
 
+/** A heading line such as "IMPORTANT!!!" or "Dear AI assistant,", not a finished sentence. */
+function isHeader(text: string, seg: Segment): boolean {
+  const lastChar = text.charCodeAt(seg.end - 1)
+  const signals = seg.signals ?? []
+  const length = seg.end - seg.start
+  return (
+    lastChar !== 46 &&
+    lastChar !== 63 &&
+    !signals.some((s) => s.kind === 'action_request') &&
+    // A bare marker ("URGENT!!!"), or a short line already aimed at the assistant.
+    (length <= MARKER_MAX || (length <= HEADER_MAX && signals.some((s) => s.directed)))
+  )
+}
+
 function joins(text: string, cluster: Cluster, segments: Segment[], index: number): boolean {
   const seg = segments[index]
   if (seg.start < cluster.openUntil) return true
@@ -141,7 +171,9 @@ function joins(text: string, cluster: Cluster, segments: Segment[], index: numbe
   for (let i = cluster.last + 1; i <= index; i++) paragraph ||= segments[i].paragraph
   if (!paragraph) return gap <= MAX_GAP
   const last = segments[cluster.last]
-  return gap === 0 && (last.end - last.start <= HEADER_MAX || text.charCodeAt(last.end - 1) === 58)
+  if (gap !== 0) return false
+  if (text.charCodeAt(last.end - 1) === 58) return true
+  return cluster.first === cluster.last && isHeader(text, last)
 }
 
 function clusters(text: string, segments: Segment[]): Cluster[] {
