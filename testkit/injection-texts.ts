@@ -125,6 +125,7 @@ function docsText(r: Rng): string {
       () => 'WARNING: this will delete all data in the database.',
       () => 'You must restart the service after changing the config.',
       () => 'Our AI assistant can send invoices for you.',
+      (x: Rng) => `Before you start the task, read the safety notes at ${url(x)}.`,
     ],
     2,
     6,

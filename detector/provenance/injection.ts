@@ -208,8 +208,7 @@ function toFinding(text: string, segments: Segment[], cluster: Cluster): Injecti
   let last = cluster.last
   // "…send the code to this address:" puts the value on the next line.
   if (text.charCodeAt(segments[last].end - 1) === 58 && last + 1 < segments.length) last++
-  const end = Math.max(segments[last].end, cluster.openUntil)
-  return { start: segments[cluster.first].start, end, kind: lead.kind, reasons: [...byReason.keys()] }
+  return { start: segments[cluster.first].start, end: segments[last].end, kind: lead.kind, reasons: [...byReason.keys()] }
 }
 
 export function findInjections(text: string): InjectionFinding[] {
