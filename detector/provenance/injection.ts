@@ -128,9 +128,10 @@ function opensWithImperative(text: string, seg: Segment): boolean {
   for (let colons = 0; colons <= MAX_COLONS; colons++) {
     pattern.lastIndex = at
     if (pattern.test(text)) return true
-    const next = text.indexOf(':', at)
-    if (next < 0 || next >= seg.end) return false
-    at = next + 1
+    // Not indexOf: on text without colons it would run to the end once per sentence.
+    while (at < seg.end && text.charCodeAt(at) !== 58) at++
+    if (at >= seg.end) return false
+    at++
   }
   return false
 }
