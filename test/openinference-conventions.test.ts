@@ -46,7 +46,7 @@ class ToolCallingModel extends BaseChatModel {
   }
 
   async _generate(): Promise<ChatResult> {
-    const call = { id: 'call-7', type: 'function', function: { name: 'send_email', arguments: '{"to":"bob@example.com"}' } }
+    const call = { id: 'call-7', type: 'function' as const, function: { name: 'send_email', arguments: '{"to":"bob@example.com"}' } }
     return { generations: [{ text: '', message: new AIMessage({ content: '', additional_kwargs: { tool_calls: [call] } }) }] }
   }
 }
