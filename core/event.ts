@@ -51,6 +51,10 @@ export type EventFlag = (typeof EVENT_FLAGS)[number]
 const Str = Type.String()
 const StrList = Type.Array(Type.String())
 
+/** A tool call the model asked for in its output; `call_id` matches the executed call's `tool_call_id`. */
+const RequestedCall = Type.Object({ call_id: Str, name: Str, arguments: Str })
+export type RequestedCall = Static<typeof RequestedCall>
+
 export const EventSchema = Type.Object({
   event_id: Str,
   kind: Type.Enum(EVENT_KINDS),
@@ -80,6 +84,10 @@ export const EventSchema = Type.Object({
   tool_name: Str,
   tool_call_id: Str,
   tool_arguments: Str,
+  /** What the tool returned, redacted and truncated like content. */
+  tool_result: Str,
+  /** On a model span's event: the tool calls its output requested. */
+  requested_calls: Type.Array(RequestedCall),
   target_resource: Str,
   target_tenant: Str,
 
@@ -142,6 +150,8 @@ export function emptyEvent(): PrivpathEvent {
     tool_name: '',
     tool_call_id: '',
     tool_arguments: '',
+    tool_result: '',
+    requested_calls: [],
     target_resource: '',
     target_tenant: '',
     credential_id: '',

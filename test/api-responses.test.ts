@@ -37,6 +37,7 @@ function fullEvent(kind: EventKind, overrides: Partial<PrivpathEvent>): Privpath
     status: 'error',
     authz_result: 'deny',
     approval_result: 'granted',
+    requested_calls: [{ call_id: 'call_id-value', name: 'name-value', arguments: 'arguments-value' }],
     attributes: { 'gen_ai.system': 'openai' },
     credential_expires_at: T0 + 900_000,
     ...overrides,

@@ -64,6 +64,10 @@ describe('Vercel AI SDK telemetry through the collector', () => {
     expect(of('tool_invocation')).toHaveLength(1)
     expect(of('tool_invocation')[0]).toMatchObject({ source: 'vercel_ai', tool_name: 'weather', tool_call_id: 'tc-1' })
     expect(of('tool_invocation')[0].tool_arguments).toContain('"city":"Oslo"')
+    expect(of('tool_invocation')[0].tool_result).toBe('"sunny"')
+    const requested = of('prompt').flatMap((event) => event.requested_calls)
+    expect(requested.map(({ call_id, name }) => ({ call_id, name }))).toEqual([{ call_id: 'tc-1', name: 'weather' }])
+    expect(requested[0].arguments).toContain('"city":"Oslo"')
     expect(JSON.stringify(events)).not.toContain('sk-live-should-not-leak')
     const root = events.find((event) => event.name === 'ai.generateText' && event.kind === 'prompt')!
     expect(events.filter((event) => event.name !== 'ai.generateText').every((event) => event.parent_span_id !== '')).toBe(true)

@@ -45,7 +45,7 @@ export function classifySpan(name: string, reader: AttributeReader): SpanShape {
   const openinference = reader.string('openinference.span.kind').toUpperCase()
   if (openinference !== '') {
     if (openinference === 'LLM') return shape('prompt', 'openinference')
-    if (openinference === 'TOOL') return shape('tool_invocation', 'openinference')
+    if (openinference === 'TOOL' || openinference === 'RETRIEVER') return shape('tool_invocation', 'openinference')
     if (openinference === 'AGENT') return shape('other', 'openinference', true)
     return shape('other', 'openinference')
   }

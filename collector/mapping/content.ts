@@ -12,11 +12,15 @@ const CONTENT_KEY =
 
 export const isContentKey = rememberedTest(CONTENT_KEY)
 
-function record(value: unknown): Record<string, unknown> | undefined {
+/** A message or part as an object; undefined for anything else. */
+export function messageRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
 }
+const record = messageRecord
+const text = partText
 
-function text(value: unknown): string {
+/** A part's field as text: strings as they are, structures as JSON. */
+export function partText(value: unknown): string {
   if (value === undefined || value === null) return ''
   if (typeof value === 'string') return value
   return stringify(value as AnyValue)
@@ -123,10 +127,14 @@ export function promptContent(reader: AttributeReader): string {
   return instructions === '' ? prompt : `system: ${instructions}\n${prompt}`.trim()
 }
 
-/** Reasoning parts of the output, one string each: GenAI output messages, OpenInference contents, Vercel. */
-export function reasoningParts(reader: AttributeReader): string[] {
+/** `gen_ai.output.messages` parsed, without marking it used (it stays in `attributes`). */
+export function genAiOutput(reader: AttributeReader): unknown {
+  return parseMaybeJson(reader.attributes['gen_ai.output.messages'])
+}
+
+/** Reasoning parts of the output, one string each: GenAI output messages (parsed: genAiOutput), OpenInference contents, Vercel. */
+export function reasoningParts(reader: AttributeReader, output: unknown = genAiOutput(reader)): string[] {
   const parts: string[] = []
-  const output = parseMaybeJson(reader.attributes['gen_ai.output.messages'])
   if (Array.isArray(output)) {
     for (const message of output) {
       const m = record(message)

@@ -4,7 +4,7 @@
  * clock_skew flag of times the record's clock replaced (clock.ts) and deterministic event ids.
  */
 import { ADMIN_TENANT } from '../../core/auth.js'
-import { eventId, type EventFlag, type EventKind, type EventSource, type PrivpathEvent } from '../../core/event.js'
+import { eventId, type EventFlag, type EventKind, type EventSource, type PrivpathEvent, type RequestedCall } from '../../core/event.js'
 import type { AnyValue } from '../otlp/index.js'
 import { fingerprint, looksLikeRawSecret, redactAttributeInto, redactInto, redactScalarAttributeInto, redactText } from '../redact/index.js'
 import { stringify } from './attributes.js'
@@ -136,6 +136,14 @@ class Findings {
     return redactAttributeInto(key, redactable(stringify(raw), MAX_ATTRIBUTE_CHARS), this.kinds, !isContentKey(key))
   }
 
+  /** Content text: redacted, then cut to `max` (flag content_truncated). */
+  content(value: string, max: number): string {
+    const redacted = this.redact(redactable(value, max))
+    if (redacted.length <= max) return redacted
+    this.flag('content_truncated')
+    return redacted.slice(0, max)
+  }
+
   note(kinds: readonly string[]): void {
     for (const kind of kinds) if (!this.kinds.includes(kind)) this.kinds.push(kind)
   }
@@ -187,6 +195,23 @@ function boundedAttributes(draft: Draft, record: RecordContext, options: Resolve
   return attributes.finish()
 }
 
+/** More calls in one model output than any agent makes; the rest are cut (flag content_truncated). */
+const MAX_REQUESTED_CALLS = 64
+
+/**
+ * Arguments are content. Call ids and names are kept unredacted, like tool_call_id and tool_name
+ * (a provider's random call id looks like a high-entropy secret, and redacting it would break the
+ * match with the executed call), and bounded like names.
+ */
+function finishCalls(calls: readonly RequestedCall[], options: ResolvedOptions, findings: Findings): RequestedCall[] {
+  if (calls.length > MAX_REQUESTED_CALLS) findings.flag('content_truncated')
+  return calls.slice(0, MAX_REQUESTED_CALLS).map((call) => ({
+    call_id: truncated(call.call_id, MAX_ATTRIBUTE_CHARS),
+    name: truncated(call.name, MAX_ATTRIBUTE_CHARS),
+    arguments: options.captureContent ? findings.content(call.arguments, options.maxContentChars) : '',
+  }))
+}
+
 function finishOne(draft: Draft, position: number, record: RecordContext, options: ResolvedOptions): PrivpathEvent {
   const event = draft.event
   const findings = new Findings()
@@ -202,16 +227,15 @@ function finishOne(draft: Draft, position: number, record: RecordContext, option
   event.target_resource = truncated(findings.redactRepeated(redactable(event.target_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
   event.authz_resource = truncated(findings.redactRepeated(redactable(event.authz_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
   if (options.captureContent) {
-    const max = options.maxContentChars
-    const content = findings.redact(redactable(event.content, max))
-    const args = findings.redact(redactable(event.tool_arguments, max))
-    event.content = truncated(content, max)
-    event.tool_arguments = truncated(args, max)
-    if (content.length > max || args.length > max) findings.flag('content_truncated')
+    event.content = findings.content(event.content, options.maxContentChars)
+    event.tool_arguments = findings.content(event.tool_arguments, options.maxContentChars)
+    event.tool_result = findings.content(event.tool_result, options.maxContentChars)
   } else {
     event.content = ''
     event.tool_arguments = ''
+    event.tool_result = ''
   }
+  if (event.requested_calls.length > 0) event.requested_calls = finishCalls(event.requested_calls, options, findings)
   if (event.credential_id !== '' && looksLikeRawSecret(event.credential_id)) {
     event.credential_id = fingerprint(event.credential_id)
     findings.flag('credential_id_fingerprinted')

@@ -8,11 +8,12 @@ import { emptyEvent, type EventKind, type EventSource, type PrivpathEvent } from
 import type { LogRecord } from '../otlp/index.js'
 import { AttributeReader, stringify } from './attributes.js'
 import { boundedTime } from './clock.js'
-import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
+import { GENAI_PROMPT_EVENTS, genAiOutput, promptContent, promptEventContent, reasoningParts } from './content.js'
 import { contractKind, setContractFields } from './contract.js'
 import { deriveEvent, type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
 import { readIdentity, stampIdentity } from './identity.js'
 import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
+import { requestedCalls } from './tool-calls.js'
 
 /** OTel severity numbers 17–24 are ERROR and FATAL. */
 const SEVERITY_ERROR = 17
@@ -58,8 +59,11 @@ export function mapLogRecord(record: LogRecord, shared: ScopeShared, options: Re
   } else if (GENAI_PROMPT_EVENTS.has(eventName)) {
     draft('prompt', 'gen_ai').content = promptEventContent(eventName, reader, record.body)
   } else if (eventName === INFERENCE_DETAILS) {
-    draft('prompt', 'gen_ai').content = promptContent(reader)
-    for (const part of reasoningParts(reader)) draft('reasoning_step', 'gen_ai').content = part
+    const prompt = draft('prompt', 'gen_ai')
+    prompt.content = promptContent(reader)
+    const output = genAiOutput(reader)
+    prompt.requested_calls = requestedCalls(reader, output)
+    for (const part of reasoningParts(reader, output)) draft('reasoning_step', 'gen_ai').content = part
   } else {
     draft('other', 'otel')
     if (record.body !== null && record.body !== '') drafts[0].leftovers.push(['log.body', record.body])

@@ -6,6 +6,7 @@ import { readResourceIdentity } from './identity.js'
 import { mapLogRecord } from './logs.js'
 import type { MappingOptions, ScopeShared, SpanRecord } from './record.js'
 import { mapSpan } from './span.js'
+import { quotedResponses } from './tool-calls.js'
 
 
 /** What every span or record of one resource scope shares, read and redacted once for all of them. */
@@ -18,11 +19,12 @@ function sharedBy(resource: Resource, scopes: ReadonlyArray<{ scope: Instrumenta
 
 export function mapTraceRequest(request: ExportTraceServiceRequest, options: MappingOptions = {}): SpanRecord[] {
   const resolved = resolveOptions(options)
+  const responses = resolved.captureContent ? quotedResponses(request) : undefined
   const records: SpanRecord[] = []
   for (const resourceSpans of request.resourceSpans) {
     const shared = sharedBy(resourceSpans.resource, resourceSpans.scopeSpans)
     resourceSpans.scopeSpans.forEach((scopeSpans, index) => {
-      for (const span of scopeSpans.spans) records.push(mapSpan(span, shared[index], resolved))
+      for (const span of scopeSpans.spans) records.push(mapSpan(span, shared[index], resolved, responses))
     })
   }
   return records

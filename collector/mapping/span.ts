@@ -7,11 +7,12 @@ import type { Span } from '../otlp/index.js'
 import { AttributeReader, nanosToMillis } from './attributes.js'
 import { classifySpan } from './classify.js'
 import { RecordClock } from './clock.js'
-import { GENAI_PROMPT_EVENTS, promptContent, promptEventContent, reasoningParts } from './content.js'
+import { GENAI_PROMPT_EVENTS, genAiOutput, promptContent, promptEventContent, reasoningParts } from './content.js'
 import { contractKind, setContractFields, setCredentialFields } from './contract.js'
 import { deriveEvent, type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
 import { readIdentity, stampIdentity } from './identity.js'
 import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
+import { requestedCalls, responseKey, retrievedDocuments, toolResult } from './tool-calls.js'
 
 const STATUS: Record<number, PrivpathEvent['status']> = { 0: 'unset', 1: 'ok', 2: 'error' }
 const MAX_UNMAPPED_EVENT_NAMES = 16
@@ -29,15 +30,28 @@ function spanError(span: Span): string {
   return span.status.code === 2 ? 'error' : ''
 }
 
-function setToolFields(event: PrivpathEvent, reader: AttributeReader): void {
+/** Results of calls whose tool span carries none, quoted by chat spans of the same request (tool-calls.ts quotedResponses). */
+type QuotedResponses = ReadonlyMap<string, string> | undefined
+
+function setToolFields(event: PrivpathEvent, reader: AttributeReader, responses: QuotedResponses): void {
   event.tool_name = reader.first('gen_ai.tool.name', 'tool.name', 'ai.toolCall.name', 'traceloop.entity.name')
   event.tool_call_id = reader.first('gen_ai.tool.call.id', 'tool_call.id', 'tool.id', 'ai.toolCall.id')
   event.tool_arguments = reader.first('gen_ai.tool.call.arguments', 'ai.toolCall.args', 'input.value', 'traceloop.entity.input')
+  if (reader.peek('openinference.span.kind').toUpperCase() === 'RETRIEVER') {
+    // a retrieval is a call of a tool that brings outside content: its documents are the result
+    event.tool_name ||= event.name || 'retrieval'
+    event.tool_result = retrievedDocuments(reader)
+  } else {
+    event.tool_result = toolResult(reader)
+  }
+  if (event.tool_result === '' && event.tool_call_id !== '' && responses) {
+    event.tool_result = responses.get(responseKey(event.trace_id, event.tool_call_id)) ?? ''
+  }
   event.target_tenant = reader.string('target.tenant.id')
   event.target_resource = reader.first('target.resource', 'server.address', 'url.full', 'db.namespace')
 }
 
-function setOwnFields(event: PrivpathEvent, reader: AttributeReader, ts: number): void {
+function setOwnFields(event: PrivpathEvent, reader: AttributeReader, ts: number, responses: QuotedResponses): void {
   switch (event.kind) {
     case 'prompt':
       event.content = promptContent(reader)
@@ -46,7 +60,7 @@ function setOwnFields(event: PrivpathEvent, reader: AttributeReader, ts: number)
       event.content = reader.first('agent.step.content', 'output.value')
       return
     case 'tool_invocation':
-      setToolFields(event, reader)
+      setToolFields(event, reader, responses)
       return
     case 'other':
       return
@@ -69,7 +83,7 @@ function unmappedSummary(names: string[]): string {
   return names.length > MAX_UNMAPPED_EVENT_NAMES ? `${shown} (+${names.length - MAX_UNMAPPED_EVENT_NAMES} more)` : shown
 }
 
-export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOptions): SpanRecord {
+export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOptions, responses?: QuotedResponses): SpanRecord {
   const reader = new AttributeReader(span.attributes)
   const identity = readIdentity(reader, shared.identity)
   const shape = classifySpan(span.name, reader)
@@ -92,11 +106,13 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
   base.status = STATUS[span.status.code] ?? 'unset'
   base.error = spanError(span)
   const own: Draft = { event: { ...base }, leftovers: [], originalTs: start.original }
-  setOwnFields(own.event, reader, start.ts)
+  setOwnFields(own.event, reader, start.ts, responses)
   const drafts: Draft[] = [own]
   const promptFromAttributes = own.event.kind === 'prompt' && own.event.content !== ''
 
-  const parts = reasoningParts(reader)
+  const output = genAiOutput(reader)
+  const parts = reasoningParts(reader, output)
+  if (shape.kind === 'prompt' || shape.kind === 'reasoning_step') own.event.requested_calls = requestedCalls(reader, output)
   if (shape.kind === 'reasoning_step') {
     // A reasoning-step span is one step: output reasoning parts are its text, not further steps.
     if (own.event.content === '') own.event.content = parts.join('\n')

@@ -13,6 +13,7 @@ import type { Alert } from '../alert.js'
 import type { PrivpathEvent } from '../event.js'
 import { EVENT_COLUMNS_V1 } from './migrations/001_events.js'
 import { DOMAIN_COLUMN } from './migrations/006_event_domain.js'
+import { REQUESTED_CALLS_COLUMN, TOOL_RESULT_COLUMN } from './migrations/007_tool_results.js'
 import { ALERT_COLUMNS } from './migrations/004_alerts.js'
 
 export type EventRow = Omit<PrivpathEvent, 'ts' | 'observed_at' | 'credential_expires_at'> & {
@@ -59,9 +60,18 @@ export function eventToRow(e: PrivpathEvent): EventRow {
   }
 }
 
-/** Every column of `events`, in PrivpathEvent field order (the domain column came with migration 6). */
-const AFTER_TENANT = EVENT_COLUMNS_V1.findIndex((c) => c.startsWith('tenant_id ')) + 1
-const EVENT_COLUMNS: readonly string[] = [...EVENT_COLUMNS_V1.slice(0, AFTER_TENANT), DOMAIN_COLUMN, ...EVENT_COLUMNS_V1.slice(AFTER_TENANT)]
+/** Every column of `events`, in PrivpathEvent field order (domain came with migration 6, tool results with 7). */
+const after = (column: string): number => EVENT_COLUMNS_V1.findIndex((c) => c.startsWith(`${column} `)) + 1
+const AFTER_TENANT = after('tenant_id')
+const AFTER_ARGUMENTS = after('tool_arguments')
+const EVENT_COLUMNS: readonly string[] = [
+  ...EVENT_COLUMNS_V1.slice(0, AFTER_TENANT),
+  DOMAIN_COLUMN,
+  ...EVENT_COLUMNS_V1.slice(AFTER_TENANT, AFTER_ARGUMENTS),
+  TOOL_RESULT_COLUMN,
+  REQUESTED_CALLS_COLUMN,
+  ...EVENT_COLUMNS_V1.slice(AFTER_ARGUMENTS),
+]
 
 /** Column list of an event insert in JSONCompactEachRow; `eventToCompactRow` writes values in this order. */
 export const EVENT_INSERT_COLUMNS: readonly string[] = EVENT_COLUMNS.map((c) => c.slice(0, c.indexOf(' ')))
@@ -89,6 +99,8 @@ export function eventToCompactRow(e: PrivpathEvent): string {
     e.tool_name,
     e.tool_call_id,
     e.tool_arguments,
+    e.tool_result,
+    e.requested_calls,
     e.target_resource,
     e.target_tenant,
     e.credential_id,

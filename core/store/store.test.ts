@@ -4,7 +4,7 @@ import { EVENT_KINDS, type PrivpathEvent } from '../event.js'
 import { DB, insertAlerts, insertEvents, makeAlert, makeEvent, openTestStore, type TestStore } from '../../testkit/store.js'
 import { appliedVersions, migrate } from './migrate.js'
 import { MIGRATIONS } from './migrations/index.js'
-import { ALERT_SELECT, EVENT_SELECT, rowToAlert, rowToEvent } from './rows.js'
+import { ALERT_SELECT, EVENT_INSERT_COLUMNS, EVENT_SELECT, eventToCompactRow, rowToAlert, rowToEvent } from './rows.js'
 
 const DAY = 86_400_000
 const NOW = Date.now()
@@ -63,6 +63,8 @@ describe('row round trip through ClickHouse', () => {
     seq: fc.integer({ min: 0, max: 2 ** 32 - 1 }),
     task_id: str,
     content: fc.string({ unit: 'grapheme', maxLength: 40 }),
+    tool_result: fc.string({ unit: 'grapheme', maxLength: 40 }),
+    requested_calls: fc.array(fc.record({ call_id: str, name: str, arguments: fc.string({ unit: 'grapheme', maxLength: 20 }) }), { maxLength: 3 }),
     credential_scopes: fc.array(str, { maxLength: 3 }),
     attributes: fc.dictionary(str, str, { maxKeys: 3 }),
   })
@@ -73,6 +75,16 @@ describe('row round trip through ClickHouse', () => {
     )
     await insertEvents(store.client, events)
     const r = await store.client.query({ query: `SELECT ${EVENT_SELECT} FROM ${DB}.events WHERE tenant_id = 'roundtrip'`, format: 'JSONEachRow' })
+    const back = new Map((await r.json<Record<string, unknown>>()).map(rowToEvent).map((e) => [e.event_id, e]))
+    expect(back.size).toBe(events.length)
+    for (const e of events) expect(back.get(e.event_id)).toEqual(e)
+  })
+
+  it('reads back what the writer inserts (compact rows) exactly, tool results and requested calls included', async () => {
+    const events: PrivpathEvent[] = fc.sample(event, 100).map((e, i) => makeEvent({ ...e, tenant_id: 'roundtrip-compact', event_id: `rc-${i}` }))
+    events[0] = { ...events[0], tool_result: 'balance: 10 EUR', requested_calls: [{ call_id: 'c1', name: 'send_money', arguments: '{"iban":"DE89"}' }, { call_id: 'c2', name: 'x', arguments: '' }] }
+    await store.client.insert({ table: `${DB}.events`, values: events.map((e) => JSON.parse(eventToCompactRow(e)) as unknown[]), format: 'JSONCompactEachRow', columns: [...EVENT_INSERT_COLUMNS] as [string, ...string[]] })
+    const r = await store.client.query({ query: `SELECT ${EVENT_SELECT} FROM ${DB}.events WHERE tenant_id = 'roundtrip-compact'`, format: 'JSONEachRow' })
     const back = new Map((await r.json<Record<string, unknown>>()).map(rowToEvent).map((e) => [e.event_id, e]))
     expect(back.size).toBe(events.length)
     for (const e of events) expect(back.get(e.event_id)).toEqual(e)
