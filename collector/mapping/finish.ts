@@ -10,6 +10,7 @@ import { fingerprint, looksLikeRawSecret, redactAttributeInto, redactInto, redac
 import { stringify } from './attributes.js'
 import { ORIGINAL_TS_ATTRIBUTE, type TimeBounds } from './clock.js'
 import { isContentKey } from './content.js'
+import { attributePlace, SecretPlaces, type SecretPlace } from './places.js'
 import {
   DEFAULT_MAX_CONTENT_CHARS,
   DEFAULT_MAX_FUTURE_SKEW_MS,
@@ -119,33 +120,56 @@ function redactable(value: string, keep: number): string {
 }
 
 class Findings {
-  readonly kinds: string[] = []
+  readonly places = new SecretPlaces()
   readonly flags: EventFlag[] = []
 
-  redact(value: string): string {
-    return value === '' ? value : redactInto(value, this.kinds)
+  /** Redacts one value found at `place`; kinds are gathered per value so each is placed. */
+  redact(value: string, place: SecretPlace): string {
+    if (value === '') return value
+    const found: string[] = []
+    const text = redactInto(value, found)
+    this.places.note(place, found)
+    return text
+  }
+
+  /** Content, whose findings are placed by the message they sit in (places.ts). */
+  redactContent(eventKind: EventKind, value: string): string {
+    if (value === '') return value
+    const found: string[] = []
+    const text = redactInto(value, found)
+    this.places.noteContent(eventKind, text, found)
+    return text
   }
 
   /** For names, resources and attributes that repeat across spans (never content): see redactInto. */
   redactRepeated(value: string): string {
-    return value === '' ? value : redactInto(value, this.kinds, true)
+    if (value === '') return value
+    const found: string[] = []
+    const text = redactInto(value, found, true)
+    this.places.note('attributes', found)
+    return text
   }
 
-  redactAttribute(key: string, raw: AnyValue): string {
-    if (typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'bigint') return redactScalarAttributeInto(key, stringify(raw), this.kinds)
-    return redactAttributeInto(key, redactable(stringify(raw), MAX_ATTRIBUTE_CHARS), this.kinds, !isContentKey(key))
+  redactAttribute(eventKind: EventKind, key: string, raw: AnyValue): string {
+    const found: string[] = []
+    const text =
+      typeof raw === 'number' || typeof raw === 'boolean' || typeof raw === 'bigint'
+        ? redactScalarAttributeInto(key, stringify(raw), found)
+        : redactAttributeInto(key, redactable(stringify(raw), MAX_ATTRIBUTE_CHARS), found, !isContentKey(key))
+    this.places.note(attributePlace(eventKind, key), found)
+    return text
   }
 
-  /** Content text: redacted, then cut to `max` (flag content_truncated). */
-  content(value: string, max: number): string {
-    const redacted = this.redact(redactable(value, max))
+  /** Content text found at `place`: redacted, then cut to `max` (flag content_truncated). */
+  content(value: string, max: number, place: SecretPlace): string {
+    const redacted = this.redact(redactable(value, max), place)
     if (redacted.length <= max) return redacted
     this.flag('content_truncated')
     return redacted.slice(0, max)
   }
 
   note(kinds: readonly string[]): void {
-    for (const kind of kinds) if (!this.kinds.includes(kind)) this.kinds.push(kind)
+    this.places.note('attributes', kinds)
   }
 
   flag(flag: EventFlag): void {
@@ -184,13 +208,13 @@ function boundedAttributes(draft: Draft, record: RecordContext, options: Resolve
   const attributes = new BoundedAttributes()
   for (const [key, raw] of draft.leftovers) {
     if (!options.captureContent && isContentKey(key)) continue
-    attributes.put(key, findings.redactAttribute(key, raw))
+    attributes.put(key, findings.redactAttribute(draft.event.kind, key, raw))
   }
   for (const { key, text, kinds } of record.context) {
     findings.note(kinds)
     attributes.put(key, text)
   }
-  if (record.tenancy.mismatch !== '') attributes.set('tenant.claimed', findings.redact(record.tenancy.mismatch))
+  if (record.tenancy.mismatch !== '') attributes.set('tenant.claimed', findings.redact(record.tenancy.mismatch, 'attributes'))
   if (draft.originalTs) attributes.set(ORIGINAL_TS_ATTRIBUTE, draft.originalTs)
   return attributes.finish()
 }
@@ -208,7 +232,7 @@ function finishCalls(calls: readonly RequestedCall[], options: ResolvedOptions, 
   return calls.slice(0, MAX_REQUESTED_CALLS).map((call) => ({
     call_id: truncated(call.call_id, MAX_ATTRIBUTE_CHARS),
     name: truncated(call.name, MAX_ATTRIBUTE_CHARS),
-    arguments: options.captureContent ? findings.content(call.arguments, options.maxContentChars) : '',
+    arguments: options.captureContent ? findings.content(call.arguments, options.maxContentChars, 'model_output') : '',
   }))
 }
 
@@ -223,13 +247,16 @@ function finishOne(draft: Draft, position: number, record: RecordContext, option
 
   const errorChars = Math.max(options.maxContentChars, MAX_ATTRIBUTE_CHARS)
   event.name = truncated(findings.redactRepeated(redactable(event.name, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
-  event.error = truncated(findings.redact(redactable(event.error, errorChars)), errorChars)
+  event.error = truncated(findings.redact(redactable(event.error, errorChars), 'attributes'), errorChars)
   event.target_resource = truncated(findings.redactRepeated(redactable(event.target_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
   event.authz_resource = truncated(findings.redactRepeated(redactable(event.authz_resource, MAX_ATTRIBUTE_CHARS)), MAX_ATTRIBUTE_CHARS)
   if (options.captureContent) {
-    event.content = findings.content(event.content, options.maxContentChars)
-    event.tool_arguments = findings.content(event.tool_arguments, options.maxContentChars)
-    event.tool_result = findings.content(event.tool_result, options.maxContentChars)
+    const max = options.maxContentChars
+    const content = findings.redactContent(event.kind, redactable(event.content, max))
+    event.content = truncated(content, max)
+    if (content.length > max) findings.flag('content_truncated')
+    event.tool_arguments = findings.content(event.tool_arguments, max, 'tool_arguments')
+    event.tool_result = findings.content(event.tool_result, max, 'tool_result')
   } else {
     event.content = ''
     event.tool_arguments = ''
@@ -240,9 +267,9 @@ function finishOne(draft: Draft, position: number, record: RecordContext, option
     event.credential_id = fingerprint(event.credential_id)
     findings.flag('credential_id_fingerprinted')
   }
-  if (findings.kinds.length > 0) {
+  if (findings.places.kinds.length > 0) {
     findings.flag('secret_redacted')
-    event.attributes['redaction.kinds'] = findings.kinds.join(',')
+    Object.assign(event.attributes, findings.places.attributes())
   }
   // A list of its own: the correlator adds flags event by event.
   const flags = event.flags.slice()

@@ -4,6 +4,10 @@
  * - only runs of 20+ token characters are candidates;
  * - hex-only strings (span/trace ids, UUIDs, digests) and SRI digests are never flagged;
  * - identifiers built from simple segments (words, numbers, hex, short pieces) are never flagged;
+ * - nor are structured identifiers: runs without lower-case letters (booking and confirmation
+ *   codes, IBANs, serials), object ids behind a short type prefix (`call_…`, `toolu_…`, `cus_…`,
+ *   `chatcmpl-…`) and runs labelled as ids ("Order ID: …", `"file_id": "…"`, "#…"). Credentials
+ *   with a type prefix are found by their known format (patterns.ts) before this pass;
  * - the rest is flagged when Shannon entropy ≥ 3.5 bits/char AND character-class switches are
  *   frequent (random text switches class every ~2 chars, camelCase words every ~6).
  */
@@ -128,10 +132,38 @@ function withoutPadding(candidate: string): string {
   return end === candidate.length ? candidate : candidate.slice(0, end)
 }
 
+/** Random keys are drawn from both cases; codes people read out or type (PNRs, IBANs) are not. */
+const NO_LOWER_CASE = /^[^a-z]+$/
+
+/**
+ * An object id names its type in a short lower-case prefix (`call_`, `msg_`, `cus_`, `chatcmpl-`).
+ * A prefix that names a credential (`sk_`, `secret-`, `api_`) keeps the token a candidate.
+ */
+const TYPE_PREFIX = /^([a-z]{1,12})[_-][A-Za-z0-9]/
+const CREDENTIAL_PREFIX = /key|secret|sec|token|tok|pass|pwd|pw|auth|pat|cred|sess|sk|rk|api/
+
+function isPrefixedObjectId(token: string): boolean {
+  const prefix = TYPE_PREFIX.exec(token)
+  return prefix !== null && !CREDENTIAL_PREFIX.test(prefix[1])
+}
+
+/**
+ * The text just before a run labels it as an id: "Order ID: X", "booking reference X",
+ * `"file_id": "X"`, "#X". A session id is a credential, so `session_id` is no such label.
+ */
+const ID_LABEL =
+  /(?:(?<!session[ _.-]?)(?:\b|(?<=_))ids?|\b(?:no|number|ref|reference|order|booking|confirmation|ticket|tracking|reservation|invoice|transaction|receipt|case|record))["'\]]?\s*(?:#|:|=|is)?\s*["'`(<]?\s*$|#$/i
+const LABEL_LOOKBACK = 40
+
+export function followsIdLabel(text: string, runStart: number): boolean {
+  return ID_LABEL.test(text.slice(Math.max(0, runStart - LABEL_LOOKBACK), runStart))
+}
+
 export function isHighEntropyToken(candidate: string): boolean {
   const token = withoutPadding(candidate)
   if (token.length < MIN_TOKEN_LENGTH) return false
   if (HEX_OR_UUID.test(token) || SRI_DIGEST.test(token)) return false
+  if (NO_LOWER_CASE.test(token) || isPrefixedObjectId(token)) return false
   if (hasOnlySimpleSegments(token)) return false
   if (shannonEntropy(token) < MIN_ENTROPY_BITS) return false
   const minSwitches = token.length >= LONG_TOKEN_LENGTH ? MIN_SWITCH_RATIO_LONG : MIN_SWITCH_RATIO_SHORT

@@ -12,7 +12,8 @@ const piece = fc.oneof(
     'AKIA', 'ASIA', 'ghp_', 'github_pat_', 'xoxb-', 'sk-', 'sk-proj-', 'AIza', 'sk_live_', 'rk_test_', 'eyJ', '.', '-----BEGIN ',
     'PRIVATE KEY-----', '-----END PRIVATE KEY-----', 'aws_secret_access_key', 'AWS_SECRET_KEY', 'password', 'PWD', 'api_key',
     'x-api-key', 'Authorization', 'proxy-authorization', 'Bearer ', 'basic ', 'https://', 'svc:', '@', '=', ': ', '"', "'",
-    ' ', '\n', '[REDACTED:jwt]', '[REDACTED:',
+    ' ', '\n', '[REDACTED:jwt]', '[REDACTED:', 'xapp-', 'glpat-', 'npm_', 'hf_', 'SG.', 'shpat_', 'dop_v1_', 'whsec_', 'AccountKey=',
+    'http://', 'www.',
   ),
   fc.stringMatching(/^[A-Za-z0-9]{1,45}$/),
   fc.stringMatching(/^[A-Z0-9]{16}$/),
@@ -46,6 +47,13 @@ describe('mayContainPattern', () => {
       'Authorization: Basic dXNlcjpwYXNz',
       'BEARER abcdefgh12',
       'password=hunter2',
+      'glpat-AbCdEfGhIjKlMnOpQrSt',
+      'npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789',
+      'hf_AbCdEfGhIjKlMnOpQrStUvWxYz01234',
+      'SG.AbCdEfGhIjKlMnOpQrStUv.AbCdEfGhIjKlMnOpQrStUvWxYz0123456789AbCdEfG',
+      'shpat_0123456789abcdef0123456789abcdef',
+      'dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      `AccountKey=${'Ab1+'.repeat(21)}==`,
     ]
     for (const sample of samples) expect([sample, mayContainPattern(sample)]).toEqual([sample, true])
     expect(samples.length).toBeGreaterThanOrEqual(new Set(SECRET_PATTERNS.map(({ kind }) => kind)).size)

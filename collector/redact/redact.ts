@@ -1,6 +1,6 @@
 /** Redaction of text and attribute values: known token formats, sensitive names, high-entropy runs (see index.ts). */
 import { createHash } from 'node:crypto'
-import { isHighEntropyToken, nextTokenRun } from './entropy.js'
+import { followsIdLabel, isHighEntropyToken, nextTokenRun } from './entropy.js'
 import { mayContainPattern, SECRET_PATTERNS } from './patterns.js'
 
 export interface Redaction {
@@ -90,7 +90,7 @@ function replaceHighEntropy(text: string, kinds: string[]): string {
   let copied = 0
   const start = [0]
   for (let end = nextTokenRun(text, 0, start); end !== -1; end = nextTokenRun(text, end, start)) {
-    if (!isHighEntropyToken(text.slice(start[0], end))) continue
+    if (!isHighEntropyToken(text.slice(start[0], end)) || followsIdLabel(text, start[0])) continue
     out += text.slice(copied, start[0]) + note(kinds, HIGH_ENTROPY_KIND)
     copied = end
   }

@@ -22,7 +22,7 @@ const PACK_IDS = [
   'credential-reused-beyond-task', 'credential-used-after-expiry', 'credential-used-after-revocation',
   'credential-used-after-task-end', 'credential-workload-mismatch', 'cross-tenant-tool-routing',
   'delegation-scope-escalation', 'privileged-tool-without-allow', 'secret-in-content', 'standing-privilege',
-  'telemetry-gap', 'tenant-spoofing', 'tool-call-burst', 'untrusted-output-to-privileged-tool',
+  'telemetry-gap', 'tenant-spoofing', 'token-in-content', 'tool-call-burst', 'untrusted-output-to-privileged-tool',
 ]
 
 const DIRS: Array<[name: string, dir: string, expected: Expected]> = [
