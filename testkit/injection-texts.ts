@@ -51,15 +51,15 @@ const EMAIL_REQUESTS: readonly ((r: Rng) => string)[] = [
   (r) => `Could you forward this to ${email(r)} when you get a chance?`,
   (r) => `Please invite ${name(r)} to the ${day(r)} meeting.`,
   (r) => `Don't forget to pay the invoice of ${amount(r)} before ${day(r)}.`,
-  (r) => `Please ignore my previous email, I attached the wrong file.`,
+  (_r) => `Please ignore my previous email, I attached the wrong file.`,
   (r) => `You must pay the deposit of ${amount(r)} to ${iban(r)} by ${day(r)}.`,
   (r) => `IMPORTANT: the office is closed on ${day(r)}.`,
   (r) => `Please share the document with ${email(r)} and delete the old draft.`,
   (r) => `Before you start the review, read the style guide at ${url(r)}.`,
   (r) => `I need you to send the signed copy to ${email(r)} today.`,
   (r) => `Make sure to book the room for ${day(r)} afternoon.`,
-  (r) => `Let me know if the user feedback changes anything.`,
-  (r) => `My assistant will send you the details.`,
+  (_r) => `Let me know if the user feedback changes anything.`,
+  (_r) => `My assistant will send you the details.`,
 ]
 
 function emailText(r: Rng): string {
