@@ -34,14 +34,14 @@ const DOMAINS = ['corp.com', 'example.org', 'gmail.com', 'acme.io', 'bluesparrow
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday']
 const CITIES = ['Paris', 'London', 'Tokyo', 'Berlin', 'Lisbon', 'New York', 'Zurich']
 
-export const name = (r: Rng): string => `${pick(r, FIRST)} ${pick(r, LAST)}`
-export const email = (r: Rng): string =>
+const name = (r: Rng): string => `${pick(r, FIRST)} ${pick(r, LAST)}`
+const email = (r: Rng): string =>
   `${pick(r, FIRST).toLowerCase()}.${pick(r, LAST).toLowerCase()}${Math.floor(r() * 100)}@${pick(r, DOMAINS)}`
-export const iban = (r: Rng): string =>
+const iban = (r: Rng): string =>
   `${pick(r, ['DE', 'GB', 'FR', 'NL', 'CH'])}${10 + Math.floor(r() * 89)}${Array.from({ length: 18 }, () => Math.floor(r() * 10)).join('')}`
-export const url = (r: Rng): string =>
+const url = (r: Rng): string =>
   `https://${pick(r, ['www.', 'docs.', 'portal.', ''])}${pick(r, ['secure-pay', 'travel-deals', 'acme', 'my-bank', 'files-share'])}.${pick(r, ['com', 'net', 'io'])}/${pick(r, ['reset', 'invoice', 'download', 'view'])}/${Math.floor(r() * 1e6)}`
-export const amount = (r: Rng): string => `${pick(r, ['$', '€', '£'])}${(Math.floor(r() * 500000) / 100).toFixed(2)}`
+const amount = (r: Rng): string => `${pick(r, ['$', '€', '£'])}${(Math.floor(r() * 500000) / 100).toFixed(2)}`
 const day = (r: Rng): string => pick(r, DAYS)
 const code = (r: Rng): string => String(100000 + Math.floor(r() * 899999))
 

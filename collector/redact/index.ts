@@ -7,4 +7,4 @@
 export { fingerprint, isRememberedClean, looksLikeRawSecret, redactAttributeInto, redactInto, redactScalarAttributeInto, redactText, rememberedTest } from './redact.js'
 
 export { isHighEntropyToken } from './entropy.js'
-export { secretCategory, type SecretCategory } from './kinds.js'
+export { secretCategory } from './kinds.js'

@@ -3,6 +3,7 @@ import type { PrivpathEvent } from '../../core/event.js'
 import type { CredentialEntry } from '../state/registry.js'
 import type { TaskState } from '../state/task.js'
 import type { DetectorConfig } from '../config.js'
+import type { EventProvenance } from '../provenance/keeper.js'
 
 export interface RuleContext {
   event: PrivpathEvent
@@ -10,4 +11,6 @@ export interface RuleContext {
   credential: CredentialEntry | null
   now: number
   config: DetectorConfig
+  /** Where a tool call's values came from (detector/provenance); empty for other events. */
+  provenance: EventProvenance
 }

@@ -11,6 +11,9 @@ import type { DetectorConfig } from '../config.js'
 import type { Rule } from '../rules/types.js'
 import { CredentialRegistry } from '../state/registry.js'
 import { TaskStore, type TaskEviction } from '../state/tasks.js'
+import { findInjections } from '../provenance/injection.js'
+import { ProvenanceKeeper, type EventProvenance } from '../provenance/keeper.js'
+import type { ValueHasher } from '../provenance/values.js'
 import { CorrelationState, type PendingAbsence } from './correlation.js'
 import { DedupTable } from './dedup.js'
 
@@ -25,6 +28,7 @@ export interface HeldStep {
   event: PrivpathEvent
   rules: Rule[]
   lag: number
+  provenance: EventProvenance
 }
 
 /**
@@ -62,6 +66,7 @@ class HeldQueue {
 
 export interface DomainHooks {
   config: DetectorConfig
+  hasher: ValueHasher
   clock: () => number
   evicted(what: string, reason: string, count?: number): void
   suppressed(rule: Rule, exception: string): void
@@ -77,6 +82,7 @@ export class DomainState {
   readonly registry: CredentialRegistry
   readonly dedup: DedupTable
   readonly correlation: CorrelationState
+  readonly provenance: ProvenanceKeeper
   readonly absenceTimers = new MinHeap<{ at: number; pending: PendingAbsence }>()
   readonly held = new HeldQueue()
   private lastSweep = Number.NEGATIVE_INFINITY
@@ -97,6 +103,7 @@ export class DomainState {
       (reason, what) => hooks.evicted(what, reason),
     )
     this.dedup = new DedupTable(hooks.clock)
+    this.provenance = new ProvenanceKeeper({ hasher: hooks.hasher, untrustedTools: () => config.untrusted_output_tools, findInjections })
     this.correlation = new CorrelationState({
       watermark: () => this.watermark,
       lateness: () => config.allowed_lateness_ms,

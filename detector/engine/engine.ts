@@ -21,6 +21,8 @@ import type { RuleContext } from './context.js'
 import { NO_VARS, type PendingAbsence } from './correlation.js'
 import type { Firing } from './dedup.js'
 import { DomainState, type HeldStep } from './domain.js'
+import { NO_PROVENANCE } from '../provenance/keeper.js'
+import { ValueHasher } from '../provenance/values.js'
 import { drive, isPromise, type Maybe, type RuleRun } from './drive.js'
 import { detectorMetrics, type DetectorMetrics } from './metrics.js'
 
@@ -65,6 +67,8 @@ export class DetectorEngine {
   private readonly lastErrorLog = new Map<string, number>()
   private readonly clock: () => number
   private readonly holdMs: number
+  /** One key for the value hashes of every domain's provenance (per process: state is rebuilt by replay). */
+  private readonly hasher = new ValueHasher()
   private byKind = new Map<EventKind, KindRules>()
   private rulesById = new Map<string, Rule>()
   private untilTaskEnd: Rule[] = []
@@ -100,6 +104,7 @@ export class DetectorEngine {
     if (!state) {
       state = new DomainState(domain, {
         config: this.options.config,
+        hasher: this.hasher,
         clock: this.clock,
         evicted: (what, reason, count = 1) => this.metrics.evictions.inc({ what, reason }, count),
         suppressed: (rule, exception) => this.metrics.suppressed.inc({ rule: rule.id, exception }),
@@ -218,6 +223,7 @@ export class DetectorEngine {
       credential: domain.registry.get(event.credential_id),
       now: domain.watermark,
       config: this.options.config,
+      provenance: domain.provenance.annotate(event, task),
     }
     let runs: FiringRun[] | undefined
     let async = false
@@ -238,7 +244,7 @@ export class DetectorEngine {
         ;(runs ??= []).push(run)
       }
       if (rules.held.length > 0 && event.task_id !== '') {
-        domain.held.push({ at: domain.watermark + this.holdMs, event, rules: rules.held, lag })
+        domain.held.push({ at: domain.watermark + this.holdMs, event, rules: rules.held, lag, provenance: ctx.provenance })
       }
     }
     if (async) return Promise.all(runs!).then((firings) => this.afterRules(domain, event, task, lag, firings, started))
@@ -254,7 +260,7 @@ export class DetectorEngine {
     firings: Array<Firing | undefined> | undefined,
     started: number,
   ): Maybe<Alert[]> {
-    domain.tasks.apply(event, domain.watermark, event.task_id === '' ? undefined : task)
+    domain.provenance.record(event, domain.tasks.apply(event, domain.watermark, event.task_id === '' ? undefined : task))
     domain.registry.apply(event)
     let more: FiringRun[] | undefined
     if (event.kind === 'task_end' && this.untilTaskEnd.length > 0) more = this.fireTaskEnd(domain, event, lag, more)
@@ -428,6 +434,7 @@ export class DetectorEngine {
       credential: domain.registry.get(after.credential_id),
       now: at,
       config: this.options.config,
+      provenance: NO_PROVENANCE,
     }
     return this.guard(rule, domain.correlation.fire(rule, ctx, { after }, [after.event_id], at, lag))
   }
@@ -440,13 +447,14 @@ export class DetectorEngine {
     const held = domain.held
     for (let top = held.peek(); top && top.at <= limit; top = held.peek()) {
       held.shift()
-      const { event, rules, lag }: HeldStep = top
+      const { event, rules, lag, provenance }: HeldStep = top
       const ctx: RuleContext = {
         event,
         task: domain.tasks.get(event.task_id) ?? emptyTask(event.task_id, event.tenant_id),
         credential: domain.registry.get(event.credential_id),
         now: event.ts + this.holdMs,
         config: this.options.config,
+        provenance,
       }
       for (const stale of rules) {
         // a hot reload since the step was held judges it with the rule as it is now

@@ -11,7 +11,7 @@
  */
 import { findValues, type ValueHasher, type ValueKind } from './values.js'
 
-export const ORIGINS = ['user', 'system', 'tool', 'untrusted_tool'] as const
+const ORIGINS = ['user', 'system', 'tool', 'untrusted_tool'] as const
 export type Origin = (typeof ORIGINS)[number]
 
 interface Seen {

@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto'
 
-export const VALUE_KINDS = ['email', 'url', 'domain', 'iban', 'number', 'path', 'identifier'] as const
+const VALUE_KINDS = ['email', 'url', 'domain', 'iban', 'number', 'path', 'identifier'] as const
 export type ValueKind = (typeof VALUE_KINDS)[number]
 
 export interface FoundValue {

@@ -21,8 +21,10 @@ const PACK_IDS = [
   'action-after-deny', 'approval-bypass', 'clock-skew', 'credential-cross-tenant-use', 'credential-not-revoked-at-task-end',
   'credential-reused-beyond-task', 'credential-used-after-expiry', 'credential-used-after-revocation',
   'credential-used-after-task-end', 'credential-workload-mismatch', 'cross-tenant-tool-routing',
-  'delegation-scope-escalation', 'privileged-tool-without-allow', 'secret-in-content', 'standing-privilege',
-  'telemetry-gap', 'tenant-spoofing', 'token-in-content', 'tool-call-burst', 'untrusted-output-to-privileged-tool',
+  'delegation-scope-escalation', 'injection-attempt-in-tool-result', 'privileged-call-steered-by-injection',
+  'privileged-call-untrusted-target', 'privileged-tool-without-allow', 'secret-in-content', 'standing-privilege',
+  'telemetry-gap', 'tenant-spoofing', 'token-in-content', 'tool-call-burst', 'tool-call-steered-by-injection',
+  'untrusted-output-to-privileged-tool',
 ]
 
 const DIRS: Array<[name: string, dir: string, expected: Expected]> = [
