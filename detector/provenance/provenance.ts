@@ -11,8 +11,7 @@
  */
 import { findValues, type ValueHasher, type ValueKind } from './values.js'
 
-const ORIGINS = ['user', 'system', 'tool', 'untrusted_tool'] as const
-export type Origin = (typeof ORIGINS)[number]
+export type Origin = 'user' | 'system' | 'tool' | 'untrusted_tool'
 
 interface Seen {
   origin: Origin

@@ -7,8 +7,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto'
 
-const VALUE_KINDS = ['email', 'url', 'domain', 'iban', 'number', 'path', 'identifier'] as const
-export type ValueKind = (typeof VALUE_KINDS)[number]
+export type ValueKind = 'email' | 'url' | 'domain' | 'iban' | 'number' | 'path' | 'identifier'
 
 export interface FoundValue {
   kind: ValueKind
