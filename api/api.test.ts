@@ -49,6 +49,7 @@ const alert: Alert = {
   rule_id: 'cross_tenant',
   rule_title: 'Cross-tenant access',
   severity: 'high',
+  category: 'incident',
   tenant_id: 'acme',
   task_id: 't1',
   agent_id: 'planner',

@@ -10,4 +10,9 @@ export interface RuleContext {
   credential: CredentialEntry | null
   now: number
   config: DetectorConfig
+  /**
+   * Whether the event's agent has ever had an authz decision in this isolation domain (as of
+   * evaluation): a privileged call without one is then a bypass, else a posture finding.
+   */
+  agent_has_decisions: boolean
 }

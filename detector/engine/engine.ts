@@ -159,6 +159,7 @@ export class DetectorEngine {
     domain.advance(event.ts)
     domain.tasks.apply(event, domain.watermark)
     domain.registry.apply(event)
+    domain.agents.note(event, domain.tasks.get(event.task_id)?.agents ?? [])
   }
 
   /** Whether state is held for the task in the domain (a rebuild must not apply its events twice). */
@@ -218,6 +219,7 @@ export class DetectorEngine {
       credential: domain.registry.get(event.credential_id),
       now: domain.watermark,
       config: this.options.config,
+      agent_has_decisions: domain.agents.has(event.agent_id),
     }
     let runs: FiringRun[] | undefined
     let async = false
@@ -256,6 +258,7 @@ export class DetectorEngine {
   ): Maybe<Alert[]> {
     domain.tasks.apply(event, domain.watermark, event.task_id === '' ? undefined : task)
     domain.registry.apply(event)
+    domain.agents.note(event, task.agents)
     let more: FiringRun[] | undefined
     if (event.kind === 'task_end' && this.untilTaskEnd.length > 0) more = this.fireTaskEnd(domain, event, lag, more)
     const now = domain.watermark
@@ -428,6 +431,7 @@ export class DetectorEngine {
       credential: domain.registry.get(after.credential_id),
       now: at,
       config: this.options.config,
+      agent_has_decisions: domain.agents.has(after.agent_id),
     }
     return this.guard(rule, domain.correlation.fire(rule, ctx, { after }, [after.event_id], at, lag))
   }
@@ -447,6 +451,7 @@ export class DetectorEngine {
         credential: domain.registry.get(event.credential_id),
         now: event.ts + this.holdMs,
         config: this.options.config,
+        agent_has_decisions: domain.agents.has(event.agent_id),
       }
       for (const stale of rules) {
         // a hot reload since the step was held judges it with the rule as it is now
