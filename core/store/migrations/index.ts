@@ -5,7 +5,8 @@ import { migration as credentials } from './003_credentials.js'
 import { migration as alerts } from './004_alerts.js'
 import { migration as rules } from './005_rules.js'
 import { migration as eventDomain } from './006_event_domain.js'
+import { migration as alertCategory } from './008_alert_category.js'
 import type { Migration } from './migration.js'
 
 export type { Migration }
-export const MIGRATIONS: readonly Migration[] = [events, taskSummary, credentials, alerts, rules, eventDomain]
+export const MIGRATIONS: readonly Migration[] = [events, taskSummary, credentials, alerts, rules, eventDomain, alertCategory]
