@@ -49,6 +49,7 @@ const alert: Alert = {
   rule_id: 'cross_tenant',
   rule_title: 'Cross-tenant access',
   severity: 'high',
+  category: 'incident',
   tenant_id: 'acme',
   task_id: 't1',
   agent_id: 'planner',
@@ -129,11 +130,14 @@ describe('query API', () => {
     const severity = await app.inject('/api/alerts?severity=urgent')
     expect(severity.statusCode).toBe(400)
     expect(severity.json().message).toMatch(/severity/)
+    const category = await app.inject('/api/alerts?category=finding')
+    expect(category.statusCode).toBe(400)
+    expect(category.json().message).toMatch(/category/)
     const unknown = await app.inject('/api/alerts?colour=red')
     expect(unknown.statusCode).toBe(400)
     expect(unknown.json()).toEqual({
       code: 'PP_ERR_BAD_REQUEST',
-      message: 'querystring/colour: unknown parameter (expected one of tenant, since, until, rule, task, severity, limit)',
+      message: 'querystring/colour: unknown parameter (expected one of tenant, since, until, rule, task, severity, category, limit)',
     })
   })
 
@@ -151,9 +155,11 @@ describe('query API', () => {
 
   it('lists alerts as { alerts } with every filter passed on', async () => {
     const { app, calls } = await server()
-    const res = await app.inject('/api/alerts?rule=cross_tenant&task=t1&severity=high&tenant=acme')
+    const res = await app.inject('/api/alerts?rule=cross_tenant&task=t1&severity=high&category=posture&tenant=acme')
     expect(res.json()).toEqual({ alerts: [alert] })
-    expect(calls[0].params).toEqual({ tenant: 'acme', since: undefined, until: undefined, rule: 'cross_tenant', task: 't1', severity: 'high', limit: 100 })
+    expect(calls[0].params).toEqual({ tenant: 'acme', since: undefined, until: undefined, rule: 'cross_tenant', task: 't1', severity: 'high', category: 'posture', limit: 100 })
+    await app.inject('/api/alerts')
+    expect((calls[1].params as AlertListParams).category).toBeUndefined()
   })
 
   it('returns one task or credential, 404 otherwise', async () => {

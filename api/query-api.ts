@@ -1,7 +1,7 @@
 /** The query API plugin: routes, their schemas, and the caller's tenant scope (see index.ts). */
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { Alert, Severity } from '../core/alert.js'
+import type { Alert, AlertCategory, Severity } from '../core/alert.js'
 import { readScope, type Authenticator, type Caller } from '../core/auth.js'
 import { errorReply, httpErrors } from '../core/http-errors.js'
 import { PrivpathError } from '../core/errors.js'
@@ -45,6 +45,7 @@ export interface AlertListParams {
   rule?: string
   task?: string
   severity?: Severity
+  category?: AlertCategory
   /** The schema's default (100) when the caller gives none. */
   limit?: number
 }
@@ -163,6 +164,7 @@ export function queryApi(options: ApiOptions) {
             rule: q.rule,
             task: q.task,
             severity: q.severity,
+            category: q.category,
             limit: q.limit,
           }
           return { alerts: await queries.listAlerts(params, scopeOf(request)) }

@@ -5,7 +5,7 @@
  * publishes them.
  */
 import Type, { type Static } from 'typebox'
-import { AlertSchema, SEVERITIES } from '../core/alert.js'
+import { ALERT_CATEGORIES, AlertSchema, SEVERITIES } from '../core/alert.js'
 import { EventSchema } from '../core/event.js'
 import { MAX_LIMIT } from './queries/scope.js'
 
@@ -42,6 +42,7 @@ export const AlertListQuery = Type.Object(
     rule: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Rule id' })),
     task: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Task id' })),
     severity: Type.Optional(Type.Enum(SEVERITIES, { description: 'Exactly this severity' })),
+    category: Type.Optional(Type.Enum(ALERT_CATEGORIES, { description: 'Only incidents or only posture findings (default: both)' })),
     limit: Limit,
   },
   { additionalProperties: false },

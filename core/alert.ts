@@ -16,6 +16,14 @@ export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity)
 }
 
+/**
+ * What an alert asks of its reader: an `incident` is something that happened and wants a look
+ * now; a `posture` finding is a standing gap in how the agents are set up (e.g. no policy engine),
+ * one per gap with a count, to be fixed once rather than triaged per task.
+ */
+export const ALERT_CATEGORIES = ['incident', 'posture'] as const
+export type AlertCategory = (typeof ALERT_CATEGORIES)[number]
+
 export const FRAMEWORKS = ['owasp_agentic', 'maestro', 'owasp_nhi', 'mitre_atlas'] as const
 
 export const AlertSchema = Type.Object({
@@ -23,6 +31,8 @@ export const AlertSchema = Type.Object({
   rule_id: Type.String(),
   rule_title: Type.String(),
   severity: Type.Enum(SEVERITIES),
+  /** The rule's category: `incident` (the default) or `posture`. */
+  category: Type.Enum(ALERT_CATEGORIES),
   tenant_id: Type.String(),
   task_id: Type.String(),
   agent_id: Type.String(),

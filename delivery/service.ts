@@ -164,6 +164,8 @@ export function startDelivery(options: DeliveryOptions): Delivery {
     subscription = await bus.subscribe('alerts', { group: DELIVERY_GROUP, fromBeginning: false }, async (messages) => {
       const batch = new Map<string, OutboxEntry[]>()
       for (const { value } of messages) {
+        // an alert published before alerts had a category (a topic replayed, an older detector) is an incident
+        if (value !== null && typeof value === 'object' && (value as { category?: unknown }).category === undefined) (value as { category: string }).category = 'incident'
         if (!Value.Check(AlertSchema, value)) {
           rejected++
           metrics.rejected.inc()

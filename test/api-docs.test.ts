@@ -101,7 +101,7 @@ describe('GET /openapi.json', () => {
     )
     expect(names(operation('get', '/api/tasks'), 'query')).toEqual(['tenant', 'since', 'until', 'limit', 'has_alerts'])
     expect(names(operation('get', '/api/tasks/{id}'), 'query')).toEqual(['tenant'])
-    expect(names(operation('get', '/api/alerts'), 'query')).toEqual(['tenant', 'since', 'until', 'rule', 'task', 'severity', 'limit'])
+    expect(names(operation('get', '/api/alerts'), 'query')).toEqual(['tenant', 'since', 'until', 'rule', 'task', 'severity', 'category', 'limit'])
     expect(names(operation('get', '/api/deliveries'), 'query')).toEqual(['sink', 'limit'])
     expect(operation('get', '/api/alerts').parameters?.find((p) => p.name === 'severity')?.schema).toEqual({
       enum: ['info', 'low', 'medium', 'high', 'critical'],

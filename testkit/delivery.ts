@@ -18,6 +18,7 @@ export function makeAlert(overrides: Partial<Alert> = {}): Alert {
     rule_id,
     rule_title: 'Cross-tenant tool routing',
     severity: 'high',
+    category: 'incident',
     tenant_id: 'acme',
     task_id: 'task-1',
     agent_id: 'agent-7',

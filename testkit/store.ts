@@ -67,6 +67,7 @@ export function makeAlert(overrides: Partial<Alert> & { rule_id: string; dedup_k
     alert_id: alertId(overrides.rule_id, overrides.dedup_key, windowStart),
     rule_title: `Rule ${overrides.rule_id}`,
     severity: 'high',
+    category: 'incident',
     tenant_id: 'acme',
     task_id: '',
     agent_id: 'agent-1',

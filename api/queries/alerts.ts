@@ -1,5 +1,5 @@
 /** Alerts, newest activity first, each at its latest version (`FINAL` collapses versions by updated_at). */
-import { SEVERITIES, type Alert, type Severity } from '../../core/alert.js'
+import { ALERT_CATEGORIES, SEVERITIES, type Alert, type AlertCategory, type Severity } from '../../core/alert.js'
 import { quoteIdentifier } from '../../core/store/ddl.js'
 import { ALERT_SELECT, rowToAlert } from '../../core/store/rows.js'
 import { badRequest, limitOf, timeParam, visibleTenant, type Scope } from './scope.js'
@@ -15,6 +15,8 @@ export interface ListAlertsFilter {
   task?: string
   tenant?: string
   severity?: Severity
+  /** Only incidents or only posture findings; both when absent. */
+  category?: AlertCategory
   limit?: number
 }
 
@@ -23,6 +25,9 @@ export async function listAlerts(client: QueryClient, db: string, filter: ListAl
   const limit = limitOf(filter.limit, 100)
   if (filter.severity !== undefined && !(SEVERITIES as readonly string[]).includes(filter.severity)) {
     throw badRequest(`severity must be one of ${SEVERITIES.join(', ')}, got ${JSON.stringify(filter.severity)}`)
+  }
+  if (filter.category !== undefined && !(ALERT_CATEGORIES as readonly string[]).includes(filter.category)) {
+    throw badRequest(`category must be one of ${ALERT_CATEGORIES.join(', ')}, got ${JSON.stringify(filter.category)}`)
   }
   const since = timeParam('since', filter.since)
   const until = timeParam('until', filter.until)
@@ -34,6 +39,7 @@ export async function listAlerts(client: QueryClient, db: string, filter: ListAl
     .add('rule_id = {rule:String}', 'rule', filter.rule)
     .add('task_id = {task:String}', 'task', filter.task)
     .add('severity = {severity:String}', 'severity', filter.severity)
+    .add('category = {category:String}', 'category', filter.category)
     .add('last_seen >= fromUnixTimestamp64Micro({since_us:Int64})', 'since_us', since)
     .add('first_seen <= fromUnixTimestamp64Micro({until_us:Int64})', 'until_us', until)
   const result = await client.query({

@@ -207,6 +207,19 @@ describe('listAlerts', () => {
     expect((await listAlerts(store.client, DB, { tenant: 'globex' }, admin)).alerts.map((a) => a.rule_id)).toEqual(['cross-tenant'])
   })
 
+  it('lists incidents and posture findings apart, both by default', async () => {
+    const tenant = { tenant: 'posture-co' }
+    await insertAlerts(store.client, [
+      makeAlert({ rule_id: 'privileged-tool-without-policy', dedup_key: 'planner|shell.exec', tenant_id: 'posture-co', category: 'posture', count: 4 }),
+      makeAlert({ rule_id: 'privileged-tool-without-allow', dedup_key: 't9|shell.exec', tenant_id: 'posture-co', last_seen: BASE_TS + 1 }),
+    ])
+    const rules = async (filter: Parameters<typeof listAlerts>[2]) => (await listAlerts(store.client, DB, filter, tenant)).alerts.map((a) => [a.rule_id, a.category])
+    expect(await rules({})).toEqual([['privileged-tool-without-allow', 'incident'], ['privileged-tool-without-policy', 'posture']])
+    expect(await rules({ category: 'posture' })).toEqual([['privileged-tool-without-policy', 'posture']])
+    expect(await rules({ category: 'incident' })).toEqual([['privileged-tool-without-allow', 'incident']])
+    await expect(listAlerts(store.client, DB, { category: 'finding' as never }, admin)).rejects.toThrow(/category must be one of/)
+  })
+
   it('rejects an unknown severity', async () => {
     await expect(listAlerts(store.client, DB, { severity: 'urgent' as never }, admin)).rejects.toThrow(/severity must be one of/)
   })

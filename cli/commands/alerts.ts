@@ -25,6 +25,7 @@ function testAlert(now = Date.now()): Alert {
     rule_id: 'privpath_test',
     rule_title: 'privpath test alert',
     severity: 'info',
+    category: 'incident',
     tenant_id: 'privpath-test',
     task_id: 'test-task',
     agent_id: 'privpath-cli',

@@ -152,7 +152,21 @@ export function anomalies(): Scenario[] {
         const p = fleet.agents(home)
         const taskId = id('no-allow')
         await p.startTask({ taskId, tenantId: home, ...agent(home, 'ops') }, async () => {
+          // the agent has a policy engine (it had a decision), so a privileged call without one bypasses it
+          p.authzDecision({ result: 'allow', action: 'iam.list_roles', resource: `iam://${home}/roles`, policy: 'iam-read', engine: 'opa' })
           await p.toolCall('iam.attach_policy', { target: { tenant: home, resource: `iam://${home}/roles/ops` } }, async () => 'attached')
+        })
+        return [taskId]
+      },
+    },
+    {
+      name: 'privileged tool used by an agent that never had a policy decision',
+      expects: ['privileged-tool-without-policy'],
+      async run({ fleet, tenants: [, home], id }) {
+        const p = fleet.agents(home)
+        const taskId = id('no-policy')
+        await p.startTask({ taskId, tenantId: home, ...agent(home, 'maintenance') }, async () => {
+          await p.toolCall('shell.exec', { target: { tenant: home, resource: `host://${home}/runner-2` } }, async () => 'done')
         })
         return [taskId]
       },

@@ -48,6 +48,8 @@ export async function tasksPage(params, navigate) {
   ])
   const bySeverity = new Map()
   for (const alert of alerts) {
+    // a posture finding belongs to an agent and a tool across tasks, not to its first task
+    if (alert.category === 'posture') continue
     const key = `${alert.tenant_id}\u0000${alert.task_id}`
     const counts = bySeverity.get(key) ?? {}
     counts[alert.severity] = (counts[alert.severity] ?? 0) + 1
@@ -95,20 +97,58 @@ export function alertRow(a, { withTask = true } = {}) {
 
 export const ALERT_HEADERS = ['Severity', 'Rule', 'What happened', 'Task', 'Tenant', 'First seen', 'Count', 'Frameworks']
 
+export const POSTURE_HEADERS = ['Severity', 'Rule', 'Finding', 'Agent', 'First task', 'Tenant', 'First seen', 'Last seen', 'Count']
+
+/** A standing gap (one per agent and tool, say): when it started, when it was last seen, how often. */
+function postureRow(a) {
+  return h('tr', { class: `row-${a.severity}`, dataset: { ruleId: a.rule_id, taskId: a.task_id } },
+    h('td', {}, severityBadge(a.severity)),
+    h('td', {}, h('strong', {}, a.rule_title), h('div', { class: 'muted small' }, a.rule_id)),
+    h('td', {}, a.summary),
+    h('td', {}, a.agent_id || '—'),
+    h('td', {}, a.task_id ? h('a', { href: taskHref(a.tenant_id, a.task_id), 'data-link': true }, a.task_id) : '—'),
+    h('td', {}, a.tenant_id),
+    h('td', {}, timeCell(a.first_seen)),
+    h('td', {}, timeCell(a.last_seen)),
+    h('td', { class: 'num' }, a.count),
+  )
+}
+
+const CATEGORIES = [['', 'incidents and posture'], ['incident', 'incidents'], ['posture', 'posture findings']]
+const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`
+
 export async function alertsPage(params, navigate) {
   const range = params.get('range') ?? '24h'
-  const filters = { tenant: params.get('tenant') ?? '', severity: params.get('severity') ?? '', rule: params.get('rule') ?? '' }
+  const filters = { tenant: params.get('tenant') ?? '', severity: params.get('severity') ?? '', rule: params.get('rule') ?? '', category: params.get('category') ?? '' }
   const { alerts } = await getJson('/api/alerts', { limit: 1000, since: sinceOf(range), ...filters })
+  const incidents = alerts.filter((a) => a.category !== 'posture')
+  const posture = alerts.filter((a) => a.category === 'posture')
+  // posture findings are listed apart: a gap to fix once, not an incident to triage per task
+  const sections = []
+  if (filters.category !== 'posture') {
+    sections.push(h('section', { class: 'incidents', 'aria-labelledby': 'incidents-title' },
+      h('h2', { id: 'incidents-title' }, 'Incidents'),
+      h('p', { class: 'muted' }, `${plural(incidents.length, 'incident', 'incidents')}, newest activity first`),
+      table(ALERT_HEADERS, incidents.map((a) => alertRow(a)), 'No incidents match these filters.'),
+    ))
+  }
+  if (filters.category !== 'incident') {
+    sections.push(h('section', { class: 'posture', 'aria-labelledby': 'posture-title' },
+      h('h2', { id: 'posture-title' }, 'Posture findings'),
+      h('p', { class: 'muted' }, `${plural(posture.length, 'finding', 'findings')}: standing gaps in how agents are set up, one per gap with its count`),
+      table(POSTURE_HEADERS, posture.map(postureRow), 'No posture findings match these filters.'),
+    ))
+  }
   return h('section', {},
     h('h1', {}, 'Alerts'),
     filterForm('/alerts', [
+      field('Show', select('category', CATEGORIES, filters.category)),
       field('Severity', select('severity', [['', 'any'], ...SEVERITIES.map((s) => [s, s])], filters.severity)),
       field('Rule', h('input', { name: 'rule', value: filters.rule, placeholder: 'rule id', size: 22 })),
       field('Tenant', h('input', { name: 'tenant', value: filters.tenant, placeholder: 'all visible', size: 14 })),
       field('Time', select('range', RANGES.map(([name]) => [name, name === 'all' ? 'all time' : `last ${name}`]), range)),
     ], navigate),
-    h('p', { class: 'muted' }, `${alerts.length} alert${alerts.length === 1 ? '' : 's'}, newest activity first`),
-    table(ALERT_HEADERS, alerts.map((a) => alertRow(a)), 'No alerts match these filters.'),
+    sections,
   )
 }
 

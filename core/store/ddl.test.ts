@@ -56,6 +56,12 @@ describe('DDL for a cluster', () => {
     }
   })
 
+  it('adds the alert category to the local table and to the Distributed table in front of it', () => {
+    const adds = all.filter((s) => s.includes('ADD COLUMN IF NOT EXISTS category'))
+    expect(adds.map((s) => /ALTER TABLE (\S+)/.exec(s)?.[1])).toEqual(['`privpath`.`alerts_local`', '`privpath`.`alerts`'])
+    for (const add of adds) expect(add).toContain("category LowCardinality(String) DEFAULT 'incident' AFTER severity")
+  })
+
   it('replicates the migrations record to every node', () => {
     expect(all.find((s) => s.includes('schema_migrations'))).toContain("ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/{table}', '{replica}')")
   })

@@ -14,7 +14,8 @@ import type { PrivpathEvent } from '../event.js'
 import { EVENT_COLUMNS_V1 } from './migrations/001_events.js'
 import { DOMAIN_COLUMN } from './migrations/006_event_domain.js'
 import { REQUESTED_CALLS_COLUMN, TOOL_RESULT_COLUMN } from './migrations/007_tool_results.js'
-import { ALERT_COLUMNS } from './migrations/004_alerts.js'
+import { ALERT_COLUMNS as ALERT_COLUMNS_V1 } from './migrations/004_alerts.js'
+import { CATEGORY_COLUMN } from './migrations/008_alert_category.js'
 
 export type EventRow = Omit<PrivpathEvent, 'ts' | 'observed_at' | 'credential_expires_at'> & {
   ts: number
@@ -72,6 +73,9 @@ const EVENT_COLUMNS: readonly string[] = [
   REQUESTED_CALLS_COLUMN,
   ...EVENT_COLUMNS_V1.slice(AFTER_ARGUMENTS),
 ]
+/** Every column of `alerts`, in Alert field order (the category column came with migration 8). */
+const AFTER_SEVERITY = ALERT_COLUMNS_V1.findIndex((c) => c.startsWith('severity ')) + 1
+const ALERT_COLUMNS: readonly string[] = [...ALERT_COLUMNS_V1.slice(0, AFTER_SEVERITY), CATEGORY_COLUMN, ...ALERT_COLUMNS_V1.slice(AFTER_SEVERITY)]
 
 /** Column list of an event insert in JSONCompactEachRow; `eventToCompactRow` writes values in this order. */
 export const EVENT_INSERT_COLUMNS: readonly string[] = EVENT_COLUMNS.map((c) => c.slice(0, c.indexOf(' ')))

@@ -4,7 +4,7 @@ import { EVENT_KINDS, type PrivpathEvent } from '../event.js'
 import { DB, insertAlerts, insertEvents, makeAlert, makeEvent, openTestStore, type TestStore } from '../../testkit/store.js'
 import { appliedVersions, migrate } from './migrate.js'
 import { MIGRATIONS } from './migrations/index.js'
-import { ALERT_SELECT, EVENT_INSERT_COLUMNS, EVENT_SELECT, eventToCompactRow, rowToAlert, rowToEvent } from './rows.js'
+import { ALERT_SELECT, alertToRow, EVENT_INSERT_COLUMNS, EVENT_SELECT, eventToCompactRow, rowToAlert, rowToEvent } from './rows.js'
 
 const DAY = 86_400_000
 const NOW = Date.now()
@@ -95,6 +95,16 @@ describe('row round trip through ClickHouse', () => {
     await insertAlerts(store.client, [alert])
     const r = await store.client.query({ query: `SELECT ${ALERT_SELECT} FROM ${DB}.alerts WHERE tenant_id = 'roundtrip'`, format: 'JSONEachRow' })
     expect((await r.json<Record<string, unknown>>()).map(rowToAlert)).toEqual([alert])
+  })
+
+  it('keeps an alert\'s category, and reads rows stored without one as incidents', async () => {
+    const posture = makeAlert({ rule_id: 'rt', dedup_key: 'posture', tenant_id: 'category', category: 'posture' })
+    await insertAlerts(store.client, [posture])
+    // a row as a writer from before migration 8 inserted it: no category field
+    const { category: _, ...old } = alertToRow(makeAlert({ rule_id: 'rt', dedup_key: 'old', tenant_id: 'category' }))
+    await store.client.insert({ table: `${DB}.alerts`, values: [old], format: 'JSONEachRow' })
+    const r = await store.client.query({ query: `SELECT ${ALERT_SELECT} FROM ${DB}.alerts WHERE tenant_id = 'category' ORDER BY dedup_key`, format: 'JSONEachRow' })
+    expect((await r.json<Record<string, unknown>>()).map(rowToAlert).map((a) => [a.dedup_key, a.category])).toEqual([['old', 'incident'], ['posture', 'posture']])
   })
 })
 

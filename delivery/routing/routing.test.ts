@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { SEVERITIES } from '../../core/alert.js'
+import { type Alert, SEVERITIES } from '../../core/alert.js'
 import { type CoreTopics, MemoryBus } from '../../core/bus/index.js'
 import { loadConfig, validateConfig } from '../../core/config/load.js'
 import type { RouteConfig } from '../../core/config/schema.js'
@@ -69,6 +69,21 @@ describe('route matching', () => {
     expect(await names({ severity: 'low', tags: [], agent_id: 'prod-agent-1', count: 2 })).toEqual(['prod-agents'])
     expect(await names({ severity: 'low', tags: [], agent_id: 'prod-agent-1', count: 1 })).toEqual([])
     expect(await names({ severity: 'low', tags: [], agent_id: 'dev-agent', count: 5 })).toEqual([])
+  })
+
+  it('routes posture findings apart from incidents by their category', async () => {
+    const byCategory = Router.compile(
+      [
+        route({ name: 'incidents', min_severity: 'medium', when: 'category = "incident"', sinks: ['pager'] }),
+        route({ name: 'posture', when: 'category = "posture"', sinks: ['team'] }),
+      ],
+      sinks,
+      budget,
+    )
+    const matched = async (category: 'incident' | 'posture') =>
+      (await byCategory.match(makeAlert({ severity: 'medium', category }))).map((r) => r.config.name)
+    expect(await matched('incident')).toEqual(['incidents'])
+    expect(await matched('posture')).toEqual(['posture'])
   })
 
   it('requires every condition of a route to hold', async () => {
@@ -234,6 +249,16 @@ describe('routing inside delivery', () => {
     expect(delivery.stats().rejected).toBe(1)
     expect(await metricValue(telemetry.registry, 'privpath_delivery_rejected_total')).toBe(1)
     expect(telemetry.lines.join('')).toContain('not an alert')
+  })
+
+  it('delivers an alert published before alerts had a category as an incident', async () => {
+    const team = new MemorySink('team')
+    const { bus } = await start([route({ name: 'incidents', when: 'category = "incident"', sinks: ['team'] })], [team])
+    const { category: _, ...old } = makeAlert()
+    await bus.publish('alerts', [{ key: old.alert_id, value: old as Alert }])
+    await waitFor(() => team.received.length === 1, 5_000, 'old alert')
+    const received = team.received[0].notification
+    expect(received.kind === 'alert' && received.alert.category).toBe('incident')
   })
 
   it('folds the excess over rate_per_minute into one digest per window instead of dropping it', async () => {

@@ -17,6 +17,8 @@ export interface AlertPayload {
   count: number
   rule: { id: string; title: string; tags: string[]; runbook: string }
   severity: Alert['severity']
+  /** `incident` or `posture` (a standing gap, one finding per gap). */
+  category: Alert['category']
   tenant_id: string
   task_id: string
   agent_id: string
@@ -82,6 +84,7 @@ export function webhookPayload(notification: Notification, publicUrl: string): A
     count: alert.count,
     rule: { id: alert.rule_id, title: alert.rule_title, tags: alert.tags, runbook: alert.runbook },
     severity: alert.severity,
+    category: alert.category,
     tenant_id: alert.tenant_id,
     task_id: alert.task_id,
     agent_id: alert.agent_id,

@@ -13,4 +13,9 @@ export interface RuleContext {
   config: DetectorConfig
   /** Where a tool call's values came from (detector/provenance); empty for other events. */
   provenance: EventProvenance
+  /**
+   * Whether the event's agent has ever had an authz decision in this isolation domain (as of
+   * evaluation): a privileged call without one is then a bypass, else a posture finding.
+   */
+  agent_has_decisions: boolean
 }

@@ -63,6 +63,7 @@ export class DedupTable {
       rule_id: rule.id,
       rule_title: rule.title,
       severity: rule.severity,
+      category: rule.category,
       tenant_id: firing.tenant_id,
       task_id: firing.task_id,
       agent_id: firing.agent_id,

@@ -9,6 +9,7 @@ import type { PrivpathEvent } from '../../core/event.js'
 import { MinHeap } from '../../core/heap.js'
 import type { DetectorConfig } from '../config.js'
 import type { Rule } from '../rules/types.js'
+import { AgentDecisions } from '../state/agents.js'
 import { CredentialRegistry } from '../state/registry.js'
 import { TaskStore, type TaskEviction } from '../state/tasks.js'
 import { findInjections } from '../provenance/injection.js'
@@ -18,6 +19,8 @@ import { CorrelationState, type PendingAbsence } from './correlation.js'
 import { DedupTable } from './dedup.js'
 
 const SWEEP_EVERY_MS = 1_000
+/** Agents remembered as having had policy decisions, per domain (state/agents.ts). */
+export const MAX_AGENTS_WITH_DECISIONS = 10_000
 /** Correlation windows are also checked when touched; the sweep only reclaims idle ones. */
 const CORRELATION_SWEEP_EVERY_MS = 30_000
 
@@ -80,6 +83,8 @@ export class DomainState {
   arrivedAt = Number.NEGATIVE_INFINITY
   readonly tasks: TaskStore
   readonly registry: CredentialRegistry
+  /** Agents that have ever had an authz decision: a call without one is then a bypass, not posture. */
+  readonly agents: AgentDecisions
   readonly dedup: DedupTable
   readonly correlation: CorrelationState
   readonly provenance: ProvenanceKeeper
@@ -102,6 +107,7 @@ export class DomainState {
       { graceMs: config.credential_grace_ms, max: config.max_credentials, tombstoneMs: config.credential_tombstone_ms, maxTombstones: config.max_credential_tombstones },
       (reason, what) => hooks.evicted(what, reason),
     )
+    this.agents = new AgentDecisions(MAX_AGENTS_WITH_DECISIONS, () => hooks.evicted('agent_decisions', 'cap'))
     this.dedup = new DedupTable(hooks.clock)
     this.provenance = new ProvenanceKeeper({ hasher: hooks.hasher, untrustedTools: () => config.untrusted_output_tools, findInjections })
     this.correlation = new CorrelationState({

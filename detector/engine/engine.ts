@@ -164,6 +164,7 @@ export class DetectorEngine {
     domain.advance(event.ts)
     domain.tasks.apply(event, domain.watermark)
     domain.registry.apply(event)
+    domain.agents.note(event, domain.tasks.get(event.task_id)?.agents ?? [])
   }
 
   /** Whether state is held for the task in the domain (a rebuild must not apply its events twice). */
@@ -224,6 +225,7 @@ export class DetectorEngine {
       now: domain.watermark,
       config: this.options.config,
       provenance: domain.provenance.annotate(event, task),
+      agent_has_decisions: domain.agents.has(event.agent_id),
     }
     let runs: FiringRun[] | undefined
     let async = false
@@ -262,6 +264,7 @@ export class DetectorEngine {
   ): Maybe<Alert[]> {
     domain.provenance.record(event, domain.tasks.apply(event, domain.watermark, event.task_id === '' ? undefined : task))
     domain.registry.apply(event)
+    domain.agents.note(event, task.agents)
     let more: FiringRun[] | undefined
     if (event.kind === 'task_end' && this.untilTaskEnd.length > 0) more = this.fireTaskEnd(domain, event, lag, more)
     const now = domain.watermark
@@ -435,6 +438,7 @@ export class DetectorEngine {
       now: at,
       config: this.options.config,
       provenance: NO_PROVENANCE,
+      agent_has_decisions: domain.agents.has(after.agent_id),
     }
     return this.guard(rule, domain.correlation.fire(rule, ctx, { after }, [after.event_id], at, lag))
   }
@@ -455,6 +459,7 @@ export class DetectorEngine {
         now: event.ts + this.holdMs,
         config: this.options.config,
         provenance,
+        agent_has_decisions: domain.agents.has(event.agent_id),
       }
       for (const stale of rules) {
         // a hot reload since the step was held judges it with the rule as it is now

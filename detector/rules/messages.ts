@@ -4,7 +4,7 @@
  * paths in the rule, `*` for any list index; a bad list item without a key of its own is reported
  * on its list (`tags must be a list of strings`).
  */
-import { FRAMEWORKS, SEVERITIES } from '../../core/alert.js'
+import { ALERT_CATEGORIES, FRAMEWORKS, SEVERITIES } from '../../core/alert.js'
 import type { PathSegment } from './source.js'
 import { RULE_STATUSES } from './types.js'
 
@@ -82,6 +82,7 @@ const FIELDS: Record<string, FieldMessages> = {
   '/title': nonBlank('title'),
   '/description': { invalid: 'description must be a string' },
   '/severity': oneOf('severity', SEVERITIES),
+  '/category': oneOf('category', ALERT_CATEGORIES),
   '/status': oneOf('status', RULE_STATUSES),
   '/on': kinds,
   '/on/*': { invalid: unknownKind },
@@ -116,6 +117,7 @@ const FIELDS: Record<string, FieldMessages> = {
   '/tests/*/expect/*/summary_contains': expectation('summary_contains', 'a string'),
   '/tests/*/expect/*/task_id': expectation('task_id', 'a string'),
   '/tests/*/expect/*/severity': expectation('severity', `one of ${SEVERITIES.join(', ')}`),
+  '/tests/*/expect/*/category': expectation('category', `one of ${ALERT_CATEGORIES.join(', ')}`),
   '/threshold': { invalid: 'threshold must be a mapping', mapping: 'threshold' },
   '/threshold/count': { invalid: 'threshold.count must be an integer ≥ 1' },
   '/threshold/window': requiredDuration('window'),

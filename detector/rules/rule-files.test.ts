@@ -22,8 +22,8 @@ const PACK_IDS = [
   'credential-reused-beyond-task', 'credential-used-after-expiry', 'credential-used-after-revocation',
   'credential-used-after-task-end', 'credential-workload-mismatch', 'cross-tenant-tool-routing',
   'delegation-scope-escalation', 'injection-attempt-in-tool-result', 'privileged-call-steered-by-injection',
-  'privileged-call-untrusted-target', 'privileged-tool-without-allow', 'secret-in-content', 'standing-privilege',
-  'telemetry-gap', 'tenant-spoofing', 'token-in-content', 'tool-call-burst', 'tool-call-steered-by-injection',
+  'privileged-call-untrusted-target', 'privileged-tool-without-allow', 'privileged-tool-without-policy', 'secret-in-content',
+  'standing-privilege', 'telemetry-gap', 'tenant-spoofing', 'token-in-content', 'tool-call-burst', 'tool-call-steered-by-injection',
   'untrusted-output-to-privileged-tool',
 ]
 
@@ -41,7 +41,7 @@ const DIRS: Array<[name: string, dir: string, expected: Expected]> = [
     errors: [
       'bad-jsonata.yaml:8:29 [fixture-bad-jsonata] when: JSONata: Expected ")" before end of expression',
       'bad-yaml.yaml:5:1 [] YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
-      'unknown-field-and-kind.yaml:4:1 [fixture-unknown-field] unknown field "severty" in rule (allowed: id, title, description, severity, status, on, when, hold, summary, dedup, exceptions, frameworks, runbook, tags, tests, threshold, sequence, absence)',
+      'unknown-field-and-kind.yaml:4:1 [fixture-unknown-field] unknown field "severty" in rule (allowed: id, title, description, severity, category, status, on, when, hold, summary, dedup, exceptions, frameworks, runbook, tags, tests, threshold, sequence, absence)',
       'unknown-field-and-kind.yaml:7:6 [fixture-unknown-field] unknown event kind "tool_call"',
       'duplicate-b.yaml:1:1 [fixture-duplicate] duplicate rule id "fixture-duplicate" (first defined in duplicate-a.yaml:1)',
     ],

@@ -8,7 +8,7 @@
  * as the YAML author means it; elsewhere null is a wrong value.
  */
 import Type, { type Static, type TSchema } from 'typebox'
-import { FRAMEWORKS, SEVERITIES } from '../../core/alert.js'
+import { ALERT_CATEGORIES, FRAMEWORKS, SEVERITIES } from '../../core/alert.js'
 import { DetectorSection } from '../../core/config/schema.js'
 import { EVENT_KINDS } from '../../core/event.js'
 import { RULE_STATUSES } from './types.js'
@@ -94,6 +94,7 @@ const Expectation = Type.Object(
     summary_contains: Type.Optional(Type.String()),
     task_id: Type.Optional(Type.String()),
     severity: Type.Optional(Type.Enum(SEVERITIES)),
+    category: Type.Optional(Type.Enum(ALERT_CATEGORIES)),
   },
   { additionalProperties: false },
 )
@@ -124,6 +125,8 @@ export const RuleSchema = Type.Object(
     title: Text,
     description: Type.Optional(Nullable(Type.String())),
     severity: Type.Enum(SEVERITIES),
+    /** `incident` when absent: posture findings are listed and routed apart (docs/rules.md). */
+    category: Type.Optional(Nullable(Type.Enum(ALERT_CATEGORIES))),
     status: Type.Optional(Nullable(Type.Enum(RULE_STATUSES))),
     /** Required unless the rule has a sequence or an absence, whose steps name kinds (validate.ts). */
     on: Type.Optional(EventKinds),

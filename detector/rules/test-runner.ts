@@ -69,6 +69,7 @@ function compare(where: string, index: number, expected: RuleTestExpectation, ac
   check('summary', expected.summary, actual.summary)
   check('task_id', expected.task_id, actual.task_id)
   check('severity', expected.severity, actual.severity)
+  check('category', expected.category, actual.category)
   if (expected.summary_contains !== undefined && !actual.summary.includes(expected.summary_contains)) {
     out.push(`${where}: alert ${index + 1} summary: expected to contain ${JSON.stringify(expected.summary_contains)}, got ${JSON.stringify(actual.summary)}`)
   }

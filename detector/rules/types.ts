@@ -2,7 +2,7 @@
  * A loaded, validated rule: expressions compiled, durations in ms, ready for the engine. The rule
  * as written in YAML is RuleDocument (schema.ts).
  */
-import type { Severity } from '../../core/alert.js'
+import type { AlertCategory, Severity } from '../../core/alert.js'
 import type { EventKind, PrivpathEvent } from '../../core/event.js'
 import type { Expression } from '../../core/expression/index.js'
 import type { RuleTestExpectation } from './schema.js'
@@ -51,6 +51,8 @@ export interface Rule {
   title: string
   description: string
   severity: Severity
+  /** `incident` unless the rule file says `category: posture` (a standing gap, not an event). */
+  category: AlertCategory
   status: RuleStatus
   /** Kinds the rule is evaluated on (for correlation rules: the union of its steps' kinds). */
   on: EventKind[]

@@ -18,7 +18,7 @@ summary: '"x"'
 const without = (field: string) => BASE.split('\n').filter((l) => !l.startsWith(`${field}:`)).join('\n')
 const replace = (field: string, line: string) => BASE.split('\n').map((l) => (l.startsWith(`${field}:`) ? line : l)).join('\n')
 const RULE_FIELDS =
-  '(allowed: id, title, description, severity, status, on, when, hold, summary, dedup, exceptions, frameworks, runbook, tags, tests, threshold, sequence, absence)'
+  '(allowed: id, title, description, severity, category, status, on, when, hold, summary, dedup, exceptions, frameworks, runbook, tags, tests, threshold, sequence, absence)'
 
 const CASES: Array<[name: string, yaml: string, errors: string[]]> = [
   ['rule that is not a mapping', `- just a string\n- [a, list]\n`, ['1:3 [] a rule must be a mapping', '2:3 [] a rule must be a mapping']],
@@ -48,7 +48,7 @@ const CASES: Array<[name: string, yaml: string, errors: string[]]> = [
   ]],
   ['unknown field in a test and an expectation', `${BASE}tests:\n  - name: n\n    events: [{ kind: prompt }]\n    expect: [{ count: 1, sumary: x }]\n    extra: 1\n`, [
     '10:5 [ok-rule] unknown field "extra" in test (allowed: name, config, events, expect)',
-    '9:26 [ok-rule] unknown field "sumary" in expectation (allowed: count, summary, summary_contains, task_id, severity)',
+    '9:26 [ok-rule] unknown field "sumary" in expectation (allowed: count, summary, summary_contains, task_id, severity, category)',
   ]],
   ['id missing', without('id'), ['1:1 [] id is required and must be a non-empty string']],
   ['id blank', replace('id', `id: '  '`), ['1:5 [  ] id is required and must be a non-empty string']],
@@ -64,6 +64,7 @@ const CASES: Array<[name: string, yaml: string, errors: string[]]> = [
   ['severity missing', without('severity'), ['1:1 [ok-rule] severity must be one of info, low, medium, high, critical']],
   ['severity unknown', replace('severity', 'severity: urgent'), ['3:11 [ok-rule] severity must be one of info, low, medium, high, critical']],
   ['severity a list', replace('severity', 'severity: [low]'), ['3:11 [ok-rule] severity must be one of info, low, medium, high, critical']],
+  ['category unknown', `${BASE}category: finding\n`, ['6:11 [ok-rule] category must be one of incident, posture']],
   ['status unknown', `${BASE}status: done\n`, ['6:9 [ok-rule] status must be one of stable, test, experimental, deprecated']],
   ['status null', `${BASE}status:\n`, []],
   ['on missing', without('on'), ['1:1 [ok-rule] on must be a non-empty list of event kinds']],

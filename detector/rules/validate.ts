@@ -91,6 +91,7 @@ export class RuleChecker {
       title: doc.title,
       description: doc.description ?? '',
       severity: doc.severity,
+      category: doc.category ?? 'incident',
       status: doc.status ?? 'stable',
       on,
       when,

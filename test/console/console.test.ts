@@ -58,7 +58,7 @@ describe('console server', () => {
   it('GET /api/rules: the loaded rules with frameworks, hit counts scoped by the key', async () => {
     expect((await get('/api/rules')).status).toBe(401)
     const admin = (await (await get('/api/rules', { authorization: `Bearer ${ADMIN_KEY}` })).json()) as { rules: Array<{ rule_id: string; frameworks: string[]; status: string; hits: { alerts: number } }> }
-    expect(admin.rules).toHaveLength(19)
+    expect(admin.rules).toHaveLength(20)
     const crossTenant = admin.rules.find((r) => r.rule_id === 'cross-tenant-tool-routing')
     expect(crossTenant?.frameworks).toContain('owasp_agentic:ASI02')
     expect(crossTenant?.hits.alerts).toBeGreaterThan(0)
@@ -155,11 +155,33 @@ describe.skipIf(!hasChromium)('console in chromium', () => {
     await page.locator('svg.graph').waitFor()
   })
 
+  it('lists posture findings apart from incidents, and keeps them off the task badges', async () => {
+    await page.goto(`${fleet.app.url}/alerts?range=all`)
+    const finding = page.locator('section.posture tr[data-rule-id="privileged-tool-without-policy"]')
+    await finding.waitFor()
+    expect(await finding.count()).toBe(1)
+    expect(await finding.textContent()).toContain('has never had an authz decision')
+    expect(await page.locator('section.incidents tr[data-rule-id="privileged-tool-without-policy"]').count()).toBe(0)
+    expect(await page.locator('section.incidents tr[data-rule-id="privileged-tool-without-allow"]').count()).toBe(1)
+    expect(await page.locator('section.posture tr[data-rule-id="cross-tenant-tool-routing"]').count()).toBe(0)
+    await page.screenshot({ path: `${OUT}/console-alerts-posture.png`, fullPage: true })
+    await page.getByLabel('Show').selectOption('posture')
+    await page.getByRole('button', { name: 'Apply' }).click()
+    await page.waitForURL(/category=posture/)
+    await rendered(page)
+    expect(await page.locator('section.incidents').count()).toBe(0)
+    expect(await page.locator('section.posture tbody tr').evaluateAll((rows) => rows.map((row: any) => row.dataset.ruleId as string))).toEqual(['privileged-tool-without-policy'])
+    await page.goto(`${fleet.app.url}/?range=all`)
+    const task = page.locator(`tr[data-task-id="${fleet.id('no-policy')}"]`)
+    await task.waitFor()
+    expect(await task.locator('.sev').count()).toBe(0)
+  })
+
   it('lists the loaded rules with status, severity, hits and frameworks', async () => {
     await page.goto(`${fleet.app.url}/rules`)
     const row = page.locator('tr[data-rule-id="cross-tenant-tool-routing"]')
     await row.waitFor()
-    expect(await page.locator('tbody tr').count()).toBe(19)
+    expect(await page.locator('tbody tr').count()).toBe(20)
     expect(await row.textContent()).toContain('owasp_agentic:ASI02')
     expect(Number(await row.locator('td.num').first().textContent())).toBeGreaterThan(0)
     await page.screenshot({ path: `${OUT}/console-rules.png`, fullPage: true })
