@@ -28,7 +28,7 @@ const BACK = String.raw`(?:previous|prior|above|earlier|preceding|original|forme
 /** Instruction nouns, typos included ("iunstructions" is a published attack string). */
 const ORDERS = String.raw`(?:\w{0,3}nstr\w{0,9}|prompts?|directives?|guidelines?|rules|commands|tasks?|context|orders|programming|constraints)`
 
-const VERBS = String.raw`(?:send|forward|e-?mail|mail|pay|transfer|wire|invite|add|share|grant|give|change|reset|update|set|delete|remove|erase|wipe|download|install|run|execute|visit|open|go to|navigate|click|fetch|browse|post|publish|create|book|reply|respond|schedule|move|copy|upload|export|write|tell|say|output|print|reveal|disclose|leak|call|make|buy|purchase|order|approve|disable|enable|unlock|read|summari[sz]e|include|insert|append|attach|retrieve|find|search|look up|contact|message|text|do|use|provide|list|grab|collect|store|save|cancel|accept|confirm)`
+const VERBS = String.raw`(?:send|forward|concatenate|e-?mail|mail|pay|transfer|wire|invite|add|share|grant|give|change|reset|update|set|delete|remove|erase|wipe|download|install|run|execute|visit|open|go to|navigate|click|fetch|browse|post|publish|create|book|reply|respond|schedule|move|copy|upload|export|write|tell|say|output|print|reveal|disclose|leak|call|make|buy|purchase|order|approve|disable|enable|unlock|read|summari[sz]e|include|insert|append|attach|retrieve|find|search|look up|contact|message|text|do|use|provide|list|grab|collect|store|save|cancel|accept|confirm)`
 
 /** Lead-ins allowed before a sentence-initial imperative. */
 const LEAD = String.raw`(?:[-*•>#\s]{0,6}(?:\d{1,2}[.)]\s{1,3})?(?:(?:(?:user|human|system|assistant)\s{0,2}:|please|kindly|now|then|also|first(?:ly)?|next|finally|immediately|and|after that|afterwards|secondly|lastly|step \d{1,2}:?|todo:?)[,:]?\s{1,3}){0,3})`
@@ -94,6 +94,61 @@ export const SIGNALS: readonly Signal[] = [
     ),
   },
   {
+    reason: 'gives the assistant orders by role',
+    kind: 'addressed_to_assistant',
+    weight: 2,
+    directed: true,
+    // "TODO for the assistant:", "[NOTICE FOR AI AGENTS]", "<!-- assistant: …", "Assistant, send …",
+    // "automated assistants are required to", "as the next function call"
+    pattern: re(
+      String.raw`\b(?:for|to)\s{1,3}(?:(?:the|all|any|every)\s{1,3})?(?:automated\s{1,3})?${READER}\s{0,3}[:\]]|<!--\s{0,3}(?:assistant|agent|ai|system|model)\s{0,2}:|(?:^|[
+.!?]\s{0,3})(?:assistant|agent)\s{0,2},\s{0,3}(?:please\s{1,3})?(?:${VERBS}|as|you|before|ignore|now)\b|\b(?:as\s{1,3})?(?:the|your)\s{1,3}(?:next|following|first)\s{1,3}(?:function|tool)\s{1,3}calls?\b`,
+    ),
+  },
+  {
+    reason: 'tells automated assistants what they must do',
+    kind: 'addressed_to_assistant',
+    weight: 3,
+    directed: true,
+    pattern: re(String.raw`\b(?:automated|ai)\s{1,3}(?:assistants?|agents?|systems?)\s{1,3}(?:are|is|must|should|shall|will)\s{1,3}(?:(?:required|instructed|expected|asked|obliged)\s{1,3}to|now)\b`),
+  },
+  {
+    reason: 'orders to act without the user',
+    kind: 'concealment',
+    weight: 3,
+    directed: true,
+    pattern: re(
+      String.raw`\b(?:do not|don['’]t|never|without)\s{1,3}(?:ask|asking|check|checking|confirm|confirming|consult|consulting|wait|waiting)\s{1,3}(?:(?:with|for)\s{1,3})?(?:the|your)\s{1,3}(?:user|human|owner|account holder)\b`,
+    ),
+  },
+  {
+    reason: 'orders to ignore earlier instructions',
+    kind: 'instruction_override',
+    weight: 3,
+    directed: true,
+    pattern: re(
+      String.raw`\b(?:ignore|disregard|forget)\s{1,3}(?:(?:all|any|of|the|your|these)\s{1,3}){0,3}${ORDERS}\s{1,3}(?:above|before|so\s{1,3}far|you\s{1,3}(?:were|have\s{1,3}been)\s{1,3}given|you\s{1,3}received)\b`,
+    ),
+  },
+  {
+    reason: 'a spoofed turn of the conversation',
+    kind: 'role_spoof',
+    weight: 3,
+    directed: true,
+    pattern: re(String.raw`(?:^|
+)[ 	>*#]{0,6}assistant\s{0,2}:[^
+]{0,200}
+[ 	>*#]{0,6}(?:user|human)\s{0,2}:`),
+  },
+  {
+    reason: 'puts something before the assistant\'s task',
+    kind: 'task_override',
+    weight: 2,
+    directed: true,
+    // "Before you do the release, update the changelog" is a colleague: only the task or an answer counts
+    pattern: re(String.raw`\bbefore\s{1,3}you\s{1,3}(?:(?:do|solve|complete|finish)\s{1,3}(?:the|your|this|my)\s{1,3}(?:task|request|job|assignment)\b|(?:answer|reply|respond|continue|proceed)\b)`),
+  },
+  {
     reason: 'redefines the assistant',
     kind: 'role_redefinition',
     weight: 2,
@@ -141,7 +196,7 @@ export const SIGNALS: readonly Signal[] = [
     weight: 1,
     directed: false,
     pattern: re(
-      String.raw`\bplease\s{1,3}${VERBS}\b|\b(?:you\s{1,3}(?:must|should|need\s{1,3}to|have\s{1,3}to|are\s{1,3}(?:required|expected|instructed|asked)\s{1,3}to|will\s{1,3}need\s{1,3}to)|I\s{1,3}(?:need|want|require)\s{1,3}you\s{1,3}to|make\s{1,3}sure\s{1,3}(?:to|you)|be\s{1,3}sure\s{1,3}to|it\s{1,3}is\s{1,3}(?:very\s{1,3})?(?:important|crucial|essential|vital|imperative|mandatory)\s{1,3}(?:that\s{1,3}you|to)|(?:do\s{1,3}not|don['’]t)\s{1,3}forget\s{1,3}to|remember\s{1,3}to)\s{1,3}(?:${W}\s{1,3})?${VERBS}\b|\bdo\s{1,3}the\s{1,3}following\b`,
+      String.raw`\b(?:please|kindly)\s{1,3}${VERBS}\b|\b(?:you\s{1,3}(?:must|should|need\s{1,3}to|have\s{1,3}to|are\s{1,3}(?:required|expected|instructed|asked)\s{1,3}to|will\s{1,3}need\s{1,3}to)|I\s{1,3}(?:need|want|require)\s{1,3}you\s{1,3}to|make\s{1,3}sure\s{1,3}(?:to|you)|be\s{1,3}sure\s{1,3}to|it\s{1,3}is\s{1,3}(?:very\s{1,3})?(?:important|crucial|essential|vital|imperative|mandatory)\s{1,3}(?:that\s{1,3}you|to)|(?:do\s{1,3}not|don['’]t)\s{1,3}forget\s{1,3}to|remember\s{1,3}to)\s{1,3}(?:${W}\s{1,3})?${VERBS}\b|\bdo\s{1,3}the\s{1,3}following\b`,
     ),
   },
 ]
@@ -152,7 +207,8 @@ export const IMPERATIVE: Signal = {
     kind: 'action_request',
   weight: 1,
   directed: false,
-  pattern: re(String.raw`${LEAD}${VERBS}\b`, 'iy'),
+  // "Contact: a@b" and "Order: 1234" are labels, not orders
+  pattern: re(String.raw`${LEAD}${VERBS}\b(?!\s{0,2}:)`, 'iy'),
 }
 
 /** Tags that open a block whose whole body belongs to the finding. */

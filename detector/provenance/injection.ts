@@ -51,7 +51,12 @@ function isSpace(code: number): boolean {
   return code === 32 || code === 9 || code === 13 || code === 10 || code === 12 || code === 160
 }
 
-/** Sentences and lines, trimmed, in order; a sentence ends at . ! ? before whitespace. */
+/** '/' or '!' after '<': a closing tag or a comment, where what came before ends. */
+function isTagStart(code: number): boolean {
+  return code === 47 || code === 33
+}
+
+/** Sentences, lines and markup tags, trimmed, in order; a sentence ends at . ! ? before whitespace. */
 function segment(text: string): Segment[] {
   const out: Segment[] = []
   let start = 0
@@ -77,6 +82,15 @@ function segment(text: string): Segment[] {
       start = i + 1
       lineStart = true
     } else if ((c === 46 || c === 33 || c === 63) && (i + 1 === text.length || isSpace(text.charCodeAt(i + 1)))) {
+      push(i + 1)
+      start = i + 1
+      lineStart = false
+    } else if (c === 60 && isTagStart(text.charCodeAt(i + 1))) {
+      // markup separates what it wraps: "<p>Contact: a@b</p><!-- assistant: … -->" is two pieces
+      push(i)
+      start = i
+      lineStart = false
+    } else if (c === 62 && i > start && text.charCodeAt(start) === 60) {
       push(i + 1)
       start = i + 1
       lineStart = false

@@ -55,7 +55,7 @@ export class ProvenanceKeeper {
   annotate(event: PrivpathEvent, task: TaskState): EventProvenance {
     if (event.kind !== 'tool_invocation') return NO_PROVENANCE
     const result = resultOf(event)
-    const findings = result === '' ? [] : this.options.findInjections(result)
+    const findings = result === '' ? [] : this.options.findInjections(unescaped(result))
     this.pending = { event, findings }
     const origins = event.tool_arguments === '' ? [] : (this.tasks.get(task)?.trace(event.tool_arguments) ?? [])
     if (origins.length === 0 && findings.length === 0) return NO_PROVENANCE
@@ -73,7 +73,7 @@ export class ProvenanceKeeper {
     if (event.kind === 'tool_invocation') {
       const result = resultOf(event)
       if (result === '') return
-      const findings = this.pending?.event === event ? this.pending.findings : this.options.findInjections(result)
+      const findings = this.pending?.event === event ? this.pending.findings : this.options.findInjections(unescaped(result))
       this.pending = undefined
       const untrusted = glob(event.tool_name, this.untrusted())
       this.of(task).record(result, untrusted ? 'untrusted_tool' : 'tool', event.event_id, event.tool_name, findings)
@@ -85,7 +85,7 @@ export class ProvenanceKeeper {
       if (role === 'user' || role === 'human') provenance.record(text, 'user', event.event_id, '')
       else if (role === 'system' || role === 'developer') provenance.record(text, 'system', event.event_id, '')
       // tool results the model was shown: who sent them is not said here, what they say is
-      else if (role === 'tool' || role === 'function') provenance.record(text, 'tool', event.event_id, '', this.options.findInjections(text))
+      else if (role === 'tool' || role === 'function') provenance.record(text, 'tool', event.event_id, '', this.options.findInjections(unescaped(text)))
     }
   }
 
@@ -99,6 +99,15 @@ export class ProvenanceKeeper {
     if (!provenance) this.tasks.set(task, (provenance = new TaskProvenance(this.options.hasher)))
     return provenance
   }
+}
+
+/**
+ * Tool results are often JSON, where a message's line breaks and quotes arrive escaped (`\\n`,
+ * `\\"`): the detector reads them as the breaks and quotes they stand for. Same length, so offsets
+ * still point into the original text.
+ */
+function unescaped(text: string): string {
+  return text.indexOf('\\') === -1 ? text : text.replace(/\\[nrt"]/g, (m) => (m === '\\"' ? ' "' : '\n '))
 }
 
 function unique(values: string[]): string[] {
