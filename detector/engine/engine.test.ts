@@ -58,6 +58,35 @@ summary: '$join($minus(task.agent_scopes.b, task.agent_scopes.a), ",")'
   })
 })
 
+describe('agents with policy decisions', () => {
+  const DECIDED = `
+id: decided
+title: t
+severity: low
+on: [tool_invocation]
+when: agent_has_decisions
+summary: 'event.agent_id & " in " & event.task_id'
+`
+
+  it('knows, per isolation domain, whether the agent ever had a decision, from any task and after a restore', async () => {
+    const [rule] = rulesFrom(DECIDED)
+    const engine = engineWith([rule])
+    const alerts = await feed(engine, [
+      ev({ kind: 'tool_invocation', agent_id: 'planner', task_id: 't1', ts: 1 }),
+      ev({ kind: 'authz_decision', agent_id: 'planner', task_id: 't1', authz_result: 'deny', ts: 2 }),
+      ev({ kind: 'tool_invocation', agent_id: 'planner', task_id: 't2', ts: 3 }),
+      ev({ kind: 'tool_invocation', agent_id: 'reader', task_id: 't2', ts: 4 }),
+      // the same agent id sent with another key's tenant is another agent
+      ev({ kind: 'tool_invocation', agent_id: 'planner', task_id: 't3', domain: 'globex', ts: 5 }),
+    ])
+    expect(alerts.map((a) => a.summary)).toEqual(['planner in t2'])
+    // history replayed after a restart brings the decisions back
+    const restarted = engineWith([rule])
+    restarted.restore(ev({ kind: 'authz_decision', agent_id: 'reader', task_id: 't9', authz_result: 'allow', ts: 6 }))
+    expect((await feed(restarted, [ev({ kind: 'tool_invocation', agent_id: 'reader', task_id: 't10', ts: 7 })])).map((a) => a.summary)).toEqual(['reader in t10'])
+  })
+})
+
 describe('credential registry', () => {
   it('catches a credential reused in another task, once per dedup window, counting repeats', async () => {
     const telemetry = silentTelemetry()
