@@ -97,7 +97,7 @@ export function alertRow(a, { withTask = true } = {}) {
 
 export const ALERT_HEADERS = ['Severity', 'Rule', 'What happened', 'Task', 'Tenant', 'First seen', 'Count', 'Frameworks']
 
-export const POSTURE_HEADERS = ['Severity', 'Rule', 'Finding', 'Agent', 'First task', 'Tenant', 'First seen', 'Last seen', 'Count']
+const POSTURE_HEADERS = ['Severity', 'Rule', 'Finding', 'Agent', 'First task', 'Tenant', 'First seen', 'Last seen', 'Count']
 
 /** A standing gap (one per agent and tool, say): when it started, when it was last seen, how often. */
 function postureRow(a) {

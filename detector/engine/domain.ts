@@ -20,7 +20,7 @@ import { DedupTable } from './dedup.js'
 
 const SWEEP_EVERY_MS = 1_000
 /** Agents remembered as having had policy decisions, per domain (state/agents.ts). */
-export const MAX_AGENTS_WITH_DECISIONS = 10_000
+const MAX_AGENTS_WITH_DECISIONS = 10_000
 /** Correlation windows are also checked when touched; the sweep only reclaims idle ones. */
 const CORRELATION_SWEEP_EVERY_MS = 30_000
 

@@ -9,7 +9,7 @@
  * A value the user wrote is the user's wherever else it appears: the user pointed at it. Otherwise
  * the first appearance wins.
  */
-import { findValues, type ValueHasher, type ValueKind } from './values.js'
+import { argumentPhrases, findValues, phrasesOf, type ValueHasher, type ValueKind } from './values.js'
 
 export type Origin = 'user' | 'system' | 'tool' | 'untrusted_tool'
 
@@ -59,11 +59,31 @@ export class TaskProvenance {
       const injected = injections.some((range) => found.start < range.end && found.end > range.start)
       this.seen.set(key, { origin, event_id: eventId, tool, injected })
     }
+    // Names (a hotel, a channel, a person) have no shape to find: the phrases of the user's words and
+    // of injected instructions are remembered, so a call naming one can be traced to either.
+    const phraseTexts = origin === 'user' ? [text] : injections.map((range) => text.slice(range.start, range.end))
+    for (const part of phraseTexts) {
+      for (const phrase of phrasesOf(part)) {
+        const key = this.hasher.hash('phrase', phrase)
+        const before = this.seen.get(key)
+        if (before !== undefined && (before.origin === 'user' || origin !== 'user')) continue
+        if (before === undefined && this.seen.size >= MAX_VALUES_PER_TASK) {
+          this.dropped++
+          continue
+        }
+        this.seen.set(key, { origin, event_id: eventId, tool, injected: origin !== 'user' })
+      }
+    }
   }
 
   /** The origin of each value in a tool call's arguments. */
   trace(argumentsText: string): ArgumentOrigin[] {
-    return findValues(argumentsText).map((found) => {
+    const phrases: ArgumentOrigin[] = []
+    for (const phrase of argumentPhrases(argumentsText)) {
+      const seen = this.seen.get(this.hasher.hash('phrase', phrase))
+      if (seen) phrases.push({ kind: 'phrase', value: phrase, origin: seen.origin, source_event_id: seen.event_id, source_tool: seen.tool, injected: seen.injected })
+    }
+    return [...phrases, ...findValues(argumentsText).map((found): ArgumentOrigin => {
       const seen = this.seen.get(this.hasher.hash(found.kind, found.value))
       return {
         kind: found.kind,
@@ -73,7 +93,7 @@ export class TaskProvenance {
         source_tool: seen?.tool ?? '',
         injected: seen?.injected ?? false,
       }
-    })
+    })]
   }
 }
 

@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto'
 
-export type ValueKind = 'email' | 'url' | 'domain' | 'iban' | 'number' | 'path' | 'identifier'
+export type ValueKind = 'email' | 'url' | 'domain' | 'iban' | 'number' | 'path' | 'identifier' | 'phrase'
 
 export interface FoundValue {
   kind: ValueKind
@@ -97,4 +97,46 @@ export class ValueHasher {
   hash(kind: ValueKind, value: string): string {
     return createHmac('sha256', this.key).update(kind).update('\u0000').update(value).digest('base64url').slice(0, 16)
   }
+}
+
+/** A phrase of 2–8 words as compared: lower case, words only, single spaces. */
+function normalPhrase(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim()
+}
+
+const PHRASE_MIN = 2
+const PHRASE_MAX = 8
+/** At most this many phrases are remembered per text: instructions are short, data is not read this way. */
+const MAX_PHRASES = 512
+
+/** Every run of 2–8 words in `text` (normalised), for names a call can take from a text (a hotel, a channel). */
+export function phrasesOf(text: string): string[] {
+  const words = normalPhrase(text).split(' ').filter((w) => w !== '')
+  const out: string[] = []
+  for (let i = 0; i < words.length && out.length < MAX_PHRASES; i++) {
+    for (let n = PHRASE_MIN; n <= PHRASE_MAX && i + n <= words.length; n++) out.push(words.slice(i, i + n).join(' '))
+  }
+  return out
+}
+
+/** The string values of a call's arguments (JSON), each a candidate name of 2–8 words. */
+export function argumentPhrases(argumentsText: string): string[] {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(argumentsText)
+  } catch {
+    return []
+  }
+  const out: string[] = []
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 4 || out.length >= 64) return
+    if (typeof value === 'string') {
+      const phrase = normalPhrase(value)
+      const words = phrase === '' ? 0 : phrase.split(' ').length
+      if (words >= PHRASE_MIN && words <= PHRASE_MAX && phrase.length <= 80) out.push(phrase)
+    } else if (Array.isArray(value)) for (const item of value) visit(item, depth + 1)
+    else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) visit(item, depth + 1)
+  }
+  visit(parsed, 0)
+  return out
 }
