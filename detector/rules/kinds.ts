@@ -5,7 +5,7 @@
 import jsonata from 'jsonata'
 import type { EventKind } from '../../core/event.js'
 
-const TOOL = ['tool_name', 'tool_call_id', 'tool_arguments', 'target_resource', 'target_tenant']
+const TOOL = ['tool_name', 'tool_call_id', 'tool_arguments', 'tool_result', 'target_resource', 'target_tenant']
 const CREDENTIAL = [
   'credential_id', 'credential_type', 'credential_issuer', 'credential_subject',
   'credential_scopes', 'credential_expires_at', 'credential_task_id',

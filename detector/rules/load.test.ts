@@ -108,6 +108,13 @@ exceptions:
     expect(warnings.map((w) => w.line)).toEqual([8, 5])
   })
 
+  it('knows a tool result only exists on tool events', () => {
+    const warned = (on: string) =>
+      parse(`id: w\ntitle: t\nseverity: low\non: [${on}]\nwhen: event.tool_result != ""\nsummary: '"x"'\n`).warnings.map((w) => w.message)
+    expect(warned('credential_revoked')).toEqual([expect.stringMatching(/event.tool_result, which is always empty for credential_revoked/)])
+    expect(warned('tool_invocation')).toEqual([])
+  })
+
   it('rejects duplicate ids across files and reports unused exceptions in validateRules', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rules-'))
     await writeFile(join(dir, 'a.yaml'), BASE)
