@@ -348,6 +348,12 @@ describe('Correlator: bounds and accounting', () => {
     expect(released.values).toEqual([expect.objectContaining({ labels: { reason: 'capacity' }, value: 1 })])
   })
 
+  it('counts a tool result and requested calls in the estimate', () => {
+    const plain = recordBytes(records([{ spanId: 't1', attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'web.fetch' } }])[0])
+    const withResult = recordBytes(records([{ spanId: 't1', attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'web.fetch', 'gen_ai.tool.call.result': 'r'.repeat(3_000) } }])[0])
+    expect(withResult - plain).toBeGreaterThanOrEqual(3_000)
+  })
+
   it('bounds the hold by estimated bytes too, and gives the bytes back on every way out of it', async () => {
     const registry = new Registry()
     const big = (spanId: string, parentSpanId: string) => ({ spanId, parentSpanId, attributes: { note: 'x'.repeat(10_000) } })

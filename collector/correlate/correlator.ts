@@ -40,7 +40,8 @@ export function recordBytes(record: SpanRecord): number {
   let bytes = 0
   for (const event of record.events) {
     bytes += EVENT_OVERHEAD_BYTES + event.content.length + event.tool_arguments.length + event.name.length + event.error.length
-    bytes += event.target_resource.length + event.authz_resource.length
+    bytes += event.target_resource.length + event.authz_resource.length + event.tool_result.length
+    for (const call of event.requested_calls) bytes += call.call_id.length + call.name.length + call.arguments.length
     for (const key in event.attributes) bytes += key.length + event.attributes[key].length
   }
   return bytes
