@@ -223,7 +223,13 @@ function toFinding(text: string, segments: Segment[], cluster: Cluster): Injecti
   let last = cluster.last
   // "…send the code to this address:" puts the value on the next line.
   if (text.charCodeAt(segments[last].end - 1) === 58 && last + 1 < segments.length) last++
-  return { start: segments[cluster.first].start, end: segments[last].end, kind: lead.kind, reasons: [...byReason.keys()] }
+  // Ordinary steps before the instructions ("1. Send a welcome e-mail…" in a checklist) are the
+  // document's: the injected part starts where the text first turns to the assistant…
+  let first = cluster.first
+  while (first < cluster.last && !(segments[first].signals ?? []).some((signal) => signal.directed)) first++
+  // …but a goal stated just before the framing ("Send X to Y. Do not tell the user.") is part of it
+  if (first > cluster.first) first--
+  return { start: segments[first].start, end: segments[last].end, kind: lead.kind, reasons: [...byReason.keys()] }
 }
 
 export function findInjections(text: string): InjectionFinding[] {
