@@ -6,7 +6,7 @@
 import { h } from './dom.js'
 import { timeCell } from './format.js'
 
-export const PROVENANCE_RULES = ['privileged-call-steered-by-injection', 'tool-call-steered-by-injection', 'privileged-call-untrusted-target']
+const PROVENANCE_RULES = ['privileged-call-steered-by-injection', 'tool-call-steered-by-injection', 'privileged-call-untrusted-target']
 
 // A small port of detector/provenance/values.ts: the kinds a call is usually aimed at. Normalised
 // the same way (case, separators) so a value written two ways still matches.
@@ -71,7 +71,7 @@ export function argumentValues(argumentsText) {
 }
 
 /** The `role: text` lines of prompt content by role (as detector/provenance linesByRole). */
-export function linesByRole(content) {
+function linesByRole(content) {
   const roles = new Map()
   let role = ''
   for (const line of content.split('\n')) {
@@ -155,7 +155,7 @@ export function userRequest(call, events, max = 400) {
 }
 
 /** Alerts worth a chain: the provenance rules, or any incident whose first event is a call with arguments. */
-export function chainCall(alert, eventsById) {
+function chainCall(alert, eventsById) {
   const call = eventsById.get(alert.event_ids[0])
   if (!call || call.kind !== 'tool_invocation' || alert.category === 'posture') return undefined
   return call.tool_arguments || PROVENANCE_RULES.includes(alert.rule_id) ? call : undefined
