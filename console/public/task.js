@@ -5,6 +5,7 @@ import { h } from './dom.js'
 import { duration, kindLabel, SEVERITIES, timeCell } from './format.js'
 import { buildGraph, renderGraph } from './graph.js'
 import { ALERT_HEADERS, alertRow } from './pages.js'
+import { provenanceBlocks } from './provenance.js'
 
 export async function taskPage(taskId, params) {
   const tenant = params.get('tenant') ?? ''
@@ -15,6 +16,7 @@ export async function taskPage(taskId, params) {
   const alertsByEvent = new Map()
   for (const alert of alerts) for (const id of alert.event_ids) alertsByEvent.set(id, [...(alertsByEvent.get(id) ?? []), alert])
   const worst = SEVERITIES.find((s) => alerts.some((a) => a.severity === s))
+  const chains = provenanceBlocks(alerts, events)
 
   return h('section', { class: 'task' },
     h('p', { class: 'crumbs' }, h('a', { href: '/', 'data-link': true }, 'Tasks'), ' / ', task.tenant_id),
@@ -31,6 +33,8 @@ export async function taskPage(taskId, params) {
     alerts.length === 0 ? h('p', { class: 'empty' }, 'No alerts on this task.') : h('table', { class: 'alerts' },
       h('thead', {}, h('tr', {}, ALERT_HEADERS.filter((t) => t !== 'Task').map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, alerts.map((a) => alertRow(a, { withTask: false })))),
+    chains.length > 0 ? h('section', { class: 'why', 'aria-labelledby': 'why-title' },
+      h('h2', { id: 'why-title' }, 'Why: where the values of the calls came from'), chains) : null,
     h('h2', {}, 'Privilege path'),
     legend(),
     graph.edges.length === 0 ? h('p', { class: 'empty' }, 'No tool calls, credentials or delegations in this task.') : h('div', { class: 'graph-wrap', id: 'graph' }, renderGraph(graph)),
