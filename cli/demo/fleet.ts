@@ -67,28 +67,28 @@ function stepsBeforeEnd(privpath: Privpath, flush: () => Promise<void>): DemoAge
 export async function createFleet(options: FleetOptions): Promise<Fleet> {
   ensureContextManager()
   const exports = new Map<string, PrivpathExport>()
+  const keyOf = (tenant: string, deploymentKey = false) => (deploymentKey ? `${tenant}\u0000deployment` : tenant)
   const exporter = (tenant: string, apiKey: string | undefined) =>
     createPrivpathTracerProvider({ endpoint: options.endpoint, apiKey, serviceName: `privpath-demo-${tenant}`, tenantId: tenant })
   for (const tenant of options.tenants) {
     const own = await exporter(tenant, options.tenantKeys[tenant] ?? options.apiKey)
-    exports.set(tenant, own)
+    exports.set(keyOf(tenant), own)
     // a tenant without a key of its own already sends with the deployment's (or none)
-    if (options.tenantKeys[tenant] === undefined) exports.set(`${tenant}\u0000deployment`, own)
-    else if (options.apiKey !== undefined) exports.set(`${tenant}\u0000deployment`, await exporter(tenant, options.apiKey))
+    if (options.tenantKeys[tenant] === undefined) exports.set(keyOf(tenant, true), own)
+    else if (options.apiKey !== undefined) exports.set(keyOf(tenant, true), await exporter(tenant, options.apiKey))
   }
   const plain = new Map<string, DemoAgents>()
   const capturing = new Map<string, DemoAgents>()
-  const exportOf = (tenant: string): PrivpathExport => {
-    const exported = exports.get(tenant)
-    if (exported === undefined) throw new Error(`demo fleet has no tenant ${tenant}`)
+  const exportOf = (tenant: string, deploymentKey = false): PrivpathExport => {
+    const exported = exports.get(keyOf(tenant, deploymentKey))
+    if (exported === undefined) throw new Error(`demo fleet has no ${deploymentKey ? 'deployment key for ' : ''}tenant ${tenant}`)
     return exported
   }
   return {
     tracer: (tenant) => exportOf(tenant).tracerProvider.getTracer('privpath-demo'),
     agents(tenant, agentOptions = {}) {
-      const key = agentOptions.deploymentKey === true ? `${tenant}\u0000deployment` : tenant
-      const exported = exports.get(key)
-      if (exported === undefined) throw new Error(`demo fleet has no ${agentOptions.deploymentKey === true ? 'deployment key for ' : ''}tenant ${tenant}`)
+      const key = keyOf(tenant, agentOptions.deploymentKey === true)
+      const exported = exportOf(tenant, agentOptions.deploymentKey === true)
       const cache = agentOptions.captureContent === true ? capturing : plain
       let privpath = cache.get(key)
       if (privpath === undefined) {

@@ -49,51 +49,47 @@ export class TaskProvenance {
   /** Remembers the values of `text` as seen in an event; `injections` are ranges of injected instructions in it. */
   record(text: string, origin: Origin, eventId: string, tool: string, injections: ReadonlyArray<{ start: number; end: number }> = []): void {
     for (const found of findValues(text)) {
-      const key = this.hasher.hash(found.kind, found.value)
-      const before = this.seen.get(key)
-      if (before !== undefined && (before.origin === 'user' || origin !== 'user')) continue
-      if (before === undefined && this.seen.size >= MAX_VALUES_PER_TASK) {
-        this.dropped++
-        continue
-      }
       const injected = injections.some((range) => found.start < range.end && found.end > range.start)
-      this.seen.set(key, { origin, event_id: eventId, tool, injected })
+      this.remember(found.kind, found.value, { origin, event_id: eventId, tool, injected })
     }
     // Names (a hotel, a channel, a person) have no shape to find: the phrases of the user's words and
     // of injected instructions are remembered, so a call naming one can be traced to either.
     const phraseTexts = origin === 'user' ? [text] : injections.map((range) => text.slice(range.start, range.end))
     for (const part of phraseTexts) {
-      for (const phrase of phrasesOf(part)) {
-        const key = this.hasher.hash('phrase', phrase)
-        const before = this.seen.get(key)
-        if (before !== undefined && (before.origin === 'user' || origin !== 'user')) continue
-        if (before === undefined && this.seen.size >= MAX_VALUES_PER_TASK) {
-          this.dropped++
-          continue
-        }
-        this.seen.set(key, { origin, event_id: eventId, tool, injected: origin !== 'user' })
-      }
+      for (const phrase of phrasesOf(part)) this.remember('phrase', phrase, { origin, event_id: eventId, tool, injected: origin !== 'user' })
     }
   }
 
-  /** The origin of each value in a tool call's arguments. */
+  /** The origin of each value in a tool call's arguments: named phrases first, then shaped values. */
   trace(argumentsText: string): ArgumentOrigin[] {
-    const phrases: ArgumentOrigin[] = []
-    for (const phrase of argumentPhrases(argumentsText)) {
-      const seen = this.seen.get(this.hasher.hash('phrase', phrase))
-      if (seen) phrases.push({ kind: 'phrase', value: phrase, origin: seen.origin, source_event_id: seen.event_id, source_tool: seen.tool, injected: seen.injected })
+    const phrases = argumentPhrases(argumentsText)
+      .map((phrase) => ({ phrase, seen: this.seen.get(this.hasher.hash('phrase', phrase)) }))
+      .filter((p): p is { phrase: string; seen: Seen } => p.seen !== undefined)
+      .map(({ phrase, seen }) => originOf('phrase', phrase, seen))
+    return [...phrases, ...findValues(argumentsText).map((found) => originOf(found.kind, found.value, this.seen.get(this.hasher.hash(found.kind, found.value))))]
+  }
+
+  /** First appearance wins, except that the user's own words take a value over; bounded per task. */
+  private remember(kind: ValueKind, value: string, seen: Seen): void {
+    const key = this.hasher.hash(kind, value)
+    const before = this.seen.get(key)
+    if (before !== undefined && (before.origin === 'user' || seen.origin !== 'user')) return
+    if (before === undefined && this.seen.size >= MAX_VALUES_PER_TASK) {
+      this.dropped++
+      return
     }
-    return [...phrases, ...findValues(argumentsText).map((found): ArgumentOrigin => {
-      const seen = this.seen.get(this.hasher.hash(found.kind, found.value))
-      return {
-        kind: found.kind,
-        value: found.value,
-        origin: seen?.origin ?? 'unknown',
-        source_event_id: seen?.event_id ?? '',
-        source_tool: seen?.tool ?? '',
-        injected: seen?.injected ?? false,
-      }
-    })]
+    this.seen.set(key, seen)
+  }
+}
+
+function originOf(kind: ValueKind, value: string, seen: Seen | undefined): ArgumentOrigin {
+  return {
+    kind,
+    value,
+    origin: seen?.origin ?? 'unknown',
+    source_event_id: seen?.event_id ?? '',
+    source_tool: seen?.tool ?? '',
+    injected: seen?.injected ?? false,
   }
 }
 
