@@ -49,6 +49,8 @@ export interface StartDetectorOptions {
   maxBatch?: number
   /** Called with the new rule set after every successful reload (e.g. to record it in the store). */
   onRulesReloaded?: (rules: Rule[]) => Promise<void> | void
+  /** Called after each batch of events was folded into state (the decision endpoint's freshness waits). */
+  onStepped?: () => void
 }
 
 export interface RunningDetector {
@@ -144,6 +146,7 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
         if (alerts === undefined) {
           // synchronous evaluation when every rule is compiled: no promise per event
           alerts = await serial(() => current.stepBatch(messages.map((m) => m.value)))
+          options.onStepped?.()
           if (first !== undefined) unpublished.set(first, alerts)
         }
         await publish(alerts)

@@ -36,6 +36,8 @@ const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'PRIVPATH_TENANT_KEYS', path: ['auth', 'tenant_keys'], parse: list },
   { variable: 'PRIVPATH_TENANT_KEYS_FILE', path: ['auth', 'tenant_keys_file'], parse: text },
   { variable: 'PRIVPATH_RULES_DIR', path: ['detector', 'rules_dir'], parse: text },
+  { variable: 'PRIVPATH_DECISION_MODE', path: ['decision', 'mode'], parse: text },
+  { variable: 'PRIVPATH_POLICIES_DIR', path: ['decision', 'policies_dir'], parse: text },
   { variable: 'PRIVPATH_BUS', path: ['bus', 'kind'], parse: text },
   { variable: 'PRIVPATH_KAFKA_BROKERS', path: ['bus', 'kafka', 'brokers'], parse: list },
   { variable: 'PRIVPATH_KAFKA_TOPIC_PREFIX', path: ['bus', 'kafka', 'topic_prefix'], parse: text },

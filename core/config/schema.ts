@@ -117,6 +117,25 @@ export const DetectorSection = Type.Object(
   { additionalProperties: false, default: {} },
 )
 
+/** The decision endpoint (detector/decision): asked before a privileged step runs. */
+export const DecisionSection = Type.Object(
+  {
+    /** `shadow` decides and records every decision but always answers allow (a dry run). */
+    mode: Type.Enum(['enforce', 'shadow'], { default: 'enforce' }),
+    /** How long a decision waits for the span it names (`after_span_id`) to be processed. */
+    wait_ms: Type.Integer({ minimum: 0, maximum: 10_000, default: 250 }),
+    /** The answer when that span was not processed in time: fail closed (deny) or open (allow). */
+    on_stale: Type.Enum(['deny', 'allow'], { default: 'deny' }),
+    /** Directories of Cedar policies (`*.cedar`), comma-separated; empty: rules decide alone. */
+    policies_dir: Type.String({ default: '' }),
+    /** Cedar's answer when no policy applies: allow (policies are guards: `forbid` denies) or deny. */
+    policy_default: Type.Enum(['allow', 'deny'], { default: 'allow' }),
+    /** Most evaluations in one batch request. */
+    max_evaluations: Type.Integer({ minimum: 1, maximum: 1_000, default: 64 }),
+  },
+  { additionalProperties: false, default: {} },
+)
+
 const KafkaSection = Type.Object(
   {
     brokers: Type.Array(Type.String({ pattern: '^[^:\\s]+:\\d+$' }), { default: [] }),
@@ -210,6 +229,7 @@ export const ConfigSchema = Type.Object(
     auth: AuthSection,
     collector: CollectorSection,
     detector: DetectorSection,
+    decision: DecisionSection,
     bus: BusSection,
     alerts: AlertsSection,
   },

@@ -10,6 +10,7 @@ import { MinHeap } from '../../core/heap.js'
 import type { DetectorConfig } from '../config.js'
 import type { Rule } from '../rules/types.js'
 import { AgentDecisions } from '../state/agents.js'
+import { RecentSpans } from '../state/recent-spans.js'
 import { CredentialRegistry } from '../state/registry.js'
 import { TaskStore, type TaskEviction } from '../state/tasks.js'
 import { findInjections } from '../provenance/injection.js'
@@ -21,6 +22,12 @@ import { DedupTable } from './dedup.js'
 const SWEEP_EVERY_MS = 1_000
 /** Agents remembered as having had policy decisions, per domain (state/agents.ts). */
 const MAX_AGENTS_WITH_DECISIONS = 10_000
+/**
+ * Spans remembered as processed, per domain, for the decision endpoint's freshness wait: a decision
+ * names a span exported moments before it asks, far fewer than this many spans ago (about 1.5 MB
+ * per domain when full).
+ */
+const RECENT_SPANS = 16_384
 /** Correlation windows are also checked when touched; the sweep only reclaims idle ones. */
 const CORRELATION_SWEEP_EVERY_MS = 30_000
 
@@ -90,6 +97,8 @@ export class DomainState {
   readonly provenance: ProvenanceKeeper
   readonly absenceTimers = new MinHeap<{ at: number; pending: PendingAbsence }>()
   readonly held = new HeldQueue()
+  /** Spans folded into state lately (decision freshness). */
+  readonly spans = new RecentSpans(RECENT_SPANS)
   private lastSweep = Number.NEGATIVE_INFINITY
   private lastCorrelationSweep = Number.NEGATIVE_INFINITY
 

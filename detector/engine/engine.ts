@@ -165,11 +165,51 @@ export class DetectorEngine {
     domain.tasks.apply(event, domain.watermark)
     domain.registry.apply(event)
     domain.agents.note(event, domain.tasks.get(event.task_id)?.agents ?? [])
+    domain.spans.add(event.span_id)
   }
 
   /** Whether state is held for the task in the domain (a rebuild must not apply its events twice). */
   hasTask(taskId: string, domain = ''): boolean {
     return this.domains.get(domain)?.tasks.get(taskId) !== undefined
+  }
+
+  /**
+   * The context a proposed step would be judged in (detector/decision): its domain's live task,
+   * credential, provenance and time, read without changing any state.
+   */
+  proposed(event: PrivpathEvent): RuleContext {
+    const domain = this.domains.get(event.domain)
+    const task = domain?.tasks.get(event.task_id) ?? emptyTask(event.task_id, event.tenant_id)
+    return {
+      event,
+      task,
+      credential: domain?.registry.get(event.credential_id) ?? null,
+      now: Math.max(domain?.watermark ?? Number.NEGATIVE_INFINITY, event.ts),
+      config: this.options.config,
+      provenance: domain?.provenance.inspect(event, task) ?? NO_PROVENANCE,
+      agent_has_decisions: domain?.agents.has(event.agent_id) ?? false,
+    }
+  }
+
+  /** Whether a domain folded a span into state lately (the decision endpoint's freshness wait). */
+  processedSpan(domain: string, spanId: string): boolean {
+    return this.domains.get(domain)?.spans.has(spanId) ?? false
+  }
+
+  /** A domain's live task state, read-only (decisions). */
+  liveTask(domain: string, taskId: string): TaskState | undefined {
+    return this.domains.get(domain)?.tasks.get(taskId)
+  }
+
+  /** Whether a task read untrusted tool output, and saw injected instructions in it (decisions' policy context). */
+  exposure(domain: string, task: TaskState): { untrusted: boolean; injected: boolean } {
+    return this.domains.get(domain)?.provenance.exposure(task) ?? { untrusted: false, injected: false }
+  }
+
+  /** The rules judged on events of a kind, held ones included (decisions). */
+  rulesOn(kind: EventKind): readonly Rule[] {
+    const rules = this.byKind.get(kind)
+    return rules ? [...rules.now, ...rules.held] : []
   }
 
   /** Credential events (and task ends) from the `credentials` topic (Kafka mode); idempotent. */
@@ -265,6 +305,7 @@ export class DetectorEngine {
     domain.provenance.record(event, domain.tasks.apply(event, domain.watermark, event.task_id === '' ? undefined : task))
     domain.registry.apply(event)
     domain.agents.note(event, task.agents)
+    domain.spans.add(event.span_id)
     let more: FiringRun[] | undefined
     if (event.kind === 'task_end' && this.untilTaskEnd.length > 0) more = this.fireTaskEnd(domain, event, lag, more)
     const now = domain.watermark

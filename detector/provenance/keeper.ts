@@ -57,6 +57,23 @@ export class ProvenanceKeeper {
     const result = resultOf(event)
     const findings = result === '' ? [] : this.options.findInjections(unescaped(result))
     this.pending = { event, findings }
+    return this.describe(event, task, findings)
+  }
+
+  /** `annotate` for a proposed call (the decision endpoint): the same answer, nothing remembered. */
+  inspect(event: PrivpathEvent, task: TaskState): EventProvenance {
+    if (event.kind !== 'tool_invocation') return NO_PROVENANCE
+    const result = resultOf(event)
+    return this.describe(event, task, result === '' ? [] : this.options.findInjections(unescaped(result)))
+  }
+
+  /** What the task's tool results were: untrusted output read, injected instructions seen. */
+  exposure(task: TaskState): { untrusted: boolean; injected: boolean } {
+    const seen = this.tasks.get(task)
+    return { untrusted: seen?.untrusted ?? false, injected: seen?.injected ?? false }
+  }
+
+  private describe(event: PrivpathEvent, task: TaskState, findings: InjectionRange[]): EventProvenance {
     const origins = event.tool_arguments === '' ? [] : (this.tasks.get(task)?.trace(event.tool_arguments) ?? [])
     if (origins.length === 0 && findings.length === 0) return NO_PROVENANCE
     return {

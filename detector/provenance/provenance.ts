@@ -39,6 +39,10 @@ const MAX_VALUES_PER_TASK = 4_096
 export class TaskProvenance {
   private readonly seen = new Map<string, Seen>()
   dropped = 0
+  /** Some text the task saw held injected instructions (the decision endpoint's policy context). */
+  injected = false
+  /** The task read output of an untrusted tool (the decision endpoint's policy context). */
+  untrusted = false
 
   constructor(private readonly hasher: ValueHasher) {}
 
@@ -48,6 +52,8 @@ export class TaskProvenance {
 
   /** Remembers the values of `text` as seen in an event; `injections` are ranges of injected instructions in it. */
   record(text: string, origin: Origin, eventId: string, tool: string, injections: ReadonlyArray<{ start: number; end: number }> = []): void {
+    if (injections.length > 0) this.injected = true
+    if (origin === 'untrusted_tool') this.untrusted = true
     for (const found of findValues(text)) {
       const injected = injections.some((range) => found.start < range.end && found.end > range.start)
       this.remember(found.kind, found.value, { origin, event_id: eventId, tool, injected })

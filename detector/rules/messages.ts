@@ -88,6 +88,8 @@ const FIELDS: Record<string, FieldMessages> = {
   '/on/*': { invalid: unknownKind },
   '/when': expression('when'),
   '/hold': { invalid: 'hold must be true or false' },
+  '/enforce': { invalid: 'enforce must be one of deny, warn, off' },
+  '/enforce_mode': { invalid: 'enforce_mode must be enforce or shadow' },
   '/summary': { ...expression('summary'), missing: 'summary is required', nullIsMissing: true },
   '/dedup': { invalid: 'dedup must be a mapping { key, window }', mapping: 'dedup' },
   '/dedup/key': expression('key'),

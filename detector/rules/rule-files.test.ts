@@ -41,7 +41,7 @@ const DIRS: Array<[name: string, dir: string, expected: Expected]> = [
     errors: [
       'bad-jsonata.yaml:8:29 [fixture-bad-jsonata] when: JSONata: Expected ")" before end of expression',
       'bad-yaml.yaml:5:1 [] YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
-      'unknown-field-and-kind.yaml:4:1 [fixture-unknown-field] unknown field "severty" in rule (allowed: id, title, description, severity, category, status, on, when, hold, summary, dedup, exceptions, frameworks, runbook, tags, tests, threshold, sequence, absence)',
+      'unknown-field-and-kind.yaml:4:1 [fixture-unknown-field] unknown field "severty" in rule (allowed: id, title, description, severity, category, status, on, when, hold, enforce, enforce_mode, summary, dedup, exceptions, frameworks, runbook, tags, tests, threshold, sequence, absence)',
       'unknown-field-and-kind.yaml:7:6 [fixture-unknown-field] unknown event kind "tool_call"',
       'duplicate-b.yaml:1:1 [fixture-duplicate] duplicate rule id "fixture-duplicate" (first defined in duplicate-a.yaml:1)',
     ],

@@ -11,7 +11,7 @@ import Type, { type Static, type TSchema } from 'typebox'
 import { ALERT_CATEGORIES, FRAMEWORKS, SEVERITIES } from '../../core/alert.js'
 import { DetectorSection } from '../../core/config/schema.js'
 import { EVENT_KINDS } from '../../core/event.js'
-import { RULE_STATUSES } from './types.js'
+import { DECISION_MODES, ENFORCE_ACTIONS, RULE_STATUSES } from './types.js'
 
 const KEBAB_CASE = '^[a-z0-9]+(-[a-z0-9]+)*$'
 
@@ -136,6 +136,14 @@ export const RuleSchema = Type.Object(
      * decisions and approvals exported a moment after the step count, in timestamp order.
      */
     hold: Type.Optional(Nullable(Type.Boolean())),
+    /**
+     * What the decision endpoint does when the rule would fire on a proposed tool call (a plain
+     * rule on tool_invocation or credential_used only): deny it, allow it with a warning, or
+     * ignore the rule (`off`, the default).
+     */
+    enforce: Type.Optional(Nullable(Type.Enum(ENFORCE_ACTIONS))),
+    /** `shadow`: decide and record, but answer allow; default `decision.mode`. */
+    enforce_mode: Type.Optional(Nullable(Type.Enum(DECISION_MODES))),
     summary: Expression,
     dedup: Type.Optional(
       Type.Object({ key: Type.Optional(Nullable(Expression)), window: Type.Optional(Nullable(Duration)) }, { additionalProperties: false }),

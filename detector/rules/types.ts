@@ -10,6 +10,15 @@ import type { RuleTestExpectation } from './schema.js'
 export const RULE_STATUSES = ['stable', 'test', 'experimental', 'deprecated'] as const
 type RuleStatus = (typeof RULE_STATUSES)[number]
 
+/** What a rule does to a proposed step at the decision endpoint (detector/decision). */
+export const ENFORCE_ACTIONS = ['deny', 'warn', 'off'] as const
+export type EnforceAction = (typeof ENFORCE_ACTIONS)[number]
+/** `shadow` decides and records but answers allow. */
+export const DECISION_MODES = ['enforce', 'shadow'] as const
+export type DecisionMode = (typeof DECISION_MODES)[number]
+/** The kinds a proposed tool call is judged as: the call, and the use of the credential it presents. */
+export const ENFORCEABLE_KINDS = ['tool_invocation', 'credential_used'] as const
+
 export interface RuleException {
   name: string
   when: Expression
@@ -63,6 +72,10 @@ export interface Rule {
    * authz decisions or approvals, which a gateway may export a moment after the step.
    */
   hold: boolean
+  /** At the decision endpoint: deny, warn or ignore (`off`) a proposed step this rule fires on. */
+  enforce: EnforceAction
+  /** Overrides `decision.mode` for this rule; undefined follows it. */
+  enforceMode: DecisionMode | undefined
   summary: Expression
   dedup: { key: Expression | undefined; windowMs: number }
   exceptions: RuleException[]

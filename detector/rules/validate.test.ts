@@ -18,7 +18,7 @@ summary: '"x"'
 const without = (field: string) => BASE.split('\n').filter((l) => !l.startsWith(`${field}:`)).join('\n')
 const replace = (field: string, line: string) => BASE.split('\n').map((l) => (l.startsWith(`${field}:`) ? line : l)).join('\n')
 const RULE_FIELDS =
-  '(allowed: id, title, description, severity, category, status, on, when, hold, summary, dedup, exceptions, frameworks, runbook, tags, tests, threshold, sequence, absence)'
+  '(allowed: id, title, description, severity, category, status, on, when, hold, enforce, enforce_mode, summary, dedup, exceptions, frameworks, runbook, tags, tests, threshold, sequence, absence)'
 
 const CASES: Array<[name: string, yaml: string, errors: string[]]> = [
   ['rule that is not a mapping', `- just a string\n- [a, list]\n`, ['1:3 [] a rule must be a mapping', '2:3 [] a rule must be a mapping']],

@@ -17,7 +17,7 @@ import { EXPIRES_MESSAGE, invalidDuration, ON_MESSAGE, testName } from './messag
 import type { RuleDocument } from './schema.js'
 import { schemaProblems } from './schema-problems.js'
 import { expressionPosition, keyNodeAt, nodeAt, nodePosition, type PathSegment } from './source.js'
-import type { Correlation, Rule, RuleException, RuleProblem, RuleStep, RuleTest } from './types.js'
+import { ENFORCEABLE_KINDS, type Correlation, type Rule, type RuleException, type RuleProblem, type RuleStep, type RuleTest } from './types.js'
 
 const CORRELATIONS = ['threshold', 'sequence', 'absence'] as const
 const DEDUP_WINDOW_MS = 600_000
@@ -73,6 +73,7 @@ export class RuleChecker {
     const hasSteps = forms[0] === 'sequence' || forms[0] === 'absence'
     if (rule.on === undefined && !hasSteps) this.error([], ON_MESSAGE)
     if (rule.hold === true && forms.length > 0) this.error(['hold'], `hold: only a plain rule can be held (this one has ${forms[0]})`)
+    this.enforcement(rule, forms[0])
     const when = this.expression(['when'], rule.when)
     const summary = this.expression(['summary'], rule.summary)
     const dedup = mapping(rule.dedup)
@@ -96,6 +97,8 @@ export class RuleChecker {
       on,
       when,
       hold: doc.hold === true,
+      enforce: doc.enforce ?? 'off',
+      enforceMode: doc.enforce_mode ?? undefined,
       summary,
       dedup: { key: dedupKey, windowMs: dedupWindowMs },
       exceptions,
@@ -110,6 +113,19 @@ export class RuleChecker {
   }
 
   /** Absent (or null) is undefined; a value that is not a string, boolean or number is the schema's to report. */
+  /**
+   * A rule that enforces is judged on a proposed call as it stands, so it must be a plain rule on
+   * a kind a proposed call becomes: windows and absences need events that have not happened.
+   */
+  private enforcement(rule: Mapping, form: (typeof CORRELATIONS)[number] | undefined): void {
+    if (rule.enforce === undefined || rule.enforce === null || rule.enforce === 'off') return
+    if (form !== undefined) this.error(['enforce'], `enforce: only a plain rule can decide a proposed call (this one has ${form})`)
+    const on = kinds(rule.on)
+    if (on.length > 0 && !on.some((kind) => (ENFORCEABLE_KINDS as readonly string[]).includes(kind))) {
+      this.error(['enforce'], `enforce: the rule must be on ${ENFORCEABLE_KINDS.join(' or ')} to decide a proposed call (it is on ${on.join(', ')})`)
+    }
+  }
+
   private expression(path: readonly PathSegment[], value: unknown): Expression | undefined {
     if (typeof value !== 'string' && typeof value !== 'boolean' && typeof value !== 'number') return undefined
     const source = String(value)

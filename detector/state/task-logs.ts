@@ -35,7 +35,7 @@ const POLICIES: { [N in KeyedList]: LogPolicy<Entry<N>> } = {
     key: (e) => `${e.action}\u0000${e.resource}\u0000${e.result}`,
     role: (e): Role => (e.result === 'deny' ? 'blocker' : e.result === 'allow' ? 'clearer' : 'other'),
     related: (a, b) => related(a.action, b.action),
-    fold: (e) => ({ action: '*', resource: '*', result: 'deny', policy: FOLDED_DENIES, agent_id: e.agent_id, ts: e.ts }),
+    fold: (e) => ({ action: '*', resource: '*', result: 'deny', policy: FOLDED_DENIES, engine: e.engine, agent_id: e.agent_id, ts: e.ts }),
   },
   approvals: {
     perKey: 8,

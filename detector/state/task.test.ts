@@ -16,13 +16,13 @@ const allows = (n: number, from = 0) =>
 describe('task state bounds', () => {
   it('keeps every decision of a small task, as the rules read them', () => {
     const { task, drops } = fold([
-      { kind: 'authz_decision', authz_result: 'deny', authz_action: 'db.drop', authz_resource: 'db/x', authz_policy: 'no-ddl', agent_id: 'a', ts: 1 },
+      { kind: 'authz_decision', authz_result: 'deny', authz_action: 'db.drop', authz_resource: 'db/x', authz_policy: 'no-ddl', authz_engine: 'opa', agent_id: 'a', ts: 1 },
       { kind: 'authz_decision', authz_result: 'allow', authz_action: 'db.query', ts: 2 },
       { kind: 'approval', approval_result: 'requested', approval_action: 'pay', approval_approver: 'bob', ts: 3 },
     ])
     expect(task.authz).toEqual([
-      { action: 'db.drop', resource: 'db/x', result: 'deny', policy: 'no-ddl', agent_id: 'a', ts: 1 },
-      { action: 'db.query', resource: '', result: 'allow', policy: '', agent_id: '', ts: 2 },
+      { action: 'db.drop', resource: 'db/x', result: 'deny', policy: 'no-ddl', engine: 'opa', agent_id: 'a', ts: 1 },
+      { action: 'db.query', resource: '', result: 'allow', policy: '', engine: '', agent_id: '', ts: 2 },
     ])
     expect(task.approvals).toEqual([{ action: 'pay', result: 'requested', approver: 'bob', ts: 3 }])
     expect(drops).toEqual([])
@@ -66,8 +66,8 @@ describe('task state bounds', () => {
 
   it('bounds a task built elsewhere once its list grows, keeping what it held within the bounds', () => {
     const task: TaskState = emptyTask('t1', 'acme')
-    task.authz.push({ action: 'db.drop', resource: '', result: 'deny', policy: '', agent_id: '', ts: 0 })
-    for (let i = 1; i <= 40; i++) task.authz.push({ action: 'db.query', resource: '', result: 'allow', policy: '', agent_id: '', ts: i })
+    task.authz.push({ action: 'db.drop', resource: '', result: 'deny', policy: '', engine: '', agent_id: '', ts: 0 })
+    for (let i = 1; i <= 40; i++) task.authz.push({ action: 'db.query', resource: '', result: 'allow', policy: '', engine: '', agent_id: '', ts: i })
     fold([{ kind: 'authz_decision', authz_result: 'allow', authz_action: 'db.query', ts: 41 }], task)
     expect(task.authz.map((d) => d.ts)).toEqual([0, 1, 35, 36, 37, 38, 39, 40, 41])
   })

@@ -35,7 +35,8 @@ export interface TaskState {
   credentials_issued: string[]
   credentials_used: string[]
   credentials_revoked: string[]
-  authz: Array<{ action: string; resource: string; result: string; policy: string; agent_id: string; ts: number }>
+  /** `engine` is who decided (opa, cedar, privpath for the decision endpoint's own answers …). */
+  authz: Array<{ action: string; resource: string; result: string; policy: string; engine: string; agent_id: string; ts: number }>
   approvals: Array<{ action: string; result: string; approver: string; ts: number }>
   delegations: Array<{ from_agent: string; to_agent: string; scopes: string[]; ts: number }>
   agent_scopes: Record<string, string[]>
@@ -129,6 +130,7 @@ export function applyEvent(task: TaskState, event: PrivpathEvent, untrustedOutpu
         resource: event.authz_resource,
         result: event.authz_result,
         policy: event.authz_policy,
+        engine: event.authz_engine,
         agent_id: event.agent_id,
         ts: event.ts,
       }, dropped)

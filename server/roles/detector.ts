@@ -1,19 +1,30 @@
 /**
  * The detector role: bus topic `events` (group `detector`) → rules → bus topic `alerts`. State is
  * rebuilt from the store's history when this process has the store; on Kafka without one, from a
- * replay of the partitions it gains. Each reload of the rules is recorded in the store.
+ * replay of the partitions it gains. Each reload of the rules is recorded in the store. It serves
+ * the decision endpoint (AuthZEN), over the same state.
  */
 import { type CoreTopics, KafkaBus } from '../../core/bus/index.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { recordLoadedRules } from '../../core/store/index.js'
-import { clickhouseHistory, startDetector } from '../../detector/index.js'
+import { clickhouseHistory, decisionService, startDetector } from '../../detector/index.js'
 import type { StartRole } from '../role.js'
 import { loadedRule } from '../rules.js'
 
-export const startDetectorRole: StartRole = async ({ config, bus, store, telemetry }) => {
+export const startDetectorRole: StartRole = async ({ config, bus, store, telemetry, auth }) => {
   const client = store?.client
   const database = config.store.database
+  // decisions are answered where the tasks' state lives: in the detector
+  const decisions = decisionService({
+    settings: config.decision,
+    engine: () => running.engine(),
+    bus,
+    auth,
+    telemetry,
+    publicUrl: config.server.public_url,
+  })
   const running = startDetector({
+    onStepped: decisions.stepped,
     bus,
     config: config.detector,
     telemetry,
@@ -29,9 +40,13 @@ export const startDetectorRole: StartRole = async ({ config, bus, store, telemet
     throw error
   }
   return {
+    plugin: decisions.plugin,
     checks: () => ({ detector: true }),
     reloadRules: () => running.reload(),
-    stop: () => running.stop(),
+    stop: async () => {
+      decisions.close()
+      await running.stop()
+    },
   }
 }
 
