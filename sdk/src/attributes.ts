@@ -66,3 +66,9 @@ export const EVENT_TASK_END = 'agent.task.end'
 export const BAGGAGE_TASK_ID = ATTR_TASK_ID
 /** @alias */
 export const BAGGAGE_TENANT_ID = ATTR_TENANT_ID
+
+/** What privpath decided about a tool call asked with `guard` / `toolCall(name, { check: true })`. */
+export const ATTR_DECISION_ID = 'privpath.decision.id'
+export const ATTR_DECISION_REASONS = 'privpath.decision.reasons'
+/** Why privpath could not decide (timeout, unreachable, HTTP status); the call then followed `onError`. */
+export const ATTR_DECISION_ERROR = 'privpath.decision.error'

@@ -3,6 +3,7 @@
  * the conventions privpath reads: tasks, prompts, reasoning steps, tool calls, credentials,
  * authorization decisions, delegation and approvals. In: calls from agent code. Out: spans through
  * the given or global tracer provider (export them with `setupPrivpath` or your own OTel setup).
+ * Also asks privpath whether a tool call may run (`guard`, `toolCall(name, { check: true })`).
  * Not done here: sending content unless asked (`captureContent`), redaction (the collector does it).
  */
 export {
@@ -11,6 +12,7 @@ export {
   recordPrompt,
   reasoningStep,
   toolCall,
+  guard,
   credentialIssued,
   credentialUsed,
   credentialRevoked,
@@ -24,8 +26,12 @@ export type { PrivpathOptions } from './runtime.js'
 export type { TaskOptions, TaskHandle, DelegateOptions } from './task.js'
 export type { PromptMessage, MessagePart, PromptOptions } from './steps.js'
 export type { ToolCallOptions } from './tool.js'
+export { PrivpathDeniedError } from './guard.js'
+export type { GuardRequest } from './guard.js'
+export type { DecisionOptions, PrivpathDecision, DecisionReason, DecisionFailure } from './decision.js'
 export type { CredentialIssue, AuthzDecision, Approval } from './events.js'
 export { TaskAttributesSpanProcessor } from './processor.js'
+export { ExportOnEndSpanProcessor } from './export-on-end.js'
 export { setupPrivpath, createPrivpathTracerProvider, tracesUrl } from './setup.js'
 export type { SetupOptions, ExportOptions, PrivpathExport } from './setup.js'
 export {
@@ -44,4 +50,7 @@ export {
   EVENT_AUTHZ_DECISION,
   EVENT_APPROVAL,
   EVENT_TASK_END,
+  ATTR_DECISION_ID,
+  ATTR_DECISION_REASONS,
+  ATTR_DECISION_ERROR,
 } from './attributes.js'

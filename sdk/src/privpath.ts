@@ -5,6 +5,9 @@
 import type { Span } from '@opentelemetry/api'
 import * as events from './events.js'
 import type { Approval, AuthzDecision, CredentialIssue } from './events.js'
+import type { DecisionOptions, PrivpathDecision } from './decision.js'
+import * as guards from './guard.js'
+import type { GuardRequest } from './guard.js'
 import { createRuntime, type PrivpathOptions } from './runtime.js'
 import * as steps from './steps.js'
 import type { PromptMessage, PromptOptions } from './steps.js'
@@ -20,8 +23,16 @@ export interface Privpath {
   recordPrompt(messages: string | PromptMessage[], options?: PromptOptions): void
   /** Record a reasoning step; the text is kept only with content capture on. */
   reasoningStep(text?: string): void
-  /** Run `fn` as the tool call `name` (an `execute_tool <name>` span). Returns what `fn` returns. */
-  toolCall<T>(name: string, options: ToolCallOptions, fn: (span: Span) => T): T
+  /**
+   * Run `fn` as the tool call `name` (an `execute_tool <name>` span). Returns what `fn` returns;
+   * with `check: true`, asks privpath first and returns a promise (rejected with
+   * PrivpathDeniedError, `fn` not run, when denied).
+   */
+  toolCall<T>(name: string, options: ToolCallOptions & { check: true }, fn: (span: Span) => T): Promise<Awaited<T>>
+  toolCall<T>(name: string, options: ToolCallOptions & { check?: false }, fn: (span: Span) => T): T
+  toolCall<T>(name: string, options: ToolCallOptions, fn: (span: Span) => T): T | Promise<Awaited<T>>
+  /** Ask privpath whether a tool call may run; rejects with PrivpathDeniedError when it may not. */
+  guard(request: GuardRequest, options?: DecisionOptions): Promise<PrivpathDecision>
   credentialIssued(credential: CredentialIssue): void
   /** A credential presented outside a tool call; tool calls record use with `credentialId`. */
   credentialUsed(id: string, target?: { tenant?: string; resource?: string }): void
@@ -30,7 +41,7 @@ export interface Privpath {
   approval(approval: Approval): void
   /** Run `fn` as work delegated to another agent (a child `invoke_agent` span). */
   delegate<T>(options: DelegateOptions, fn: (span: Span) => T): T
-  /** Change content capture or the tracer provider of this instance. */
+  /** Change content capture, the tracer provider or the decision options of this instance. */
   configure(options: PrivpathOptions): void
 }
 
@@ -40,7 +51,10 @@ export function createPrivpath(options: PrivpathOptions = {}): Privpath {
     startTask: (taskOptions, fn) => task.startTask(runtime, taskOptions, fn),
     recordPrompt: (messages, promptOptions) => steps.recordPrompt(runtime, messages, promptOptions),
     reasoningStep: (text) => steps.reasoningStep(runtime, text),
-    toolCall: (name, toolOptions, fn) => tool.toolCall(runtime, name, toolOptions, fn),
+    // One implementation behind the overloads: its return type is their union.
+    toolCall: ((name: string, toolOptions: ToolCallOptions, fn: (span: Span) => unknown) =>
+      tool.toolCall(runtime, name, toolOptions, fn)) as Privpath['toolCall'],
+    guard: (request, decisionOptions) => guards.guard(runtime, request, decisionOptions),
     credentialIssued: (credential) => events.credentialIssued(runtime, credential),
     credentialUsed: (id, target) => events.credentialUsed(runtime, id, target),
     credentialRevoked: (id) => events.credentialRevoked(runtime, id),
@@ -57,6 +71,7 @@ export const startTask: Privpath['startTask'] = defaultInstance.startTask
 export const recordPrompt: Privpath['recordPrompt'] = defaultInstance.recordPrompt
 export const reasoningStep: Privpath['reasoningStep'] = defaultInstance.reasoningStep
 export const toolCall: Privpath['toolCall'] = defaultInstance.toolCall
+export const guard: Privpath['guard'] = defaultInstance.guard
 export const credentialIssued: Privpath['credentialIssued'] = defaultInstance.credentialIssued
 export const credentialUsed: Privpath['credentialUsed'] = defaultInstance.credentialUsed
 export const credentialRevoked: Privpath['credentialRevoked'] = defaultInstance.credentialRevoked

@@ -1,16 +1,22 @@
 /**
  * One-call export to privpath over OTLP/HTTP protobuf. The OpenTelemetry SDK packages are optional
  * peers loaded on demand, so code that only records (the rest of this package) depends on
- * `@opentelemetry/api` alone.
+ * `@opentelemetry/api` alone. Spans batch, except those a decision may depend on: they are
+ * exported as they end, so privpath's wait for them before deciding stays short.
  */
 import type { Attributes, TracerProvider } from '@opentelemetry/api'
 import { ATTR_TENANT_ID } from './attributes.js'
+import type { DecisionOptions } from './decision.js'
+import { ExportOnEndSpanProcessor } from './export-on-end.js'
 import { TaskAttributesSpanProcessor } from './processor.js'
 import { configure } from './privpath.js'
 import { requireText } from './validate.js'
 
 export interface ExportOptions {
-  /** privpath's OTLP/HTTP base URL, e.g. `http://localhost:4318` (`/v1/traces` is appended unless present). */
+  /**
+   * privpath's OTLP/HTTP base URL, e.g. `http://localhost:4318` (`/v1/traces` is appended unless
+   * present); setupPrivpath also asks for decisions there.
+   */
   endpoint: string
   /** Sent as `Authorization: Bearer <apiKey>`. */
   apiKey?: string
@@ -37,14 +43,15 @@ export interface PrivpathExport {
 /**
  * Registers the OpenTelemetry Node SDK globally (tracer provider, AsyncLocalStorage context,
  * W3C trace-context and baggage propagation) exporting to privpath, with the
- * TaskAttributesSpanProcessor in front of the exporter.
+ * TaskAttributesSpanProcessor in front of the exporter. Points the default instance's decisions
+ * at the same privpath and API key, which serve both.
  */
 export async function setupPrivpath(options: SetupOptions): Promise<PrivpathExport> {
   const [{ NodeSDK }, parts] = await Promise.all([import('@opentelemetry/sdk-node'), exportParts(options)])
   const sdk = new NodeSDK({
     serviceName: options.serviceName,
     resource: parts.resource,
-    spanProcessors: [new TaskAttributesSpanProcessor(), parts.batch],
+    spanProcessors: [new TaskAttributesSpanProcessor(), parts.exportOnEnd],
     // Traces only: left unset, the Node SDK would also start OTLP metric and log exporters aimed
     // at OTEL_EXPORTER_OTLP_ENDPOINT (default localhost:4318), which privpath does not serve.
     metricReaders: [],
@@ -52,10 +59,13 @@ export async function setupPrivpath(options: SetupOptions): Promise<PrivpathExpo
   })
   sdk.start()
   if (options.captureContent !== undefined) configure({ captureContent: options.captureContent })
+  const decisions: DecisionOptions = { endpoint: privpathBase(options.endpoint) }
+  if (options.apiKey !== undefined) decisions.apiKey = options.apiKey
+  configure({ decisions })
   const { trace } = await import('@opentelemetry/api')
   return {
     tracerProvider: trace.getTracerProvider(),
-    flush: () => parts.batch.forceFlush(),
+    flush: () => parts.exportOnEnd.forceFlush(),
     shutdown: () => sdk.shutdown(),
   }
 }
@@ -72,7 +82,7 @@ export async function createPrivpathTracerProvider(options: ExportOptions): Prom
   ])
   const provider = new BasicTracerProvider({
     resource: parts.resource,
-    spanProcessors: [new TaskAttributesSpanProcessor(), parts.batch],
+    spanProcessors: [new TaskAttributesSpanProcessor(), parts.exportOnEnd],
   })
   return {
     tracerProvider: provider,
@@ -82,8 +92,12 @@ export async function createPrivpathTracerProvider(options: ExportOptions): Prom
 }
 
 export function tracesUrl(endpoint: string): string {
-  const base = endpoint.replace(/\/+$/, '')
-  return base.endsWith('/v1/traces') ? base : `${base}/v1/traces`
+  return `${privpathBase(endpoint)}/v1/traces`
+}
+
+/** The endpoint without `/v1/traces`: privpath serves OTLP and decisions under one base URL. */
+function privpathBase(endpoint: string): string {
+  return endpoint.replace(/\/+$/, '').replace(/\/v1\/traces$/, '')
 }
 
 async function exportParts(options: ExportOptions) {
@@ -107,6 +121,6 @@ async function exportParts(options: ExportOptions) {
   if (options.tenantId !== undefined) attributes[ATTR_TENANT_ID] = options.tenantId
   return {
     resource: defaultResource().merge(resourceFromAttributes(attributes)),
-    batch: new BatchSpanProcessor(new OTLPTraceExporter({ url, headers })),
+    exportOnEnd: new ExportOnEndSpanProcessor(new BatchSpanProcessor(new OTLPTraceExporter({ url, headers }))),
   }
 }

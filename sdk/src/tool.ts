@@ -1,7 +1,9 @@
 /**
  * A tool call: an `execute_tool <name>` span around the tool's code, naming where it reaches
  * (`target.tenant.id`, `target.resource`) and the credential it presents (`credential.id`). Those
- * three are what privpath checks against the task's tenant and the credential registry.
+ * three are what privpath checks against the task's tenant and the credential registry. With
+ * `check`, privpath is asked inside the span before the tool's code runs, so a denied call is
+ * still on the privilege path: a failed tool span carrying the decision.
  */
 import { randomUUID } from 'node:crypto'
 import { context, SpanKind, type Attributes, type Span } from '@opentelemetry/api'
@@ -16,6 +18,9 @@ import {
   ATTR_TARGET_TENANT_ID,
   OPERATION_EXECUTE_TOOL,
 } from './attributes.js'
+import { serialise } from './content.js'
+import type { DecisionOptions } from './decision.js'
+import { prepareGuard } from './guard.js'
 import type { Runtime } from './runtime.js'
 import { runInSpan } from './spans.js'
 import { scopeAttributes, scopeOf } from './scope.js'
@@ -29,9 +34,23 @@ export interface ToolCallOptions {
   arguments?: unknown
   /** The model's tool-call id; generated when absent. */
   callId?: string
+  /**
+   * Ask privpath first and run `fn` only when it allows; the call then returns a promise, which
+   * rejects with PrivpathDeniedError when denied. `arguments` go to privpath with the question.
+   */
+  check?: boolean
+  /** With `check`: the span the decision depends on; the task's last decision-relevant span when absent. */
+  afterSpanId?: string
+  /** With `check`: decision options for this call, over those configured. */
+  decisions?: DecisionOptions
 }
 
-export function toolCall<T>(runtime: Runtime, name: string, options: ToolCallOptions, fn: (span: Span) => T): T {
+export function toolCall<T>(
+  runtime: Runtime,
+  name: string,
+  options: ToolCallOptions,
+  fn: (span: Span) => T,
+): T | Promise<Awaited<T>> {
   if (typeof name !== 'string' || name === '') {
     throw new TypeError('@privpath/sdk: tool name must be a non-empty string')
   }
@@ -49,22 +68,18 @@ export function toolCall<T>(runtime: Runtime, name: string, options: ToolCallOpt
   if (capture && options.arguments !== undefined) {
     attributes[ATTR_GEN_AI_TOOL_CALL_ARGUMENTS] = serialise(options.arguments)
   }
-  return runInSpan(
-    runtime.tracer(),
-    `${OPERATION_EXECUTE_TOOL} ${name}`,
-    { kind: SpanKind.INTERNAL, attributes },
-    active,
-    fn,
-    capture ? (span, value) => value !== undefined && span.setAttribute(ATTR_GEN_AI_TOOL_CALL_RESULT, serialise(value)) : undefined,
-  )
-}
-
-/** Content is best effort: a value JSON cannot represent (cycles, BigInt) is recorded by its type, never thrown. */
-function serialise(value: unknown): string {
-  if (typeof value === 'string') return value
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return `[unserialisable ${typeof value}]`
-  }
+  const onResult = capture
+    ? (span: Span, value: Awaited<T>) => value !== undefined && span.setAttribute(ATTR_GEN_AI_TOOL_CALL_RESULT, serialise(value))
+    : undefined
+  const spanName = `${OPERATION_EXECUTE_TOOL} ${name}`
+  const spanOptions = { kind: SpanKind.INTERNAL, attributes }
+  if (options.check !== true) return runInSpan(runtime.tracer(), spanName, spanOptions, active, fn, onResult)
+  const { arguments: args, target, credentialId, afterSpanId } = options
+  const decide = prepareGuard(runtime, { tool: name, arguments: args, target, credentialId, afterSpanId }, options.decisions)
+  return runInSpan<Promise<Awaited<T>>>(runtime.tracer(), spanName, spanOptions, active, async (span): Promise<Awaited<T>> => {
+    // Asked inside the span: the decision is recorded on it, and a denial fails it.
+    await decide(span)
+    const value: Awaited<T> = await fn(span)
+    return value
+  }, onResult)
 }

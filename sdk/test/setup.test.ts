@@ -2,7 +2,16 @@ import { createServer, type IncomingMessage } from 'node:http'
 import { metrics } from '@opentelemetry/api'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createPrivpath, createPrivpathTracerProvider, setupPrivpath, startTask, toolCall, tracesUrl } from '../src/index.js'
+import {
+  createPrivpath,
+  createPrivpathTracerProvider,
+  guard,
+  PrivpathDeniedError,
+  setupPrivpath,
+  startTask,
+  toolCall,
+  tracesUrl,
+} from '../src/index.js'
 
 interface Received {
   url: string
@@ -11,14 +20,17 @@ interface Received {
 }
 
 const received: Received[] = []
+let onRequest: (() => void) | undefined
 const server = createServer((request, response) => {
   const chunks: Buffer[] = []
   request.on('data', (chunk: Buffer) => chunks.push(chunk))
   request.on('end', () => {
     received.push({ url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks) })
     response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end()
+    onRequest?.()
   })
 })
+const nextRequest = () => new Promise<void>((resolve) => (onRequest = resolve))
 let endpoint = ''
 
 beforeAll(async () => {
@@ -48,17 +60,24 @@ describe('setupPrivpath', () => {
     )
     metrics.getMeter('agent').createCounter('agent_runs').add(1)
     await exporter.flush()
-    expect(received).toHaveLength(1)
-    const [request] = received
-    expect(request.url).toBe('/v1/traces')
-    expect(request.headers.authorization).toBe('Bearer k-123')
-    expect(request.headers['content-type']).toBe('application/x-protobuf')
+    // The tool and task spans are exported as they end, each flush its own request.
+    expect(received.length).toBeGreaterThan(0)
+    for (const request of received) {
+      expect(request.headers.authorization).toBe('Bearer k-123')
+      expect(request.headers['content-type']).toBe('application/x-protobuf')
+    }
+    const body = Buffer.concat(received.map((request) => request.body))
     for (const text of ['billing-agent', 'tenant.id', 'acme', 'task-setup-1', 'execute_tool lookup', 'invoke_agent a1']) {
-      expect(contains(request.body, text), text).toBe(true)
+      expect(contains(body, text), text).toBe(true)
     }
     await exporter.shutdown()
     delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT
-    expect(received.map((r) => r.url)).toEqual(['/v1/traces'])
+    expect(new Set(received.map((r) => r.url))).toEqual(new Set(['/v1/traces']))
+
+    // Decisions go to the same privpath with the same key; this stub answers no decision, so the call is denied.
+    received.length = 0
+    await expect(guard({ tool: 'lookup', agent: { id: 'a1' } })).rejects.toThrow(PrivpathDeniedError)
+    expect(received.map((r) => [r.url, r.headers.authorization])).toEqual([['/access/v1/evaluation', 'Bearer k-123']])
   })
 
   it('refuses a malformed endpoint before touching the network', async () => {
@@ -78,6 +97,20 @@ describe('createPrivpathTracerProvider', () => {
     expect(received[0].headers.authorization).toBeUndefined()
     expect(contains(received[0].body, 'crm-agent')).toBe(true)
     expect(contains(received[0].body, 'task-own-provider')).toBe(true)
+    await exporter.shutdown()
+  })
+
+  it('exports a decision-relevant span as it ends, not on the batch timer', async () => {
+    received.length = 0
+    // Past the test's timeout: only the export on end can deliver the span in time.
+    process.env.OTEL_BSP_SCHEDULE_DELAY = '600000'
+    const exporter = await createPrivpathTracerProvider({ endpoint, serviceName: 'crm-agent' })
+    delete process.env.OTEL_BSP_SCHEDULE_DELAY
+    const privpath = createPrivpath({ tracerProvider: exporter.tracerProvider })
+    const arrived = nextRequest()
+    privpath.recordPrompt('look up the customer', { model: 'gpt-4o' })
+    await arrived
+    expect(contains(received[0].body, 'chat gpt-4o')).toBe(true)
     await exporter.shutdown()
   })
 })
