@@ -8,6 +8,7 @@
 import { Command } from 'commander'
 import { register as registerAlerts } from './commands/alerts.js'
 import { register as registerDemo } from './commands/demo.js'
+import { register as registerPolicies } from './commands/policies.js'
 import { register as registerRules } from './commands/rules.js'
 import { register as registerUp } from './commands/up.js'
 
@@ -17,7 +18,7 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError()
 
-for (const register of [registerUp, registerRules, registerAlerts, registerDemo]) register(program)
+for (const register of [registerUp, registerRules, registerPolicies, registerAlerts, registerDemo]) register(program)
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error)
