@@ -31,8 +31,10 @@ export interface DecisionReason {
   reason: string
   /** Rules only. */
   severity?: string
-  /** Rules only: whether the rule enforces (false: it would deny in enforce mode). */
-  enforce?: boolean
+  /** Rules only: what the rule does to a call it fires on (deny, or allow with a warning). */
+  enforce?: 'deny' | 'warn'
+  /** Rules and policies: shadow ones decide and are recorded, but never deny. */
+  mode?: 'enforce' | 'shadow'
 }
 
 export interface DecisionFailure {
@@ -112,13 +114,16 @@ function readDecision(json: unknown): Answer {
   for (const rule of list(admin.rules)) {
     const reason: DecisionReason = { kind: 'rule', id: String(rule.id ?? ''), reason: String(rule.summary ?? '') }
     if (typeof rule.severity === 'string') reason.severity = rule.severity
-    if (typeof rule.enforce === 'boolean') reason.enforce = rule.enforce
+    if (rule.enforce === 'deny' || rule.enforce === 'warn') reason.enforce = rule.enforce
+    if (rule.mode === 'enforce' || rule.mode === 'shadow') reason.mode = rule.mode
     reasons.push(reason)
   }
   for (const policy of list(admin.policies)) {
-    reasons.push({ kind: 'policy', id: String(policy.id ?? ''), reason: String(policy.reason ?? '') })
+    const reason: DecisionReason = { kind: 'policy', id: String(policy.id ?? ''), reason: String(policy.reason ?? '') }
+    if (policy.mode === 'enforce' || policy.mode === 'shadow') reason.mode = policy.mode
+    reasons.push(reason)
   }
-  const decision: PrivpathDecision = { reasons, stale: context.stale === true }
+  const decision: PrivpathDecision = { reasons, stale: admin.stale === true }
   if (typeof context.id === 'string') decision.id = context.id
   if (context.mode === 'enforce' || context.mode === 'shadow') decision.mode = context.mode
   const user = record(context.reason_user)?.en

@@ -49,7 +49,7 @@ const DENY = {
     id: 'dec-2',
     mode: 'enforce',
     reason_admin: {
-      rules: [{ id: 'cross-tenant-write', severity: 'high', summary: 'Writes to a tenant the task does not serve', enforce: true }],
+      rules: [{ id: 'cross-tenant-write', severity: 'high', summary: 'Writes to a tenant the task does not serve', enforce: 'deny', mode: 'enforce' }],
       policies: [{ id: 'tenant-boundary', reason: 'globex is not acme' }],
     },
     reason_user: { en: "This would change another customer's data." },
@@ -144,7 +144,7 @@ describe('toolCall with check: true', () => {
       userMessage: "This would change another customer's data.",
       failure: undefined,
       reasons: [
-        { kind: 'rule', id: 'cross-tenant-write', reason: 'Writes to a tenant the task does not serve', severity: 'high', enforce: true },
+        { kind: 'rule', id: 'cross-tenant-write', reason: 'Writes to a tenant the task does not serve', severity: 'high', enforce: 'deny', mode: 'enforce' },
         { kind: 'policy', id: 'tenant-boundary', reason: 'globex is not acme' },
       ],
     })
@@ -231,7 +231,7 @@ describe('when privpath cannot decide', () => {
 
 describe('guard', () => {
   it('asks for an agent outside a task and resolves to the decision', async () => {
-    answer = json(200, { decision: true, context: { id: 'dec-3', mode: 'shadow', reason_admin: DENY.context.reason_admin, stale: true } })
+    answer = json(200, { decision: true, context: { id: 'dec-3', mode: 'shadow', reason_admin: { ...DENY.context.reason_admin, stale: true } } })
     const h = checked()
     const decision = await h.privpath.guard({ tool: 'send_mail', agent: { id: 'mailer' }, arguments: ['not', 'an', 'object'] })
     expect(decision).toEqual({ id: 'dec-3', mode: 'shadow', stale: true, reasons: expect.arrayContaining([expect.objectContaining({ id: 'tenant-boundary' })]) })
