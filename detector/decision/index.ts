@@ -6,6 +6,7 @@
  * rule pack (rules/ marks which rules enforce), Cedar evaluation (policies/).
  */
 export { decisionService } from './service.js'
+export { policySource } from './policy-source.js'
 export type { DecisionService, DecisionServiceOptions } from './service.js'
 export { Decider } from './decide.js'
 export type { DecisionSettings, PolicyEvaluator } from './decide.js'

@@ -17,6 +17,7 @@ import { decisionRoutes } from './routes.js'
 export interface DecisionServiceOptions {
   settings: DecisionSettings & { max_evaluations: number }
   engine: () => DetectorEngine | undefined
+  /** The Cedar policy set in force (policy-source.ts); none: rules decide alone. */
   policies?: () => PolicyEvaluator | null
   bus: Pick<Bus<CoreTopics>, 'publish'>
   auth: Authenticator

@@ -7,7 +7,7 @@
 import { type CoreTopics, KafkaBus } from '../../core/bus/index.js'
 import type { PrivpathEvent } from '../../core/event.js'
 import { recordLoadedRules } from '../../core/store/index.js'
-import { clickhouseHistory, decisionService, startDetector } from '../../detector/index.js'
+import { clickhouseHistory, decisionService, policySource, startDetector } from '../../detector/index.js'
 import type { StartRole } from '../role.js'
 import { loadedRule } from '../rules.js'
 
@@ -15,8 +15,10 @@ export const startDetectorRole: StartRole = async ({ config, bus, store, telemet
   const client = store?.client
   const database = config.store.database
   // decisions are answered where the tasks' state lives: in the detector
+  const policies = await policySource(config.decision.policies_dir, config.decision.policy_default, telemetry.logger)
   const decisions = decisionService({
     settings: config.decision,
+    policies: policies.current,
     engine: () => running.engine(),
     bus,
     auth,
@@ -37,6 +39,7 @@ export const startDetectorRole: StartRole = async ({ config, bus, store, telemet
     await running.ready
   } catch (error) {
     await running.stop().catch(() => undefined)
+    policies.close()
     throw error
   }
   return {
@@ -45,6 +48,7 @@ export const startDetectorRole: StartRole = async ({ config, bus, store, telemet
     reloadRules: () => running.reload(),
     stop: async () => {
       decisions.close()
+      policies.close()
       await running.stop()
     },
   }
