@@ -24,10 +24,10 @@ const SWEEP_EVERY_MS = 1_000
 const MAX_AGENTS_WITH_DECISIONS = 10_000
 /**
  * Spans remembered as processed, per domain, for the decision endpoint's freshness wait: a decision
- * names a span exported moments before it asks, far fewer than this many spans ago (about 1.5 MB
+ * names a span exported moments before it asks, far fewer than this many spans ago (about 6 MB
  * per domain when full).
  */
-const RECENT_SPANS = 16_384
+const RECENT_SPANS = 65_536
 /** Correlation windows are also checked when touched; the sweep only reclaims idle ones. */
 const CORRELATION_SWEEP_EVERY_MS = 30_000
 

@@ -305,7 +305,8 @@ export class DetectorEngine {
     domain.provenance.record(event, domain.tasks.apply(event, domain.watermark, event.task_id === '' ? undefined : task))
     domain.registry.apply(event)
     domain.agents.note(event, task.agents)
-    domain.spans.add(event.span_id)
+    // the decision endpoint's own records are not what a decision waits for, and would push out the agents' spans
+    if (event.authz_engine !== 'privpath') domain.spans.add(event.span_id)
     let more: FiringRun[] | undefined
     if (event.kind === 'task_end' && this.untilTaskEnd.length > 0) more = this.fireTaskEnd(domain, event, lag, more)
     const now = domain.watermark
