@@ -30,6 +30,7 @@ export async function registerOpenApi<Logger extends FastifyBaseLogger>(server: 
         { name: 'ingest', description: 'OTLP/HTTP receiver (collector role)' },
         { name: 'query', description: 'Tasks, credentials, alerts and rules read from the store (api role)' },
         { name: 'delivery', description: 'Alert delivery status and redelivery (delivery role)' },
+        { name: 'decision', description: 'Decide a proposed tool call before it runs: OpenID AuthZEN Access Evaluation API 1.0 (detector role)' },
         { name: 'operations', description: 'Health, readiness, metrics and this document (every process)' },
       ],
       components: {

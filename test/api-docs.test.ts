@@ -97,6 +97,9 @@ describe('GET /openapi.json', () => {
         'GET /api/credentials/:id',
         'GET /api/alerts',
         'GET /api/rules',
+        'POST /access/v1/evaluation',
+        'POST /access/v1/evaluations',
+        'GET /.well-known/authzen-configuration',
       ].sort(),
     )
     expect(names(operation('get', '/api/tasks'), 'query')).toEqual(['tenant', 'since', 'until', 'limit', 'has_alerts'])
