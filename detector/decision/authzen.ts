@@ -8,13 +8,17 @@
  */
 import Type, { type Static } from 'typebox'
 
-const OptionalId = Type.Optional(Type.String({ maxLength: 512 }))
+/**
+ * Generous bounds: a gateway replaying an agent's traffic must not meet a 400 for an id or a target
+ * longer than ours would be; the bounds keep one request's strings from being unbounded.
+ */
+const OptionalId = Type.Optional(Type.String({ maxLength: 4_096 }))
 const Bag = Type.Record(Type.String(), Type.Unknown())
 
 export const Subject = Type.Object(
   {
-    type: Type.String({ minLength: 1, maxLength: 128, description: '"agent" (other types are judged as agents too)' }),
-    id: Type.String({ minLength: 1, maxLength: 512, description: 'The agent id (gen_ai.agent.id)' }),
+    type: Type.String({ maxLength: 128, description: '"agent" (other types are judged as agents too)' }),
+    id: Type.String({ maxLength: 4_096, description: 'The agent id (gen_ai.agent.id); empty when the asker does not know it' }),
     properties: Type.Optional(
       Type.Object(
         {
@@ -31,20 +35,20 @@ export const Subject = Type.Object(
 )
 
 export const Action = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 512, description: 'The tool name' }), properties: Type.Optional(Bag) },
+  { name: Type.String({ minLength: 1, maxLength: 4_096, description: 'The tool name' }), properties: Type.Optional(Bag) },
   { additionalProperties: true },
 )
 
 export const Resource = Type.Object(
   {
-    type: Type.String({ minLength: 1, maxLength: 128, description: '"tool"' }),
-    id: Type.String({ minLength: 1, maxLength: 512, description: 'The tool name (or what it reaches)' }),
+    type: Type.String({ maxLength: 128, description: '"tool"' }),
+    id: Type.String({ maxLength: 4_096, description: 'The tool name (or what it reaches)' }),
     properties: Type.Optional(
       Type.Object(
         {
           /** The call's arguments: an object, or its JSON text. */
           arguments: Type.Optional(Type.Unknown()),
-          target_resource: Type.Optional(Type.String({ maxLength: 2_048 })),
+          target_resource: Type.Optional(Type.String({ maxLength: 65_536 })),
           target_tenant: OptionalId,
           credential_id: OptionalId,
         },

@@ -44,6 +44,9 @@ describe('Decider with the built-in pack', () => {
     expect(denied.response.decision).toBe(false)
     expect(denied.response.context.reason_admin.rules.map((r) => r.id)).toEqual(['action-after-deny'])
     expect(recorded[0]).toMatchObject({ kind: 'authz_decision', authz_result: 'deny', authz_engine: 'privpath', task_id: 't1', ts: at(0) })
+    // the recorded decision is the step's decision in the task once the detector folds it in
+    await feed(engine, recorded)
+    expect(engine.liveTask('', 't1')?.authz.at(-1)).toMatchObject({ action: 'db.drop_table', result: 'deny', engine: 'privpath', policy: 'action-after-deny' })
     await feed(engine, [ev({ kind: 'authz_decision', authz_result: 'allow', authz_action: 'db.drop_table', authz_engine: 'opa', ts: at(10) })])
     expect((await d.decide(evaluation({ tool: 'db.drop_table', taskId: 't1' }) as never, caller)).response.decision).toBe(true)
   })

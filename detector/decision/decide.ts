@@ -29,6 +29,7 @@ export interface DecisionSettings {
 /** What a decision reads of the running detector. */
 export interface DecisionState extends JudgeSource {
   liveTask(domain: string, taskId: string): TaskState | undefined
+  spanTask(domain: string, spanId: string): string | undefined
   credential(domain: string, id: string): CredentialEntry | null
   exposure(domain: string, task: TaskState): { untrusted: boolean; injected: boolean }
 }
@@ -67,11 +68,13 @@ export class Decider {
     const { domain, task_id: taskId } = draft.call
     const fresh = draft.afterSpanId === '' || (await this.options.waits.wait(domain, draft.afterSpanId, settings.wait_ms))
     const state = this.options.state()
-    const task = state?.liveTask(domain, taskId)
+    // a gateway may know the span that proposed the call and its trace, not privpath's task id
+    const found = taskId !== '' ? taskId : (state?.spanTask(domain, draft.afterSpanId) ?? (state?.liveTask(domain, draft.call.trace_id) ? draft.call.trace_id : ''))
+    const task = state?.liveTask(domain, found)
     const lastTs = task?.last_ts ?? 0
     // the call runs after every step of its task processed so far, in the agent's clock too
     const ts = Math.max(this.clock(), lastTs)
-    const { events, call } = proposal(request, caller, ts, now, task?.tenant_id)
+    const { events, call } = proposal(request, caller, ts, now, { id: found, tenant: task?.tenant_id ?? '' })
     let rules: RuleFinding[] = []
     let policies: PolicyDenial[] = []
     if (state !== undefined) {

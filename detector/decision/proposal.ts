@@ -32,11 +32,18 @@ function argumentsText(value: unknown): string {
   return text.length > MAX_ARGUMENTS_CHARS ? text.slice(0, MAX_ARGUMENTS_CHARS) : text
 }
 
+/** The task a proposal belongs to, once found (decide.ts): its id, and its tenant when known. */
+export interface ProposalTask {
+  id: string
+  tenant: string
+}
+
 /**
  * `ts` is when the call would run: after every step of the task processed so far. Without a
- * tenant key, the tenant is the agent's claim, else the task's (`taskTenant`), else the default.
+ * tenant key, the tenant is the agent's claim, else the task's, else the default.
  */
-export function proposal(request: EvaluationRequest, caller: Caller, ts: number, now: number, taskTenant = ''): Proposal {
+export function proposal(request: EvaluationRequest, caller: Caller, ts: number, now: number, task?: ProposalTask): Proposal {
+  const taskTenant = task?.tenant ?? ''
   const keyed = caller.authenticated && caller.tenant !== '*'
   const props = request.resource.properties ?? {}
   const context = request.context ?? {}
@@ -48,7 +55,7 @@ export function proposal(request: EvaluationRequest, caller: Caller, ts: number,
   call.observed_at = now
   call.tenant_id = keyed ? caller.tenant : claim !== '' ? claim : taskTenant !== '' ? taskTenant : DEFAULT_TENANT
   call.domain = keyed ? caller.tenant : ''
-  call.task_id = context.task_id ?? ''
+  call.task_id = task?.id ?? context.task_id ?? ''
   call.trace_id = (context.trace_id ?? '').toLowerCase()
   call.parent_span_id = (context.after_span_id ?? '').toLowerCase()
   call.agent_id = request.subject.id

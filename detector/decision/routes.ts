@@ -35,6 +35,8 @@ export interface DecisionRoutesOptions {
 
 const TAGS = ['decision']
 const DISCOVERY = '/.well-known/authzen-configuration'
+/** A tool call's arguments may carry a document; a batch, several (fastify's default is 1 MiB). */
+const BODY_LIMIT = 16 * 1024 * 1024
 const ERRORS = {
   400: errorReply('The request is not an AuthZEN evaluation request (PP_ERR_BAD_REQUEST); the message names the field'),
   401: errorReply('Tenant keys are configured and the request has none, or an unknown one (PP_ERR_UNAUTHORIZED)'),
@@ -85,6 +87,7 @@ export function decisionRoutes(options: DecisionRoutesOptions) {
       app.post(
         '/access/v1/evaluation',
         {
+          bodyLimit: BODY_LIMIT,
           schema: {
             summary: 'Decide one proposed tool call before it runs (AuthZEN Access Evaluation)',
             tags: TAGS,
@@ -98,6 +101,7 @@ export function decisionRoutes(options: DecisionRoutesOptions) {
       app.post(
         '/access/v1/evaluations',
         {
+          bodyLimit: BODY_LIMIT,
           schema: {
             summary: 'Decide several proposed calls in one request (AuthZEN Access Evaluations)',
             tags: TAGS,

@@ -165,7 +165,7 @@ export class DetectorEngine {
     domain.tasks.apply(event, domain.watermark)
     domain.registry.apply(event)
     domain.agents.note(event, domain.tasks.get(event.task_id)?.agents ?? [])
-    domain.spans.add(event.span_id)
+    domain.spans.add(event.span_id, event.task_id)
   }
 
   /** Whether state is held for the task in the domain (a rebuild must not apply its events twice). */
@@ -194,6 +194,11 @@ export class DetectorEngine {
   /** Whether a domain folded a span into state lately (the decision endpoint's freshness wait). */
   processedSpan(domain: string, spanId: string): boolean {
     return this.domains.get(domain)?.spans.has(spanId) ?? false
+  }
+
+  /** The task a recently processed span was placed in (a decision that names only its span). */
+  spanTask(domain: string, spanId: string): string | undefined {
+    return this.domains.get(domain)?.spans.taskOf(spanId)
   }
 
   /** A domain's live task state, read-only (decisions). */
@@ -306,7 +311,7 @@ export class DetectorEngine {
     domain.registry.apply(event)
     domain.agents.note(event, task.agents)
     // the decision endpoint's own records are not what a decision waits for, and would push out the agents' spans
-    if (event.authz_engine !== 'privpath') domain.spans.add(event.span_id)
+    if (event.authz_engine !== 'privpath') domain.spans.add(event.span_id, event.task_id)
     let more: FiringRun[] | undefined
     if (event.kind === 'task_end' && this.untilTaskEnd.length > 0) more = this.fireTaskEnd(domain, event, lag, more)
     const now = domain.watermark

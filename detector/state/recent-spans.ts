@@ -5,7 +5,8 @@
  * lookup and at most one eviction per event, bounded memory whatever ids agents send.
  */
 export class RecentSpans {
-  private readonly ids = new Set<string>()
+  /** Span id → the task it was placed in (a decision naming only its span finds its task). */
+  private readonly ids = new Map<string, string>()
   /** Grows to `capacity`, then overwrites the oldest: a quiet domain holds little. */
   private readonly ring: string[] = []
   private next = 0
@@ -16,7 +17,7 @@ export class RecentSpans {
     return this.ids.size
   }
 
-  add(spanId: string): void {
+  add(spanId: string, taskId: string): void {
     if (spanId === '' || this.ids.has(spanId)) return
     if (this.ring.length < this.capacity) this.ring.push(spanId)
     else {
@@ -24,10 +25,15 @@ export class RecentSpans {
       this.ring[this.next] = spanId
       this.next = (this.next + 1) % this.capacity
     }
-    this.ids.add(spanId)
+    this.ids.set(spanId, taskId)
   }
 
   has(spanId: string): boolean {
     return this.ids.has(spanId)
+  }
+
+  /** The task a processed span was placed in; undefined when not (or no longer) remembered. */
+  taskOf(spanId: string): string | undefined {
+    return this.ids.get(spanId)
   }
 }

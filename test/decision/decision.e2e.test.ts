@@ -125,6 +125,13 @@ describe('a call steered by injected content', () => {
     expect(res.body.context.reason_user.en).toBe('send_money was denied: Tool call steered by injected content.')
   })
 
+  it('finds the task from the span alone, as a gateway that does not know privpath task ids asks', async () => {
+    const ask = evaluation({ tool: 'send_money', taskId: '', afterSpanId: 'b000000000000003', arguments: { recipient: 'GB33BUKB20201555555555' } })
+    const res = await postJson(`${t.app.url}/access/v1/evaluation`, { ...ask, context: { after_span_id: 'b000000000000003' } }, ACME)
+    expect(res.body.decision).toBe(false)
+    expect(res.body.context.reason_admin.rules[0].summary).toContain('inbox-1')
+  })
+
   it('allows paying the bill the user pointed at in the same task', async () => {
     const res = await postJson(
       `${t.app.url}/access/v1/evaluation`,
@@ -134,7 +141,7 @@ describe('a call steered by injected content', () => {
     expect(res.body.decision).toBe(true)
   })
 
-  it('records each decision in the task; the detector folds it in, and judges an executed denied call', async () => {
+  it('records each decision in the task, and the rule that denied a call fires when it runs anyway', async () => {
     await waitFor(() => decisions.some((d) => d.task_id === 'inbox-1' && d.authz_result === 'deny'))
     const deny = decisions.find((d) => d.task_id === 'inbox-1' && d.authz_result === 'deny')!
     expect(deny).toMatchObject({ kind: 'authz_decision', authz_engine: 'privpath', authz_action: 'send_money', trace_id: trace, parent_span_id: 'b000000000000003', domain: 'acme', tenant_id: 'acme' })
@@ -142,9 +149,6 @@ describe('a call steered by injected content', () => {
     expect(deny.attributes['privpath.decision.verdict']).toBe('deny')
     expect(deny.authz_policy).toBe('tool-call-steered-by-injection')
     expect(decisions.some((d) => d.task_id === 'inbox-1' && d.authz_result === 'allow')).toBe(true)
-    // the detector processed the decision's own span: a decision that depends on it is fresh
-    const after = await postJson(`${t.app.url}/access/v1/evaluation`, evaluation({ tool: 'search_docs', taskId: 'inbox-1', afterSpanId: deny.span_id }), ACME)
-    expect(after.body.context.reason_admin.stale).toBe(false)
     // the agent runs the denied payment anyway: the rule that denied it fires on the executed call
     await sendSpans(t, otlpJson(trace, [{ spanId: 'b000000000000004', name: 'execute_tool send_money', atMs: T0 + 30, attributes: { 'agent.task.id': 'inbox-1', 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'send_money', 'gen_ai.tool.call.arguments': '{"recipient":"GB33BUKB20201555555555"}' } }]))
     await waitFor(() => alerts.some((a) => a.rule_id === 'tool-call-steered-by-injection' && a.task_id === 'inbox-1'))
