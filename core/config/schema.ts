@@ -118,7 +118,7 @@ export const DetectorSection = Type.Object(
 )
 
 /** The decision endpoint (detector/decision): asked before a privileged step runs. */
-export const DecisionSection = Type.Object(
+const DecisionSection = Type.Object(
   {
     /** `shadow` decides and records every decision but always answers allow (a dry run). */
     mode: Type.Enum(['enforce', 'shadow'], { default: 'enforce' }),

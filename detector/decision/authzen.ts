@@ -15,7 +15,7 @@ import Type, { type Static } from 'typebox'
 const OptionalId = Type.Optional(Type.String({ maxLength: 4_096 }))
 const Bag = Type.Record(Type.String(), Type.Unknown())
 
-export const Subject = Type.Object(
+const Subject = Type.Object(
   {
     type: Type.String({ maxLength: 128, description: '"agent" (other types are judged as agents too)' }),
     id: Type.String({ maxLength: 4_096, description: 'The agent id (gen_ai.agent.id); empty when the asker does not know it' }),
@@ -34,12 +34,12 @@ export const Subject = Type.Object(
   { additionalProperties: true },
 )
 
-export const Action = Type.Object(
+const Action = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 4_096, description: 'The tool name' }), properties: Type.Optional(Bag) },
   { additionalProperties: true },
 )
 
-export const Resource = Type.Object(
+const Resource = Type.Object(
   {
     type: Type.String({ maxLength: 128, description: '"tool"' }),
     id: Type.String({ maxLength: 4_096, description: 'The tool name (or what it reaches)' }),
@@ -59,7 +59,7 @@ export const Resource = Type.Object(
   { additionalProperties: true },
 )
 
-export const EvaluationContext = Type.Object(
+const EvaluationContext = Type.Object(
   {
     task_id: OptionalId,
     trace_id: OptionalId,
@@ -75,7 +75,7 @@ export const EvaluationRequest = Type.Object(
 )
 export type EvaluationRequest = Static<typeof EvaluationRequest>
 
-export const EVALUATIONS_SEMANTICS = ['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'] as const
+const EVALUATIONS_SEMANTICS = ['execute_all', 'deny_on_first_deny', 'permit_on_first_permit'] as const
 
 const EvaluationItem = Type.Object(
   {
@@ -112,7 +112,7 @@ const RuleReason = Type.Object({
 })
 const PolicyReason = Type.Object({ id: Type.String(), reason: Type.String(), mode: Type.Enum(['enforce', 'shadow']) })
 
-export const DecisionContext = Type.Object({
+const DecisionContext = Type.Object({
   id: Type.String({ description: 'The decision id, also on the authz_decision event recorded in the task' }),
   mode: Type.Enum(['enforce', 'shadow'], { description: 'shadow: the answer is allow whatever was decided' }),
   reason_admin: Type.Object({

@@ -27,7 +27,7 @@ export interface DecisionSettings {
 }
 
 /** What a decision reads of the running detector. */
-export interface DecisionState extends JudgeSource {
+interface DecisionState extends JudgeSource {
   liveTask(domain: string, taskId: string): TaskState | undefined
   spanTask(domain: string, spanId: string): string | undefined
   credential(domain: string, id: string): CredentialEntry | null

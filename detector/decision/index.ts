@@ -7,7 +7,3 @@
  */
 export { decisionService } from './service.js'
 export { policySource } from './policy-source.js'
-export type { DecisionService, DecisionServiceOptions } from './service.js'
-export { Decider } from './decide.js'
-export type { DecisionSettings, PolicyEvaluator } from './decide.js'
-export type { PolicyInput, PolicyVerdict, PolicyDenial, PrivilegePathContext } from './policy-input.js'

@@ -16,7 +16,7 @@ export interface PolicySource {
 
 const NONE: PolicySource = { current: () => null, close: () => {} }
 
-export function policyDirs(setting: string): string[] {
+function policyDirs(setting: string): string[] {
   return setting.split(',').map((dir) => dir.trim()).filter((dir) => dir !== '')
 }
 

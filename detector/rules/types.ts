@@ -12,7 +12,7 @@ type RuleStatus = (typeof RULE_STATUSES)[number]
 
 /** What a rule does to a proposed step at the decision endpoint (detector/decision). */
 export const ENFORCE_ACTIONS = ['deny', 'warn', 'off'] as const
-export type EnforceAction = (typeof ENFORCE_ACTIONS)[number]
+type EnforceAction = (typeof ENFORCE_ACTIONS)[number]
 /** `shadow` decides and records but answers allow. */
 export const DECISION_MODES = ['enforce', 'shadow'] as const
 export type DecisionMode = (typeof DECISION_MODES)[number]
