@@ -6,7 +6,7 @@ import { credentials, makeGenericClientConstructor, Metadata, type ServiceError 
 import { otlpServiceDefinition } from '../collector/receiver/index.js'
 import { otlpProtoRoot } from './fixtures/otlp-proto.js'
 
-export interface GrpcAnswer {
+interface GrpcAnswer {
   /** grpc status code: 0 OK. */
   code: number
   details: string
@@ -25,7 +25,7 @@ const Status = root.lookupType('otlp.RpcStatus')
 const RetryInfo = root.lookupType('otlp.RetryInfo')
 
 /** The retry delay a google.rpc.Status (grpc-status-details-bin) carries as a RetryInfo detail. */
-export function retryDelaySeconds(statusBytes: Buffer): number | undefined {
+function retryDelaySeconds(statusBytes: Buffer): number | undefined {
   const status = Status.toObject(Status.decode(statusBytes)) as { details?: Array<{ type_url: string; value: Uint8Array }> }
   const detail = status.details?.find((d) => d.type_url === 'type.googleapis.com/google.rpc.RetryInfo')
   if (!detail) return undefined

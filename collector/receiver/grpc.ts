@@ -79,7 +79,7 @@ export function otlpGrpcServices<Req>(options: GrpcReceiverOptions<Req>): GrpcSe
    * (RESOURCE_EXHAUSTED, UNAVAILABLE) a RetryInfo in grpc-status-details-bin, which the OTLP
    * specification asks for where HTTP sends Retry-After.
    */
-  function failure(error: unknown): ServerErrorResponse {
+  function failure(error: unknown): ServerErrorResponse & { code: number } {
     const classified = classify(error)
     if (classified.status >= 500) logger.error({ err: error }, 'OTLP/gRPC request failed')
     const details = `${classified.code}: ${classified.message}`
@@ -106,7 +106,7 @@ export function otlpGrpcServices<Req>(options: GrpcReceiverOptions<Req>): GrpcSe
         },
         (error: unknown) => {
           const status = failure(error)
-          requests.inc({ signal, code: GrpcStatus[status.code ?? GrpcStatus.UNKNOWN] })
+          requests.inc({ signal, code: GrpcStatus[status.code] })
           callback(status)
         },
       )

@@ -38,7 +38,7 @@ interface ErrorLog {
   error(details: object, message: string): void
 }
 
-export interface IngestRequest {
+interface IngestRequest {
   signal: Signal
   format: BodyFormat
   /** The whole body, decompressed. */
