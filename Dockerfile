@@ -19,6 +19,6 @@ COPY --from=build /app/console/public ./console/public
 # store.data_dir (./data): owned by the image's user, so a volume mounted there starts writable
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
-EXPOSE 4318
+EXPOSE 4318 4317
 ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/cli/main.js"]
 CMD ["up", "--host", "0.0.0.0"]

@@ -1,15 +1,17 @@
 /**
  * OTLP ingest throughput of `privpath up` (collector → WAL → pipeline → in-process bus, and with
- * the writer → chDB), against the decode-only rate of the same bodies measured in the same run.
+ * the writer → chDB), over OTLP/HTTP and OTLP/gRPC in the same run (same concurrency, rounds
+ * alternating between them), against the decode-only rate of the same bodies measured in the same run.
  *
  * Bodies: realistic agent tasks (testkit/fixtures/agent-tasks.ts) serialised by the OTel protobuf
  * serializer, a fresh set per round (new trace ids). The server is a child `privpath up` started
  * with the Node flags of `npm start` (so it has a core of its own, as in production, and the
- * client here does not share its event loop). A client with bounded concurrency (undici Pool)
- * posts each round over loopback, retrying 429/503 after a pause as an OTel exporter would, then
+ * client here does not share its event loop). A client with bounded concurrency (undici Pool, or
+ * as many grpc-js clients, one connection per worker either way) sends each round over loopback,
+ * retrying 429/503 (RESOURCE_EXHAUSTED/UNAVAILABLE) after a pause as an OTel exporter would, then
  * waits until the collector's queue is empty (every accepted request published, and with the
  * writer, inserted). Per round:
- *   accepted spans/s   - spans answered 200 (durable in the WAL) per second of posting
+ *   accepted spans/s   - spans answered 200 / OK (durable in the WAL) per second of sending
  *   processed spans/s  - spans per second until the queue was empty and no span waited for its
  *                        parent (published / stored): the rate the server sustains
  * Right before each round the client decodes that round's bodies (decode-only, median of 3 passes),
@@ -18,8 +20,9 @@
  * The first --warmup rounds (JIT, heap sizing) are reported apart; the rest give medians and
  * request latency percentiles of 200 answers, and (on Linux) the server's CPU time per span, on
  * all its threads and on the event loop's thread alone: where the sustained rate is bounded.
- * With --against <git ref>, that commit's collector runs beside this tree's and both get the same
- * bodies round by round (bench/ingest/compare.ts): the way to tell a change from the machine's drift.
+ * Each transport gets its line, then the ratio gRPC / HTTP of each round pair (median and range).
+ * With --against <git ref> (HTTP only), that commit's collector runs beside this tree's and both
+ * get the same bodies round by round (bench/ingest/compare.ts): the way to tell a change from the machine's drift.
  * Run: npm run bench:ingest [-- --tasks 3000 --spans-per-request 200 --concurrency 16 --warmup 2 --rounds 6 --roles collector,collector+writer]
  *      npm run bench:ingest -- --against HEAD~3 --roles collector
  */
@@ -31,8 +34,9 @@ import { decodeTraces, checkTracesProtobuf } from '../collector/otlp/index.js'
 import { encodeRecordParts } from '../collector/wal/record.js'
 import { eventToCompactRow } from '../core/store/rows.js'
 import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
-import { compareAgainst } from './ingest/compare.js'
-import { decodeRate, fmt, median, pct, round, serve } from './ingest/server.js'
+import { compareAgainst, ratios } from './ingest/compare.js'
+import { grpcSenders } from './ingest/grpc.js'
+import { decodeRate, fmt, median, pct, round, serve, type Round } from './ingest/server.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -92,36 +96,74 @@ const warmup = Number(args.warmup)
 const rounds = Array.from({ length: warmup + Number(args.rounds) }, (_, i) =>
   i === 0 ? { bodies, spanCount } : agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7 + i }),
 )
+/**
+ * The gRPC rounds' bodies: as many again, of other seeds. The same bodies sent twice would find
+ * their spans' parents already known the second time, and be correlated cheaper; instead each
+ * round's two sets go to HTTP and gRPC in turn (swapped every round), so over the run both
+ * transports get the same spans.
+ */
+const otherRounds = rounds.map((_, i) => agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 1_007 + i }))
 const root = fileURLToPath(new URL('..', import.meta.url))
+
+/** One transport's line: medians of the warm rounds, warm-up rounds apart, latencies, retries, ratios to decode-only, server CPU. */
+function report(label: string, roles: string, results: Round[]): void {
+  const cold = results.slice(0, warmup)
+  const warm = results.slice(warmup)
+  const latencies = warm.flatMap((r) => r.latencies).sort((a, b) => a - b)
+  const accepted = median(warm.map((r) => r.accepted))
+  const processed = median(warm.map((r) => r.processed))
+  console.log(
+    `${roles} over ${label} (${roles.includes('writer') ? 'processed = stored in chDB' : 'processed = published on the bus, no store'}): ` +
+      `accepted ${fmt(accepted)} spans/s, processed ${fmt(processed)} spans/s (medians of ${warm.length} rounds; ` +
+      `warm-up rounds ${cold.map((r) => `${fmt(r.accepted)}/${fmt(r.processed)}`).join(', ')}), ` +
+      `p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, retries after refusals ${warm.reduce((n, r) => n + r.retries, 0)}, ` +
+      `ratio to decode-only measured just before each round (median of rounds): ` +
+      `accepted ${median(warm.map((r) => r.accepted / r.decodeOnly)).toFixed(2)}, processed ${median(warm.map((r) => r.processed / r.decodeOnly)).toFixed(2)} ` +
+      `(decode-only ${fmt(Math.min(...warm.map((r) => r.decodeOnly)))}–${fmt(Math.max(...warm.map((r) => r.decodeOnly)))} spans/s across rounds)`,
+  )
+  const cpus = warm.flatMap((r) => (r.cpu ? [r.cpu] : []))
+  if (cpus.length > 0) {
+    // The event loop's thread is the limit when its share nears 1e6 / (spans/s) µs per span.
+    console.log(
+      `  server CPU per span (median of ${cpus.length} rounds): ${median(cpus.map((c) => c.all)).toFixed(1)} µs on all threads, ` +
+        `${median(cpus.map((c) => c.main)).toFixed(1)} µs on the event loop's thread (50k spans/s allows 20)`,
+    )
+  }
+}
+
 for (const roles of args.roles.split(',')) {
   if (args.against !== undefined) {
     await compareAgainst({ root, ref: args.against, roles, concurrency, warmup, rounds })
     continue
   }
   await serve(root, roles.replaceAll('+', ','), concurrency, async (server) => {
-    const results = []
-    for (const r of rounds) results.push(await round(server, r.bodies, r.spanCount, concurrency))
-    const cold = results.slice(0, warmup)
-    const warm = results.slice(warmup)
-    const latencies = warm.flatMap((r) => r.latencies).sort((a, b) => a - b)
-    const accepted = median(warm.map((r) => r.accepted))
-    const processed = median(warm.map((r) => r.processed))
-    console.log(
-      `${roles} (${roles.includes('writer') ? 'processed = stored in chDB' : 'processed = published on the bus, no store'}): ` +
-        `accepted ${fmt(accepted)} spans/s, processed ${fmt(processed)} spans/s (medians of ${warm.length} rounds; ` +
-        `warm-up rounds ${cold.map((r) => `${fmt(r.accepted)}/${fmt(r.processed)}`).join(', ')}), ` +
-        `p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms, 429/503 retries ${warm.reduce((n, r) => n + r.retries, 0)}, ` +
-        `ratio to decode-only measured just before each round (median of rounds): ` +
-        `accepted ${median(warm.map((r) => r.accepted / r.decodeOnly)).toFixed(2)}, processed ${median(warm.map((r) => r.processed / r.decodeOnly)).toFixed(2)} ` +
-        `(decode-only ${fmt(Math.min(...warm.map((r) => r.decodeOnly)))}–${fmt(Math.max(...warm.map((r) => r.decodeOnly)))} spans/s across rounds)`,
-    )
-    const cpus = warm.flatMap((r) => (r.cpu ? [r.cpu] : []))
-    if (cpus.length > 0) {
-      // The event loop's thread is the limit when its share nears 1e6 / (spans/s) µs per span.
-      console.log(
-        `  server CPU per span (median of ${cpus.length} rounds): ${median(cpus.map((c) => c.all)).toFixed(1)} µs on all threads, ` +
-          `${median(cpus.map((c) => c.main)).toFixed(1)} µs on the event loop's thread (50k spans/s allows 20)`,
-      )
+    if (server.grpcPort === undefined) throw new Error('privpath started without its OTLP/gRPC receiver')
+    const grpc = grpcSenders(server.grpcPort, concurrency)
+    const overHttp: Round[] = []
+    const overGrpc: Round[] = []
+    try {
+      for (const [i, sets] of rounds.map((r, i) => (i % 2 === 0 ? [r, otherRounds[i]] : [otherRounds[i], r])).entries()) {
+        const http = () => round(server, sets[0].bodies, sets[0].spanCount, concurrency)
+        const viaGrpc = () => round(server, sets[1].bodies, sets[1].spanCount, concurrency, grpc.send)
+        // Alternating which goes first: the machine's drift and a backlog's after-effects fall on both.
+        if (i % 2 === 0) {
+          overHttp.push(await http())
+          overGrpc.push(await viaGrpc())
+        } else {
+          overGrpc.push(await viaGrpc())
+          overHttp.push(await http())
+        }
+      }
+    } finally {
+      grpc.close()
     }
+    report('OTLP/HTTP', roles, overHttp)
+    report('OTLP/gRPC', roles, overGrpc)
+    const [h, g] = [overHttp.slice(warmup), overGrpc.slice(warmup)]
+    console.log(
+      `  ${roles}, gRPC / HTTP, same concurrency (${concurrency}), median (range) of per-round ratios: ` +
+        `accepted ${ratios(g, h, (r) => r.accepted)}, processed ${ratios(g, h, (r) => r.processed)}, ` +
+        `server CPU per span on the event loop ${ratios(g, h, (r) => r.cpu?.main)}, all threads ${ratios(g, h, (r) => r.cpu?.all)}`,
+    )
   })
 }

@@ -51,7 +51,7 @@ async function runMode(mode: 'memory' | 'kafka'): Promise<Result> {
   const config = validateConfig({
     roles: ['collector', 'writer', 'detector', 'api'],
     log_level: 'warn',
-    server: { port: 0 },
+    server: { port: 0, grpc_port: 0 },
     // The fixture's tasks are dated in the past: keep them past the default 30-day TTL.
     store: { data_dir: dataDir, insert_flush_ms: 200, events_ttl_days: 3_650 },
     collector: { grace_window_ms: 2_000 },

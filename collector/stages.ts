@@ -6,7 +6,7 @@ import type { Registry } from 'prom-client'
 import type { Config } from '../core/config/schema.js'
 import { Correlator } from './correlate/index.js'
 import { mapLogRequest, mapTraceRequest, type SpanRecord } from './mapping/index.js'
-import { decodeLogs, decodeTraces, checkLogsProtobuf, checkTracesProtobuf, encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse, type ExportLogsServiceRequest, type ExportTraceServiceRequest } from './otlp/index.js'
+import { decodeLogs, decodeTraces, checkLogsProtobuf, checkTracesProtobuf, encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse, retryInfoDetail, type ExportLogsServiceRequest, type ExportTraceServiceRequest } from './otlp/index.js'
 import type { PipelineStages } from './pipeline/index.js'
 import type { CheckedExport, OtlpCodec } from './receiver/index.js'
 import type { BodyFormat, Signal } from './wal/index.js'
@@ -59,7 +59,8 @@ export function createOtlpCodec(): OtlpCodec<DecodedRequest> {
     check: checkExport,
     encodeExportResponse: (signal, format, partial) =>
       (signal === 'traces' ? encodeTraceExportResponse : encodeLogsExportResponse)(partial ?? { rejected: 0, errorMessage: '' }, format),
-    encodeStatus: (format, status) => encodeRpcStatus(status, format),
+    encodeStatus: (format, { code, message, retryAfterSeconds }) =>
+      encodeRpcStatus({ code, message, details: retryAfterSeconds === undefined ? [] : [retryInfoDetail(retryAfterSeconds)] }, format),
   }
 }
 

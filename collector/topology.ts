@@ -1,6 +1,6 @@
 /**
- * What the two topologies share: their options, the OTLP/HTTP receiver they mount in front of
- * their own durable step (the write-ahead log, or Kafka's acknowledgement), and how often held
+ * What the two topologies share: their options, the OTLP receivers (HTTP and gRPC) they put in
+ * front of their own durable step (the write-ahead log, or Kafka's acknowledgement), and how often held
  * spans are checked against the grace window.
  */
 import type { FastifyInstance } from 'fastify'
@@ -9,7 +9,7 @@ import type { Bus, CoreTopics } from '../core/bus/index.js'
 import type { Config } from '../core/config/schema.js'
 import type { Telemetry } from '../core/telemetry.js'
 import type { SpanTopics } from './kafka/topics.js'
-import { type IngestSink, otlpReceiver } from './receiver/index.js'
+import { type GrpcService, type IngestSink, otlpGrpcServices, otlpReceiver } from './receiver/index.js'
 import { createOtlpCodec, type DecodedRequest } from './stages.js'
 
 /** The topics the collector uses: its output, and `spans` between its two stages on Kafka. */
@@ -25,20 +25,31 @@ export interface CollectorOptions {
 export interface RunningCollector {
   /** Mount on the HTTP server: `POST /v1/traces`, `POST /v1/logs`. */
   plugin: (app: FastifyInstance) => Promise<void>
+  /** For the gRPC server: TraceService/Export and LogsService/Export. */
+  grpcServices: GrpcService[]
   /** Ready to serve: the write-ahead log replayed (embedded), the correlate consumer joined (Kafka). */
   isReplayed(): boolean
-  /** Refuses new requests and hands on what was accepted. Call after the HTTP server closed. */
+  /** Refuses new requests and hands on what was accepted. Call after the HTTP and gRPC servers closed. */
   stop(): Promise<void>
 }
 
-export function receiverPlugin(options: CollectorOptions, sink: IngestSink<DecodedRequest>): RunningCollector['plugin'] {
-  return otlpReceiver<DecodedRequest>({
-    codec: createOtlpCodec(),
-    auth: options.auth,
-    registry: options.telemetry.registry,
-    maxBodyBytes: options.config.server.max_body_bytes,
-    sink,
-  })
+/** Both receivers, feeding the same sink. */
+export function receivers(
+  options: CollectorOptions,
+  sink: IngestSink<DecodedRequest>,
+): Pick<RunningCollector, 'plugin' | 'grpcServices'> {
+  const { auth, telemetry } = options
+  const codec = createOtlpCodec()
+  return {
+    plugin: otlpReceiver<DecodedRequest>({ codec, auth, registry: telemetry.registry, maxBodyBytes: options.config.server.max_body_bytes, sink }),
+    grpcServices: otlpGrpcServices<DecodedRequest>({
+      codec,
+      auth,
+      registry: telemetry.registry,
+      logger: telemetry.logger.child({ component: 'grpc' }),
+      sink,
+    }),
+  }
 }
 
 /** A quarter of the grace window, within [50 ms, 1 s]: a held span is placed at most that late. */

@@ -59,7 +59,7 @@ export interface RunningPrivpath {
 export async function startPrivpath(): Promise<RunningPrivpath> {
   const dataDir = await mkdtemp(join(tmpdir(), 'privpath-example-'))
   const telemetry = createTelemetry({ level: 'warn', defaultMetrics: false })
-  const app = await up({ port: '0', host: '127.0.0.1', dataDir }, { env: {}, telemetry })
+  const app = await up({ port: '0', host: '127.0.0.1', dataDir }, { env: { PRIVPATH_GRPC_PORT: '0' }, telemetry })
   return {
     url: app.url,
     async ingest(spans) {

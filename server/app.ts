@@ -1,6 +1,7 @@
 /**
- * The privpath process, composed from its roles on one bus, one store and one HTTP server.
- * The roles start in the registry's order and stop in reverse: stop accepting HTTP, drain the
+ * The privpath process, composed from its roles on one bus, one store, one HTTP server and one
+ * gRPC server (when a role serves gRPC and server.grpc_port is not 0).
+ * The roles start in the registry's order and stop in reverse: stop accepting gRPC and HTTP, drain the
  * collector into the bus, stop the detector and delivery, flush the writer, close the bus and
  * the store.
  */
@@ -12,6 +13,7 @@ import type { Config, Role } from '../core/config/schema.js'
 import { httpErrors } from '../core/http-errors.js'
 import { PrivpathError } from '../core/errors.js'
 import type { Telemetry } from '../core/telemetry.js'
+import { listenGrpc } from './grpc.js'
 import { registerOpenApi } from './openapi.js'
 import type { RoleHandle, RoleOverrides } from './role.js'
 import { ROLE_REGISTRY, rolesNeedingStore } from './roles/registry.js'
@@ -24,6 +26,11 @@ export interface AppOptions {
   telemetry: Telemetry
   /** Start functions to use instead of the registry's, by role (tests, embedding). */
   roles?: RoleOverrides
+  /**
+   * Serve OTLP/gRPC on a port the system picks, whatever server.grpc_port says (tests, which
+   * start many apps at once); `App.grpcPort` tells which.
+   */
+  ephemeralGrpcPort?: boolean
 }
 
 export interface App {
@@ -31,6 +38,8 @@ export interface App {
   /** Base URL the server listens on, e.g. http://127.0.0.1:4318. */
   url: string
   port: number
+  /** The OTLP/gRPC port, undefined when gRPC is off (server.grpc_port 0, or no collector role). */
+  grpcPort: number | undefined
   bus: Bus<ServerTopics>
   store: StoreAccess | undefined
   readiness(): Readiness
@@ -118,13 +127,30 @@ export async function startApp(options: AppOptions): Promise<App> {
     stops.push({ name: 'http', stop: () => server.close() })
     const address = server.server.address()
     const port = typeof address === 'object' && address ? address.port : config.server.port
+
+    let grpcPort: number | undefined
+    const grpcServices = [...handles.values()].flatMap((handle) => handle.grpcServices ?? [])
+    const wantedGrpcPort = options.ephemeralGrpcPort ? 0 : config.server.grpc_port
+    if (grpcServices.length > 0 && (options.ephemeralGrpcPort || wantedGrpcPort !== 0)) {
+      const grpc = await listenGrpc({
+        host: config.server.host,
+        port: wantedGrpcPort,
+        maxMessageBytes: config.server.max_body_bytes,
+        services: grpcServices,
+      })
+      // Pushed after the HTTP server's, so stopped before it: both before the roles they feed.
+      stops.push({ name: 'grpc', stop: () => grpc.stop() })
+      grpcPort = grpc.port
+    }
+
     const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host
-    logger.info({ host: config.server.host, port, roles: [...handles.keys()] }, 'privpath is up')
+    logger.info({ host: config.server.host, port, grpc_port: grpcPort, roles: [...handles.keys()] }, 'privpath is up')
 
     return {
       server: server as unknown as FastifyInstance,
       url: `http://${host}:${port}`,
       port,
+      grpcPort,
       bus,
       store,
       readiness,

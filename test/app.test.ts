@@ -19,7 +19,7 @@ async function collectorOnly(settings: Record<string, unknown>) {
   const telemetry = { logger: pino({ level: 'info' }, sink), registry: new Registry() }
   const dataDir = await mkdtemp(join(tmpdir(), 'privpath-app-'))
   const app = await startApp({
-    config: validateConfig({ roles: ['collector'], ...settings, server: { port: 0, ...(settings.server as object) }, store: { data_dir: dataDir } }),
+    config: validateConfig({ roles: ['collector'], ...settings, server: { port: 0, grpc_port: 0, ...(settings.server as object) }, store: { data_dir: dataDir } }),
     telemetry,
   })
   return { app, lines }

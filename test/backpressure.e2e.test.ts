@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { protobufRequest, recordSpans, runScriptedTask } from '../testkit/agent.js'
-import { postOtlp, startTestApp, type TestApp } from '../testkit/app.js'
+import { postOtlp, stalledConsumer, startTestApp, type TestApp } from '../testkit/app.js'
 
 let t: TestApp
 let bytesBound: TestApp
@@ -20,18 +20,6 @@ afterAll(async () => {
 })
 
 const taskBody = (taskId: string) => protobufRequest(recordSpans((tracer) => runScriptedTask(tracer, { taskId, tenant: 'acme' })))
-
-/** An events consumer that takes nothing until released, then records the task ids it saw. */
-async function stalledConsumer(target: TestApp): Promise<{ seen: Set<string>; release: () => void }> {
-  let release!: () => void
-  const gate = new Promise<void>((resolve) => (release = resolve))
-  const seen = new Set<string>()
-  await target.app.bus.subscribe('events', { group: 'slow-consumer' }, async (messages) => {
-    await gate
-    for (const m of messages) seen.add(m.value.task_id)
-  })
-  return { seen, release }
-}
 
 describe('queue full', () => {
   it('answers 429 + Retry-After beyond the bound and never drops an acknowledged request', async () => {

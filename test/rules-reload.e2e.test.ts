@@ -37,7 +37,7 @@ describe('rule reload', () => {
   it('replaces the rules and the recorded rule list on a valid edit, keeps them on an invalid one', async () => {
     const dir = await rulesDir()
     const dataDir = await mkdtemp(join(tmpdir(), 'privpath-reload-'))
-    const config = validateConfig({ server: { port: 0 }, store: { data_dir: dataDir }, detector: { rules_dir: dir } })
+    const config = validateConfig({ server: { port: 0, grpc_port: 0 }, store: { data_dir: dataDir }, detector: { rules_dir: dir } })
     const app = await startApp({ config, telemetry: silentTelemetry() })
     apps.push(app)
     const titles = async () => {
@@ -60,7 +60,7 @@ describe('rule reload', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'privpath-sighup-'))
     const main = new URL('../cli/main.ts', import.meta.url).pathname
     const child = spawn(process.execPath, ['--import', 'tsx', main, 'up', '--port', '0', '--data-dir', dataDir], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PRIVPATH_RULES_DIR: dir },
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PRIVPATH_GRPC_PORT: '0', PRIVPATH_RULES_DIR: dir },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     children.push(child)

@@ -29,7 +29,7 @@ export async function startSeededFleet(options: { runId: string; normalTasks?: n
   const app = await up(
     { port: '0', host: '127.0.0.1', dataDir },
     {
-      env: { PRIVPATH_TENANT_KEYS: keys.join(',') },
+      env: { PRIVPATH_TENANT_KEYS: keys.join(','), PRIVPATH_GRPC_PORT: '0' },
       telemetry: createTelemetry({ level: 'warn', defaultMetrics: false }),
       roles: {
         // No rule-file watching: several fleets in one test run share the built-in rules folder.

@@ -31,7 +31,8 @@ export async function freePort(): Promise<number> {
 export async function startPrivpath(name: string, args: string[], port: number, env: Record<string, string> = {}, timeoutMs = 60_000): Promise<PrivpathProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'up', '--port', String(port), ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // gRPC off: tests start many of these at once, and they would all want 4317.
+    env: { ...process.env, PRIVPATH_GRPC_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

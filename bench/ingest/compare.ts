@@ -47,7 +47,8 @@ function summary(name: string, rounds: Round[]): string {
   return `${name}: processed ${fmt(median(rounds.map((r) => r.processed)))}, accepted ${fmt(median(rounds.map((r) => r.accepted)))} spans/s${cpu}`
 }
 
-function ratios(ours: Round[], theirs: Round[], pick: (round: Round) => number | undefined): string {
+/** Median (range) of the per-round ratios ours / theirs of `pick`. */
+export function ratios(ours: Round[], theirs: Round[], pick: (round: Round) => number | undefined): string {
   const values = ours.flatMap((r, i) => {
     const [a, b] = [pick(r), pick(theirs[i])]
     return a === undefined || b === undefined || b === 0 ? [] : [a / b]

@@ -1,7 +1,7 @@
 /**
  * What bench:ingest does to one running collector: start it as a child `privpath up` from a
- * source tree (this one, or a worktree of another commit), post one round of bodies to it and
- * wait until it has processed them, and read its CPU time from /proc.
+ * source tree (this one, or a worktree of another commit), send one round of bodies to it (OTLP/HTTP,
+ * or OTLP/gRPC through grpc.ts) and wait until it has processed them, and read its CPU time from /proc.
  */
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Pool } from 'undici'
 import { decodeTraces } from '../../collector/otlp/decode.js'
+import { freePort } from '../../testkit/processes.js'
 
 export interface Round {
   accepted: number
@@ -27,7 +28,23 @@ export interface Server {
   origin: string
   pid: number
   pool: Pool
+  /** The OTLP/gRPC port; undefined for a tree without the gRPC receiver (--against an older commit). */
+  grpcPort: number | undefined
 }
+
+/** Sends one export request on the worker's own connection: 'retry' for a refusal worth retrying (queue full, unavailable). */
+export type Send = (body: Uint8Array, worker: number) => Promise<'ok' | 'retry'>
+
+/** OTLP/HTTP protobuf POSTs through the server's pool (one connection per worker). */
+const httpSend =
+  (pool: Pool): Send =>
+  async (body) => {
+    const res = await pool.request({ path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body })
+    await res.body.arrayBuffer()
+    if (res.statusCode === 200) return 'ok'
+    if (res.statusCode === 429 || res.statusCode === 503) return 'retry'
+    throw new Error(`unexpected status ${res.statusCode}`)
+  }
 
 export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 export const median = (values: number[]) => pct([...values].sort((a, b) => a - b), 50)
@@ -80,34 +97,34 @@ export async function gauges<N extends string>(origin: string, names: readonly N
 
 const DRAIN_GAUGES = ['privpath_collector_queue_depth', 'privpath_collector_held_spans'] as const
 
-/** Posts `requests` with `concurrency` connections, retrying 429/503 after a pause as an OTel exporter would, then waits until they are processed. */
-export async function round(server: Server, requests: Uint8Array[], spans: number, concurrency: number): Promise<Round> {
-  const { origin, pid, pool } = server
+/**
+ * Sends `requests` with `concurrency` workers (OTLP/HTTP unless `send` says otherwise), retrying
+ * refusals after a pause as an OTel exporter would, then waits until they are processed.
+ */
+export async function round(server: Server, requests: Uint8Array[], spans: number, concurrency: number, send = httpSend(server.pool)): Promise<Round> {
+  const { origin, pid } = server
   const decodeOnly = decodeRate(requests, spans, 3).rate
   const latencies: number[] = []
   let retries = 0
   let next = 0
   const cpuBefore = serverCpu(pid)
   const started = performance.now()
-  const worker = async () => {
+  const worker = async (id: number) => {
     for (;;) {
       const index = next++
       if (index >= requests.length) return
       for (;;) {
         const t0 = performance.now()
-        const res = await pool.request({ path: '/v1/traces', method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: requests[index] })
-        await res.body.arrayBuffer()
-        if (res.statusCode === 200) {
+        if ((await send(requests[index], id)) === 'ok') {
           latencies.push(performance.now() - t0)
           break
         }
-        if (res.statusCode !== 429 && res.statusCode !== 503) throw new Error(`unexpected status ${res.statusCode}`)
         retries++
         await new Promise((resolve) => setTimeout(resolve, 50))
       }
     }
   }
-  await Promise.all(Array.from({ length: concurrency }, worker))
+  await Promise.all(Array.from({ length: concurrency }, (_, id) => worker(id)))
   const posted = (performance.now() - started) / 1000
   // Done when every accepted request was published and no span still waits for its parent;
   // polled sparingly, since the server is busy exactly now (one /metrics read per poll).
@@ -137,19 +154,22 @@ export async function serve(root: string, roles: string, concurrency: number, ru
   const dataDir = await mkdtemp(join(tmpdir(), 'privpath-bench-'))
   const child = spawn(process.execPath, [...startFlags(root), '--import', 'tsx', join(root, 'cli/main.ts'), 'up', '--roles', roles, '--port', '0', '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, PRIVPATH_LOG_LEVEL: 'info' },
+    // gRPC has no "pick a port" setting (0 turns it off): a port free right now.
+    env: { ...process.env, PRIVPATH_LOG_LEVEL: 'info', PRIVPATH_GRPC_PORT: String(await freePort()) },
   })
   try {
-    const port = await new Promise<number>((resolve, reject) => {
+    const { port, grpcPort } = await new Promise<{ port: number; grpcPort: number | undefined }>((resolve, reject) => {
       createInterface({ input: child.stdout! }).on('line', (line) => {
-        if (line.includes('privpath is up')) resolve((JSON.parse(line) as { port: number }).port)
+        if (!line.includes('privpath is up')) return
+        const up = JSON.parse(line) as { port: number; grpc_port?: number }
+        resolve({ port: up.port, grpcPort: up.grpc_port })
       })
       child.once('exit', (code) => reject(new Error(`privpath exited with ${code}`)))
     })
     const origin = `http://127.0.0.1:${port}`
     const pool = new Pool(origin, { connections: concurrency, pipelining: 1 })
     try {
-      await run({ origin, pid: child.pid!, pool })
+      await run({ origin, pid: child.pid!, pool, grpcPort })
     } finally {
       await pool.close()
     }

@@ -26,7 +26,7 @@ beforeAll(async () => {
   await writeFile(config, 'detector:\n  allowed_lateness_ms: 1000\n')
   app = await up(
     { port: '0', host: '127.0.0.1', dataDir, config },
-    { env: { PRIVPATH_TENANT_KEYS: keys.join(',') }, telemetry: createTelemetry({ level: 'warn', defaultMetrics: false }) },
+    { env: { PRIVPATH_TENANT_KEYS: keys.join(','), PRIVPATH_GRPC_PORT: '0' }, telemetry: createTelemetry({ level: 'warn', defaultMetrics: false }) },
   )
 }, 120_000)
 

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { EventPublisher } from '../publish/publisher.js'
 import { Pipeline } from '../pipeline/index.js'
 import { createPipelineStages, type DecodedRequest, type PipelineSpanRecord } from '../stages.js'
-import { type CollectorOptions, expireEveryMs, receiverPlugin, type RunningCollector } from '../topology.js'
+import { type CollectorOptions, expireEveryMs, receivers, type RunningCollector } from '../topology.js'
 import { WriteAheadLog } from '../wal/index.js'
 
 export interface EmbeddedCollectorOptions extends CollectorOptions {
@@ -39,7 +39,7 @@ export async function startEmbeddedCollector(options: EmbeddedCollectorOptions):
     if (replay.length > 0) logger.info({ records: replay.length }, 'write-ahead log replay published')
   })
 
-  const plugin = receiverPlugin(options, {
+  const { plugin, grpcServices } = receivers(options, {
     reserve: (bytes) => pipeline.reserve(bytes),
     resize: (from, to) => pipeline.resize(from, to),
     release: (bytes) => pipeline.release(bytes),
@@ -49,6 +49,7 @@ export async function startEmbeddedCollector(options: EmbeddedCollectorOptions):
 
   return {
     plugin,
+    grpcServices,
     replayed,
     isReplayed: () => replayDone,
     pipeline,

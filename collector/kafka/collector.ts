@@ -1,7 +1,7 @@
 /** The Kafka topology composed: receiver → span publisher → `spans` → correlate consumer → publisher (see index.ts). */
 import { EventPublisher } from '../publish/publisher.js'
 import { createPipelineStages } from '../stages.js'
-import { type CollectorOptions, expireEveryMs, receiverPlugin, type RunningCollector } from '../topology.js'
+import { type CollectorOptions, expireEveryMs, receivers, type RunningCollector } from '../topology.js'
 import { CORRELATE_GROUP, CorrelateConsumer } from './correlate-consumer.js'
 import { SpanPublisher } from './span-publisher.js'
 
@@ -32,7 +32,7 @@ export async function startKafkaCollector(options: CollectorOptions): Promise<Ka
   await correlate.start()
   logger.info({ group: CORRELATE_GROUP }, 'collector on Kafka: spans keyed by trace id, correlated in a consumer group')
   return {
-    plugin: receiverPlugin(options, publisher),
+    ...receivers(options, publisher),
     isReplayed: () => true,
     publisher,
     correlate,

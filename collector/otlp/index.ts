@@ -16,6 +16,6 @@ export { decodeTracesJson } from './json-traces.js'
 
 export { checkLogsProtobuf, checkTracesProtobuf } from './protobuf-check.js'
 
-export { encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse } from './responses.js'
+export { encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse, retryInfoDetail } from './responses.js'
 
 export type { AnyValue, Attributes, DecodedTraces, ExportLogsServiceRequest, ExportTraceServiceRequest, InstrumentationScope, LogRecord, Resource, Span, SpanEvent } from './model.js'

@@ -7,7 +7,7 @@ import {
 import { describe, expect, it } from 'vitest'
 
 import { otlpProtoRoot } from '../../testkit/fixtures/otlp-proto.js'
-import { encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse, RPC_CODES } from './responses.js'
+import { encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse, retryInfoDetail, RPC_CODES } from './responses.js'
 
 // Responses are read back by the OpenTelemetry JS exporters' own response deserialisers (what a
 // real sender does with them) and by protobufjs reflection for google.rpc.Status.
@@ -88,5 +88,14 @@ describe('google.rpc.Status', () => {
       code: 16,
       message: 'no',
     })
+  })
+
+  it('carries a google.rpc.RetryInfo detail whose retry_delay is the wait in whole seconds', () => {
+    const RetryInfo = root.lookupType('otlp.RetryInfo')
+    const body = encodeRpcStatus({ code: RPC_CODES.RESOURCE_EXHAUSTED, message: 'queue full', details: [retryInfoDetail(2)] }, 'protobuf')
+    const status = Status.toObject(Status.decode(body)) as { details: Array<{ type_url: string; value: Uint8Array }> }
+    expect(status.details.map((d) => d.type_url)).toEqual(['type.googleapis.com/google.rpc.RetryInfo'])
+    expect(RetryInfo.toObject(RetryInfo.decode(status.details[0].value), { longs: Number })).toEqual({ retry_delay: { seconds: 2 } })
+    expect(RetryInfo.toObject(RetryInfo.decode(retryInfoDetail(0.2).value), { longs: Number })).toEqual({ retry_delay: { seconds: 1 } })
   })
 })

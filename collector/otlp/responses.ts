@@ -66,6 +66,18 @@ function encodeExportResponse(outcome: ExportOutcome, encoding: OtlpEncoding, co
   return writer.finish()
 }
 
+/**
+ * A google.rpc.RetryInfo detail (retry_delay = 1, a google.protobuf.Duration of whole seconds =
+ * 1): what an OTLP/gRPC client waits before retrying a RESOURCE_EXHAUSTED or UNAVAILABLE answer.
+ */
+export function retryInfoDetail(seconds: number): RpcStatusDetail {
+  const writer = Writer.create()
+  writer.uint32((1 << 3) | 2).fork()
+  if (seconds > 0) writer.uint32((1 << 3) | 0).int64(Math.ceil(seconds))
+  writer.ldelim()
+  return { typeUrl: 'type.googleapis.com/google.rpc.RetryInfo', value: writer.finish() }
+}
+
 export function encodeRpcStatus(status: RpcStatus, encoding: OtlpEncoding): Uint8Array {
   const details = status.details ?? []
   if (encoding === 'json') {

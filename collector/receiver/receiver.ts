@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { Counter, type Registry } from 'prom-client'
 import type { Authenticator, Caller } from '../../core/auth.js'
 import { PrivpathError } from '../../core/errors.js'
+import { createIngest, QueueClaim } from './ingest.js'
 import type { BodyFormat, Signal, WalEntry } from '../wal/index.js'
 import { CONTENT_TYPE, declaredLength, decodeContentEncoding, type DrainBounds, drainRefusedBody, formatOf, readRawBody, requireFormat } from './body.js'
 import { httpErrors } from '../../core/http-errors.js'
@@ -27,7 +28,8 @@ export interface OtlpCodec<Req> {
     format: BodyFormat,
     partialSuccess: { rejected: number; errorMessage: string } | undefined,
   ): Uint8Array | string
-  encodeStatus(format: BodyFormat, status: { code: number; message: string }): Uint8Array | string
+  /** A google.rpc.Status; with `retryAfterSeconds`, carrying a google.rpc.RetryInfo detail of that delay. */
+  encodeStatus(format: BodyFormat, status: { code: number; message: string; retryAfterSeconds?: number }): Uint8Array | string
 }
 
 /** Where accepted requests go: a bounded queue in front of a durable log. */
@@ -71,49 +73,13 @@ const DEFAULT_DRAIN_BYTES = 64 * 1024 * 1024
 
 const SIGNAL_ROUTES: Record<Signal, string> = { traces: '/v1/traces', logs: '/v1/logs' }
 
-/** A request's claim on the sink's queue: its slot and the body bytes counted so far. */
-class QueueClaim {
-  constructor(
-    private readonly sink: Pick<IngestSink<unknown>, 'reserve' | 'resize' | 'release'>,
-    public bytes: number,
-  ) {
-    sink.reserve(bytes)
-  }
-
-  /** Claims up to `bytes` (never less than already claimed); throws when the queue has no room. */
-  readonly grow = (bytes: number): void => {
-    if (bytes > this.bytes) this.resize(bytes)
-  }
-
-  resize(bytes: number): void {
-    this.sink.resize(this.bytes, bytes)
-    this.bytes = bytes
-  }
-
-  release(): void {
-    this.sink.release(this.bytes)
-  }
-}
-
 export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
-  const registers = [options.registry]
-  const received = new Counter({
-    name: 'privpath_collector_items_received_total',
-    help: 'Spans and log records received in decodable requests',
-    labelNames: ['signal'],
-    registers,
-  })
-  const rejected = new Counter({
-    name: 'privpath_collector_items_rejected_total',
-    help: 'Spans and log records rejected (reported as partial success)',
-    labelNames: ['signal'],
-    registers,
-  })
+  const ingest = createIngest(options)
   const requests = new Counter({
     name: 'privpath_collector_requests_total',
     help: 'OTLP requests by signal and response status',
     labelNames: ['signal', 'status'],
-    registers,
+    registers: [options.registry],
   })
   const callers = new WeakMap<FastifyRequest, Caller>()
   const drain: DrainBounds = {
@@ -151,40 +117,16 @@ export function otlpReceiver<Req>(options: ReceiverOptions<Req>) {
       app.post(SIGNAL_ROUTES[signal], route, async (request, reply) => {
         const format = requireFormat(request.headers['content-type'])
         const claim = claimBeforeReading(request, reply)
-        let checked: CheckedExport<Req>
         let body: Buffer
         try {
           body = await readBody(request, reply, claim.grow)
-          checked = options.codec.check(signal, body, format)
-          claim.resize(body.length)
         } catch (error) {
           claim.release()
           throw error
         }
-        received.inc({ signal }, checked.received)
-        if (checked.rejected > 0) rejected.inc({ signal }, checked.rejected)
-
         const authTenant = callers.get(request)?.tenant ?? ''
-        let lsn: number
-        try {
-          lsn = await options.sink.append({ signal, format, tenant: authTenant, body }, checked.request)
-        } catch (error) {
-          claim.release()
-          request.log.error({ err: error }, 'write-ahead log append failed')
-          throw new PrivpathError('PP_ERR_UNAVAILABLE', `cannot make the request durable: ${(error as Error).message}`, {
-            cause: error,
-            retryAfterSeconds: 5,
-          })
-        }
-        const content = checked.request === undefined ? { body, format } : { request: checked.request }
-        options.sink.accept({ lsn, signal, authTenant, bytes: claim.bytes, ...content })
-
-        const partial =
-          checked.rejected > 0 ? { rejected: checked.rejected, errorMessage: checked.rejectReasons.join('; ') } : undefined
-        return reply
-          .code(200)
-          .header('content-type', CONTENT_TYPE[format])
-          .send(toPayload(options.codec.encodeExportResponse(signal, format, partial)))
+        const response = await ingest.export({ signal, format, body, authTenant }, claim, request.log)
+        return reply.code(200).header('content-type', CONTENT_TYPE[format]).send(toPayload(response))
       })
     }
 

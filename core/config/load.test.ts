@@ -7,7 +7,7 @@ import { loadConfig, validateConfig } from './load.js'
 describe('loadConfig', () => {
   it('applies defaults when nothing is set', () => {
     const config = loadConfig({ env: {} })
-    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 4318 })
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 4318, grpc_port: 4317 })
     expect(config.store.data_dir).toBe('./data')
     expect(config.bus.kind).toBe('memory')
     expect(config.roles).toEqual(['collector', 'writer', 'detector', 'delivery', 'api'])
@@ -17,8 +17,9 @@ describe('loadConfig', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pp-config-'))
     const file = join(dir, 'privpath.yaml')
     writeFileSync(file, 'server:\n  port: 9000\n  host: 0.0.0.0\ncollector:\n  grace_window_ms: 5000\n')
-    const config = loadConfig({ env: { PRIVPATH_PORT: '9100', PRIVPATH_TENANT_KEYS: 'acme:k1, globex:k2' }, file })
+    const config = loadConfig({ env: { PRIVPATH_PORT: '9100', PRIVPATH_GRPC_PORT: '0', PRIVPATH_TENANT_KEYS: 'acme:k1, globex:k2' }, file })
     expect(config.server.port).toBe(9100)
+    expect(config.server.grpc_port).toBe(0)
     expect(config.server.host).toBe('0.0.0.0')
     expect(config.collector.grace_window_ms).toBe(5000)
     expect(config.auth.tenant_keys).toEqual(['acme:k1', 'globex:k2'])
@@ -27,6 +28,7 @@ describe('loadConfig', () => {
   it('names the setting and the variable when a value is invalid', () => {
     expect(() => loadConfig({ env: { PRIVPATH_PORT: 'eighty' } })).toThrow(/server\.port \(from PRIVPATH_PORT\)/)
     expect(() => loadConfig({ env: { PRIVPATH_BUS: 'rabbit' } })).toThrow(/bus\.kind/)
+    expect(() => loadConfig({ env: { PRIVPATH_GRPC_PORT: '70000' } })).toThrow(/server\.grpc_port \(from PRIVPATH_GRPC_PORT\)/)
   })
 
   it('refuses a byte bound on the queue below the largest body the server takes, naming both settings', () => {

@@ -27,6 +27,7 @@ const integer = (raw: string) => (/^-?\d+$/.test(raw.trim()) ? Number(raw) : raw
 const ENV_BINDINGS: readonly EnvBinding[] = [
   { variable: 'PRIVPATH_HOST', path: ['server', 'host'], parse: text },
   { variable: 'PRIVPATH_PORT', path: ['server', 'port'], parse: integer },
+  { variable: 'PRIVPATH_GRPC_PORT', path: ['server', 'grpc_port'], parse: integer },
   { variable: 'PRIVPATH_PUBLIC_URL', path: ['server', 'public_url'], parse: text },
   { variable: 'PRIVPATH_DATA_DIR', path: ['store', 'data_dir'], parse: text },
   { variable: 'PRIVPATH_CLICKHOUSE_URL', path: ['store', 'clickhouse_url'], parse: text },

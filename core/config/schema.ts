@@ -10,6 +10,8 @@ const ServerSection = Type.Object(
   {
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 4318 }),
+    /** OTLP/gRPC port (on `host`, beside the HTTP one); 0 turns the gRPC receiver off. */
+    grpc_port: Type.Integer({ minimum: 0, maximum: 65535, default: 4317 }),
     /** Base URL people reach the console at; used for links in alerts. */
     public_url: Type.String({ default: '' }),
     /** OTLP body limit after decompression. */
