@@ -36,10 +36,18 @@ export interface DecisionService {
 export function decisionService(options: DecisionServiceOptions): DecisionService {
   const log = options.telemetry.logger.child({ component: 'decision' })
   const waits = new SpanWaits((domain, spanId) => options.engine()?.processedSpan(domain, spanId) ?? false)
-  const record = (event: PrivpathEvent): void => {
-    options.bus.publish('events', [{ key: event.task_id, value: event }]).catch((error: unknown) => {
-      log.error({ err: error, decision: event.attributes['privpath.decision.id'], task: event.task_id }, 'decision answered, but its authz_decision event was not published')
+  // decisions answered in one turn of the event loop are published together: one bus batch, and
+  // one detector step, for many decisions under load
+  let pending: PrivpathEvent[] = []
+  const flush = (): void => {
+    const events = pending
+    pending = []
+    options.bus.publish('events', events.map((event) => ({ key: event.task_id, value: event }))).catch((error: unknown) => {
+      log.error({ err: error, decisions: events.map((e) => e.attributes['privpath.decision.id']) }, 'decisions answered, but their authz_decision events were not published')
     })
+  }
+  const record = (event: PrivpathEvent): void => {
+    if (pending.push(event) === 1) setImmediate(flush)
   }
   const decider = new Decider({ settings: options.settings, state: options.engine, policies: options.policies ?? (() => null), waits, record })
   return {
