@@ -11,5 +11,8 @@
  * decoded request instead, so nothing is decoded twice.
  * Not here: mapping and correlation (pipeline), the OTLP wire formats (otlp codec, injected).
  */
+export { formatOf } from './body.js'
+export { claimBeforeReading, drainBounds, readClaimedBody } from './claim.js'
+export type { BodyLimits } from './claim.js'
 export { otlpReceiver } from './receiver.js'
 export type { CheckedExport, IngestSink, OtlpCodec } from './receiver.js'
