@@ -1,7 +1,7 @@
 /**
- * What the two topologies share: their options, the OTLP/HTTP receiver they mount in front of
- * their own durable step (the write-ahead log, or Kafka's acknowledgement), and how often held
- * spans are checked against the grace window.
+ * What the two topologies share: their options, the OTLP/HTTP receiver and the OPA decision-log
+ * route they mount in front of their own durable step (the write-ahead log, or Kafka's
+ * acknowledgement), and how often held spans are checked against the grace window.
  */
 import type { FastifyInstance } from 'fastify'
 import type { Authenticator } from '../core/auth.js'
@@ -9,6 +9,7 @@ import type { Bus, CoreTopics } from '../core/bus/index.js'
 import type { Config } from '../core/config/schema.js'
 import type { Telemetry } from '../core/telemetry.js'
 import type { SpanTopics } from './kafka/topics.js'
+import { opaReceiver, type PlacementLookup } from './opa/index.js'
 import { type IngestSink, otlpReceiver } from './receiver/index.js'
 import { createOtlpCodec, type DecodedRequest } from './stages.js'
 
@@ -20,10 +21,12 @@ export interface CollectorOptions {
   bus: Bus<CollectorTopics>
   auth: Authenticator
   telemetry: Telemetry
+  /** The store's spans, when this process has the store: OPA decisions join their tool call through it. */
+  placements?: PlacementLookup
 }
 
 export interface RunningCollector {
-  /** Mount on the HTTP server: `POST /v1/traces`, `POST /v1/logs`. */
+  /** Mount on the HTTP server: `POST /v1/traces`, `POST /v1/logs`, `POST /v1/opa/logs`. */
   plugin: (app: FastifyInstance) => Promise<void>
   /** Ready to serve: the write-ahead log replayed (embedded), the correlate consumer joined (Kafka). */
   isReplayed(): boolean
@@ -32,13 +35,13 @@ export interface RunningCollector {
 }
 
 export function receiverPlugin(options: CollectorOptions, sink: IngestSink<DecodedRequest>): RunningCollector['plugin'] {
-  return otlpReceiver<DecodedRequest>({
-    codec: createOtlpCodec(),
-    auth: options.auth,
-    registry: options.telemetry.registry,
-    maxBodyBytes: options.config.server.max_body_bytes,
-    sink,
-  })
+  const common = { auth: options.auth, registry: options.telemetry.registry, maxBodyBytes: options.config.server.max_body_bytes, sink }
+  const otlp = otlpReceiver<DecodedRequest>({ ...common, codec: createOtlpCodec() })
+  const opa = opaReceiver({ ...common, resultExpression: options.config.collector.opa_result_expression, placements: options.placements })
+  return async (app) => {
+    await app.register(otlp)
+    await app.register(opa)
+  }
 }
 
 /** A quarter of the grace window, within [50 ms, 1 s]: a held span is placed at most that late. */

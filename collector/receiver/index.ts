@@ -13,6 +13,6 @@
  */
 export { formatOf } from './body.js'
 export { claimBeforeReading, drainBounds, readClaimedBody } from './claim.js'
-export type { BodyLimits } from './claim.js'
+export { requestBodyDocs, RETRY_AFTER } from './openapi.js'
 export { otlpReceiver } from './receiver.js'
 export type { CheckedExport, IngestSink, OtlpCodec } from './receiver.js'

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Counter, type Registry } from 'prom-client'
 import type { Authenticator, Caller } from '../../core/auth.js'
 import { PrivpathError } from '../../core/errors.js'
-import type { BodyFormat, Signal, WalEntry } from '../wal/index.js'
+import type { BodyFormat, RecordSignal, Signal, WalEntry } from '../wal/index.js'
 import { CONTENT_TYPE, type DrainBounds, formatOf, requireFormat } from './body.js'
 import { type BodyLimits, claimBeforeReading, drainBounds, type QueueRoom, readClaimedBody } from './claim.js'
 import { httpErrors } from '../../core/http-errors.js'
@@ -41,7 +41,7 @@ export interface IngestSink<Req> extends QueueRoom {
 /** A durable request: decoded when its check decoded it, else its body, decoded where it is mapped. */
 export type AcceptedExport<Req> = ({ request: Req } | { body: Uint8Array; format: BodyFormat }) & {
   lsn: number
-  signal: Signal
+  signal: RecordSignal
   authTenant: string
   bytes: number
 }
