@@ -4,10 +4,10 @@
  * the task state and the credential registry, fires due absences and held steps, and returns the
  * alerts raised or updated. State lives per isolation domain (domain.ts): an event only ever
  * reads and changes its own domain's. `hold` rules are judged `decision_hold_ms` after their
- * event instead, against the task as it is then, and again when a deny for the task arrives within
- * `authz_lateness_ms` after that (late-decisions.ts). `step` answers synchronously when every rule it
- * ran is compiled, with a Promise otherwise (its array is read-only); calls must not overlap
- * (await each one), which `process` and `processBatch` do for you.
+ * event instead, against the task as it is then, and again when a deny for the task arrives
+ * within `authz_lateness_ms` after that (late-decisions.ts). `step` answers synchronously when
+ * every rule it ran is compiled, with a Promise otherwise (its array is read-only); calls must not
+ * overlap (await each one), which `process` and `processBatch` do for you.
  */
 import { performance } from 'node:perf_hooks'
 import type { Alert } from '../../core/alert.js'
@@ -281,7 +281,7 @@ export class DetectorEngine {
     const now = domain.watermark
     const top = domain.absenceTimers.peek()
     if (top && top.at <= now) more = this.fireDue(domain, now, more)
-    // before the held steps due now are judged: they see this decision when judged, and need no second judgement
+    // steps judged earlier see a late deny here; those due just below see it in their task anyway
     if (event.kind === 'authz_decision') more = this.late.rejudge(domain, event, more)
     const held = domain.held.peek()
     if (held && held.at <= now) more = this.releaseHeld(domain, now, more)
