@@ -1,17 +1,19 @@
 /**
  * The collector's steps bound to their implementations: the OTLP codec the receiver uses
- * (otlp decoders and response encoders) and the decode → map → correlate stages of the pipeline.
+ * (otlp decoders and response encoders) and the decode → map → correlate stages of the pipeline,
+ * for OTLP requests and OPA decision-log batches (collector/opa) alike.
  */
 import type { Registry } from 'prom-client'
 import type { Config } from '../core/config/schema.js'
 import { Correlator } from './correlate/index.js'
 import { mapLogRequest, mapTraceRequest, type SpanRecord } from './mapping/index.js'
+import { decodeBatch, mapOpaBatch, type OpaBatch } from './opa/index.js'
 import { decodeLogs, decodeTraces, checkLogsProtobuf, checkTracesProtobuf, encodeLogsExportResponse, encodeRpcStatus, encodeTraceExportResponse, retryInfoDetail, type ExportLogsServiceRequest, type ExportTraceServiceRequest } from './otlp/index.js'
 import type { PipelineStages } from './pipeline/index.js'
 import type { CheckedExport, OtlpCodec } from './receiver/index.js'
 import type { BodyFormat, Signal } from './wal/index.js'
 
-export type DecodedRequest = ExportTraceServiceRequest | ExportLogsServiceRequest
+export type DecodedRequest = ExportTraceServiceRequest | ExportLogsServiceRequest | OpaBatch
 export type PipelineSpanRecord = SpanRecord
 
 function countSpans(request: ExportTraceServiceRequest): number {
@@ -86,11 +88,14 @@ export function createPipelineStages(
     maxPastMs: maxPastMs({ collector: config, store }),
   }
   return {
-    decode: (signal, body, format) => (signal === 'traces' ? decodeTraces(body, format).request : decodeLogs(body, format).request),
+    decode: (signal, body, format) =>
+      signal === 'opa' ? decodeBatch(body) : signal === 'traces' ? decodeTraces(body, format).request : decodeLogs(body, format).request,
     map: (signal, request, context) =>
-      signal === 'traces'
-        ? mapTraceRequest(request as ExportTraceServiceRequest, { ...mapping, ...context })
-        : mapLogRequest(request as ExportLogsServiceRequest, { ...mapping, ...context }),
+      signal === 'opa'
+        ? mapOpaBatch(request as OpaBatch, { ...mapping, ...context })
+        : signal === 'traces'
+          ? mapTraceRequest(request as ExportTraceServiceRequest, { ...mapping, ...context })
+          : mapLogRequest(request as ExportLogsServiceRequest, { ...mapping, ...context }),
     correlator: new Correlator({
       graceWindowMs: config.grace_window_ms,
       maxHeldSpans: config.max_held_spans,

@@ -33,6 +33,8 @@ const EVENT_SOURCES = [
   'openllmetry',
   'vercel_ai',
   'otel',
+  /** Not a span: an OPA decision-log upload (collector/opa). */
+  'opa',
 ] as const
 export type EventSource = (typeof EVENT_SOURCES)[number]
 

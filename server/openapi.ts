@@ -27,7 +27,7 @@ export async function registerOpenApi<Logger extends FastifyBaseLogger>(server: 
         description: 'OTLP ingest, the query API, alert delivery and operations of one privpath process: which routes it serves depends on its roles. Prose reference: docs/api.md.',
       },
       tags: [
-        { name: 'ingest', description: 'OTLP/HTTP receiver (collector role)' },
+        { name: 'ingest', description: 'OTLP/HTTP receiver and OPA decision logs (collector role)' },
         { name: 'query', description: 'Tasks, credentials, alerts and rules read from the store (api role)' },
         { name: 'delivery', description: 'Alert delivery status and redelivery (delivery role)' },
         { name: 'decision', description: 'Decide a proposed tool call before it runs: OpenID AuthZEN Access Evaluation API 1.0 (detector role)' },

@@ -90,6 +90,7 @@ describe('GET /openapi.json', () => {
         'GET /metrics',
         'POST /v1/traces',
         'POST /v1/logs',
+        'POST /v1/opa/logs',
         'GET /api/deliveries',
         'POST /api/deliveries/redeliver',
         'GET /api/tasks',
@@ -126,6 +127,15 @@ describe('GET /openapi.json', () => {
       expect(otlp.requestBody?.content['application/json'].schema).toMatchObject({ type: 'object' })
       expect(Object.keys(otlp.responses)).toEqual(['200', '400', '401', '413', '415', '429', '503'])
     }
+  })
+
+  it('describes the OPA decision-log upload and its answers', () => {
+    const opa = operation('post', '/v1/opa/logs')
+    expect(opa.tags).toEqual(['ingest'])
+    expect(opa.requestBody?.content['application/json'].schema).toMatchObject({ type: 'array', items: { required: ['decision_id', 'timestamp'] } })
+    expect(Object.keys(opa.responses)).toEqual(['200', '400', '401', '413', '415', '429', '503'])
+    expect(opa.responses['200'].content?.['application/json'].schema).toMatchObject({ properties: { accepted: { type: 'integer' } } })
+    expect(opa.responses['400'].content?.['application/json'].schema).toMatchObject({ required: ['code', 'message'] })
   })
 
   it('marks which routes need no key', () => {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { Registry } from 'prom-client'
-import { MemoryBus } from '../../core/bus/index.js'
+import { type BusMessage, MemoryBus } from '../../core/bus/index.js'
+import { validateConfig } from '../../core/config/load.js'
+import { opaDecision } from '../../testkit/opa.js'
+import type { SpanRecordValue } from '../mapping/index.js'
+import { encodeBatch, type OpaBatch } from '../opa/batch.js'
+import { readUpload } from '../opa/decisions.js'
+import { createPipelineStages } from '../stages.js'
 import { SpanPublisher } from './span-publisher.js'
 import type { SpanTopics } from './topics.js'
 
@@ -59,5 +65,25 @@ describe('SpanPublisher append', () => {
     expect(bodies).toEqual([body])
     expect(mapped[0]).toBe(decoded)
     expect(mapped[1]).toBe(fromBody)
+  })
+})
+
+describe('SpanPublisher and OPA uploads', () => {
+  it("publishes an upload's decisions on spans keyed by the trace they name (the trace's correlate member places them)", async () => {
+    const bus = new MemoryBus<SpanTopics>()
+    const published: Array<BusMessage<SpanRecordValue>> = []
+    await bus.subscribe('spans', { group: 'test' }, async (messages) => {
+      published.push(...messages)
+    })
+    const stages = createPipelineStages(validateConfig({}), new Registry())
+    const p = new SpanPublisher({ bus, decode: stages.decode, map: stages.map, maxInflightRequests: 10, registry: new Registry() })
+    const [{ decision }] = readUpload(Buffer.from(JSON.stringify([opaDecision()])))
+    const batch: OpaBatch = { opa_decisions: [{ ...decision, verdict: 'deny', join: null }] }
+    // as the WAL would hold it: replayed from the body alone
+    await p.append({ signal: 'opa', tenant: 'acme', body: encodeBatch(batch), format: 'json' }, undefined)
+    expect(published).toHaveLength(1)
+    expect(published[0].key).toBe('4bf92f3577b34da6a3ce929d0e0e4736')
+    expect(published[0].value).toMatchObject({ signal: 'log', authTenant: 'acme', spanId: '00f067aa0ba902b7' })
+    expect(published[0].value.events[0]).toMatchObject({ kind: 'authz_decision', authz_result: 'deny', tenant_id: 'acme' })
   })
 })

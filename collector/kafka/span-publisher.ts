@@ -12,11 +12,11 @@ import { PrivpathError } from '../../core/errors.js'
 import type { SpanRecord, SpanRecordValue } from '../mapping/index.js'
 import type { IngestSink } from '../receiver/index.js'
 import type { DecodedRequest } from '../stages.js'
-import type { BodyFormat, Signal } from '../wal/index.js'
+import type { BodyFormat, RecordSignal } from '../wal/index.js'
 import type { SpanTopics } from './topics.js'
 
-type DecodeRequest = (signal: Signal, body: Uint8Array, format: BodyFormat) => DecodedRequest
-type MapRequest = (signal: Signal, request: DecodedRequest, context: { authTenant: string; observedAt: number }) => SpanRecord[]
+type DecodeRequest = (signal: RecordSignal, body: Uint8Array, format: BodyFormat) => DecodedRequest
+type MapRequest = (signal: RecordSignal, request: DecodedRequest, context: { authTenant: string; observedAt: number }) => SpanRecord[]
 
 export interface SpanPublisherOptions {
   bus: Bus<SpanTopics>
@@ -94,7 +94,7 @@ export class SpanPublisher implements IngestSink<DecodedRequest> {
     this.inflightBytes -= bytes
   }
 
-  async append(entry: { signal: Signal; tenant: string; body: Uint8Array; format: BodyFormat }, request: DecodedRequest | undefined): Promise<number> {
+  async append(entry: { signal: RecordSignal; tenant: string; body: Uint8Array; format: BodyFormat }, request: DecodedRequest | undefined): Promise<number> {
     const decoded = request ?? this.options.decode(entry.signal, entry.body, entry.format)
     const records = this.options.map(entry.signal, decoded, { authTenant: entry.tenant, observedAt: (this.options.now ?? Date.now)() })
     const messages: Array<BusMessage<SpanRecordValue>> = records.map((record) => {

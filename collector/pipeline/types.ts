@@ -6,7 +6,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { PrivpathEvent } from '../../core/event.js'
 import type { EventPublisher } from '../publish/publisher.js'
-import type { Signal, WalRecord } from '../wal/index.js'
+import type { RecordSignal, WalRecord } from '../wal/index.js'
 
 /** What the mapper produces per span (or log record); `origin` is ours and rides through the correlator. */
 export interface PipelineRecord {
@@ -23,8 +23,8 @@ export interface CorrelatorLike<R extends PipelineRecord> {
 /** The decode / map / correlate steps, injected so the pipeline composes them without owning them. */
 export interface PipelineStages<Req, R extends PipelineRecord> {
   /** Decodes a body taken from the queue: protobuf requests and replayed WAL records. */
-  decode(signal: Signal, body: Uint8Array, format: WalRecord['format']): Req
-  map(signal: Signal, request: Req, context: { authTenant: string; observedAt: number }): R[]
+  decode(signal: RecordSignal, body: Uint8Array, format: WalRecord['format']): Req
+  map(signal: RecordSignal, request: Req, context: { authTenant: string; observedAt: number }): R[]
   correlator: CorrelatorLike<R>
 }
 
@@ -54,7 +54,7 @@ export interface PipelineOptions<Req, R extends PipelineRecord> {
 /** Decoded when the receiver's check decoded it, else a body to decode when it is taken from the queue. */
 export type AcceptedRequest<Req> = ({ request: Req } | { body: Uint8Array; format: WalRecord['format'] }) & {
   lsn: number
-  signal: Signal
+  signal: RecordSignal
   authTenant: string
   /** The body size `reserve` counted (0 when none was given). */
   bytes?: number

@@ -17,7 +17,8 @@ import type { Authenticator } from '../../core/auth.js'
 import { classify } from '../../core/classify.js'
 import type { Logger } from '../../core/telemetry.js'
 import type { Signal } from '../wal/index.js'
-import { createIngest, QueueClaim } from './ingest.js'
+import { QueueClaim } from './claim.js'
+import { createIngest } from './ingest.js'
 import type { IngestSink, OtlpCodec } from './receiver.js'
 
 /** A service for a grpc-js Server: its methods, and the handlers of each. */

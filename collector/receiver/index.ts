@@ -15,6 +15,9 @@
  * google.rpc.RetryInfo in grpc-status-details-bin.
  * Not here: mapping and correlation (pipeline), the OTLP wire formats (otlp codec, injected).
  */
+export { formatOf } from './body.js'
+export { claimBeforeReading, drainBounds, readClaimedBody } from './claim.js'
+export { requestBodyDocs, RETRY_AFTER } from './openapi.js'
 export { otlpReceiver } from './receiver.js'
 
 export { otlpGrpcServices, otlpServiceDefinition } from './grpc.js'

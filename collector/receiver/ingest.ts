@@ -7,31 +7,8 @@
 import { Counter, type Registry } from 'prom-client'
 import { PrivpathError } from '../../core/errors.js'
 import type { BodyFormat, Signal } from '../wal/index.js'
+import type { QueueClaim } from './claim.js'
 import type { CheckedExport, IngestSink, OtlpCodec } from './receiver.js'
-
-/** A request's claim on the sink's queue: its slot and the body bytes counted so far. */
-export class QueueClaim {
-  constructor(
-    private readonly sink: Pick<IngestSink<unknown>, 'reserve' | 'resize' | 'release'>,
-    public bytes: number,
-  ) {
-    sink.reserve(bytes)
-  }
-
-  /** Claims up to `bytes` (never less than already claimed); throws when the queue has no room. */
-  readonly grow = (bytes: number): void => {
-    if (bytes > this.bytes) this.resize(bytes)
-  }
-
-  resize(bytes: number): void {
-    this.sink.resize(this.bytes, bytes)
-    this.bytes = bytes
-  }
-
-  release(): void {
-    this.sink.release(this.bytes)
-  }
-}
 
 /** Where a failed append is logged: the request's logger (HTTP) or the receiver's (gRPC). */
 interface ErrorLog {

@@ -22,7 +22,7 @@ function media(message: string) {
   }
 }
 
-const RETRY_AFTER = { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying' } }
+export const RETRY_AFTER = { 'retry-after': { type: 'integer', description: 'Seconds to wait before retrying' } }
 
 function status(description: string, headers?: typeof RETRY_AFTER) {
   return {
@@ -55,9 +55,8 @@ export function otlpRouteSchema(signal: Signal): FastifySchema {
   }
 }
 
-/** Adds the request body (either Content-Type) and its Content-Encoding to the route's entry in the document. */
-export function otlpRequestDocs(signal: Signal): SwaggerTransform {
-  const { request } = MESSAGES[signal]
+/** Adds a request body (by Content-Type) and its Content-Encoding to a route's entry in the document: every ingest route reads its body itself. */
+export function requestBodyDocs(content: Record<string, { schema: Record<string, unknown> }>): SwaggerTransform {
   return ({ schema, url }) => ({
     url,
     schema: {
@@ -66,7 +65,12 @@ export function otlpRequestDocs(signal: Signal): SwaggerTransform {
         type: 'object',
         properties: { 'content-encoding': { type: 'string', enum: ['gzip', 'deflate', 'identity'], description: 'Absent: identity' } },
       },
-      body: { content: media(request) },
+      body: { content },
     },
   })
+}
+
+/** Adds the request body (either Content-Type) and its Content-Encoding to the route's entry in the document. */
+export function otlpRequestDocs(signal: Signal): SwaggerTransform {
+  return requestBodyDocs(media(MESSAGES[signal].request))
 }

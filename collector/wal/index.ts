@@ -11,4 +11,4 @@
  */
 export { WriteAheadLog } from './wal.js'
 export type { WalOptions } from './wal.js'
-export type { BodyFormat, Signal, WalEntry, WalRecord } from './record.js'
+export type { BodyFormat, RecordSignal, Signal, WalEntry, WalRecord } from './record.js'

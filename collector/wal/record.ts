@@ -6,11 +6,14 @@
  */
 import { crc32 } from 'node:zlib'
 
+/** The OTLP signals a request carries. */
 export type Signal = 'traces' | 'logs'
+/** What a record holds: an OTLP request, or an OPA decision-log upload as collector/opa keeps it. */
+export type RecordSignal = Signal | 'opa'
 export type BodyFormat = 'protobuf' | 'json'
 
 export interface WalEntry {
-  signal: Signal
+  signal: RecordSignal
   format: BodyFormat
   /** Tenant stamped from the caller's key; '' when ingest is unauthenticated. */
   tenant: string
@@ -22,7 +25,7 @@ export interface WalRecord extends WalEntry {
 }
 
 const HEADER_BYTES = 16
-const SIGNALS: readonly Signal[] = ['traces', 'logs']
+const SIGNALS: readonly RecordSignal[] = ['traces', 'logs', 'opa']
 const FORMATS: readonly BodyFormat[] = ['protobuf', 'json']
 
 /**

@@ -40,6 +40,13 @@ describe('record encoding', () => {
     }
     expect(decodeRecord(bytes.subarray(0, bytes.length - 1), 0)).toEqual({ ok: false, reason: 'truncated' })
   })
+
+  it('round-trips every signal, OPA uploads included', () => {
+    for (const signal of ['traces', 'logs', 'opa'] as const) {
+      const decoded = decodeRecord(encodeRecord(7, { ...entry(2), signal }), 0)
+      expect(decoded.ok && decoded.record.signal).toBe(signal)
+    }
+  })
 })
 
 describe('write-ahead log', () => {

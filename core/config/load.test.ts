@@ -38,6 +38,13 @@ describe('loadConfig', () => {
     expect(validateConfig({ server: { max_body_bytes: 4096 }, collector: { max_queued_bytes: 4096 } }).collector.max_queued_bytes).toBe(4096)
   })
 
+  it('refuses an OPA result expression that is not JSONata, naming the setting and where', () => {
+    expect(() => validateConfig({ collector: { opa_result_expression: 'result.allow = ' } })).toThrow(
+      /collector\.opa_result_expression: not a valid JSONata expression at character \d+: /,
+    )
+    expect(validateConfig({ collector: { opa_result_expression: 'result.decision = "permit"' } }).collector.opa_result_expression).toBe('result.decision = "permit"')
+  })
+
   it('rejects unknown settings in the file by name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pp-config-'))
     const file = join(dir, 'privpath.yaml')

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs'
 import Value from 'typebox/value'
 import { parse as parseYaml } from 'yaml'
 import { PrivpathError } from '../errors.js'
+import { expressionError } from '../expression/index.js'
 import { type Config, ConfigSchema } from './schema.js'
 
 type Env = Record<string, string | undefined>
@@ -140,6 +141,13 @@ function crossChecks(config: Config): string[] {
     problems.push(
       `collector.max_queued_bytes (${config.collector.max_queued_bytes}) must be at least server.max_body_bytes (${config.server.max_body_bytes})`,
     )
+  }
+  const opaResult = config.collector.opa_result_expression
+  const problem = opaResult.trim() === '' ? undefined : expressionError(opaResult)
+  if (problem) {
+    // jsonata's position is the 1-based character that ends the offending token
+    const at = problem.position === undefined ? '' : ` at character ${problem.position}`
+    problems.push(`collector.opa_result_expression: not a valid JSONata expression${at}: ${problem.message}`)
   }
   return problems
 }

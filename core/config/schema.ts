@@ -77,6 +77,11 @@ const CollectorSection = Type.Object(
     max_future_skew_ms: Type.Integer({ minimum: 0, default: 5 * 60_000 }),
     /** The same before the receive time. Unset: store.events_ttl_days (an older event would be stored already expired). */
     max_past_ms: Type.Optional(Type.Integer({ minimum: 0 })),
+    /**
+     * JSONata over one OPA decision-log event (`result`, `input`, `path`, …) giving its verdict:
+     * true or "allow", false or "deny", anything else none. Empty: a boolean `result`, else `result.allow`.
+     */
+    opa_result_expression: Type.String({ default: '' }),
   },
   { additionalProperties: false, default: {} },
 )
@@ -99,6 +104,12 @@ export const DetectorSection = Type.Object(
      * a gateway exports a moment after the step count. Capped at allowed_lateness_ms.
      */
     decision_hold_ms: Type.Integer({ minimum: 0, default: 2_000 }),
+    /**
+     * A deny that arrives this long (event time) after the steps of its task were judged still
+     * re-judges the `hold` rules for the steps dated at or after it: policy engines that upload
+     * their decisions in batches (OPA) report minutes late. 0: only decision_hold_ms.
+     */
+    authz_lateness_ms: Type.Integer({ minimum: 0, default: 15 * 60_000 }),
     credential_grace_ms: Type.Integer({ minimum: 0, default: 60 * 60_000 }),
     allowed_lateness_ms: Type.Integer({ minimum: 0, default: 30_000 }),
     /** Per isolation domain (tenant key): one tenant's flood never evicts another's state. */

@@ -4,9 +4,10 @@
  * the task state and the credential registry, fires due absences and held steps, and returns the
  * alerts raised or updated. State lives per isolation domain (domain.ts): an event only ever
  * reads and changes its own domain's. `hold` rules are judged `decision_hold_ms` after their
- * event instead, against the task as it is then. `step` answers synchronously when every rule it
- * ran is compiled, with a Promise otherwise (its array is read-only); calls must not overlap
- * (await each one), which `process` and `processBatch` do for you.
+ * event instead, against the task as it is then, and again when a deny for the task arrives
+ * within `authz_lateness_ms` after that (late-decisions.ts). `step` answers synchronously when
+ * every rule it ran is compiled, with a Promise otherwise (its array is read-only); calls must not
+ * overlap (await each one), which `process` and `processBatch` do for you.
  */
 import { performance } from 'node:perf_hooks'
 import type { Alert } from '../../core/alert.js'
@@ -24,6 +25,7 @@ import { DomainState, type HeldStep } from './domain.js'
 import { NO_PROVENANCE } from '../provenance/keeper.js'
 import { ValueHasher } from '../provenance/values.js'
 import { drive, isPromise, type Maybe, type RuleRun } from './drive.js'
+import { LateDecisions } from './late-decisions.js'
 import { detectorMetrics, type DetectorMetrics } from './metrics.js'
 
 const NO_ALERTS: Alert[] = Object.freeze([]) as unknown as Alert[]
@@ -77,12 +79,21 @@ export class DetectorEngine {
   private recent: DomainState | undefined
   /** Wall-clock time of the batch being stepped (one clock read per batch). */
   private wallNow = 0
+  /** Judged steps, for denies that arrive after them (late-decisions.ts). */
+  private readonly late: LateDecisions
 
   constructor(private readonly options: EngineOptions) {
     const { config, telemetry } = options
     this.clock = options.clock ?? Date.now
     this.holdMs = Math.min(config.decision_hold_ms, config.allowed_lateness_ms)
     this.metrics = detectorMetrics(telemetry.registry, () => this.sizes())
+    this.late = new LateDecisions({
+      config,
+      registry: telemetry.registry,
+      rule: (id) => this.rulesById.get(id),
+      evaluate: (domain, rule, ctx, lag) => this.evaluate(domain, rule, ctx, lag),
+      evicted: (reason) => this.metrics.evictions.inc({ what: 'judged_step', reason }),
+    })
     this.replaceRules(options.rules)
   }
 
@@ -317,6 +328,8 @@ export class DetectorEngine {
     const now = domain.watermark
     const top = domain.absenceTimers.peek()
     if (top && top.at <= now) more = this.fireDue(domain, now, more)
+    // steps judged earlier see a late deny here; those due just below see it in their task anyway
+    if (event.kind === 'authz_decision') more = this.late.rejudge(domain, event, more)
     const held = domain.held.peek()
     if (held && held.at <= now) more = this.releaseHeld(domain, now, more)
     domain.sweep(now, this.rulesById)
@@ -492,13 +505,15 @@ export class DetectorEngine {
 
   /**
    * Judges the held steps due by `limit` against their task as it is now: decisions and approvals
-   * that arrived after the step, up to its time + the hold, are in it (rules compare times).
+   * that arrived after the step, up to its time + the hold, are in it (rules compare times). The
+   * steps are then kept for a deny arriving later still (late-decisions.ts).
    */
   private releaseHeld(domain: DomainState, limit: number, runs: FiringRun[] | undefined): FiringRun[] | undefined {
     const held = domain.held
     for (let top = held.peek(); top && top.at <= limit; top = held.peek()) {
       held.shift()
       const { event, rules, lag, provenance }: HeldStep = top
+      const track = this.late.remember(domain, top)
       const ctx: RuleContext = {
         event,
         task: domain.tasks.get(event.task_id) ?? emptyTask(event.task_id, event.tenant_id),
@@ -513,7 +528,7 @@ export class DetectorEngine {
         const rule = this.rulesById.get(stale.id)
         if (rule === undefined || !rule.hold) continue
         const run = this.evaluate(domain, rule, ctx, lag)
-        if (run !== undefined) (runs ??= []).push(run)
+        if (run !== undefined) (runs ??= []).push(track ? track(rule.id, run) : run)
       }
     }
     return runs
