@@ -2,7 +2,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { Counter, type Registry } from 'prom-client'
 import type { Authenticator, Caller } from '../../core/auth.js'
-import { PrivpathError } from '../../core/errors.js'
 import { createIngest } from './ingest.js'
 import type { BodyFormat, RecordSignal, Signal, WalEntry } from '../wal/index.js'
 import { CONTENT_TYPE, type DrainBounds, formatOf, requireFormat } from './body.js'
