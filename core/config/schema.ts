@@ -117,7 +117,7 @@ export const DetectorSection = Type.Object(
     first_seen_learning_tasks: Type.Integer({ minimum: 0, default: 20 }),
     /** …and so does its first this long of event time after its first event (both must have passed). */
     first_seen_learning_ms: Type.Integer({ minimum: 0, default: 0 }),
-    /** First-seen facts remembered per isolation domain (least recently seen leave first; one pushed out reads as new again). */
+    /** First-seen facts remembered per isolation domain; beyond it the least recently seen agents leave whole (and learn again). */
     max_first_seen: Type.Integer({ minimum: 1, default: 100_000 }),
   },
   { additionalProperties: false, default: {} },

@@ -121,7 +121,7 @@ export class DomainState {
     this.dedup = new DedupTable(hooks.clock)
     this.firstSeen = new FirstSeen(
       id,
-      () => ({ learningTasks: config.first_seen_learning_tasks, learningMs: config.first_seen_learning_ms, max: config.max_first_seen }),
+      { learningTasks: config.first_seen_learning_tasks, learningMs: config.first_seen_learning_ms, max: config.max_first_seen },
       hooks.firstSeen,
       (count) => hooks.evicted('first_seen', 'cap', count),
     )

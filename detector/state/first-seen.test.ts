@@ -8,7 +8,7 @@ const DAY = 86_400_000
 function firstSeen(limits: Partial<FirstSeenLimits> = {}) {
   const rows: FirstSeenRow[] = []
   let evicted = 0
-  const state = new FirstSeen('dom', () => ({ learningTasks: 0, learningMs: 0, max: 1_000, ...limits }), (row) => rows.push(row), (count) => (evicted += count))
+  const state = new FirstSeen('dom', { learningTasks: 0, learningMs: 0, max: 1_000, ...limits }, (row) => rows.push(row), (count) => (evicted += count))
   /** Judges, then learns, like the engine. */
   const step = (event: PrivpathEvent) => {
     const judged = state.judge(event)
@@ -115,11 +115,18 @@ describe('first-seen state', () => {
     expect(state.judge(mcp('b:1', 't9', { agent_id: 'newcomer', ts: 60_000 }))).toMatchObject({ learning: true })
   })
 
-  it('keeps at most max facts, least recently seen first out, and counts what it pushed out', () => {
-    const { state, step, evicted } = firstSeen({ max: 4 })
-    for (const tool of ['t.a', 't.b', 't.c', 't.d']) step(ev({ kind: 'tool_invocation', agent_id: 'x', tool_name: tool }))
+  it('over max facts the least recently seen agents leave whole, and learn again when they come back', () => {
+    const { state, step, evicted } = firstSeen({ max: 6, learningTasks: 1 })
+    const call = (agent: string, tool: string, task: string, ts: number) => ev({ kind: 'tool_invocation', agent_id: agent, tool_name: tool, task_id: task, ts })
+    step(call('x', 't.a', 'x1', 0))
+    step(call('x', 't.b', 'x2', 1))
+    step(call('y', 't.c', 'y1', 10))
+    expect(state.size).toBe(5)
+    step(call('z', 't.d', 'z1', 20))
+    // x (the agent and its two tools) was seen least recently: it left, and made room
+    expect(evicted()).toBe(3)
     expect(state.size).toBe(4)
-    expect(evicted()).toBe(1)
-    expect(step(ev({ kind: 'tool_invocation', agent_id: 'x', tool_name: 't.a' })).tool).toBe(true)
+    expect(step(call('y', 't.e', 'y2', 30))).toMatchObject({ learning: false, tool: true })
+    expect(step(call('x', 't.z', 'x3', 40))).toMatchObject({ learning: true, tool: false })
   })
 })

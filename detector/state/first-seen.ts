@@ -10,14 +10,16 @@
  * alert per tool. A changed tool definition is judged from its second sighting on, learning or
  * not: a definition changing under an agent is never part of learning its repertoire.
  *
- * Bounded: at most `max` facts (LRU, touched on every sighting); one pushed out reads as new
- * again (counted in the evictions metric).
+ * Bounded: at most `max` facts (agents included). Beyond it the least recently seen agents leave
+ * whole, with what they had used (counted in the evictions metric): such an agent learns again,
+ * so the bound errs towards silence, never towards calling old habits new. Facts are looked up by
+ * the event's own strings in per-tenant and per-agent maps: every event passes through here, and
+ * a key built per look-up would be hashed anew each time.
  */
 import type { PrivpathEvent } from '../../core/event.js'
 import type { FactKind, FirstSeenRow } from '../../core/store/first-seen.js'
-import { LruMap } from './lru.js'
 
-export type { FactKind, FirstSeenRow }
+export type { FirstSeenRow }
 
 /** A tool whose definition differs from every one seen before for the same agent, server and name. */
 export interface DefinitionChange {
@@ -43,13 +45,15 @@ export interface FirstSeenContext {
   definition_changes: DefinitionChange[]
 }
 
-export const NOTHING_NEW: FirstSeenContext = Object.freeze({
-  learning: false,
-  mcp_server: false,
-  tool: false,
-  delegation_edge: false,
-  definition_changes: Object.freeze([]) as unknown as DefinitionChange[],
-}) as FirstSeenContext
+/** Every context has this one shape (rules read it on most events: one hidden class keeps their reads fast). */
+function context(learning: boolean, mcpServer: boolean, tool: boolean, delegationEdge: boolean, changes: DefinitionChange[]): FirstSeenContext {
+  return { learning, mcp_server: mcpServer, tool, delegation_edge: delegationEdge, definition_changes: changes }
+}
+
+const NO_CHANGES: DefinitionChange[] = []
+/** Shared by the events first-seen does not judge; never changed (rules only read it). */
+export const NOTHING_NEW: FirstSeenContext = context(false, false, false, false, NO_CHANGES)
+const LEARNING: FirstSeenContext = context(true, false, false, false, NO_CHANGES)
 
 export interface FirstSeenLimits {
   learningTasks: number
@@ -63,6 +67,10 @@ const DEFINITIONS_ATTRIBUTE = 'privpath.tool_definitions'
 const REFRESH_MS = 86_400_000
 /** Definitions remembered per tool: flapping between known definitions (two servers, one name) is no change. */
 const HASHES_PER_TOOL = 4
+/** Evicting makes room for this share of `max` at once, so a full domain does not evict on every new fact. */
+const EVICT_TO = 0.9
+const NO_TASKS: readonly string[] = Object.freeze([])
+const NO_OFFERS: Offered[] = []
 
 interface Fact {
   first_seen: number
@@ -70,24 +78,25 @@ interface Fact {
   written: number
 }
 
-interface AgentFact extends Fact {
+interface Definitions extends Fact {
+  /** Most recent first: `[hash, definition, seen]`. */
+  known: Array<{ hash: string; definition: string; seen: number }>
+}
+
+interface Agent extends Fact {
+  tenant: string
+  id: string
   established: boolean
   /** Its first tasks, until `learningTasks` of them were seen. */
   tasks: string[]
+  /** Event time of its latest event (which agents leave first). */
+  last: number
+  servers: Map<string, Fact>
+  tools: Map<string, Fact>
+  delegates: Map<string, Fact>
+  /** By `server\0tool`. */
+  definitions: Map<string, Definitions>
 }
-
-interface Definition {
-  hash: string
-  definition: string
-  seen: number
-}
-
-interface DefinitionsFact extends Fact {
-  /** Most recent first. */
-  known: Definition[]
-}
-
-type AnyFact = Fact | AgentFact | DefinitionsFact
 
 interface Offered {
   name: string
@@ -95,9 +104,185 @@ interface Offered {
   definition: string
 }
 
-function offeredTools(event: PrivpathEvent): Offered[] {
-  const raw = event.attributes[DEFINITIONS_ATTRIBUTE]
-  if (raw === undefined) return []
+/** The MCP server an MCP span talks to, '' for any other event. */
+function mcpServer(event: PrivpathEvent): string {
+  return event.attributes['mcp.method.name'] === undefined ? '' : event.target_resource
+}
+
+export class FirstSeen {
+  private readonly tenants = new Map<string, Map<string, Agent>>()
+  private facts = 0
+  /** The offered tools of the event judged last, parsed once for judge and learn. */
+  private offeredEvent: PrivpathEvent | undefined
+  private offeredTools: Offered[] = []
+
+  constructor(
+    private readonly domain: string,
+    private readonly limits: FirstSeenLimits,
+    private readonly write: ((row: FirstSeenRow) => void) | undefined,
+    private readonly evicted: (count: number) => void,
+  ) {}
+
+  get size(): number {
+    return this.facts
+  }
+
+  /** What about the event is new, before it is learned. */
+  judge(event: PrivpathEvent): FirstSeenContext {
+    if (event.agent_id === '') return NOTHING_NEW
+    const server = mcpServer(event)
+    const offered = this.offered(event)
+    if (server === '' && offered.length === 0 && event.kind !== 'tool_invocation' && event.kind !== 'delegation') return NOTHING_NEW
+    const agent = this.tenants.get(event.tenant_id)?.get(event.agent_id)
+    const changes = agent === undefined || offered.length === 0 ? NO_CHANGES : changedDefinitions(agent, server, offered)
+    if (this.learning(agent, event)) return changes.length === 0 ? LEARNING : context(true, false, false, false, changes)
+    return context(
+      false,
+      server !== '' && agent?.servers.has(server) !== true,
+      event.kind === 'tool_invocation' && event.tool_name !== '' && agent?.tools.has(event.tool_name) !== true,
+      event.kind === 'delegation' && event.delegate_agent_id !== '' && agent?.delegates.has(event.delegate_agent_id) !== true,
+      changes,
+    )
+  }
+
+  /** Folds the event in (after the rules judged it). */
+  learn(event: PrivpathEvent): void {
+    if (event.agent_id === '') return
+    const agent = this.learnAgent(event)
+    const ts = event.ts
+    const server = mcpServer(event)
+    if (server !== '') this.note(agent, 'mcp_server', agent.servers, server, ts)
+    if (event.kind === 'tool_invocation' && event.tool_name !== '') this.note(agent, 'tool', agent.tools, event.tool_name, ts)
+    if (event.kind === 'delegation' && event.delegate_agent_id !== '') this.note(agent, 'delegation_edge', agent.delegates, event.delegate_agent_id, ts)
+    for (const tool of this.offered(event)) this.noteDefinition(agent, server, tool, ts)
+    this.bound()
+  }
+
+  /** Facts from the store (oldest first); facts already known keep what they know and gain what the rows add. */
+  load(row: FirstSeenRow): void {
+    const agent = this.agent(row.tenant_id, row.subject, row.first_seen)
+    agent.first_seen = Math.min(agent.first_seen, row.first_seen)
+    agent.last = Math.max(agent.last, row.seen_at)
+    switch (row.kind) {
+      case 'agent':
+        agent.established ||= row.hash === 'established'
+        break
+      case 'mcp_server':
+      case 'tool':
+      case 'delegation_edge': {
+        const facts = row.kind === 'mcp_server' ? agent.servers : row.kind === 'tool' ? agent.tools : agent.delegates
+        if (!facts.has(row.object)) this.add(facts, row.object, { first_seen: row.first_seen, written: row.seen_at })
+        break
+      }
+      case 'tool_definition': {
+        const known = this.definitionsOf(agent, row.object, row.first_seen)
+        if (!known.known.some((d) => d.hash === row.hash)) remember(known, row.hash, row.detail, row.seen_at)
+      }
+    }
+    this.bound()
+  }
+
+  /** Among its first `learningTasks` tasks, or within `learningMs` of its first event (undefined: an agent never seen); a task first seen after both ends it. */
+  private learning(agent: Agent | undefined, event: PrivpathEvent): boolean {
+    if (agent?.established) return false
+    if (event.ts - (agent?.first_seen ?? event.ts) < this.limits.learningMs) return true
+    const tasks = agent?.tasks ?? NO_TASKS
+    return tasks.includes(event.task_id) || tasks.length < this.limits.learningTasks
+  }
+
+  private learnAgent(event: PrivpathEvent): Agent {
+    const { tenant_id: tenant, agent_id: id, ts } = event
+    const known = this.tenants.get(tenant)?.get(id)
+    const agent = known ?? this.agent(tenant, id, ts)
+    if (known === undefined) this.emit(agent, 'agent', '', 'learning', '', ts)
+    if (ts > agent.last) agent.last = ts
+    if (agent.established) {
+      if (ts - agent.written >= REFRESH_MS) this.emit(agent, 'agent', '', 'established', '', ts)
+    } else if (this.learning(agent, event)) {
+      if (event.task_id !== '' && !agent.tasks.includes(event.task_id)) agent.tasks.push(event.task_id)
+    } else {
+      agent.established = true
+      agent.tasks = []
+      this.emit(agent, 'agent', '', 'established', '', ts)
+    }
+    return agent
+  }
+
+  private note(agent: Agent, kind: FactKind, facts: Map<string, Fact>, object: string, ts: number): void {
+    const fact = facts.get(object)
+    if (fact === undefined) {
+      this.add(facts, object, { first_seen: ts, written: ts })
+      this.emit(agent, kind, object, '', '', ts, ts)
+    } else if (ts - fact.written >= REFRESH_MS) {
+      fact.written = ts
+      this.emit(agent, kind, object, '', '', ts, fact.first_seen)
+    }
+  }
+
+  private noteDefinition(agent: Agent, server: string, tool: Offered, ts: number): void {
+    const object = `${server}\u0000${tool.name}`
+    const fact = this.definitionsOf(agent, object, ts)
+    const known = fact.known.find((d) => d.hash === tool.hash)
+    if (known !== undefined && ts - known.seen < REFRESH_MS) return
+    if (known === undefined) remember(fact, tool.hash, tool.definition, ts)
+    else known.seen = ts
+    this.emit(agent, 'tool_definition', object, tool.hash, known?.definition ?? tool.definition, ts, fact.first_seen)
+  }
+
+  private agent(tenant: string, id: string, ts: number): Agent {
+    let agents = this.tenants.get(tenant)
+    if (agents === undefined) this.tenants.set(tenant, (agents = new Map()))
+    let agent = agents.get(id)
+    if (agent === undefined) {
+      agent = { tenant, id, first_seen: ts, written: ts, last: ts, established: false, tasks: [], servers: new Map(), tools: new Map(), delegates: new Map(), definitions: new Map() }
+      agents.set(id, agent)
+      this.facts++
+    }
+    return agent
+  }
+
+  private definitionsOf(agent: Agent, object: string, ts: number): Definitions {
+    let fact = agent.definitions.get(object)
+    if (fact === undefined) this.add(agent.definitions, object, (fact = { first_seen: ts, written: ts, known: [] }))
+    return fact
+  }
+
+  private add<F extends Fact>(facts: Map<string, F>, key: string, fact: F): void {
+    facts.set(key, fact)
+    this.facts++
+  }
+
+  /** Over `max` facts: the least recently seen agents leave, whole, until EVICT_TO of it is left. */
+  private bound(): void {
+    if (this.facts <= this.limits.max) return
+    const agents = [...this.tenants.values()].flatMap((byId) => [...byId.values()]).sort((a, b) => a.last - b.last)
+    let evicted = 0
+    for (const agent of agents) {
+      if (this.facts <= this.limits.max * EVICT_TO) break
+      const size = 1 + agent.servers.size + agent.tools.size + agent.delegates.size + agent.definitions.size
+      this.tenants.get(agent.tenant)?.delete(agent.id)
+      this.facts -= size
+      evicted += size
+    }
+    this.evicted(evicted)
+  }
+
+  private offered(event: PrivpathEvent): Offered[] {
+    if (this.offeredEvent !== event) {
+      const raw = event.attributes[DEFINITIONS_ATTRIBUTE]
+      this.offeredEvent = event
+      this.offeredTools = raw === undefined ? NO_OFFERS : parseOffered(raw)
+    }
+    return this.offeredTools
+  }
+
+  private emit(agent: Agent, kind: FactKind, object: string, hash: string, detail: string, ts: number, firstSeen = agent.first_seen): void {
+    if (kind === 'agent') agent.written = ts
+    this.write?.({ domain: this.domain, tenant_id: agent.tenant, kind, subject: agent.id, object, hash, detail, first_seen: firstSeen, seen_at: ts })
+  }
+}
+
+function parseOffered(raw: string): Offered[] {
   try {
     const parsed = JSON.parse(raw) as unknown
     return Array.isArray(parsed) ? parsed.filter((d): d is Offered => typeof d?.name === 'string' && typeof d?.hash === 'string') : []
@@ -106,203 +291,20 @@ function offeredTools(event: PrivpathEvent): Offered[] {
   }
 }
 
-/** The MCP server an MCP span talks to, '' for any other event. */
-function mcpServer(event: PrivpathEvent): string {
-  return event.attributes['mcp.method.name'] === undefined ? '' : event.target_resource
+/** Changed definitions of the tools an event offers, against what was known before it. */
+function changedDefinitions(agent: Agent, server: string, offered: readonly Offered[]): DefinitionChange[] {
+  let changes: DefinitionChange[] | undefined
+  for (const tool of offered) {
+    const fact = agent.definitions.get(`${server}\u0000${tool.name}`)
+    const latest = fact?.known[0]
+    if (latest === undefined || fact!.known.some((d) => d.hash === tool.hash)) continue
+    ;(changes ??= []).push({ server, tool: tool.name, old_hash: latest.hash, new_hash: tool.hash, old: latest.definition, new: tool.definition })
+  }
+  return changes ?? NO_CHANGES
 }
 
-const key = (kind: FactKind, tenant: string, subject: string, object: string, hash = ''): string => `${kind}\u0000${tenant}\u0000${subject}\u0000${object}\u0000${hash}`
-
-export class FirstSeen {
-  private readonly facts = new LruMap<AnyFact>()
-
-  constructor(
-    private readonly domain: string,
-    private readonly limits: () => FirstSeenLimits,
-    private readonly write: ((row: FirstSeenRow) => void) | undefined,
-    private readonly evicted: (count: number) => void,
-  ) {}
-
-  get size(): number {
-    return this.facts.size
-  }
-
-  /** What about the event is new, before it is learned. */
-  judge(event: PrivpathEvent): FirstSeenContext {
-    if (event.agent_id === '') return NOTHING_NEW
-    const server = mcpServer(event)
-    const offered = offeredTools(event)
-    const relevant = server !== '' || offered.length > 0 || event.kind === 'tool_invocation' || event.kind === 'delegation'
-    if (!relevant) return NOTHING_NEW
-    const tenant = event.tenant_id
-    const agent = event.agent_id
-    const changes = this.changes(tenant, agent, server, offered)
-    if (this.learning(event)) return { ...NOTHING_NEW, learning: true, definition_changes: changes }
-    return {
-      learning: false,
-      mcp_server: server !== '' && !this.facts.has(key('mcp_server', tenant, agent, server)),
-      tool: event.kind === 'tool_invocation' && event.tool_name !== '' && !this.facts.has(key('tool', tenant, agent, event.tool_name)),
-      delegation_edge: event.kind === 'delegation' && event.delegate_agent_id !== '' && !this.facts.has(key('delegation_edge', tenant, agent, event.delegate_agent_id)),
-      definition_changes: changes,
-    }
-  }
-
-  /** Folds the event in (after the rules judged it). */
-  learn(event: PrivpathEvent): void {
-    const agent = event.agent_id
-    if (agent === '') return
-    const tenant = event.tenant_id
-    const ts = event.ts
-    this.learnAgent(event)
-    const server = mcpServer(event)
-    if (server !== '') this.note('mcp_server', tenant, agent, server, ts)
-    if (event.kind === 'tool_invocation' && event.tool_name !== '') this.note('tool', tenant, agent, event.tool_name, ts)
-    if (event.kind === 'delegation' && event.delegate_agent_id !== '') this.note('delegation_edge', tenant, agent, event.delegate_agent_id, ts)
-    for (const tool of offeredTools(event)) this.noteDefinition(tenant, agent, server, tool, ts)
-  }
-
-  /** Facts from the store (oldest first); facts already known keep what they know and gain what the rows add. */
-  load(row: FirstSeenRow): void {
-    const { tenant_id: tenant, subject, object } = row
-    switch (row.kind) {
-      case 'agent': {
-        const fact = this.agent(tenant, subject) ?? { first_seen: row.first_seen, written: row.seen_at, established: false, tasks: [] }
-        fact.first_seen = Math.min(fact.first_seen, row.first_seen)
-        fact.established ||= row.hash === 'established'
-        this.put(key('agent', tenant, subject, ''), fact)
-        return
-      }
-      case 'tool_definition': {
-        const [server, tool] = splitObject(object)
-        const id = key('tool_definition', tenant, subject, `${server}\u0000${tool}`)
-        const fact = (this.facts.get(id) as DefinitionsFact | undefined) ?? { first_seen: row.first_seen, written: row.seen_at, known: [] }
-        if (!fact.known.some((d) => d.hash === row.hash)) remember(fact, { hash: row.hash, definition: row.detail, seen: row.seen_at })
-        this.put(id, fact)
-        return
-      }
-      default: {
-        const id = key(row.kind, tenant, subject, object)
-        const fact = this.facts.get(id) ?? { first_seen: row.first_seen, written: row.seen_at }
-        this.put(id, fact)
-      }
-    }
-  }
-
-  private agent(tenant: string, agent: string): AgentFact | undefined {
-    return this.facts.get(key('agent', tenant, agent, '')) as AgentFact | undefined
-  }
-
-  /**
-   * Whether the event's agent is still learning: among its first `learningTasks` tasks, or within
-   * `learningMs` of its first event. A task it is first seen in after that ends its learning.
-   */
-  private learning(event: PrivpathEvent): boolean {
-    const fact = this.agent(event.tenant_id, event.agent_id)
-    if (fact?.established) return false
-    const { learningTasks, learningMs } = this.limits()
-    const firstSeen = fact?.first_seen ?? event.ts
-    const tasks = fact?.tasks ?? []
-    if (event.ts - firstSeen < learningMs) return true
-    if (tasks.includes(event.task_id)) return true
-    return tasks.length + (event.task_id === '' ? 0 : 1) <= learningTasks
-  }
-
-  private learnAgent(event: PrivpathEvent): void {
-    const { tenant_id: tenant, agent_id: agent, ts } = event
-    const id = key('agent', tenant, agent, '')
-    let fact = this.facts.get(id) as AgentFact | undefined
-    if (fact?.established) {
-      this.touch(id, fact, 'agent', tenant, agent, '', 'established', '', ts)
-      return
-    }
-    const learning = this.learning(event)
-    if (fact === undefined) {
-      fact = { first_seen: ts, written: ts, established: false, tasks: [] }
-      this.emit('agent', tenant, agent, '', 'learning', '', fact.first_seen, ts)
-    }
-    if (learning) {
-      if (event.task_id !== '' && !fact.tasks.includes(event.task_id)) fact.tasks.push(event.task_id)
-    } else {
-      fact.established = true
-      fact.tasks = []
-      fact.written = ts
-      this.emit('agent', tenant, agent, '', 'established', '', fact.first_seen, ts)
-    }
-    this.put(id, fact)
-  }
-
-  private note(kind: FactKind, tenant: string, subject: string, object: string, ts: number): void {
-    const id = key(kind, tenant, subject, object)
-    const fact = this.facts.get(id)
-    if (fact !== undefined) {
-      this.touch(id, fact, kind, tenant, subject, object, '', '', ts)
-      return
-    }
-    this.put(id, { first_seen: ts, written: ts })
-    this.emit(kind, tenant, subject, object, '', '', ts, ts)
-  }
-
-  private noteDefinition(tenant: string, agent: string, server: string, tool: Offered, ts: number): void {
-    const object = `${server}\u0000${tool.name}`
-    const id = key('tool_definition', tenant, agent, object)
-    const fact = (this.facts.get(id) as DefinitionsFact | undefined) ?? { first_seen: ts, written: ts, known: [] }
-    const known = fact.known.find((d) => d.hash === tool.hash)
-    if (known === undefined) {
-      remember(fact, { hash: tool.hash, definition: tool.definition, seen: ts })
-      fact.written = ts
-      this.emit('tool_definition', tenant, agent, object, tool.hash, tool.definition, fact.first_seen, ts)
-    } else if (ts - known.seen >= REFRESH_MS) {
-      known.seen = ts
-      fact.written = ts
-      this.emit('tool_definition', tenant, agent, object, tool.hash, known.definition, fact.first_seen, ts)
-    }
-    this.put(id, fact)
-  }
-
-  /** Changed definitions of the tools an event offers, against what was known before it. */
-  private changes(tenant: string, agent: string, server: string, offered: readonly Offered[]): DefinitionChange[] {
-    let changes: DefinitionChange[] | undefined
-    for (const tool of offered) {
-      const fact = this.facts.get(key('tool_definition', tenant, agent, `${server}\u0000${tool.name}`)) as DefinitionsFact | undefined
-      const latest = fact?.known[0]
-      if (latest === undefined || fact!.known.some((d) => d.hash === tool.hash)) continue
-      ;(changes ??= []).push({ server, tool: tool.name, old_hash: latest.hash, new_hash: tool.hash, old: latest.definition, new: tool.definition })
-    }
-    return changes ?? NOTHING_NEW.definition_changes
-  }
-
-  /** A known fact seen again: most recently used, and written again once a day so the store keeps it. */
-  private touch(id: string, fact: AnyFact, kind: FactKind, tenant: string, subject: string, object: string, hash: string, detail: string, ts: number): void {
-    if (ts - fact.written >= REFRESH_MS) {
-      fact.written = ts
-      this.emit(kind, tenant, subject, object, hash, detail, fact.first_seen, ts)
-    }
-    this.put(id, fact)
-  }
-
-  private put(id: string, fact: AnyFact): void {
-    this.facts.set(id, fact)
-    let evicted = 0
-    while (this.facts.size > this.limits().max) {
-      const oldest = this.facts.oldest()
-      if (!oldest) break
-      this.facts.delete(oldest[0])
-      evicted++
-    }
-    if (evicted > 0) this.evicted(evicted)
-  }
-
-  private emit(kind: FactKind, tenant: string, subject: string, object: string, hash: string, detail: string, firstSeen: number, ts: number): void {
-    this.write?.({ domain: this.domain, tenant_id: tenant, kind, subject, object, hash, detail, first_seen: firstSeen, seen_at: ts })
-  }
-}
-
-function remember(fact: DefinitionsFact, definition: Definition): void {
-  fact.known.unshift(definition)
+function remember(fact: Definitions, hash: string, definition: string, seen: number): void {
+  fact.known.unshift({ hash, definition, seen })
   if (fact.known.length > HASHES_PER_TOOL) fact.known.length = HASHES_PER_TOOL
-}
-
-function splitObject(object: string): [string, string] {
-  const at = object.indexOf('\u0000')
-  return at === -1 ? ['', object] : [object.slice(0, at), object.slice(at + 1)]
+  fact.written = seen
 }
