@@ -2,7 +2,7 @@
  * One OTLP span → one SpanRecord: the span's own event (seq 0), the events derived from it
  * (reasoning parts, credential use by a tool), and one event per contract span event (seq i+1).
  */
-import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
+import { emptyEvent, sharedInvocationId, type PrivpathEvent } from '../../core/event.js'
 import type { Span } from '../otlp/index.js'
 import { AttributeReader, nanosToMillis } from './attributes.js'
 import { classifySpan, type SpanShape } from './classify.js'
@@ -14,7 +14,6 @@ import { GUARDRAIL_VERDICT_ATTRIBUTE, guardrailVerdict } from './guardrail.js'
 import { readIdentity, stampIdentity } from './identity.js'
 import { invocationKey, mcpServer, mcpToolName, toolDefinitions } from './mcp.js'
 import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
-import { sharedInvocationId } from '../../core/event.js'
 import { requestedCalls, responseKey, retrievedDocuments, toolResult } from './tool-calls.js'
 
 const STATUS: Record<number, PrivpathEvent['status']> = { 0: 'unset', 1: 'ok', 2: 'error' }

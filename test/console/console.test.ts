@@ -200,7 +200,7 @@ describe.skipIf(!hasChromium)('console in chromium', () => {
     await page.goto(`${fleet.app.url}/rules`)
     const row = page.locator('tr[data-rule-id="cross-tenant-tool-routing"]')
     await row.waitFor()
-    expect(await page.locator('tbody tr').count()).toBe(25)
+    expect(await page.locator('tbody tr').count()).toBe(29)
     expect(await row.textContent()).toContain('owasp_agentic:ASI02')
     expect(Number(await row.locator('td.num').first().textContent())).toBeGreaterThan(0)
     await page.screenshot({ path: `${OUT}/console-rules.png`, fullPage: true })
