@@ -22,7 +22,7 @@ import type { FactKind, FirstSeenRow } from '../../core/store/first-seen.js'
 export type { FirstSeenRow }
 
 /** A tool whose definition differs from every one seen before for the same agent, server and name. */
-export interface DefinitionChange {
+interface DefinitionChange {
   server: string
   tool: string
   old_hash: string
