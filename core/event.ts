@@ -19,6 +19,7 @@ export const EVENT_KINDS = [
   'authz_decision',
   'delegation',
   'approval',
+  'guardrail',
   'task_end',
   'other',
 ] as const
@@ -196,6 +197,24 @@ const PADDED_POSITIONS = Array.from({ length: 8 }, (_, position) => String(posit
  */
 export function eventId(traceId: string, spanId: string, kind: EventKind, seq: number, position = 0): string {
   return `${traceId}.${spanId}.${seq}.${PADDED_POSITIONS[position] ?? String(position).padStart(3, '0')}.${kind}`
+}
+
+/**
+ * The span-id part of a tool invocation that several spans report: an MCP `tools/call` seen by
+ * its client and by its server. `key` is derived from what both spans carry (collector/mapping/
+ * mcp.ts), so either span, alone or with the other, in any order, yields the same event id, and
+ * store reads and the detector take the two as one invocation. Span ids are hex and log stand-ins
+ * `<hex>/log/<hex>`, so this form meets neither.
+ */
+const SHARED_INVOCATION = 'mcp-'
+
+export function sharedInvocationId(traceId: string, key: string): string {
+  return eventId(traceId, `${SHARED_INVOCATION}${key}`, 'tool_invocation', 0)
+}
+
+/** Whether the event is one of several reports of one invocation (see sharedInvocationId). */
+export function isSharedInvocation(event: Pick<PrivpathEvent, 'event_id' | 'kind'>): boolean {
+  return event.kind === 'tool_invocation' && event.event_id.includes(`.${SHARED_INVOCATION}`)
 }
 
 export function isEventKind(value: unknown): value is EventKind {

@@ -16,6 +16,7 @@ import type { Telemetry } from '../core/telemetry.js'
 import type { DetectorConfig } from './config.js'
 import { DetectorEngine } from './engine/engine.js'
 import { isPromise } from './engine/drive.js'
+import { FIRST_SEEN_SYNC_MS, FirstSeenSync, type FirstSeenStore } from './first-seen-sync.js'
 import { formatProblem, loadRules, resolveRulesDirs } from './rules/load.js'
 import { partitionRebuild } from './rebuild.js'
 import type { Rule, RuleProblem } from './rules/types.js'
@@ -51,6 +52,8 @@ export interface StartDetectorOptions {
   onRulesReloaded?: (rules: Rule[]) => Promise<void> | void
   /** Called after each batch of events was folded into state (the decision endpoint's freshness waits). */
   onStepped?: () => void
+  /** Where first-seen facts are kept across restarts (absent: learned anew by each process). */
+  firstSeen?: FirstSeenStore
 }
 
 export interface RunningDetector {
@@ -69,6 +72,8 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
   const watchers: FSWatcher[] = []
   let engine: DetectorEngine | undefined
   let timer: NodeJS.Timeout | undefined
+  let syncTimer: NodeJS.Timeout | undefined
+  const firstSeen = options.firstSeen ? new FirstSeenSync(options.firstSeen, log) : undefined
   let debounce: NodeJS.Timeout | undefined
   let stopped = false
   // engine calls must not overlap: batches, ticks and reloads go through one chain
@@ -112,8 +117,13 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
       throw new PrivpathError('PP_ERR_RULE_INVALID', `invalid rules (${names}):\n${set.errors.map(formatProblem).join('\n')}`)
     }
     for (const warning of set.warnings) log.warn({ rule: warning.rule_id }, formatProblem(warning))
-    engine = new DetectorEngine({ rules: set.rules, config, telemetry })
+    engine = new DetectorEngine({ rules: set.rules, config, telemetry, onFirstSeen: firstSeen?.collect })
     const current = engine
+    if (firstSeen) {
+      const facts = await firstSeen.read()
+      current.loadFirstSeen(facts)
+      log.info({ facts: facts.length }, 'first-seen facts loaded from the store')
+    }
     if (options.loadHistory) {
       let restored = 0
       for await (const event of options.loadHistory()) {
@@ -151,8 +161,19 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
         }
         await publish(alerts)
         if (first !== undefined) unpublished.delete(first)
+        await firstSeen?.flush()
       }),
     )
+    if (firstSeen && bus.kind === 'kafka') {
+      // members handle different tasks of one agent: each reads what the others learned
+      syncTimer = setInterval(() => {
+        firstSeen
+          .read()
+          .then((facts) => serial(() => current.loadFirstSeen(facts)))
+          .catch((error: unknown) => log.warn({ err: error }, 'reading first-seen facts from the store failed'))
+      }, FIRST_SEEN_SYNC_MS)
+      syncTimer.unref()
+    }
     const tickMs = options.tickMs ?? 1_000
     if (tickMs > 0) {
       timer = setInterval(() => {
@@ -189,11 +210,13 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
     async stop() {
       stopped = true
       clearInterval(timer)
+      clearInterval(syncTimer)
       clearTimeout(debounce)
       for (const w of watchers.splice(0)) w.close()
       await ready.catch(() => undefined)
       for (const s of subscriptions.splice(0)) await s.close()
       await chain
+      await firstSeen?.flush()
     },
   }
 }

@@ -17,7 +17,7 @@ function setup(rulesDir: string) {
 describe('recordRules', () => {
   it('records every loaded rule with its frameworks in one insert', async () => {
     const { client, config, telemetry, inserts } = setup('')
-    expect(await recordRules(client, config, telemetry)).toBe(25)
+    expect(await recordRules(client, config, telemetry)).toBe(29)
     expect(inserts).toHaveLength(1)
     expect(inserts[0].table).toBe('`privpath`.`rules`')
     const row = inserts[0].values.find((r) => r.rule_id === 'cross-tenant-tool-routing')

@@ -22,6 +22,8 @@ export interface SpanInit {
   attributes?: Attributes
   events?: Array<{ name: string; atMs: number; attributes?: Attributes }>
   status?: Span['status']
+  /** OTLP SpanKind (default 1, internal): 2 server, 3 client. */
+  kind?: number
 }
 
 export function span(init: SpanInit): Span {
@@ -37,7 +39,7 @@ export function span(init: SpanInit): Span {
     parentSpanId: init.parentSpanId ?? '',
     traceState: '',
     name: init.name ?? 'span',
-    kind: 1,
+    kind: init.kind ?? 1,
     startTimeUnixNano: nanos(startMs),
     endTimeUnixNano: nanos(init.endMs ?? startMs + 100),
     attributes: init.attributes ?? {},

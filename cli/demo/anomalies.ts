@@ -3,6 +3,7 @@
  * (several when one misuse necessarily trips more than one rule).
  */
 import { ROOT_CONTEXT } from '@opentelemetry/api'
+import { firstSeenAnomalies } from './first-seen.js'
 import { agent, detachedTask, mint, type Scenario } from './scenario.js'
 
 export function anomalies(): Scenario[] {
@@ -357,5 +358,6 @@ export function anomalies(): Scenario[] {
         return [taskId]
       },
     },
+    ...firstSeenAnomalies(),
   ]
 }

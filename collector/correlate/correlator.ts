@@ -3,7 +3,7 @@ import { Counter, Gauge, type Registry } from 'prom-client'
 import type { EventFlag } from '../../core/event.js'
 import type { SpanRecord } from '../mapping/index.js'
 import { KnownSpans, type Placement } from './known-spans.js'
-import { addTaskBoundaries, isDelegation, markDelegation } from './task-boundaries.js'
+import { addTaskBoundaries, adoptAgentId, isDelegation, markDelegation } from './task-boundaries.js'
 
 export interface CorrelatorOptions {
   /** How long a span whose parent is unknown waits for it (default 30 000). */
@@ -261,6 +261,7 @@ export class Correlator {
     flag?: EventFlag,
   ): void {
     if (!record.tenantSettled && parent !== undefined) record.tenantId = parent.tenantId
+    adoptAgentId(record, parent)
     for (const event of record.events) {
       event.tenant_id = record.tenantId
       if (event.task_id === '') event.task_id = taskId

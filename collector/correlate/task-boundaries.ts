@@ -57,6 +57,22 @@ export function addTaskBoundaries(record: SpanRecord, taskId: string): void {
   if (!declaresStart && own.kind !== 'task_end') record.events.unshift(boundary(own, 'task_start', record.startTs, 0, record.startOriginal))
 }
 
+/**
+ * A span that names its agent by name only (the GenAI conventions give internal agent spans no
+ * `gen_ai.agent.id`) under a span of the agent of that name known by its id (e.g. the CLIENT
+ * `invoke_agent` span that called it): the same agent.
+ */
+function sameAgentByName(record: SpanRecord, parent: Placement): boolean {
+  return record.agentName !== '' && record.agentId === record.agentName && parent.agentName === record.agentName && parent.agentId !== record.agentId
+}
+
+/** Such a span's events (and the spans under it) take the agent's id from the parent. */
+export function adoptAgentId(record: SpanRecord, parent: Placement | undefined): void {
+  if (parent === undefined || !sameAgentByName(record, parent)) return
+  for (const event of record.events) if (event.agent_id === record.agentId) event.agent_id = parent.agentId
+  record.agentId = parent.agentId
+}
+
 /** An invoke_agent span whose agent differs from its parent's effective agent is a delegation by the parent's agent. */
 export function isDelegation(record: SpanRecord, parent: Placement | undefined): parent is Placement {
   return record.invokesAgent && parent !== undefined && parent.agentId !== '' && record.agentId !== '' && record.agentId !== parent.agentId

@@ -1,7 +1,8 @@
 /**
  * Which convention a span follows and what kind of event it is. First match wins, most specific
- * first: our contract (span named like a contract event, `agent.step.kind`), OTel GenAI
- * `gen_ai.operation.name`, OpenInference, OpenLLMetry, Vercel AI SDK, then pre-1.36 GenAI spans.
+ * first: our contract (span named like a contract event, `agent.step.kind`), an MCP span
+ * (`mcp.method.name`), OTel GenAI `gen_ai.operation.name`, OpenInference, OpenLLMetry, Vercel AI
+ * SDK, then pre-1.36 GenAI spans.
  */
 import type { EventKind, EventSource } from '../../core/event.js'
 import type { AttributeReader } from './attributes.js'
@@ -11,6 +12,10 @@ export interface SpanShape {
   kind: EventKind
   source: EventSource
   invokesAgent: boolean
+  /** The MCP method of an MCP span (`mcp.method.name`), '' for any other span. */
+  mcp: string
+  /** A memory operation (`create_memory`, `search_memory`, …): the `memory.<verb>` tool it calls, else ''. */
+  memoryTool: string
 }
 
 const GENAI_PROMPT_OPERATIONS = new Set(['chat', 'text_completion', 'generate_content'])
@@ -25,8 +30,17 @@ const VERCEL_PROMPT_OPERATIONS = new Set([
   'ai.streamObject.doStream',
 ])
 
-function shape(kind: EventKind, source: EventSource, invokesAgent = false): SpanShape {
-  return { kind, source, invokesAgent }
+/**
+ * GenAI operations that call an agent: `invoke_agent`, and `invoke_workflow`, whose span the
+ * conventions merged into the internal agent span (the workflow named by `gen_ai.agent.name`,
+ * else `gen_ai.workflow.name`, see span.ts).
+ */
+const GENAI_AGENT_OPERATIONS = new Set(['invoke_agent', 'invoke_workflow'])
+/** `create_memory`, `search_memory`, `update_memory`, `delete_memory`, … → `memory.create`, … */
+const MEMORY_OPERATION = /^([a-z]+)_memory$/
+
+function shape(kind: EventKind, source: EventSource, invokesAgent = false, mcp = '', memoryTool = ''): SpanShape {
+  return { kind, source, invokesAgent, mcp, memoryTool }
 }
 
 export function classifySpan(name: string, reader: AttributeReader): SpanShape {
@@ -34,11 +48,22 @@ export function classifySpan(name: string, reader: AttributeReader): SpanShape {
   if (contract) return shape(contract, 'privpath')
   if (reader.string('agent.step.kind').toLowerCase() === 'reasoning') return shape('reasoning_step', 'privpath')
 
+  const method = reader.peek('mcp.method.name')
+  if (method !== '') {
+    // a tools/call span also says execute_tool; every other method (tools/list, initialize, …) is context
+    reader.consume('gen_ai.operation.name')
+    return shape(method === 'tools/call' ? 'tool_invocation' : 'other', 'gen_ai', false, method)
+  }
+
   const operation = reader.string('gen_ai.operation.name')
   if (operation !== '') {
     if (GENAI_PROMPT_OPERATIONS.has(operation)) return shape('prompt', 'gen_ai')
-    if (operation === 'execute_tool') return shape('tool_invocation', 'gen_ai')
-    if (operation === 'invoke_agent') return shape('other', 'gen_ai', true)
+    if (operation === 'execute_tool' || operation === 'retrieval') return shape('tool_invocation', 'gen_ai')
+    if (GENAI_AGENT_OPERATIONS.has(operation)) return shape('other', 'gen_ai', true)
+    if (operation === 'plan') return shape('reasoning_step', 'gen_ai')
+    if (operation === 'apply_guardrail') return shape('guardrail', 'gen_ai')
+    const memory = MEMORY_OPERATION.exec(operation)
+    if (memory) return shape('tool_invocation', 'gen_ai', false, '', `memory.${memory[1]}`)
     return shape('other', 'gen_ai')
   }
 
@@ -47,6 +72,7 @@ export function classifySpan(name: string, reader: AttributeReader): SpanShape {
     if (openinference === 'LLM') return shape('prompt', 'openinference')
     if (openinference === 'TOOL' || openinference === 'RETRIEVER') return shape('tool_invocation', 'openinference')
     if (openinference === 'AGENT') return shape('other', 'openinference', true)
+    if (openinference === 'GUARDRAIL') return shape('guardrail', 'openinference')
     return shape('other', 'openinference')
   }
 

@@ -127,6 +127,11 @@ export function promptContent(reader: AttributeReader): string {
   return instructions === '' ? prompt : `system: ${instructions}\n${prompt}`.trim()
 }
 
+/** Parsed messages (genAiOutput) as `role: text` lines, '' for none. */
+export function messagesText(messages: unknown): string {
+  return messages === undefined ? '' : renderMessages(messages)
+}
+
 /** `gen_ai.output.messages` parsed, without marking it used (it stays in `attributes`). */
 export function genAiOutput(reader: AttributeReader): unknown {
   return parseMaybeJson(reader.attributes['gen_ai.output.messages'])

@@ -10,6 +10,7 @@ import { fingerprint, looksLikeRawSecret, redactAttributeInto, redactInto, redac
 import { stringify } from './attributes.js'
 import { ORIGINAL_TS_ATTRIBUTE, type TimeBounds } from './clock.js'
 import { isContentKey } from './content.js'
+import { MAX_DEFINITION_CHARS, TOOL_DEFINITIONS_ATTRIBUTE, type ToolDefinition } from './mcp.js'
 import { attributePlace, SecretPlaces, type SecretPlace } from './places.js'
 import {
   DEFAULT_MAX_CONTENT_CHARS,
@@ -27,6 +28,12 @@ export interface Draft {
   leftovers: Array<[string, AnyValue]>
   /** The event's time as sent when the record's clock replaced it (clock.ts); absent or '' when kept. */
   originalTs?: string
+  /** An id shared with other spans reporting the same thing (core/event.ts sharedInvocationId); absent: the span's own. */
+  eventId?: string
+  /** Attributes kept whatever the bound on attributes: what the detector reads (e.g. `mcp.method.name`). */
+  pinned?: Array<[string, AnyValue]>
+  /** The tools the span offers (mcp.ts), written to `privpath.tool_definitions`. */
+  definitions?: ToolDefinition[]
 }
 
 /**
@@ -204,8 +211,20 @@ class BoundedAttributes {
   }
 }
 
+/** Name and hash are no content; the definition text is, like a prompt (redacted, '' when capture is off). */
+function definitionsJson(definitions: readonly ToolDefinition[], options: ResolvedOptions, findings: Findings): string {
+  const kept = definitions.map(({ name, hash, definition }) => ({
+    name: truncated(name, MAX_ATTRIBUTE_CHARS),
+    hash,
+    definition: options.captureContent ? truncated(findings.redact(redactable(definition, MAX_DEFINITION_CHARS), 'attributes'), MAX_DEFINITION_CHARS) : '',
+  }))
+  return JSON.stringify(kept)
+}
+
 function boundedAttributes(draft: Draft, record: RecordContext, options: ResolvedOptions, findings: Findings): Record<string, string> {
   const attributes = new BoundedAttributes()
+  for (const [key, raw] of draft.pinned ?? []) attributes.set(key, truncated(findings.redactAttribute(draft.event.kind, key, raw), MAX_ATTRIBUTE_CHARS))
+  if (draft.definitions !== undefined && draft.definitions.length > 0) attributes.set(TOOL_DEFINITIONS_ATTRIBUTE, definitionsJson(draft.definitions, options, findings))
   for (const [key, raw] of draft.leftovers) {
     if (!options.captureContent && isContentKey(key)) continue
     attributes.put(key, findings.redactAttribute(draft.event.kind, key, raw))
@@ -275,7 +294,7 @@ function finishOne(draft: Draft, position: number, record: RecordContext, option
   const flags = event.flags.slice()
   for (const flag of findings.flags) if (!flags.includes(flag)) flags.push(flag)
   event.flags = flags
-  event.event_id = eventId(event.trace_id, record.idSpanId, event.kind, event.seq, position)
+  event.event_id = draft.eventId ?? eventId(event.trace_id, record.idSpanId, event.kind, event.seq, position)
   return event
 }
 

@@ -4,6 +4,7 @@ import { AttributeReader } from './attributes.js'
 import { contextAttributes, resolveOptions } from './finish.js'
 import { readResourceIdentity } from './identity.js'
 import { mapLogRecord } from './logs.js'
+import { mergeSharedInvocations } from './mcp.js'
 import type { MappingOptions, ScopeShared, SpanRecord } from './record.js'
 import { mapSpan } from './span.js'
 import { quotedResponses } from './tool-calls.js'
@@ -14,7 +15,7 @@ function sharedBy(resource: Resource, scopes: ReadonlyArray<{ scope: Instrumenta
   const reader = new AttributeReader(resource.attributes)
   const identity = readResourceIdentity(reader)
   const serviceName = reader.string('service.name')
-  return scopes.map(({ scope }) => ({ identity, context: contextAttributes(serviceName, scope.name) }))
+  return scopes.map(({ scope }) => ({ identity, context: contextAttributes(serviceName, scope.name), serviceName }))
 }
 
 export function mapTraceRequest(request: ExportTraceServiceRequest, options: MappingOptions = {}): SpanRecord[] {
@@ -27,6 +28,7 @@ export function mapTraceRequest(request: ExportTraceServiceRequest, options: Map
       for (const span of scopeSpans.spans) records.push(mapSpan(span, shared[index], resolved, responses))
     })
   }
+  mergeSharedInvocations(records)
   return records
 }
 

@@ -78,4 +78,6 @@ export const UNTRACED_TASK = 'untraced'
 export interface ScopeShared {
   identity: Identity
   context: readonly ContextAttribute[]
+  /** The resource's `service.name` as sent: an MCP server's own spans name their server by it (mcp.ts). */
+  serviceName: string
 }

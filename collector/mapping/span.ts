@@ -2,15 +2,17 @@
  * One OTLP span → one SpanRecord: the span's own event (seq 0), the events derived from it
  * (reasoning parts, credential use by a tool), and one event per contract span event (seq i+1).
  */
-import { emptyEvent, type PrivpathEvent } from '../../core/event.js'
+import { emptyEvent, sharedInvocationId, type PrivpathEvent } from '../../core/event.js'
 import type { Span } from '../otlp/index.js'
 import { AttributeReader, nanosToMillis } from './attributes.js'
-import { classifySpan } from './classify.js'
+import { classifySpan, type SpanShape } from './classify.js'
 import { RecordClock } from './clock.js'
-import { GENAI_PROMPT_EVENTS, genAiOutput, promptContent, promptEventContent, reasoningParts } from './content.js'
+import { GENAI_PROMPT_EVENTS, genAiOutput, messagesText, promptContent, promptEventContent, reasoningParts } from './content.js'
 import { contractKind, setContractFields, setCredentialFields } from './contract.js'
 import { deriveEvent, type Draft, finishDrafts, type ResolvedOptions, resolveTenant } from './finish.js'
+import { GUARDRAIL_VERDICT_ATTRIBUTE, guardrailVerdict } from './guardrail.js'
 import { readIdentity, stampIdentity } from './identity.js'
+import { invocationKey, mcpServer, mcpToolName, toolDefinitions } from './mcp.js'
 import { type ScopeShared, type SpanRecord, UNTRACED_TASK } from './record.js'
 import { requestedCalls, responseKey, retrievedDocuments, toolResult } from './tool-calls.js'
 
@@ -33,40 +35,81 @@ function spanError(span: Span): string {
 /** Results of calls whose tool span carries none, quoted by chat spans of the same request (tool-calls.ts quotedResponses). */
 type QuotedResponses = ReadonlyMap<string, string> | undefined
 
-function setToolFields(event: PrivpathEvent, reader: AttributeReader, responses: QuotedResponses): void {
+/** A call of a tool that brings outside content (a retriever, a GenAI retrieval or `datastore` tool): its documents are the result. */
+function isRetrieval(reader: AttributeReader): boolean {
+  return reader.peek('openinference.span.kind').toUpperCase() === 'RETRIEVER' || reader.peek('gen_ai.operation.name') === 'retrieval' || reader.peek('gen_ai.tool.type') === 'datastore'
+}
+
+function setToolFields(event: PrivpathEvent, reader: AttributeReader, responses: QuotedResponses, shape: SpanShape): void {
   event.tool_name = reader.first('gen_ai.tool.name', 'tool.name', 'ai.toolCall.name', 'traceloop.entity.name')
   event.tool_call_id = reader.first('gen_ai.tool.call.id', 'tool_call.id', 'tool.id', 'ai.toolCall.id')
   event.tool_arguments = reader.first('gen_ai.tool.call.arguments', 'ai.toolCall.args', 'input.value', 'traceloop.entity.input')
-  if (reader.peek('openinference.span.kind').toUpperCase() === 'RETRIEVER') {
-    // a retrieval is a call of a tool that brings outside content: its documents are the result
+  if (isRetrieval(reader)) {
     event.tool_name ||= event.name || 'retrieval'
     event.tool_result = retrievedDocuments(reader)
   } else {
     event.tool_result = toolResult(reader)
   }
+  event.tool_name ||= shape.memoryTool
   if (event.tool_result === '' && event.tool_call_id !== '' && responses) {
     event.tool_result = responses.get(responseKey(event.trace_id, event.tool_call_id)) ?? ''
   }
   event.target_tenant = reader.string('target.tenant.id')
-  event.target_resource = reader.first('target.resource', 'server.address', 'url.full', 'db.namespace')
+  event.target_resource = reader.first('target.resource', 'server.address', 'url.full', 'db.namespace', 'gen_ai.data_source.id')
 }
 
-function setOwnFields(event: PrivpathEvent, reader: AttributeReader, ts: number, responses: QuotedResponses): void {
+/** The span's own draft, with what only some spans carry: a shared id, pinned attributes, offered tools. */
+interface OwnSpan {
+  draft: Draft
+  span: Span
+  shape: SpanShape
+  serviceName: string
+}
+
+/** An MCP span names its server as its target; one `tools/call` gets the id its client and server spans share. */
+function setMcpFields(own: OwnSpan, reader: AttributeReader): void {
+  const { draft, span, shape } = own
+  const event = draft.event
+  const server = mcpServer(reader, span.kind, own.serviceName)
+  if (server !== '') event.target_resource = server
+  reader.consume('mcp.method.name')
+  const pinned = (draft.pinned ??= [])
+  pinned.push(['mcp.method.name', shape.mcp])
+  const requestId = reader.string('jsonrpc.request.id')
+  if (requestId !== '') pinned.push(['jsonrpc.request.id', requestId])
+  if (event.kind !== 'tool_invocation') return
+  event.tool_name ||= mcpToolName(reader, span.name)
+  const key = invocationKey(requestId, event.tool_name)
+  if (key !== '') draft.eventId = sharedInvocationId(span.traceId, key)
+}
+
+function setOwnFields(own: OwnSpan, reader: AttributeReader, ts: number, responses: QuotedResponses): void {
+  const event = own.draft.event
   switch (event.kind) {
     case 'prompt':
       event.content = promptContent(reader)
-      return
+      break
     case 'reasoning_step':
       event.content = reader.first('agent.step.content', 'output.value')
-      return
-    case 'tool_invocation':
-      setToolFields(event, reader, responses)
-      return
+      break
+    case 'tool_invocation': {
+      setToolFields(event, reader, responses, own.shape)
+      // the detector reads it (a datastore's result is untrusted output)
+      const toolType = reader.string('gen_ai.tool.type')
+      if (toolType !== '') (own.draft.pinned ??= []).push(['gen_ai.tool.type', toolType])
+      break
+    }
+    case 'guardrail': {
+      const verdict = guardrailVerdict(reader)
+      if (verdict !== '') (own.draft.pinned ??= []).push([GUARDRAIL_VERDICT_ATTRIBUTE, verdict])
+      break
+    }
     case 'other':
-      return
+      break
     default:
       setContractFields(event, reader, ts)
   }
+  if (own.shape.mcp !== '') setMcpFields(own, reader)
 }
 
 /** A span's clock, from the times its events take: start, end and the span events that become events. */
@@ -91,8 +134,9 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
   const clock = spanClock(span, nanosToMillis(span.startTimeUnixNano), nanosToMillis(endNanos), options)
   const start = clock.at(span.startTimeUnixNano)
   const end = clock.at(endNanos)
-  if (shape.invokesAgent && identity.agentName === '' && shape.source === 'openllmetry') {
-    identity.agentName = reader.string('traceloop.entity.name')
+  if (shape.invokesAgent && identity.agentName === '') {
+    // OpenLLMetry names its agent spans' agent here; a GenAI invoke_workflow without an agent name names its workflow
+    identity.agentName = shape.source === 'openllmetry' ? reader.string('traceloop.entity.name') : reader.string('gen_ai.workflow.name')
     identity.agentId ||= identity.agentName
   }
   const base = emptyEvent()
@@ -106,7 +150,9 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
   base.status = STATUS[span.status.code] ?? 'unset'
   base.error = spanError(span)
   const own: Draft = { event: { ...base }, leftovers: [], originalTs: start.original }
-  setOwnFields(own.event, reader, start.ts, responses)
+  setOwnFields({ draft: own, span, shape, serviceName: shared.serviceName }, reader, start.ts, responses)
+  const definitions = toolDefinitions(reader, options.captureContent)
+  if (definitions.length > 0) own.definitions = definitions
   const drafts: Draft[] = [own]
   const promptFromAttributes = own.event.kind === 'prompt' && own.event.content !== ''
 
@@ -114,8 +160,10 @@ export function mapSpan(span: Span, shared: ScopeShared, options: ResolvedOption
   const parts = reasoningParts(reader, output)
   if (shape.kind === 'prompt' || shape.kind === 'reasoning_step') own.event.requested_calls = requestedCalls(reader, output)
   if (shape.kind === 'reasoning_step') {
-    // A reasoning-step span is one step: output reasoning parts are its text, not further steps.
+    // A reasoning-step span is one step: output reasoning parts are its text, not further steps;
+    // a GenAI `plan` span's plan is its output's text.
     if (own.event.content === '') own.event.content = parts.join('\n')
+    if (own.event.content === '' && shape.source === 'gen_ai') own.event.content = messagesText(output)
   } else {
     for (const part of parts) {
       const event = deriveEvent(base, 'reasoning_step', shape.source, end.ts)

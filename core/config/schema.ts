@@ -126,6 +126,12 @@ export const DetectorSection = Type.Object(
     rule_timeout_ms: Type.Integer({ minimum: 1, default: 50 }),
     /** Kafka without a store: how far back a member replays partitions it gains in a rebalance (0: all retained). */
     rebuild_lookback_ms: Type.Integer({ minimum: 0, default: 60 * 60_000 }),
+    /** First-seen rules: an agent's first this many tasks only learn what it uses (docs/rules.md, First seen). */
+    first_seen_learning_tasks: Type.Integer({ minimum: 0, default: 20 }),
+    /** …and so does its first this long of event time after its first event (both must have passed). */
+    first_seen_learning_ms: Type.Integer({ minimum: 0, default: 0 }),
+    /** First-seen facts remembered per isolation domain; beyond it the least recently seen agents leave whole (and learn again). */
+    max_first_seen: Type.Integer({ minimum: 1, default: 100_000 }),
   },
   { additionalProperties: false, default: {} },
 )

@@ -8,5 +8,6 @@ export { createStoreClient, isEmbedded, type ClickHouseClient } from './client.j
 export { quoteIdentifier } from './ddl.js'
 export { migrate } from './migrate.js'
 
+export { readFirstSeen, recordFirstSeen } from './first-seen.js'
 export { recordLoadedRules, type LoadedRule } from './rules.js'
 export { EVENT_SELECT, rowToEvent, toMicros } from './rows.js'

@@ -27,7 +27,7 @@ describe('migrations', () => {
     const again = await migrate(store.client, { database: DB, eventsTtlDays: 30 })
     expect(again).toEqual({ applied: [], current: MIGRATIONS.at(-1)!.version, retentionChanged: [] })
     expect(await appliedVersions(store.client, DB)).toEqual(MIGRATIONS.map((m) => m.version))
-    expect(await tableNames()).toEqual(['alerts', 'credentials', 'credentials_mv', 'events', 'rules', 'schema_migrations', 'task_summary', 'task_summary_mv'])
+    expect(await tableNames()).toEqual(['alerts', 'credentials', 'credentials_mv', 'events', 'first_seen', 'rules', 'schema_migrations', 'task_summary', 'task_summary_mv'])
   })
 
   it('applies only a migration it has not recorded yet', async () => {

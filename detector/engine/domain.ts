@@ -5,12 +5,14 @@
  * one key can read, extend, evict or time out what another key's tenant is judged on: state is
  * not merely keyed by tenant, it is separate, caps included.
  */
-import type { PrivpathEvent } from '../../core/event.js'
+import { isSharedInvocation, type PrivpathEvent } from '../../core/event.js'
 import { MinHeap } from '../../core/heap.js'
 import type { DetectorConfig } from '../config.js'
 import type { Rule } from '../rules/types.js'
 import { AgentDecisions } from '../state/agents.js'
 import { RecentSpans } from '../state/recent-spans.js'
+import { FirstSeen, type FirstSeenContext, type FirstSeenRow } from '../state/first-seen.js'
+import { LruMap } from '../state/lru.js'
 import { CredentialRegistry } from '../state/registry.js'
 import { TaskStore, type TaskEviction } from '../state/tasks.js'
 import { findInjections } from '../provenance/injection.js'
@@ -30,6 +32,8 @@ const MAX_AGENTS_WITH_DECISIONS = 10_000
 const RECENT_SPANS = 65_536
 /** Correlation windows are also checked when touched; the sweep only reclaims idle ones. */
 const CORRELATION_SWEEP_EVERY_MS = 30_000
+/** Invocations reported by several spans (MCP client and server), remembered per domain to take each once. */
+const MAX_SHARED_INVOCATIONS = 50_000
 
 /** A step whose `hold` rules are judged once the domain's time passed its time + the hold. */
 export interface HeldStep {
@@ -39,6 +43,7 @@ export interface HeldStep {
   rules: Rule[]
   lag: number
   provenance: EventProvenance
+  first_seen: FirstSeenContext
 }
 
 /**
@@ -81,6 +86,8 @@ export interface DomainHooks {
   evicted(what: string, reason: string, count?: number): void
   suppressed(rule: Rule, exception: string): void
   dropped(reason: string): void
+  /** A fact first-seen state learned, for the store (absent: nothing is kept beyond the process). */
+  firstSeen?: (row: FirstSeenRow) => void
 }
 
 export class DomainState {
@@ -95,6 +102,9 @@ export class DomainState {
   readonly dedup: DedupTable
   readonly correlation: CorrelationState
   readonly provenance: ProvenanceKeeper
+  /** What each agent has used, delegated to and been offered (first-seen rules). */
+  readonly firstSeen: FirstSeen
+  private readonly invocations = new LruMap<true>()
   readonly absenceTimers = new MinHeap<{ at: number; pending: PendingAbsence }>()
   readonly held = new HeldQueue()
   /** Spans folded into state lately (decision freshness). */
@@ -118,6 +128,12 @@ export class DomainState {
     )
     this.agents = new AgentDecisions(MAX_AGENTS_WITH_DECISIONS, () => hooks.evicted('agent_decisions', 'cap'))
     this.dedup = new DedupTable(hooks.clock)
+    this.firstSeen = new FirstSeen(
+      id,
+      { learningTasks: config.first_seen_learning_tasks, learningMs: config.first_seen_learning_ms, max: config.max_first_seen },
+      hooks.firstSeen,
+      (count) => hooks.evicted('first_seen', 'cap', count),
+    )
     this.provenance = new ProvenanceKeeper({ hasher: hooks.hasher, untrustedTools: () => config.untrusted_output_tools, findInjections })
     this.correlation = new CorrelationState({
       watermark: () => this.watermark,
@@ -128,6 +144,25 @@ export class DomainState {
         if (pending.due !== null) this.absenceTimers.push({ at: pending.due, pending })
       },
     })
+  }
+
+  /**
+   * Whether the event is a further report of an invocation already taken (the server span of an
+   * MCP tools/call whose client span came first, or the reverse): it is then not judged or
+   * counted again, only learned from (its side may name the server otherwise).
+   */
+  repeats(event: PrivpathEvent): boolean {
+    if (!isSharedInvocation(event)) return false
+    if (this.invocations.has(event.event_id)) {
+      this.firstSeen.learn(event)
+      return true
+    }
+    this.invocations.set(event.event_id, true)
+    if (this.invocations.size > MAX_SHARED_INVOCATIONS) {
+      this.invocations.delete(this.invocations.oldest()![0])
+      this.hooks.evicted('shared_invocation', 'cap')
+    }
+    return false
   }
 
   /** Folds an event's time in; returns how far behind the watermark it arrived. */

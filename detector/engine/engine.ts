@@ -12,6 +12,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Alert } from '../../core/alert.js'
 import type { EventKind, PrivpathEvent } from '../../core/event.js'
+import type { FirstSeenRow } from '../../core/store/first-seen.js'
 import type { Telemetry } from '../../core/telemetry.js'
 import type { DetectorConfig } from '../config.js'
 import { boolize, NeedsInterpreter } from '../../core/expression/index.js'
@@ -23,6 +24,7 @@ import { NO_VARS, type PendingAbsence } from './correlation.js'
 import type { Firing } from './dedup.js'
 import { DomainState, type HeldStep } from './domain.js'
 import { NO_PROVENANCE } from '../provenance/keeper.js'
+import { NOTHING_NEW } from '../state/first-seen.js'
 import { ValueHasher } from '../provenance/values.js'
 import { drive, isPromise, type Maybe, type RuleRun } from './drive.js'
 import { LateDecisions } from './late-decisions.js'
@@ -39,6 +41,8 @@ export interface EngineOptions {
   telemetry: Telemetry
   /** Wall clock for `updated_at`; injectable for tests. */
   clock?: () => number
+  /** Each fact first-seen state learns, to keep in the store (loadFirstSeen reads them back). */
+  onFirstSeen?: (row: FirstSeenRow) => void
 }
 
 export interface EngineStats {
@@ -120,6 +124,7 @@ export class DetectorEngine {
         evicted: (what, reason, count = 1) => this.metrics.evictions.inc({ what, reason }, count),
         suppressed: (rule, exception) => this.metrics.suppressed.inc({ rule: rule.id, exception }),
         dropped: (reason) => this.metrics.dropped.inc({ reason }),
+        firstSeen: this.options.onFirstSeen,
       })
       this.domains.set(domain, state)
     }
@@ -169,9 +174,16 @@ export class DetectorEngine {
     return [...this.rulesById.values()]
   }
 
+  /** First-seen facts from the store (oldest first), before events are stepped. */
+  loadFirstSeen(rows: Iterable<FirstSeenRow>): void {
+    for (const row of rows) this.domainOf(row.domain).firstSeen.load(row)
+  }
+
   /** Folds an event into state without evaluating rules (history replay after a restart). */
   restore(event: PrivpathEvent): void {
     const domain = this.domainOf(event.domain)
+    if (domain.repeats(event)) return
+    domain.firstSeen.learn(event)
     domain.advance(event.ts)
     domain.tasks.apply(event, domain.watermark)
     domain.registry.apply(event)
@@ -199,6 +211,7 @@ export class DetectorEngine {
       config: this.options.config,
       provenance: domain?.provenance.inspect(event, task) ?? NO_PROVENANCE,
       agent_has_decisions: domain?.agents.has(event.agent_id) ?? false,
+      first_seen: domain?.firstSeen.judge(event) ?? NOTHING_NEW,
     }
   }
 
@@ -268,6 +281,7 @@ export class DetectorEngine {
     const timed = this.evaluated % TIMING_SAMPLE === 0
     const started = timed ? performance.now() : 0
     const domain = this.domainOf(event.domain)
+    if (domain.repeats(event)) return NO_ALERTS
     domain.arrivedAt = this.wallNow
     // how far behind its domain the event arrived: windows of a task that is late as a whole
     // are judged in its own time and expire that much later, so it is evaluated fully
@@ -282,6 +296,7 @@ export class DetectorEngine {
       config: this.options.config,
       provenance: domain.provenance.annotate(event, task),
       agent_has_decisions: domain.agents.has(event.agent_id),
+      first_seen: domain.firstSeen.judge(event),
     }
     let runs: FiringRun[] | undefined
     let async = false
@@ -302,7 +317,7 @@ export class DetectorEngine {
         ;(runs ??= []).push(run)
       }
       if (rules.held.length > 0 && event.task_id !== '') {
-        domain.held.push({ at: domain.watermark + this.holdMs, event, rules: rules.held, lag, provenance: ctx.provenance })
+        domain.held.push({ at: domain.watermark + this.holdMs, event, rules: rules.held, lag, provenance: ctx.provenance, first_seen: ctx.first_seen })
       }
     }
     if (async) return Promise.all(runs!).then((firings) => this.afterRules(domain, event, task, lag, firings, started))
@@ -323,6 +338,7 @@ export class DetectorEngine {
     domain.agents.note(event, task.agents)
     // the decision endpoint's own records are not what a decision waits for, and would push out the agents' spans
     if (event.authz_engine !== 'privpath') domain.spans.add(event.span_id, event.task_id)
+    domain.firstSeen.learn(event)
     let more: FiringRun[] | undefined
     if (event.kind === 'task_end' && this.untilTaskEnd.length > 0) more = this.fireTaskEnd(domain, event, lag, more)
     const now = domain.watermark
@@ -499,6 +515,7 @@ export class DetectorEngine {
       config: this.options.config,
       provenance: NO_PROVENANCE,
       agent_has_decisions: domain.agents.has(after.agent_id),
+      first_seen: NOTHING_NEW,
     }
     return this.guard(rule, domain.correlation.fire(rule, ctx, { after }, [after.event_id], at, lag))
   }
@@ -512,7 +529,7 @@ export class DetectorEngine {
     const held = domain.held
     for (let top = held.peek(); top && top.at <= limit; top = held.peek()) {
       held.shift()
-      const { event, rules, lag, provenance }: HeldStep = top
+      const { event, rules, lag, provenance, first_seen }: HeldStep = top
       const track = this.late.remember(domain, top)
       const ctx: RuleContext = {
         event,
@@ -522,6 +539,7 @@ export class DetectorEngine {
         config: this.options.config,
         provenance,
         agent_has_decisions: domain.agents.has(event.agent_id),
+        first_seen,
       }
       for (const stale of rules) {
         // a hot reload since the step was held judges it with the rule as it is now

@@ -176,6 +176,7 @@ export class LateDecisions {
         config: this.hooks.config,
         provenance,
         agent_has_decisions: domain.agents.has(event.agent_id),
+        first_seen: judged.step.first_seen,
       }
       const lag = Math.max(judged.step.lag, domain.watermark - event.ts)
       for (const stale of judged.step.rules) {

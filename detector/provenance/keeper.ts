@@ -92,7 +92,8 @@ export class ProvenanceKeeper {
       if (result === '') return
       const findings = this.pending?.event === event ? this.pending.findings : this.options.findInjections(unescaped(result))
       this.pending = undefined
-      const untrusted = glob(event.tool_name, this.untrusted())
+      // a GenAI `datastore` tool is a retrieval source: what it returns is outside content
+      const untrusted = event.attributes['gen_ai.tool.type'] === 'datastore' || glob(event.tool_name, this.untrusted())
       this.of(task).record(result, untrusted ? 'untrusted_tool' : 'tool', event.event_id, event.tool_name, findings)
       return
     }

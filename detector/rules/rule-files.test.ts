@@ -21,10 +21,11 @@ const PACK_IDS = [
   'action-after-deny', 'approval-bypass', 'clock-skew', 'credential-cross-tenant-use', 'credential-not-revoked-at-task-end',
   'credential-reused-beyond-task', 'credential-used-after-expiry', 'credential-used-after-revocation',
   'credential-used-after-task-end', 'credential-workload-mismatch', 'cross-tenant-tool-routing',
-  'delegation-scope-escalation', 'injection-attempt-in-tool-result', 'privileged-call-steered-by-injection',
+  'delegation-scope-escalation', 'injection-attempt-in-tool-result', 'new-delegation-edge', 'new-mcp-server-for-agent',
+  'new-tool-for-agent', 'privileged-call-steered-by-injection',
   'privileged-call-untrusted-target', 'privileged-tool-without-allow', 'privileged-tool-without-policy', 'secret-in-content',
   'standing-privilege', 'telemetry-gap', 'tenant-spoofing', 'token-in-content', 'tool-call-burst', 'tool-call-steered-by-injection',
-  'untrusted-output-to-privileged-tool',
+  'tool-definition-changed', 'untrusted-output-to-privileged-tool',
 ]
 
 const DIRS: Array<[name: string, dir: string, expected: Expected]> = [

@@ -1,18 +1,21 @@
 /**
  * The detector role: bus topic `events` (group `detector`) → rules → bus topic `alerts`. State is
  * rebuilt from the store's history when this process has the store; on Kafka without one, from a
- * replay of the partitions it gains. Each reload of the rules is recorded in the store. It serves
- * the decision endpoint (AuthZEN), over the same state.
+ * replay of the partitions it gains. Each reload of the rules is recorded in the store, and so is
+ * what first-seen rules learn (agents' MCP servers, tools, delegation edges, tool definitions). It
+ * serves the decision endpoint (AuthZEN), over the same state.
  */
 import { type CoreTopics, KafkaBus } from '../../core/bus/index.js'
 import type { PrivpathEvent } from '../../core/event.js'
-import { recordLoadedRules } from '../../core/store/index.js'
+import { readFirstSeen, recordFirstSeen, recordLoadedRules } from '../../core/store/index.js'
 import { clickhouseHistory, decisionService, policySource, startDetector } from '../../detector/index.js'
 import type { StartRole } from '../role.js'
 import { loadedRule } from '../rules.js'
 
 export const startDetectorRole: StartRole = async ({ config, bus, store, telemetry, auth }) => {
   const client = store?.client
+  // facts are written after every batch: on a connection of their own, not queued behind history or rule reads
+  const facts = store?.connection()
   const database = config.store.database
   // decisions are answered where the tasks' state lives: in the detector
   const policies = await policySource(config.decision.policies_dir, config.decision.policy_default, telemetry.logger)
@@ -34,6 +37,12 @@ export const startDetectorRole: StartRole = async ({ config, bus, store, telemet
     replayPartitions: bus instanceof KafkaBus ? kafkaReplay(bus, config.detector.rebuild_lookback_ms) : undefined,
     consumeCredentials: bus.kind === 'kafka',
     onRulesReloaded: client ? (rules) => recordLoadedRules(client, database, rules.map(loadedRule)) : undefined,
+    firstSeen: facts
+      ? {
+          read: (since) => readFirstSeen(facts, database, { perDomain: config.detector.max_first_seen, since }),
+          write: (rows) => recordFirstSeen(facts, database, rows),
+        }
+      : undefined,
   })
   try {
     await running.ready

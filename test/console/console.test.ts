@@ -58,7 +58,7 @@ describe('console server', () => {
   it('GET /api/rules: the loaded rules with frameworks, hit counts scoped by the key', async () => {
     expect((await get('/api/rules')).status).toBe(401)
     const admin = (await (await get('/api/rules', { authorization: `Bearer ${ADMIN_KEY}` })).json()) as { rules: Array<{ rule_id: string; frameworks: string[]; status: string; hits: { alerts: number } }> }
-    expect(admin.rules).toHaveLength(25)
+    expect(admin.rules).toHaveLength(29)
     const crossTenant = admin.rules.find((r) => r.rule_id === 'cross-tenant-tool-routing')
     expect(crossTenant?.frameworks).toContain('owasp_agentic:ASI02')
     expect(crossTenant?.hits.alerts).toBeGreaterThan(0)
@@ -200,7 +200,7 @@ describe.skipIf(!hasChromium)('console in chromium', () => {
     await page.goto(`${fleet.app.url}/rules`)
     const row = page.locator('tr[data-rule-id="cross-tenant-tool-routing"]')
     await row.waitFor()
-    expect(await page.locator('tbody tr').count()).toBe(25)
+    expect(await page.locator('tbody tr').count()).toBe(29)
     expect(await row.textContent()).toContain('owasp_agentic:ASI02')
     expect(Number(await row.locator('td.num').first().textContent())).toBeGreaterThan(0)
     await page.screenshot({ path: `${OUT}/console-rules.png`, fullPage: true })
