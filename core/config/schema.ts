@@ -107,7 +107,8 @@ export const DetectorSection = Type.Object(
     /**
      * A deny that arrives this long (event time) after the steps of its task were judged still
      * re-judges the `hold` rules for the steps dated at or after it: policy engines that upload
-     * their decisions in batches (OPA) report minutes late. 0: only decision_hold_ms.
+     * their decisions in batches (OPA) report minutes late. 0: only decision_hold_ms. For agents
+     * whose decisions come that way, absences expecting a decision wait this long too.
      */
     authz_lateness_ms: Type.Integer({ minimum: 0, default: 15 * 60_000 }),
     credential_grace_ms: Type.Integer({ minimum: 0, default: 60 * 60_000 }),

@@ -52,6 +52,12 @@ export interface CorrelationHooks {
   suppressed(rule: Rule, exception: string): void
   dropped(reason: string): void
   scheduleAbsence(pending: PendingAbsence): void
+  /**
+   * How much longer than its deadline an absence waits for its expected event, beyond the lag:
+   * an agent whose decisions arrive in batches minutes late (OPA decision logs) gets
+   * `authz_lateness_ms` before a missing decision counts as missing.
+   */
+  expectDelay(rule: Rule, after: PrivpathEvent): number
 }
 
 export class CorrelationState {
@@ -236,7 +242,8 @@ export class CorrelationState {
     if (isAfter && (!rule.when || boolize(yield need(rule.when, ctx, NO_VARS)))) {
       if (!c.after.when || boolize(yield need(c.after.when, ctx, NO_VARS))) {
         const deadline = c.withinMs === null ? null : event.ts + c.withinMs
-        const pending: PendingAbsence = { rule, key, after: event, deadline, due: deadline === null ? null : deadline + lag, lag, open: true }
+        const due = deadline === null ? null : deadline + lag + this.hooks.expectDelay(rule, event)
+        const pending: PendingAbsence = { rule, key, after: event, deadline, due, lag, open: true }
         pendings.push(pending)
         if (pending.deadline === null) {
           let set = this.untilTaskEnd.get(event.task_id)

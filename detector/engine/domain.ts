@@ -140,6 +140,10 @@ export class DomainState {
       lateness: () => config.allowed_lateness_ms,
       suppressed: hooks.suppressed,
       dropped: hooks.dropped,
+      expectDelay: (rule, after) => {
+        const c = rule.correlation
+        return c.type === 'absence' && c.expect.on.includes('authz_decision') && this.agents.reportsLate(after.agent_id) ? config.authz_lateness_ms : 0
+      },
       scheduleAbsence: (pending) => {
         if (pending.due !== null) this.absenceTimers.push({ at: pending.due, pending })
       },

@@ -12,7 +12,8 @@ import type { PrivpathEvent } from '../../core/event.js'
 import { LruMap } from './lru.js'
 
 export class AgentDecisions {
-  private readonly agents = new LruMap<true>()
+  /** Agent id → whether its decisions arrive in batches, late (OPA decision logs, source `opa`). */
+  private readonly agents = new LruMap<boolean>()
 
   constructor(
     private readonly max: number,
@@ -27,18 +28,25 @@ export class AgentDecisions {
     return this.agents.has(agentId)
   }
 
+  /** Whether the agent's decisions have come from decision logs uploaded in batches (OPA): they arrive minutes late. */
+  reportsLate(agentId: string): boolean {
+    return this.agents.get(agentId) === true
+  }
+
   /**
    * Folds in an authz_decision. A decision without an agent (a gateway that does not know it)
    * counts for the agents its task has seen so far as well: they run behind that gateway.
    */
   note(event: PrivpathEvent, taskAgents: readonly string[]): void {
     if (event.kind !== 'authz_decision') return
-    this.add(event.agent_id)
-    if (event.agent_id === '') for (const agent of taskAgents) this.add(agent)
+    const late = event.source === 'opa'
+    this.add(event.agent_id, late)
+    if (event.agent_id === '') for (const agent of taskAgents) this.add(agent, late)
   }
 
-  private add(agentId: string): void {
-    if (!this.agents.set(agentId, true)) return
+  private add(agentId: string, late: boolean): void {
+    // once late, always late: a decision log keeps reporting in batches
+    if (!this.agents.set(agentId, late || this.agents.get(agentId) === true)) return
     while (this.agents.size > this.max) {
       const oldest = this.agents.oldest()
       if (!oldest) break
