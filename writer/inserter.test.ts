@@ -69,7 +69,7 @@ function inserter(client: InsertClient) {
 }
 
 const rows = (count: number, bad: number[] = []): Encoded[] =>
-  Array.from({ length: count }, (_, id) => ({ row: JSON.stringify({ id, bad: bad.includes(id) }), source: { event_id: `e${id}` } }))
+  Array.from({ length: count }, (_, id) => ({ row: Buffer.from(JSON.stringify({ id, bad: bad.includes(id) }) + '\n'), source: { event_id: `e${id}` } }))
 
 describe('TableInserter', () => {
   it('inserts a batch ClickHouse rejects as too large as halves, recursively', async () => {
@@ -130,6 +130,7 @@ describe('classifyInsertError', () => {
     expect(classifyInsertError(clickhouseError(252, 'TOO_MANY_PARTS', 'Too many parts (300). Merges are processing significantly slower than inserts'))).toBe('transient')
     expect(classifyInsertError(new Error('Request Entity Too Large (413)'))).toBe('too_large')
     expect(classifyInsertError(clickhouseError(53, 'TYPE_MISMATCH'))).toBe('malformed')
+    expect(classifyInsertError(clickhouseError(33, 'CANNOT_READ_ALL_DATA'))).toBe('malformed')
     expect(classifyInsertError(clickhouseError(999, 'KEEPER_EXCEPTION'))).toBe('transient')
     expect(classifyInsertError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe('transient')
     expect(classifyInsertError(clickhouseError(516, 'AUTHENTICATION_FAILED'))).toBe('fatal')

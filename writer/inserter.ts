@@ -18,20 +18,20 @@ import type { WriterMetrics } from './metrics.js'
 /**
  * Rows are sent as an already encoded body through `exec`: `insert` would stringify every row at
  * flush time, after the previous insert finished, while encoding each delivery as it arrives
- * overlaps with the insert in flight.
+ * (encode.ts) overlaps with the insert in flight, and `insert` takes no binary format.
  */
 export type InsertClient = Pick<ClickHouseClient, 'exec'>
 
 export interface Encoded {
-  /** One line of the table's insert format, without the newline. */
-  row: string
+  /** One row in the table's insert format, complete (a JSON line with its newline): a body is rows end to end. */
+  row: Uint8Array
   /** The bus value the row came from; what the dead-letter file keeps. */
   source: unknown
 }
 
-/** How a table's rows are encoded: a line-per-row ClickHouse input format and, when it has no keys, its column order. */
+/** How a table's rows are encoded: a ClickHouse input format and, when its rows carry no keys, its column order. */
 export interface RowFormat {
-  format: 'JSONEachRow' | 'JSONCompactEachRow'
+  format: 'JSONEachRow' | 'JSONCompactEachRow' | 'RowBinary'
   columns?: readonly string[]
 }
 
@@ -95,8 +95,7 @@ export class TableInserter {
 
   private async insertWithRetry(batch: readonly Encoded[]): Promise<void> {
     const { client, table, metrics, logger } = this.options
-    let body = ''
-    for (const { row } of batch) body += row + '\n'
+    const body = Buffer.concat(batch.map((encoded) => encoded.row))
     await retry(
       async () => {
         const stop = metrics.insertSeconds.startTimer({ table })

@@ -1,0 +1,64 @@
+/**
+ * Binary inserts into embedded chDB. chdb hands an insert's body to the engine as data inline
+ * after the statement, and inline data ends at the first empty line ("\n\n", as in
+ * clickhouse-client's multi-query text): harmless for JSON lines, which escape newlines, but a
+ * RowBinary body holds "\n\n" wherever text does, or a number's bytes happen to (chdb's raw insert
+ * admits text formats only for that reason). So a binary body is written to a spool file and
+ * inserted with `INSERT … FROM INFILE`, which the engine reads whole; the file is removed after.
+ */
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { ClickHouseSettings } from '@clickhouse/client'
+
+export interface InfileInsert {
+  /** Plain identifiers only (core/store/chdb.ts `parseInsert` checks them). */
+  table: string
+  columns?: readonly string[]
+  format: 'RowBinary'
+  values: Buffer
+  settings?: ClickHouseSettings
+}
+
+export interface InfileInserter {
+  insert(insert: InfileInsert): Promise<void>
+  /** Removes the spool directory once the inserts still running have finished. */
+  close(): Promise<void>
+}
+
+/** `run` executes one SQL statement on the embedded connection. */
+export function infileInserter(run: (query: string, settings: ClickHouseSettings | undefined) => Promise<unknown>): InfileInserter {
+  let spool: Promise<string> | undefined
+  let next = 0
+  const running = new Set<Promise<unknown>>()
+  const insertOne = async ({ table, columns, format, values, settings }: InfileInsert) => {
+    // Created on the first insert: a connection that never inserts a binary body needs none.
+    spool ??= mkdtemp(join(tmpdir(), 'privpath-insert-'))
+    const file = join(await spool, `${process.pid}-${next++}.bin`)
+    await writeFile(file, values, { mode: 0o600 })
+    try {
+      const list = columns ? ` (${columns.join(', ')})` : ''
+      // The path is ours: a temp directory and a counter, no quote in it to escape.
+      await run(`INSERT INTO ${table}${list} FROM INFILE '${file}' FORMAT ${format}`, settings)
+    } finally {
+      await unlink(file)
+    }
+  }
+  return {
+    insert(insert) {
+      const inserting = insertOne(insert)
+      const settled = inserting.then(
+        () => undefined,
+        () => undefined,
+      )
+      running.add(settled)
+      void settled.then(() => running.delete(settled))
+      return inserting
+    },
+    async close() {
+      await Promise.all(running)
+      if (spool) await rm(await spool, { recursive: true, force: true })
+      spool = undefined
+    },
+  }
+}
