@@ -20,7 +20,11 @@
  * all its threads and on the event loop's thread alone: where the sustained rate is bounded.
  * With --against <git ref>, that commit's collector runs beside this tree's and both get the same
  * bodies round by round (bench/ingest/compare.ts): the way to tell a change from the machine's drift.
+ * With `null-sink` among the roles, a bare node:http server that only reads the body
+ * (bench/ingest/null-sink.ts) gets each round's bodies right before every other role set does, and
+ * their accepted and processed rates are also given as ratios to it.
  * Run: npm run bench:ingest [-- --tasks 3000 --spans-per-request 200 --concurrency 16 --warmup 2 --rounds 6 --roles collector,collector+writer]
+ *      npm run bench:ingest -- --roles null-sink,collector+writer+detector+delivery+api --concurrency 8   # the all-in-one
  *      npm run bench:ingest -- --against HEAD~3 --roles collector
  */
 import { fileURLToPath } from 'node:url'
@@ -29,10 +33,11 @@ import { Correlator } from '../collector/correlate/index.js'
 import { mapTraceRequest } from '../collector/mapping/index.js'
 import { decodeTraces, checkTracesProtobuf } from '../collector/otlp/index.js'
 import { encodeRecordParts } from '../collector/wal/record.js'
-import { eventToCompactRow } from '../core/store/rows.js'
+import { RowBinaryWriter } from '../core/store/row-binary.js'
+import { writeEventRowBinary } from '../core/store/rows.js'
 import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
 import { compareAgainst } from './ingest/compare.js'
-import { decodeRate, fmt, median, pct, round, serve } from './ingest/server.js'
+import { decodeRate, fmt, median, NULL_SINK, pct, round, serve, startNullSink, type Round } from './ingest/server.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -46,7 +51,9 @@ const { values: args } = parseArgs({
   },
 })
 const concurrency = Number(args.concurrency)
-const { bodies, spanCount } = agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7 })
+// An hour ago: spans dated months back would all be clock-skewed, which no live sender's are.
+const startSeconds = Math.floor(Date.now() / 1000) - 3600
+const { bodies, spanCount } = agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7, startSeconds })
 const spansPerBody = bodies.map((b) => decodeTraces(b, 'protobuf').request.resourceSpans.reduce((n, rs) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0))
 const totalBytes = bodies.reduce((n, b) => n + b.length, 0)
 
@@ -75,8 +82,12 @@ function stageCosts(): string {
     const mapped = measure('map+redact', () => decoded.map((r) => mapTraceRequest(r, { authTenant: '', observedAt: Date.now() })))
     const correlator = new Correlator({ maxHeldSpans: 1_000_000, maxKnownSpans: 1_000_000 })
     const placed = measure('correlate', () => mapped.flatMap((records) => correlator.add(records, Date.now())))
-    // What the writer does per event: one JSONCompactEachRow line, joined into the insert body.
-    measure('row encode', () => placed.flatMap((r) => r.events.map(eventToCompactRow)).join('\n'))
+    // What the writer does per event: one RowBinary row, written into the delivery's buffer.
+    measure('row encode', () => {
+      const writer = new RowBinaryWriter()
+      for (const record of placed) for (const event of record.events) writeEventRowBinary(event, writer)
+      return writer.finish()
+    })
   }
   return Object.entries(runs)
     .map(([name, values]) => `${name} ${values.sort((a, b) => a - b)[1].toFixed(1)}`)
@@ -90,17 +101,24 @@ console.log(`decode-only (protobuf → model, median of 5): ${fmt(decodeOnly.rat
 console.log(`CPU µs/span by step (single thread, warm): ${stageCosts()}`)
 const warmup = Number(args.warmup)
 const rounds = Array.from({ length: warmup + Number(args.rounds) }, (_, i) =>
-  i === 0 ? { bodies, spanCount } : agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7 + i }),
+  i === 0 ? { bodies, spanCount } : agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7 + i, startSeconds }),
 )
 const root = fileURLToPath(new URL('..', import.meta.url))
+// With `null-sink` among the roles, every round of each other role set goes to the null sink just before, the same bodies.
+const nullSink = args.roles.split(',').includes(NULL_SINK) ? await startNullSink(root, concurrency) : undefined
 for (const roles of args.roles.split(',')) {
+  if (roles === NULL_SINK) continue
   if (args.against !== undefined) {
     await compareAgainst({ root, ref: args.against, roles, concurrency, warmup, rounds })
     continue
   }
   await serve(root, roles.replaceAll('+', ','), concurrency, async (server) => {
     const results = []
-    for (const r of rounds) results.push(await round(server, r.bodies, r.spanCount, concurrency))
+    const sinks: Round[] = []
+    for (const r of rounds) {
+      if (nullSink) sinks.push(await round(nullSink, r.bodies, r.spanCount, concurrency))
+      results.push(await round(server, r.bodies, r.spanCount, concurrency))
+    }
     const cold = results.slice(0, warmup)
     const warm = results.slice(warmup)
     const latencies = warm.flatMap((r) => r.latencies).sort((a, b) => a - b)
@@ -115,6 +133,17 @@ for (const roles of args.roles.split(',')) {
         `accepted ${median(warm.map((r) => r.accepted / r.decodeOnly)).toFixed(2)}, processed ${median(warm.map((r) => r.processed / r.decodeOnly)).toFixed(2)} ` +
         `(decode-only ${fmt(Math.min(...warm.map((r) => r.decodeOnly)))}–${fmt(Math.max(...warm.map((r) => r.decodeOnly)))} spans/s across rounds)`,
     )
+    if (nullSink) {
+      const sink = sinks.slice(warmup)
+      const ratios = (pick: (r: Round) => number) => {
+        const values = warm.map((r, i) => pick(r) / sink[i].accepted)
+        return `${median(values).toFixed(3)} (${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)})`
+      }
+      console.log(
+        `  null sink ${fmt(median(sink.map((r) => r.accepted)))} spans/s on the same bodies just before each round; ` +
+          `ratio to it, median (range) of rounds: accepted ${ratios((r) => r.accepted)}, processed ${ratios((r) => r.processed)}`,
+      )
+    }
     const cpus = warm.flatMap((r) => (r.cpu ? [r.cpu] : []))
     if (cpus.length > 0) {
       // The event loop's thread is the limit when its share nears 1e6 / (spans/s) µs per span.
@@ -125,3 +154,4 @@ for (const roles of args.roles.split(',')) {
     }
   })
 }
+await nullSink?.close()

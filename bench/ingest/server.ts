@@ -27,6 +27,8 @@ export interface Server {
   origin: string
   pid: number
   pool: Pool
+  /** The null sink (null-sink.ts): it keeps nothing, so a request is processed once answered. */
+  nullSink?: boolean
 }
 
 export const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
@@ -111,7 +113,7 @@ export async function round(server: Server, requests: Uint8Array[], spans: numbe
   const posted = (performance.now() - started) / 1000
   // Done when every accepted request was published and no span still waits for its parent;
   // polled sparingly, since the server is busy exactly now (one /metrics read per poll).
-  for (;;) {
+  while (!server.nullSink) {
     const drain = await gauges(origin, DRAIN_GAUGES)
     if (drain.privpath_collector_queue_depth === 0 && drain.privpath_collector_held_spans === 0) break
     await new Promise((resolve) => setTimeout(resolve, 25))
@@ -130,6 +132,34 @@ function startFlags(root: string): string[] {
   const bin = words.indexOf(pkg.bin.privpath)
   if (words[0] !== 'node' || bin < 0) throw new Error(`unexpected start script: ${pkg.scripts.start}`)
   return words.slice(1, bin)
+}
+
+/** The role set that stands for the null sink in `--roles`. */
+export const NULL_SINK = 'null-sink'
+
+/** Starts the null sink (null-sink.ts) as a child with the Node flags of `npm start`; `close` stops it. */
+export async function startNullSink(root: string, concurrency: number): Promise<Server & { close(): Promise<void> }> {
+  const child = spawn(process.execPath, [...startFlags(root), '--import', 'tsx', join(root, 'bench/ingest/null-sink.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const kill = () => child.kill('SIGTERM')
+  process.once('exit', kill)
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { port: number }).port))
+    child.once('exit', (code) => reject(new Error(`the null sink exited with ${code}`)))
+  })
+  const origin = `http://127.0.0.1:${port}`
+  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 })
+  return {
+    origin,
+    pid: child.pid!,
+    pool,
+    nullSink: true,
+    close: async () => {
+      await pool.close()
+      process.off('exit', kill)
+      kill()
+      await new Promise((resolve) => child.once('exit', resolve))
+    },
+  }
 }
 
 /** Runs `privpath up --roles <roles>` from the source tree at `root` (with its own start flags) while `run` uses it. */
