@@ -33,8 +33,7 @@ import { Correlator } from '../collector/correlate/index.js'
 import { mapTraceRequest } from '../collector/mapping/index.js'
 import { decodeTraces, checkTracesProtobuf } from '../collector/otlp/index.js'
 import { encodeRecordParts } from '../collector/wal/record.js'
-import { RowBinaryWriter } from '../core/store/row-binary.js'
-import { writeEventRowBinary } from '../core/store/rows.js'
+import { EventBlock } from '../core/store/event-block.js'
 import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
 import { compareAgainst } from './ingest/compare.js'
 import { decodeRate, fmt, median, NULL_SINK, pct, round, serve, startNullSink, type Round } from './ingest/server.js'
@@ -82,11 +81,11 @@ function stageCosts(): string {
     const mapped = measure('map+redact', () => decoded.map((r) => mapTraceRequest(r, { authTenant: '', observedAt: Date.now() })))
     const correlator = new Correlator({ maxHeldSpans: 1_000_000, maxKnownSpans: 1_000_000 })
     const placed = measure('correlate', () => mapped.flatMap((records) => correlator.add(records, Date.now())))
-    // What the writer does per event: one RowBinary row, written into the delivery's buffer.
+    // What the writer does per event: its row in the batch's Native block.
     measure('row encode', () => {
-      const writer = new RowBinaryWriter()
-      for (const record of placed) for (const event of record.events) writeEventRowBinary(event, writer)
-      return writer.finish()
+      const block = new EventBlock()
+      for (const record of placed) for (const event of record.events) block.add(event)
+      return block.finish()
     })
   }
   return Object.entries(runs)

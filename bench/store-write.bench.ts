@@ -9,8 +9,8 @@
  *    which splices the rows into the SQL text behind the shared settings' `SET` statements;
  * 3. the store path against ClickHouse's own `INSERT … SELECT` of the same rows (copied from a
  *    Memory table that holds them, so ClickHouse neither parses nor generates anything): rows/s of
- *    that, of encode + insert as the writer does it (RowBinary, and the JSON path it replaced), and
- *    of the writer itself (bus → encode → batch → insert), each as a ratio to INSERT … SELECT.
+ *    that, of encode + insert as the writer does it (a Native block, and the JSON path it replaced),
+ *    and of the writer itself (bus → batch → encode → insert), each as a ratio to INSERT … SELECT.
  *    Rounds interleave the candidates; medians.
  *
  *   npm run bench:store [-- --tasks 2000 --batches 5000,20000 --encodings … --rounds 5]
@@ -30,8 +30,8 @@ import type { PrivpathEvent } from '../core/event.js'
 import { createStoreClient, embeddedPath, SHARED_SETTINGS, type ClickHouseClient } from '../core/store/client.js'
 import type { ClientConnection } from '../core/store/chdb.js'
 import { migrate } from '../core/store/migrate.js'
-import { RowBinaryWriter } from '../core/store/row-binary.js'
-import { EVENT_INSERT_COLUMNS, eventToCompactRow, eventToRow, writeEventRowBinary } from '../core/store/rows.js'
+import { EventBlock } from '../core/store/event-block.js'
+import { EVENT_INSERT_COLUMNS, eventToCompactRow, eventToRow } from '../core/store/rows.js'
 import { silentTelemetry } from '../core/telemetry.js'
 import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
 import { startWriter } from '../writer/index.js'
@@ -65,10 +65,11 @@ const lines = (line: (e: PrivpathEvent) => string) => (rows: readonly PrivpathEv
   return Buffer.from(body)
 }
 
-function rowBinary(rows: readonly PrivpathEvent[]): Buffer {
-  const writer = new RowBinaryWriter()
-  for (const e of rows) writeEventRowBinary(e, writer)
-  return writer.finish()
+/** What the writer sends: one Native block (core/store/event-block.ts). */
+function nativeBlock(rows: readonly PrivpathEvent[]): Buffer {
+  const block = new EventBlock()
+  for (const e of rows) block.add(e)
+  return block.finish()
 }
 
 function sparseRow(e: PrivpathEvent): string {
@@ -87,7 +88,7 @@ const ENCODINGS: Record<string, Encoding> = {
   'JSONEachRow full': { format: 'JSONEachRow', encode: lines((e) => JSON.stringify(eventToRow(e))) },
   'JSONEachRow sparse': { format: 'JSONEachRow', encode: lines(sparseRow) },
   JSONCompactEachRow: { format: 'JSONCompactEachRow', columns: EVENT_INSERT_COLUMNS, encode: lines(eventToCompactRow) },
-  RowBinary: { format: 'RowBinary', columns: EVENT_INSERT_COLUMNS, encode: rowBinary },
+  Native: { format: 'Native', encode: nativeBlock },
 }
 
 const selected = args.encodings ? args.encodings.split(',') : Object.keys(ENCODINGS)
@@ -150,14 +151,14 @@ async function insertSection(client: ClickHouseClient, generic: ClickHouseClient
 async function againstInsertSelect(client: ClickHouseClient, dir: string): Promise<void> {
   const batch = events.slice(0, Math.min(20_000, events.length))
   await client.command({ query: 'CREATE TABLE with_mv.staging AS with_mv.events ENGINE = Memory' })
-  await insertBody(client, 'with_mv.staging', ENCODINGS.RowBinary, rowBinary(batch))
+  await insertBody(client, 'with_mv.staging', ENCODINGS.Native, nativeBlock(batch))
   const bus = new MemoryBus<CoreTopics>()
   const writer = await startWriter({ bus, client, database: 'with_mv', telemetry: silentTelemetry(), batchRows: batch.length, flushMs: 0, deadLetterDir: join(dir, 'dead-letter') })
-  // The writer is given three batches at once: it encodes the next delivery while one inserts, as under load.
+  // The writer is given three batches at once, as under load: the next batch fills while one is encoded and inserted.
   const messages = [batch, batch, batch].flat().map((value) => ({ key: value.task_id, value }))
   const candidates: Record<string, () => Promise<unknown>> = {
     'INSERT … SELECT (ClickHouse alone)': () => client.command({ query: 'INSERT INTO with_mv.events SELECT * FROM with_mv.staging' }),
-    'encode + insert, RowBinary': () => insertBody(client, 'with_mv.events', ENCODINGS.RowBinary, rowBinary(batch)),
+    'encode + insert, Native': () => insertBody(client, 'with_mv.events', ENCODINGS.Native, nativeBlock(batch)),
     'encode + insert, JSONCompactEachRow': () => insertBody(client, 'with_mv.events', ENCODINGS.JSONCompactEachRow, ENCODINGS.JSONCompactEachRow.encode(batch)),
     'writer, 3 batches: bus → encode → insert': () => bus.publish('events', messages),
   }

@@ -1,55 +1,61 @@
 /**
- * Turning one bus delivery into insert rows. Each row is its own bytes, so the inserter can cut
- * a batch anywhere (halving around a rejected row) and concatenate the rest; a value that cannot
- * be encoded is set aside with its error and leaves nothing behind.
+ * How a table's bus values become one insert body. A batch is encoded when it is flushed, whole:
+ * a Native block holds its rows column by column, so rows cannot be encoded one delivery at a time
+ * and joined. A value that cannot be encoded is set aside with its error and leaves nothing in the
+ * body; the inserter dead-letters it.
  */
-import { RowBinaryWriter } from '../core/store/row-binary.js'
-import type { Encoded } from './inserter.js'
+import type { Alert } from '../core/alert.js'
+import type { PrivpathEvent } from '../core/event.js'
+import { EventBlock } from '../core/store/event-block.js'
+import { alertToRow } from '../core/store/rows.js'
 
-export interface EncodedDelivery {
-  rows: Encoded[]
+export interface EncodedBatch {
+  body: Buffer
+  /** The values the body holds, in order: what a split re-encodes, and what the dead-letter file keeps of a rejected row. */
+  rows: unknown[]
   unencodable: Array<{ value: unknown; error: unknown }>
 }
 
-export type DeliveryEncoder<T> = (values: readonly T[]) => EncodedDelivery
-
-/** RowBinary rows written one after another into one buffer per delivery; each row is a view of its bytes. */
-export function binaryRows<T>(write: (value: T, writer: RowBinaryWriter) => void): DeliveryEncoder<T> {
-  return (values) => {
-    const writer = new RowBinaryWriter()
-    const ends: number[] = []
-    const encoded: T[] = []
-    const unencodable: EncodedDelivery['unencodable'] = []
-    for (const value of values) {
-      const start = writer.length
-      try {
-        write(value, writer)
-        ends.push(writer.length)
-        encoded.push(value)
-      } catch (error) {
-        writer.truncate(start)
-        unencodable.push({ value, error })
-      }
-    }
-    // Views are taken once writing is done: the writer moves to a larger buffer as it grows.
-    const bytes = writer.finish()
-    const rows = encoded.map((source, i) => ({ row: bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]), source }))
-    return { rows, unencodable }
-  }
+export interface BatchEncoder {
+  /** The ClickHouse input format of the body. */
+  format: 'JSONEachRow' | 'Native'
+  encode(values: readonly unknown[]): EncodedBatch
 }
 
-/** One line of a JSON input format per value, newline included. */
-export function jsonRows<T>(line: (value: T) => string): DeliveryEncoder<T> {
-  return (values) => {
-    const rows: Encoded[] = []
-    const unencodable: EncodedDelivery['unencodable'] = []
+/** Events as one Native block (core/store/event-block.ts): the cheapest body for ClickHouse to read (bench/store-write.bench.ts). */
+export const nativeEvents: BatchEncoder = {
+  format: 'Native',
+  encode(values) {
+    const block = new EventBlock()
+    const rows: unknown[] = []
+    const unencodable: EncodedBatch['unencodable'] = []
     for (const value of values) {
       try {
-        rows.push({ row: Buffer.from(line(value) + '\n'), source: value })
+        block.add(value as PrivpathEvent)
+        rows.push(value)
       } catch (error) {
         unencodable.push({ value, error })
       }
     }
-    return { rows, unencodable }
-  }
+    return { body: block.finish(), rows, unencodable }
+  },
+}
+
+/** Alerts as JSONEachRow lines: few, and each wanted at once. */
+export const alertLines: BatchEncoder = {
+  format: 'JSONEachRow',
+  encode(values) {
+    let body = ''
+    const rows: unknown[] = []
+    const unencodable: EncodedBatch['unencodable'] = []
+    for (const value of values) {
+      try {
+        body += JSON.stringify(alertToRow(value as Alert)) + '\n'
+        rows.push(value)
+      } catch (error) {
+        unencodable.push({ value, error })
+      }
+    }
+    return { body: Buffer.from(body), rows, unencodable }
+  },
 }

@@ -6,7 +6,7 @@ import { getTask, listAlerts, listTasks } from '../api/queries/index.js'
 import { type BatchHandler, type Bus, type BusMessage, type CoreTopics, type Subscription, type Topic, MemoryBus } from '../core/bus/index.js'
 import type { PrivpathEvent } from '../core/event.js'
 import { silentTelemetry, type Telemetry } from '../core/telemetry.js'
-import { readRowBinary } from '../testkit/row-binary.js'
+import { readNative } from '../testkit/native.js'
 import { DB, makeAlert, makeEvent, openTestStore, type TestStore } from '../testkit/store.js'
 import { startWriter, type InsertClient } from './index.js'
 
@@ -20,13 +20,10 @@ afterAll(async () => {
   await store.destroy()
 })
 
-/** Rows in an insert body: JSON lines, or RowBinary rows read by the types ClickHouse gives the named columns. */
-async function rowCount(query: string, body: Buffer): Promise<number> {
-  const binary = /^INSERT INTO (\S+) \(([^()]*)\) FORMAT RowBinary$/.exec(query)
-  if (!binary) return body.toString('utf8').split('\n').filter((line) => line !== '').length
-  const described = (await (await store.client.query({ query: `DESCRIBE TABLE ${binary[1]}`, format: 'JSONEachRow' })).json()) as Array<{ name: string; type: string }>
-  const types = new Map(described.map((column) => [column.name, column.type]))
-  return readRowBinary(body, binary[2].split(', ').map((column) => types.get(column.replaceAll('`', ''))!)).length
+/** Rows in an insert body: a Native block's, or JSON lines. */
+function rowCount(query: string, body: Buffer): number {
+  if (query.endsWith('FORMAT Native')) return readNative(body).rows.length
+  return body.toString('utf8').split('\n').filter((line) => line !== '').length
 }
 
 /** The store's client, recording the size of every insert per table. */
@@ -38,7 +35,7 @@ function recordingClient(): { client: InsertClient; inserts: Record<string, numb
       const chunks: Buffer[] = []
       for await (const chunk of params.values) chunks.push(Buffer.from(chunk as Uint8Array))
       const body = Buffer.concat(chunks)
-      ;(inserts[table] ??= []).push(await rowCount(params.query, body))
+      ;(inserts[table] ??= []).push(rowCount(params.query, body))
       return store.client.exec({ ...params, values: Readable.from([body]) })
     }) as InsertClient['exec'],
   }
@@ -215,7 +212,7 @@ describe('writer over the in-process bus', () => {
   it('dead-letters rows that cannot be encoded, naming the column, and stores the rest', async () => {
     const w = await start(1_000, 0)
     const good = taskEvents('e2e-bad')
-    // JSON rows carried these to ClickHouse, which rejected them; RowBinary has no way to say them, so the encoder refuses them.
+    // JSON rows carried these to ClickHouse, which rejected them; a Native block has no way to say them, so the encoder refuses them.
     const mistyped = { ...makeEvent({ kind: 'prompt', task_id: 'e2e-bad', span_id: 'bad' }), seq: 'not a number' } as unknown as PrivpathEvent
     const notString = { ...makeEvent({ kind: 'prompt', task_id: 'e2e-bad', span_id: 'num' }), tool_name: 42 } as unknown as PrivpathEvent
     const unencodable = makeEvent({ kind: 'prompt', task_id: 'e2e-bad', span_id: 'nan', ts: Number.NaN })

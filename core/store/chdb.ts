@@ -7,7 +7,7 @@
  *   (~6 CPU µs), while chDB's raw insert hands the bytes to the format parser directly.
  * So statements that carry rows go through the raw insert, without settings that only matter for
  * reads; every other statement gets the read settings as before. chdb's raw insert takes text
- * formats only, so RowBinary bodies (the writer's events) go through a spool file and
+ * formats only, so Native bodies (the writer's events) go through a spool file and
  * `INSERT … FROM INFILE` (chdb-infile.ts).
  */
 import { randomUUID } from 'node:crypto'
@@ -19,7 +19,7 @@ import { infileInserter } from './chdb-infile.js'
 export type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>
 
 type TextFormat = 'JSONEachRow' | 'JSONCompactEachRow'
-type RawInsertFormat = TextFormat | 'RowBinary'
+type RawInsertFormat = TextFormat | 'Native'
 
 interface RawInsert {
   rawInsert(params: {
@@ -32,7 +32,7 @@ interface RawInsert {
 }
 
 /** What `@clickhouse/client` sends for `insert`, and what the writer sends through `exec`. */
-const INSERT_STATEMENT = /^INSERT INTO (\S+)(?: \(([^()]*)\))? FORMAT (JSONEachRow|JSONCompactEachRow|RowBinary)$/
+const INSERT_STATEMENT = /^INSERT INTO (\S+)(?: \(([^()]*)\))? FORMAT (JSONEachRow|JSONCompactEachRow|Native)$/
 
 interface ParsedInsert {
   table: string
@@ -96,7 +96,7 @@ export function embeddedConnection(path: string, readSettings: ClickHouseSetting
     if (values.length > 0) {
       const { format } = insert
       const inserted =
-        format === 'RowBinary'
+        format === 'Native'
           ? binary.insert({ ...insert, format, values, settings: params.clickhouse_settings })
           : chdb.chdb.rawInsert({ ...insert, format, values, settings: definedSettings(params.clickhouse_settings) })
       await inserted.catch((error: unknown) => {

@@ -1,7 +1,7 @@
 /**
- * PrivpathEvent / Alert ⇄ ClickHouse rows: RowBinary rows for the writer's event inserts (values
- * in EVENT_COLUMNS order, see row-binary.ts and bench/store-write.bench.ts), JSONCompactEachRow
- * lines holding the same values for other event inserts, JSONEachRow objects for alerts and reads.
+ * PrivpathEvent / Alert ⇄ ClickHouse rows: JSONCompactEachRow lines for event inserts other than
+ * the writer's (values in EVENT_COLUMNS order, no keys; the writer sends Native blocks holding the
+ * same values, event-block.ts), JSONEachRow objects for alerts and reads.
  *
  * Times travel as integer ticks of the column's precision (µs for DateTime64(6), ms for
  * DateTime64(3)): ClickHouse reads a JSON integer into a DateTime64 as ticks, which is exact and
@@ -16,7 +16,7 @@ import { DOMAIN_COLUMN } from './migrations/006_event_domain.js'
 import { REQUESTED_CALLS_COLUMN, TOOL_RESULT_COLUMN } from './migrations/007_tool_results.js'
 import { ALERT_COLUMNS as ALERT_COLUMNS_V1 } from './migrations/004_alerts.js'
 import { CATEGORY_COLUMN } from './migrations/008_alert_category.js'
-import { RowEncodingError, type RowBinaryWriter } from './row-binary.js'
+import { RowEncodingError } from './bytes.js'
 
 export type EventRow = Omit<PrivpathEvent, 'ts' | 'observed_at' | 'credential_expires_at'> & {
   ts: number
@@ -130,77 +130,6 @@ export function eventToCompactRow(e: PrivpathEvent): string {
     e.flags,
     e.attributes,
   ])
-}
-
-/**
- * Appends `eventToRow(e)`'s values as one RowBinary row, in EVENT_INSERT_COLUMNS order and the
- * events table's types (LowCardinality(String) as String, times as Int64 ticks,
- * credential_expires_at as a Nullable). On a RowEncodingError part of the row may be written:
- * the caller truncates back to where the row began.
- */
-export function writeEventRowBinary(e: PrivpathEvent, w: RowBinaryWriter): void {
-  w.string(e.event_id, 'event_id')
-  w.string(e.kind, 'kind')
-  w.int64(toMicros(e.ts, 'ts'))
-  w.uint32(e.seq, 'seq')
-  w.int64(toMillis(e.observed_at, 'observed_at'))
-  w.string(e.tenant_id, 'tenant_id')
-  w.string(e.domain, 'domain')
-  w.string(e.task_id, 'task_id')
-  w.string(e.trace_id, 'trace_id')
-  w.string(e.span_id, 'span_id')
-  w.string(e.parent_span_id, 'parent_span_id')
-  w.string(e.agent_id, 'agent_id')
-  w.string(e.agent_name, 'agent_name')
-  w.string(e.workload_id, 'workload_id')
-  w.string(e.user_id, 'user_id')
-  w.string(e.source, 'source')
-  w.string(e.name, 'name')
-  w.string(e.tool_name, 'tool_name')
-  w.string(e.tool_call_id, 'tool_call_id')
-  w.string(e.tool_arguments, 'tool_arguments')
-  w.string(e.tool_result, 'tool_result')
-  writeRequestedCalls(e.requested_calls, w)
-  w.string(e.target_resource, 'target_resource')
-  w.string(e.target_tenant, 'target_tenant')
-  w.string(e.credential_id, 'credential_id')
-  w.string(e.credential_type, 'credential_type')
-  w.string(e.credential_issuer, 'credential_issuer')
-  w.string(e.credential_subject, 'credential_subject')
-  w.strings(e.credential_scopes, 'credential_scopes')
-  if (e.credential_expires_at === null) w.uint8(1)
-  else {
-    w.uint8(0)
-    w.int64(toMillis(e.credential_expires_at, 'credential_expires_at'))
-  }
-  w.string(e.credential_task_id, 'credential_task_id')
-  w.string(e.authz_result, 'authz_result')
-  w.string(e.authz_policy, 'authz_policy')
-  w.string(e.authz_engine, 'authz_engine')
-  w.string(e.authz_action, 'authz_action')
-  w.string(e.authz_resource, 'authz_resource')
-  w.string(e.delegate_agent_id, 'delegate_agent_id')
-  w.string(e.delegate_agent_name, 'delegate_agent_name')
-  w.strings(e.delegated_scopes, 'delegated_scopes')
-  w.string(e.approval_result, 'approval_result')
-  w.string(e.approval_approver, 'approval_approver')
-  w.string(e.approval_action, 'approval_action')
-  w.string(e.content, 'content')
-  w.string(e.status, 'status')
-  w.string(e.error, 'error')
-  w.strings(e.flags, 'flags')
-  w.stringMap(e.attributes, 'attributes')
-}
-
-/** Array(Tuple(call_id String, name String, arguments String)). */
-function writeRequestedCalls(calls: PrivpathEvent['requested_calls'], w: RowBinaryWriter): void {
-  if (!Array.isArray(calls)) throw new RowEncodingError(`requested_calls is not an array: ${typeof calls}`)
-  w.varint(calls.length)
-  for (const call of calls) {
-    w.string(call.call_id, 'requested_calls.call_id')
-    w.string(call.name, 'requested_calls.name')
-    w.string(call.arguments, 'requested_calls.arguments')
-  }
 }
 
 export function alertToRow(a: Alert): AlertRow {

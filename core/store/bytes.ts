@@ -1,13 +1,10 @@
 /**
- * ClickHouse's RowBinary input format, written straight into one growing buffer: a String is its
- * UTF-8 length as a LEB128 varint then its bytes (LowCardinality(String) likewise), an integer or a
- * DateTime64 its little-endian bytes, a Nullable a null byte (1 = NULL) then the value, an Array
- * or a Map an element count then the elements, a Tuple its elements in order. ClickHouse reads it
- * without parsing text: what JSON rows cost it in quoting, escaping and number parsing is gone,
- * and so is what JSON.stringify costs here (see bench/store-write.bench.ts).
+ * The values of ClickHouse's binary formats (Native, native.ts), written straight into one growing
+ * buffer: a String is its UTF-8 length as a LEB128 varint then its bytes, an integer or a
+ * DateTime64 tick count its little-endian bytes.
  *
- * RowBinary carries no types or delimiters, so a wrong value would shift every byte after it:
- * each method checks its value's type and throws RowEncodingError naming the column instead.
+ * Binary data carries no delimiters, so a wrong value would shift every byte after it: each
+ * method checks its value's type and throws RowEncodingError naming the column instead.
  */
 
 export class RowEncodingError extends Error {
@@ -19,12 +16,17 @@ const TWO_TO_32 = 0x1_0000_0000
 /** Strings shorter than this are tried as ASCII, whose length then fits one varint byte. */
 const ASCII_COPY_UNITS = 128
 
-export class RowBinaryWriter {
+export class ByteWriter {
   private buf: Buffer
   private pos = 0
 
   constructor(initialBytes = INITIAL_BYTES) {
     this.buf = Buffer.allocUnsafe(initialBytes)
+  }
+
+  /** Empties the writer, keeping its buffer. */
+  reset(): void {
+    this.pos = 0
   }
 
   get length(): number {
@@ -36,17 +38,14 @@ export class RowBinaryWriter {
     this.pos = Math.min(this.pos, length)
   }
 
-  /** The bytes written so far; views of it stay valid, since the writer never writes to it again. */
-  finish(): Buffer {
-    const out = this.buf.subarray(0, this.pos)
-    this.buf = Buffer.allocUnsafe(0)
-    this.pos = 0
-    return out
+  /** The bytes written so far, as a view: valid until the next write. */
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.pos)
   }
 
   private reserve(bytes: number): void {
     if (this.pos + bytes <= this.buf.length) return
-    let size = Math.max(this.buf.length * 2, INITIAL_BYTES)
+    let size = Math.max(this.buf.length * 2, 64)
     while (size < this.pos + bytes) size *= 2
     const grown = Buffer.allocUnsafe(size)
     this.buf.copy(grown, 0, 0, this.pos)
@@ -92,23 +91,6 @@ export class RowBinaryWriter {
     this.pos += this.buf.write(value, this.pos)
   }
 
-  strings(values: readonly string[], column: string): void {
-    if (!Array.isArray(values)) throw new RowEncodingError(`${column} is not an array: ${typeof values}`)
-    this.varint(values.length)
-    for (const value of values) this.string(value, column)
-  }
-
-  /** A Map(String, String) from an object's own enumerable keys. */
-  stringMap(map: Readonly<Record<string, string>>, column: string): void {
-    if (map === null || typeof map !== 'object') throw new RowEncodingError(`${column} is not an object: ${map === null ? 'null' : typeof map}`)
-    const keys = Object.keys(map)
-    this.varint(keys.length)
-    for (const key of keys) {
-      this.string(key, column)
-      this.string(map[key], column)
-    }
-  }
-
   uint8(value: number): void {
     this.reserve(1)
     this.buf[this.pos++] = value
@@ -121,7 +103,7 @@ export class RowBinaryWriter {
     this.pos += 4
   }
 
-  /** A safe integer (checked by the caller, e.g. rows.ts `ticks`) as Int64. */
+  /** A safe integer (checked by the caller, e.g. rows.ts `ticks`) as Int64; a count or offset as UInt64 likewise. */
   int64(value: number): void {
     this.reserve(8)
     const high = Math.floor(value / TWO_TO_32)

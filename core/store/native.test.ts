@@ -1,12 +1,21 @@
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { PrivpathEvent } from '../event.js'
-import { readRowBinary } from '../../testkit/row-binary.js'
+import { readNative } from '../../testkit/native.js'
 import { DB, makeEvent, openTestStore, type TestStore } from '../../testkit/store.js'
-import { RowBinaryWriter, RowEncodingError } from './row-binary.js'
-import { EVENT_INSERT_COLUMNS, EVENT_SELECT, eventToCompactRow, eventToRow, rowToEvent, writeEventRowBinary } from './rows.js'
+import { ByteWriter, RowEncodingError } from './bytes.js'
+import { EventBlock } from './event-block.js'
+import { nativeBlock } from './native.js'
+import { EVENT_INSERT_COLUMNS, EVENT_SELECT, eventToCompactRow, eventToRow, rowToEvent } from './rows.js'
 
-describe('RowBinaryWriter', () => {
+/** The values of a one-column block of `type` written by `write`. */
+function column(type: string, rows: number, write: (writer: ByteWriter) => void): unknown[] {
+  const writer = new ByteWriter(16)
+  write(writer)
+  return readNative(nativeBlock([{ name: 'c', type, writers: [writer] }], rows)).rows.map(([value]) => value)
+}
+
+describe('ByteWriter', () => {
   it('writes strings of any length and script with their UTF-8 byte length', () => {
     const values = [
       '',
@@ -22,37 +31,52 @@ describe('RowBinaryWriter', () => {
       'ü'.repeat(8_192), // 16,384 bytes: a three-byte length
       '日本語\n\t"\\\u0000 mixed '.repeat(5_000),
     ]
-    const writer = new RowBinaryWriter(16)
-    for (const value of values) writer.string(value, 'c')
-    expect(readRowBinary(writer.finish(), ['String']).map(([v]) => v)).toEqual(values)
+    expect(column('String', values.length, (writer) => values.forEach((value) => writer.string(value, 'c')))).toEqual(values)
   })
 
   it('writes a lone surrogate as U+FFFD, as any UTF-8 encoder does', () => {
-    const writer = new RowBinaryWriter()
-    writer.string('cut \ud83d', 'c')
-    writer.string('x'.repeat(50) + '\udc00', 'c')
-    expect(readRowBinary(writer.finish(), ['String']).map(([v]) => v)).toEqual(['cut \ufffd', 'x'.repeat(50) + '\ufffd'])
+    const read = column('String', 2, (writer) => {
+      writer.string('cut \ud83d', 'c')
+      writer.string('x'.repeat(50) + '\udc00', 'c')
+    })
+    expect(read).toEqual(['cut \ufffd', 'x'.repeat(50) + '\ufffd'])
   })
 
   it('writes Int64 ticks before 1970 and far after', () => {
     const ticks = [0, 1, -1, 1_700_000_000_123_456, -2_208_988_800_000_000, 2 ** 53 - 1, -(2 ** 53) + 1]
-    const writer = new RowBinaryWriter()
-    for (const t of ticks) writer.int64(t)
-    expect(readRowBinary(writer.finish(), ['DateTime64(6)']).map(([v]) => v)).toEqual(ticks)
+    expect(column("DateTime64(6, 'UTC')", ticks.length, (writer) => ticks.forEach((t) => writer.int64(t)))).toEqual(ticks)
   })
 
-  it('refuses a value of the wrong type, naming the column, and forgets a row cut short', () => {
-    const writer = new RowBinaryWriter()
-    writer.string('kept', 'a')
-    const start = writer.length
-    writer.string('half', 'a')
+  it('refuses a value of the wrong type, naming the column', () => {
+    const writer = new ByteWriter()
     expect(() => writer.uint32(-1, 'seq')).toThrow(new RowEncodingError('seq is not a UInt32: -1'))
     expect(() => writer.uint32(2 ** 32, 'seq')).toThrow(RowEncodingError)
     expect(() => writer.string(7 as unknown as string, 'tool_name')).toThrow('tool_name is not a string: number')
-    expect(() => writer.strings('a' as unknown as string[], 'flags')).toThrow('flags is not an array: string')
-    expect(() => writer.stringMap(null as unknown as Record<string, string>, 'attributes')).toThrow('attributes is not an object: null')
-    writer.truncate(start)
-    expect(readRowBinary(writer.finish(), ['String'])).toEqual([['kept']])
+  })
+})
+
+describe('EventBlock', () => {
+  it('refuses an event with a value of the wrong type, naming the field, and keeps nothing of it', () => {
+    const block = new EventBlock()
+    const good = [makeEvent({ kind: 'prompt', task_id: 'a', credential_scopes: ['s'], attributes: { k: 'v' } }), makeEvent({ kind: 'prompt', task_id: 'b', flags: ['orphan'] })]
+    block.add(good[0])
+    // Each fails after earlier columns, arrays and maps of the row were written.
+    const bad: Array<[Partial<PrivpathEvent>, string]> = [
+      [{ seq: -1 }, 'seq is not a UInt32: -1'],
+      [{ content: 5 as unknown as string }, 'content is not a string: number'],
+      [{ flags: 'orphan' as unknown as string[] }, 'flags is not an array: string'],
+      [{ attributes: null as unknown as Record<string, string> }, 'attributes is not an object: null'],
+      [{ attributes: { k: 1 as unknown as string } }, 'attributes is not a string: number'],
+      [{ requested_calls: [{ call_id: 'c', name: 'n', arguments: null as unknown as string }] }, 'requested_calls.arguments is not a string: object'],
+      [{ ts: Number.NaN }, 'ts is not a finite time: NaN'],
+    ]
+    for (const [fields, message] of bad) {
+      expect(() => block.add({ ...makeEvent({ kind: 'prompt', task_id: 'bad', credential_scopes: ['x', 'y'], attributes: { a: 'b' } }), ...fields })).toThrow(new RowEncodingError(message))
+    }
+    block.add(good[1])
+    expect(block.rows).toBe(2)
+    const read = readNative(block.finish())
+    expect(read.rows).toEqual(good.map((e) => EVENT_INSERT_COLUMNS.map((c) => (eventToRow(e) as unknown as Record<string, unknown>)[c])))
   })
 })
 
@@ -111,21 +135,21 @@ function fullEvent(overrides: Partial<PrivpathEvent> = {}): PrivpathEvent {
   })
 }
 
-describe('the RowBinary insert path', () => {
+describe('the Native insert path', () => {
   let store: TestStore
   beforeAll(async () => {
-    store = await openTestStore('privpath-row-binary-')
+    store = await openTestStore('privpath-native-')
     await store.client.command({ query: `CREATE TABLE ${DB}.events_json AS ${DB}.events` })
   })
   afterAll(() => store.destroy())
 
   const columns = EVENT_INSERT_COLUMNS.join(', ')
   const insert = async (table: string, format: string, body: Buffer) =>
-    (await store.client.exec({ query: `INSERT INTO ${DB}.${table} (${columns}) FORMAT ${format}`, values: Readable.from([body]) })).stream.destroy()
-  const binary = (events: PrivpathEvent[]) => {
-    const writer = new RowBinaryWriter()
-    for (const e of events) writeEventRowBinary(e, writer)
-    return writer.finish()
+    (await store.client.exec({ query: `INSERT INTO ${DB}.${table}${format === 'Native' ? '' : ` (${columns})`} FORMAT ${format}`, values: Readable.from([body]) })).stream.destroy()
+  const native = (events: PrivpathEvent[]) => {
+    const block = new EventBlock()
+    for (const e of events) block.add(e)
+    return block.finish()
   }
   const select = async (query: string) => (await store.client.query({ query, format: 'JSONEachRow' })).json<Record<string, unknown>>()
 
@@ -136,15 +160,16 @@ describe('the RowBinary insert path', () => {
     makeEvent({ kind: 'other', task_id: 'rt-empty', ts: Math.floor(Date.now()), credential_expires_at: null }),
   ]
 
-  it('writes eventToRow’s values in insert column order, in the types ClickHouse gives the columns', async () => {
+  it('holds eventToRow’s values in insert column order, in the columns’ types (LowCardinality ones as String)', async () => {
     const described = await select(`DESCRIBE TABLE ${DB}.events`)
-    const types = new Map(described.map((c) => [c.name as string, c.type as string]))
-    const read = readRowBinary(binary(events), EVENT_INSERT_COLUMNS.map((c) => types.get(c)!))
-    expect(read).toEqual(events.map((e) => EVENT_INSERT_COLUMNS.map((c) => (eventToRow(e) as unknown as Record<string, unknown>)[c])))
+    const types = new Map(described.map((c) => [c.name as string, (c.type as string).replace(/\s+/g, ' ').replace('( ', '(').replace(/^LowCardinality\((.*)\)$/, '$1')]))
+    const read = readNative(native(events))
+    expect(read.columns).toEqual(EVENT_INSERT_COLUMNS.map((name) => ({ name, type: types.get(name) })))
+    expect(read.rows).toEqual(events.map((e) => EVENT_INSERT_COLUMNS.map((c) => (eventToRow(e) as unknown as Record<string, unknown>)[c])))
   })
 
   it('stores every column exactly as the JSON path does, and reads back the events it was given', async () => {
-    await insert('events', 'RowBinary', binary(events))
+    await insert('events', 'Native', native(events))
     await insert('events_json', 'JSONCompactEachRow', Buffer.from(events.map((e) => eventToCompactRow(e) + '\n').join('')))
     // Byte for byte: a hash of every column, then the values themselves.
     const hashes = (table: string) => select(`SELECT event_id, toString(cityHash64(*)) AS hash FROM ${DB}.${table} ORDER BY event_id`)
@@ -158,7 +183,7 @@ describe('the RowBinary insert path', () => {
 
   it('stores text cut inside a surrogate pair, which the JSON path cannot', async () => {
     const cut = fullEvent({ task_id: 'rt-cut', content: 'emoji cut here \ud83d' })
-    await insert('events', 'RowBinary', binary([cut]))
+    await insert('events', 'Native', native([cut]))
     const [stored] = (await select(`SELECT ${EVENT_SELECT} FROM ${DB}.events WHERE task_id = 'rt-cut'`)).map(rowToEvent)
     expect(stored).toEqual({ ...cut, content: 'emoji cut here \ufffd' })
     await expect(insert('events_json', 'JSONCompactEachRow', Buffer.from(eventToCompactRow(cut) + '\n'))).rejects.toMatchObject({ code: '25' })
