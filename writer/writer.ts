@@ -47,8 +47,8 @@ interface TableRoute {
   immediate: boolean
 }
 
-const ROUTES: readonly TableRoute[] = [
-  { topic: 'events', table: 'events', encoder: nativeEvents, immediate: false },
+const routes = (): TableRoute[] => [
+  { topic: 'events', table: 'events', encoder: nativeEvents(), immediate: false },
   { topic: 'alerts', table: 'alerts', encoder: alertLines, immediate: true },
 ]
 
@@ -61,7 +61,7 @@ export async function startWriter(options: WriterOptions): Promise<Writer> {
   const subscriptions: Subscription[] = []
 
   try {
-    for (const route of ROUTES) {
+    for (const route of routes()) {
       const inserter = new TableInserter({
         client: route.immediate ? (options.alertClient ?? client) : client,
         table: route.table,

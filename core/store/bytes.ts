@@ -12,6 +12,7 @@ export class RowEncodingError extends Error {
 }
 
 const INITIAL_BYTES = 1 << 16
+const KEPT_BYTES = 4 << 20
 const TWO_TO_32 = 0x1_0000_0000
 /** Strings shorter than this are tried as ASCII, whose length then fits one varint byte. */
 const ASCII_COPY_UNITS = 128
@@ -20,13 +21,14 @@ export class ByteWriter {
   private buf: Buffer
   private pos = 0
 
-  constructor(initialBytes = INITIAL_BYTES) {
+  constructor(private readonly initialBytes = INITIAL_BYTES) {
     this.buf = Buffer.allocUnsafe(initialBytes)
   }
 
-  /** Empties the writer, keeping its buffer. */
+  /** Empties the writer, keeping its buffer unless it grew past KEPT_BYTES (a batch of large content should not pin its size for good). */
   reset(): void {
     this.pos = 0
+    if (this.buf.length > KEPT_BYTES) this.buf = Buffer.allocUnsafe(this.initialBytes)
   }
 
   get length(): number {

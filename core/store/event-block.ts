@@ -190,8 +190,15 @@ export class EventBlock {
     this.count++
   }
 
-  /** The block's bytes: one Native body for `INSERT … FORMAT Native`. */
+  /** The block's bytes (a copy): one Native body for `INSERT … FORMAT Native`. */
   finish(): Buffer {
     return nativeBlock(this.columns, this.count)
+  }
+
+  /** Empties the block for the next batch, keeping its buffers: a batch then allocates only its body. */
+  reset(): void {
+    for (const writer of this.writers) writer.reset()
+    for (const list of this.lists) list.total = 0
+    this.count = 0
   }
 }

@@ -56,6 +56,19 @@ describe('ByteWriter', () => {
 })
 
 describe('EventBlock', () => {
+  it('starts over after reset: the next block holds only the rows added since', () => {
+    const block = new EventBlock()
+    const row = (e: PrivpathEvent) => EVENT_INSERT_COLUMNS.map((c) => (eventToRow(e) as unknown as Record<string, unknown>)[c])
+    const first = makeEvent({ kind: 'prompt', task_id: 'a', flags: ['orphan'], credential_scopes: ['s', 't'], attributes: { k: 'v' }, requested_calls: [{ call_id: 'c', name: 'n', arguments: '{}' }] })
+    const second = makeEvent({ kind: 'prompt', task_id: 'b', flags: ['late_parent'], attributes: { x: 'y' } })
+    block.add(first)
+    expect(readNative(block.finish()).rows).toEqual([row(first)])
+    block.reset()
+    block.add(second)
+    expect(block.rows).toBe(1)
+    expect(readNative(block.finish()).rows).toEqual([row(second)])
+  })
+
   it('refuses an event with a value of the wrong type, naming the field, and keeps nothing of it', () => {
     const block = new EventBlock()
     const good = [makeEvent({ kind: 'prompt', task_id: 'a', credential_scopes: ['s'], attributes: { k: 'v' } }), makeEvent({ kind: 'prompt', task_id: 'b', flags: ['orphan'] })]
