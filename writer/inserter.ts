@@ -10,7 +10,6 @@
 import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { type BackoffPolicy, retry } from '../core/retry.js'
-import { quoteIdentifier } from '../core/store/ddl.js'
 import type { Logger } from '../core/telemetry.js'
 import { classifyInsertError } from './classify.js'
 import type { DeadLetterFile } from './dead-letter.js'

@@ -7,7 +7,8 @@
  * inserted with `INSERT … FROM INFILE`, which the engine reads whole, and faster than inline data;
  * the file is removed after.
  */
-import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { unlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ClickHouseSettings } from '@clickhouse/client'
@@ -23,24 +24,24 @@ export interface InfileInsert {
 
 export interface InfileInserter {
   insert(insert: InfileInsert): Promise<void>
-  /** Removes the spool directory once the inserts still running have finished. */
+  /** Resolves once the inserts still running have finished (and removed their files). */
   close(): Promise<void>
 }
 
 /** `run` executes one SQL statement on the embedded connection. */
 export function infileInserter(run: (query: string, settings: ClickHouseSettings | undefined) => Promise<unknown>): InfileInserter {
-  let spool: Promise<string> | undefined
+  // A file per insert, removed right after, straight in the temp directory: nothing to clean up on close.
+  const prefix = join(tmpdir(), `privpath-insert-${process.pid}-${randomBytes(6).toString('hex')}-`)
   let next = 0
   const running = new Set<Promise<unknown>>()
   const insertOne = async ({ table, columns, format, values, settings }: InfileInsert) => {
-    // Created on the first insert: a connection that never inserts a binary body needs none.
-    spool ??= mkdtemp(join(tmpdir(), 'privpath-insert-'))
-    const file = join(await spool, `${process.pid}-${next++}.bin`)
-    await writeFile(file, values, { mode: 0o600 })
+    const file = `${prefix}${next++}.bin`
+    // 'wx' creates the file or fails: never writes through a link someone placed at that name.
+    await writeFile(file, values, { mode: 0o600, flag: 'wx' })
     try {
       const list = columns ? ` (${columns.join(', ')})` : ''
-      // The path is ours: a temp directory and a counter, no quote in it to escape.
-      await run(`INSERT INTO ${table}${list} FROM INFILE '${file}' FORMAT ${format}`, settings)
+      const literal = `'${file.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`
+      await run(`INSERT INTO ${table}${list} FROM INFILE ${literal} FORMAT ${format}`, settings)
     } finally {
       await unlink(file)
     }
@@ -58,8 +59,6 @@ export function infileInserter(run: (query: string, settings: ClickHouseSettings
     },
     async close() {
       await Promise.all(running)
-      if (spool) await rm(await spool, { recursive: true, force: true })
-      spool = undefined
     },
   }
 }

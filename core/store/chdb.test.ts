@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -57,6 +57,8 @@ describe('embedded connection', () => {
     exec.stream.destroy()
     const rows = await (await client.query({ query: 'SELECT a, hex(b) AS b FROM nb ORDER BY a', format: 'JSONEachRow' })).json()
     expect(rows).toEqual([{ a: 7, b: '00FFC3A9' }, { a: 8, b: '' }, { a: 2570, b: '780A0A79' }])
+    // The body went through a spool file, removed once inserted.
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith(`privpath-insert-${process.pid}-`))).toEqual([])
   })
 
   it('rejects a Native body cut short with a ClickHouse error code (CANNOT_READ_ALL_DATA, which the writer takes for a malformed row)', async () => {
