@@ -21,9 +21,13 @@
  * request latency percentiles of 200 answers, and (on Linux) the server's CPU time per span, on
  * all its threads and on the event loop's thread alone: where the sustained rate is bounded.
  * Each transport gets its line, then the ratio gRPC / HTTP of each round pair (median and range).
+ * With `null-sink` among the roles, a bare node:http server that only reads the body
+ * (bench/ingest/null-sink.ts) gets each round's HTTP bodies right before every other role set does,
+ * and their accepted and processed rates over HTTP are also given as ratios to it.
  * With --against <git ref> (HTTP only), that commit's collector runs beside this tree's and both
  * get the same bodies round by round (bench/ingest/compare.ts): the way to tell a change from the machine's drift.
  * Run: npm run bench:ingest [-- --tasks 3000 --spans-per-request 200 --concurrency 16 --warmup 2 --rounds 6 --roles collector,collector+writer]
+ *      npm run bench:ingest -- --roles null-sink,collector+writer+detector+delivery+api --concurrency 8   # the all-in-one
  *      npm run bench:ingest -- --against HEAD~3 --roles collector
  */
 import { fileURLToPath } from 'node:url'
@@ -32,11 +36,11 @@ import { Correlator } from '../collector/correlate/index.js'
 import { mapTraceRequest } from '../collector/mapping/index.js'
 import { decodeTraces, checkTracesProtobuf } from '../collector/otlp/index.js'
 import { encodeRecordParts } from '../collector/wal/record.js'
-import { eventToCompactRow } from '../core/store/rows.js'
+import { EventBlock } from '../core/store/event-block.js'
 import { agentTaskRequests } from '../testkit/fixtures/agent-tasks.js'
 import { compareAgainst, ratios } from './ingest/compare.js'
 import { grpcSenders } from './ingest/grpc.js'
-import { decodeRate, fmt, median, pct, round, serve, type Round } from './ingest/server.js'
+import { decodeRate, fmt, median, NULL_SINK, pct, round, serve, startNullSink, type Round } from './ingest/server.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -50,7 +54,9 @@ const { values: args } = parseArgs({
   },
 })
 const concurrency = Number(args.concurrency)
-const { bodies, spanCount } = agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7 })
+// An hour ago: spans dated months back would all be clock-skewed, which no live sender's are.
+const startSeconds = Math.floor(Date.now() / 1000) - 3600
+const { bodies, spanCount } = agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7, startSeconds })
 const spansPerBody = bodies.map((b) => decodeTraces(b, 'protobuf').request.resourceSpans.reduce((n, rs) => n + rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, 0), 0))
 const totalBytes = bodies.reduce((n, b) => n + b.length, 0)
 
@@ -72,6 +78,7 @@ function stageCosts(): string {
     ;(runs[name] ??= []).push(cpuPerSpan(cpu))
     return out
   }
+  const block = new EventBlock()
   for (let round = 0; round < 3; round++) {
     measure('check', () => bodies.forEach((b) => checkTracesProtobuf(b)))
     const decoded = measure('decode', () => bodies.map((b) => decodeTraces(b, 'protobuf').request))
@@ -80,7 +87,12 @@ function stageCosts(): string {
     const correlator = new Correlator({ maxHeldSpans: 1_000_000, maxKnownSpans: 1_000_000 })
     const placed = measure('correlate', () => mapped.flatMap((records) => correlator.add(records, Date.now())))
     // What the writer does per event: one JSONCompactEachRow line, joined into the insert body.
-    measure('row encode', () => placed.flatMap((r) => r.events.map(eventToCompactRow)).join('\n'))
+    // What the writer does per event: its row in the batch's Native block, whose buffers it reuses.
+    measure('row encode', () => {
+      block.reset()
+      for (const record of placed) for (const event of record.events) block.add(event)
+      return block.finish()
+    })
   }
   return Object.entries(runs)
     .map(([name, values]) => `${name} ${values.sort((a, b) => a - b)[1].toFixed(1)}`)
@@ -94,7 +106,7 @@ console.log(`decode-only (protobuf → model, median of 5): ${fmt(decodeOnly.rat
 console.log(`CPU µs/span by step (single thread, warm): ${stageCosts()}`)
 const warmup = Number(args.warmup)
 const rounds = Array.from({ length: warmup + Number(args.rounds) }, (_, i) =>
-  i === 0 ? { bodies, spanCount } : agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7 + i }),
+  i === 0 ? { bodies, spanCount } : agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 7 + i, startSeconds }),
 )
 /**
  * The gRPC rounds' bodies: as many again, of other seeds. The same bodies sent twice would find
@@ -102,7 +114,7 @@ const rounds = Array.from({ length: warmup + Number(args.rounds) }, (_, i) =>
  * round's two sets go to HTTP and gRPC in turn (swapped every round), so over the run both
  * transports get the same spans.
  */
-const otherRounds = rounds.map((_, i) => agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 1_007 + i }))
+const otherRounds = rounds.map((_, i) => agentTaskRequests({ tasks: Number(args.tasks), spansPerRequest: Number(args['spans-per-request']), tenants: 4, seed: 1_007 + i, startSeconds }))
 const root = fileURLToPath(new URL('..', import.meta.url))
 
 /** One transport's line: medians of the warm rounds, warm-up rounds apart, latencies, retries, ratios to decode-only, server CPU. */
@@ -131,7 +143,10 @@ function report(label: string, roles: string, results: Round[]): void {
   }
 }
 
+// With `null-sink` among the roles, every HTTP round of each other role set goes to the null sink just before, the same bodies.
+const nullSink = args.roles.split(',').includes(NULL_SINK) ? await startNullSink(root, concurrency) : undefined
 for (const roles of args.roles.split(',')) {
+  if (roles === NULL_SINK) continue
   if (args.against !== undefined) {
     await compareAgainst({ root, ref: args.against, roles, concurrency, warmup, rounds })
     continue
@@ -141,9 +156,13 @@ for (const roles of args.roles.split(',')) {
     const grpc = grpcSenders(server.grpcPort, concurrency)
     const overHttp: Round[] = []
     const overGrpc: Round[] = []
+    const sinks: Round[] = []
     try {
       for (const [i, sets] of rounds.map((r, i) => (i % 2 === 0 ? [r, otherRounds[i]] : [otherRounds[i], r])).entries()) {
-        const http = () => round(server, sets[0].bodies, sets[0].spanCount, concurrency)
+        const http = async () => {
+          if (nullSink) sinks.push(await round(nullSink, sets[0].bodies, sets[0].spanCount, concurrency))
+          return round(server, sets[0].bodies, sets[0].spanCount, concurrency)
+        }
         const viaGrpc = () => round(server, sets[1].bodies, sets[1].spanCount, concurrency, grpc.send)
         // Alternating which goes first: the machine's drift and a backlog's after-effects fall on both.
         if (i % 2 === 0) {
@@ -158,6 +177,17 @@ for (const roles of args.roles.split(',')) {
       grpc.close()
     }
     report('OTLP/HTTP', roles, overHttp)
+    if (nullSink) {
+      const sink = sinks.slice(warmup)
+      const toSink = (pick: (r: Round) => number) => {
+        const values = overHttp.slice(warmup).map((r, i) => pick(r) / sink[i].accepted)
+        return `${median(values).toFixed(3)} (${Math.min(...values).toFixed(3)}–${Math.max(...values).toFixed(3)})`
+      }
+      console.log(
+        `  null sink ${fmt(median(sink.map((r) => r.accepted)))} spans/s on the same bodies just before each round; ` +
+          `ratio to it, median (range) of rounds: accepted ${toSink((r) => r.accepted)}, processed ${toSink((r) => r.processed)}`,
+      )
+    }
     report('OTLP/gRPC', roles, overGrpc)
     const [h, g] = [overHttp.slice(warmup), overGrpc.slice(warmup)]
     console.log(
@@ -167,3 +197,4 @@ for (const roles of args.roles.split(',')) {
     )
   })
 }
+await nullSink?.close()

@@ -42,7 +42,8 @@ function only(events: PrivpathEvent[], kind: PrivpathEvent['kind']): PrivpathEve
 describe('SDK spans through the collector mapper', () => {
   it('a task becomes task_start and task_end around its events, all in the task', () => {
     const events = record((p) => p.startTask(TASK, () => p.recordPrompt('hi')))
-    expect(events.map((e) => e.kind).sort()).toEqual(['other', 'prompt', 'task_end', 'task_start'])
+    // The task span, of no kind of its own, is the task_start itself (collector/correlate/task-boundaries.ts).
+    expect(events.map((e) => e.kind).sort()).toEqual(['prompt', 'task_end', 'task_start'])
     expect(new Set(events.map((e) => e.task_id))).toEqual(new Set(['t-1']))
     expect(only(events, 'task_start')).toMatchObject({ tenant_id: 'acme', agent_id: 'planner' })
   })

@@ -48,6 +48,7 @@ const TOO_LARGE_CODES = new Set([
 
 const MALFORMED_CODES = new Set([
   6, // CANNOT_PARSE_TEXT
+  33, // CANNOT_READ_ALL_DATA (a binary body shorter than its rows and columns say)
   26, // CANNOT_PARSE_QUOTED_STRING
   27, // CANNOT_PARSE_INPUT_ASSERTION_FAILED
   38, // CANNOT_PARSE_DATE

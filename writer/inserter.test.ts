@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { silentTelemetry } from '../core/telemetry.js'
 import { classifyInsertError } from './classify.js'
 import { DeadLetterFile } from './dead-letter.js'
-import { TableInserter, type Encoded, type InsertClient } from './inserter.js'
+import type { BatchEncoder } from './encode.js'
+import { TableInserter, type InsertClient } from './inserter.js'
 import { writerMetrics } from './metrics.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'privpath-inserter-'))
@@ -57,7 +58,7 @@ function inserter(client: InsertClient) {
     client,
     table: 'events',
     target: 'privpath.events',
-    rowFormat: { format: 'JSONEachRow' },
+    encoder: rowLines,
     deadLetters,
     metrics,
     logger,
@@ -68,8 +69,21 @@ function inserter(client: InsertClient) {
   return { instance, deadLetters, metric, retries }
 }
 
-const rows = (count: number, bad: number[] = []): Encoded[] =>
-  Array.from({ length: count }, (_, id) => ({ row: JSON.stringify({ id, bad: bad.includes(id) }), source: { event_id: `e${id}` } }))
+/** Rows as JSON lines; a row marked `unencodable` cannot be encoded. */
+const rowLines: BatchEncoder = {
+  format: 'JSONEachRow',
+  encode(values) {
+    const good = (values as Array<Row & { unencodable?: boolean }>).filter((v) => !v.unencodable)
+    return {
+      body: Buffer.from(good.map((v) => JSON.stringify({ id: v.id, bad: v.bad }) + '\n').join('')),
+      rows: good,
+      unencodable: values.filter((v) => (v as { unencodable?: boolean }).unencodable).map((value) => ({ value, error: new Error('no way to say it') })),
+    }
+  },
+}
+
+const rows = (count: number, bad: number[] = [], unencodable: number[] = []): Row[] =>
+  Array.from({ length: count }, (_, id) => ({ id, bad: bad.includes(id), ...(unencodable.includes(id) ? { unencodable: true } : {}) }))
 
 describe('TableInserter', () => {
   it('inserts a batch ClickHouse rejects as too large as halves, recursively', async () => {
@@ -88,9 +102,21 @@ describe('TableInserter', () => {
     await instance.insert(rows(16, [5, 11]))
     expect(fake.stored.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 12, 13, 14, 15])
     const letters = readFileSync(deadLetters.pathFor('events'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-    expect(letters.map((l) => l.value)).toEqual([{ event_id: 'e5' }, { event_id: 'e11' }])
+    expect(letters.map((l) => l.value)).toEqual([{ id: 5, bad: true }, { id: 11, bad: true }])
     expect(letters[0].reason).toMatch(/^malformed: CANNOT_PARSE/)
     expect((await metric('privpath_writer_dead_letter_rows_total'))[0]).toMatchObject({ value: 2, labels: { table: 'events', reason: 'malformed' } })
+  })
+
+  it('dead-letters values that cannot be encoded and inserts the rest; a batch of none inserts nothing', async () => {
+    const fake = fakeClient()
+    const { instance, deadLetters, metric } = inserter(fake.client)
+    await instance.insert(rows(5, [], [1, 3]))
+    expect(fake.stored).toEqual([0, 2, 4])
+    await instance.insert(rows(2, [], [0, 1]))
+    expect(fake.calls).toEqual([3])
+    const letters = readFileSync(deadLetters.pathFor('events'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    expect(letters.map((l) => [l.value.id, l.reason])).toEqual([[1, 'unencodable: no way to say it'], [3, 'unencodable: no way to say it'], [0, 'unencodable: no way to say it'], [1, 'unencodable: no way to say it']])
+    expect((await metric('privpath_writer_dead_letter_rows_total'))[0]).toMatchObject({ value: 4, labels: { table: 'events', reason: 'unencodable' } })
   })
 
   it('retries transient failures with the same batch', async () => {
@@ -130,6 +156,7 @@ describe('classifyInsertError', () => {
     expect(classifyInsertError(clickhouseError(252, 'TOO_MANY_PARTS', 'Too many parts (300). Merges are processing significantly slower than inserts'))).toBe('transient')
     expect(classifyInsertError(new Error('Request Entity Too Large (413)'))).toBe('too_large')
     expect(classifyInsertError(clickhouseError(53, 'TYPE_MISMATCH'))).toBe('malformed')
+    expect(classifyInsertError(clickhouseError(33, 'CANNOT_READ_ALL_DATA'))).toBe('malformed')
     expect(classifyInsertError(clickhouseError(999, 'KEEPER_EXCEPTION'))).toBe('transient')
     expect(classifyInsertError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe('transient')
     expect(classifyInsertError(clickhouseError(516, 'AUTHENTICATION_FAILED'))).toBe('fatal')

@@ -1,39 +1,23 @@
 /**
  * Inserts one batch into one table, making sure each row ends up either in ClickHouse or in the
- * dead-letter file, or the whole call fails (and the bus redelivers):
- * transient errors retry with backoff; a batch too large is inserted as two halves; a batch with
- * a malformed row is halved until the bad row stands alone, which is then dead-lettered while
- * every good row around it is inserted. Halving costs O(bad rows × log n) extra inserts and only
- * runs after a rejection, so the normal path stays one insert per batch.
+ * dead-letter file, or the whole call fails (and the bus redelivers): a value that cannot be
+ * encoded is dead-lettered at once; transient errors retry with backoff; a batch too large is
+ * inserted as two halves; a batch with a malformed row is halved until the bad row stands alone,
+ * which is then dead-lettered while every good row around it is inserted. Halving re-encodes each
+ * half and costs O(bad rows × log n) extra inserts, only after a rejection, so the normal path
+ * stays one encoding and one insert per batch.
  */
 import { Readable } from 'node:stream'
 import type { ClickHouseClient } from '@clickhouse/client'
 import { type BackoffPolicy, retry } from '../core/retry.js'
-import { quoteIdentifier } from '../core/store/ddl.js'
 import type { Logger } from '../core/telemetry.js'
 import { classifyInsertError } from './classify.js'
 import type { DeadLetterFile } from './dead-letter.js'
+import type { BatchEncoder } from './encode.js'
 import type { WriterMetrics } from './metrics.js'
 
-/**
- * Rows are sent as an already encoded body through `exec`: `insert` would stringify every row at
- * flush time, after the previous insert finished, while encoding each delivery as it arrives
- * overlaps with the insert in flight.
- */
+/** Bodies are encoded here (encode.ts) and sent through `exec`: `insert` takes no binary format. */
 export type InsertClient = Pick<ClickHouseClient, 'exec'>
-
-export interface Encoded {
-  /** One line of the table's insert format, without the newline. */
-  row: string
-  /** The bus value the row came from; what the dead-letter file keeps. */
-  source: unknown
-}
-
-/** How a table's rows are encoded: a line-per-row ClickHouse input format and, when it has no keys, its column order. */
-export interface RowFormat {
-  format: 'JSONEachRow' | 'JSONCompactEachRow'
-  columns?: readonly string[]
-}
 
 /** How an insert is retried on transient errors, with core/retry's backoff. */
 export interface RetryPolicy extends BackoffPolicy {
@@ -49,7 +33,7 @@ export interface InserterOptions {
   table: string
   /** Fully qualified name the INSERT targets. */
   target: string
-  rowFormat: RowFormat
+  encoder: BatchEncoder
   deadLetters: DeadLetterFile
   metrics: WriterMetrics
   logger: Logger
@@ -60,43 +44,45 @@ export class TableInserter {
   private readonly statement: string
 
   constructor(private readonly options: InserterOptions) {
-    const { target, rowFormat } = options
-    const columns = rowFormat.columns ? ` (${rowFormat.columns.map(quoteIdentifier).join(', ')})` : ''
-    this.statement = `INSERT INTO ${target}${columns} FORMAT ${rowFormat.format}`
+    this.statement = `INSERT INTO ${options.target} FORMAT ${options.encoder.format}`
   }
 
-  async insert(batch: readonly Encoded[]): Promise<void> {
+  async insert(batch: readonly unknown[]): Promise<void> {
     if (batch.length === 0) return
-    this.options.metrics.batchRows.observe({ table: this.options.table }, batch.length)
-    await this.insertOrSplit(batch)
+    const { table, metrics, logger, encoder, deadLetters } = this.options
+    metrics.batchRows.observe({ table }, batch.length)
+    const { body, rows, unencodable } = encoder.encode(batch)
+    if (unencodable.length > 0) {
+      logger.error({ table, rows: unencodable.length }, 'writer: rows cannot be encoded, dead-lettered')
+      await deadLetters.write(unencodable.map(({ value, error }) => ({ table, reason: `unencodable: ${errorMessage(error)}`, value })))
+      metrics.deadLettered.inc({ table, reason: 'unencodable' }, unencodable.length)
+    }
+    if (rows.length > 0) await this.insertOrSplit(rows, body)
   }
 
-  private async insertOrSplit(batch: readonly Encoded[]): Promise<void> {
-    const { table, metrics, logger } = this.options
+  private async insertOrSplit(rows: readonly unknown[], body: Buffer): Promise<void> {
+    const { table, metrics, logger, encoder } = this.options
     try {
-      await this.insertWithRetry(batch)
+      await this.insertWithRetry(rows.length, body)
       return
     } catch (error) {
       const reason = classifyInsertError(error)
       if (reason !== 'too_large' && reason !== 'malformed') throw error
-      if (batch.length === 1) {
+      if (rows.length === 1) {
         logger.error({ table, reason, err: error }, 'writer: row rejected by ClickHouse, dead-lettered')
-        await this.options.deadLetters.write([{ table, reason: `${reason}: ${errorMessage(error)}`, value: batch[0].source }])
+        await this.options.deadLetters.write([{ table, reason: `${reason}: ${errorMessage(error)}`, value: rows[0] }])
         metrics.deadLettered.inc({ table, reason })
         return
       }
       metrics.splits.inc({ table })
-      logger.warn({ table, reason, rows: batch.length }, 'writer: batch rejected, inserting halves')
-      const middle = batch.length >>> 1
-      await this.insertOrSplit(batch.slice(0, middle))
-      await this.insertOrSplit(batch.slice(middle))
+      logger.warn({ table, reason, rows: rows.length }, 'writer: batch rejected, inserting halves')
+      const middle = rows.length >>> 1
+      for (const half of [rows.slice(0, middle), rows.slice(middle)]) await this.insertOrSplit(half, encoder.encode(half).body)
     }
   }
 
-  private async insertWithRetry(batch: readonly Encoded[]): Promise<void> {
+  private async insertWithRetry(rows: number, body: Buffer): Promise<void> {
     const { client, table, metrics, logger } = this.options
-    let body = ''
-    for (const { row } of batch) body += row + '\n'
     await retry(
       async () => {
         const stop = metrics.insertSeconds.startTimer({ table })
@@ -108,7 +94,7 @@ export class TableInserter {
           throw error
         }
         stop()
-        metrics.rowsWritten.inc({ table }, batch.length)
+        metrics.rowsWritten.inc({ table }, rows)
       },
       {
         ...this.options.retry,

@@ -6,6 +6,7 @@ import { getTask, listAlerts, listTasks } from '../api/queries/index.js'
 import { type BatchHandler, type Bus, type BusMessage, type CoreTopics, type Subscription, type Topic, MemoryBus } from '../core/bus/index.js'
 import type { PrivpathEvent } from '../core/event.js'
 import { silentTelemetry, type Telemetry } from '../core/telemetry.js'
+import { readNative } from '../testkit/native.js'
 import { DB, makeAlert, makeEvent, openTestStore, type TestStore } from '../testkit/store.js'
 import { startWriter, type InsertClient } from './index.js'
 
@@ -19,15 +20,22 @@ afterAll(async () => {
   await store.destroy()
 })
 
+/** Rows in an insert body: a Native block's, or JSON lines. */
+function rowCount(query: string, body: Buffer): number {
+  if (query.endsWith('FORMAT Native')) return readNative(body).rows.length
+  return body.toString('utf8').split('\n').filter((line) => line !== '').length
+}
+
 /** The store's client, recording the size of every insert per table. */
 function recordingClient(): { client: InsertClient; inserts: Record<string, number[]> } {
   const inserts: Record<string, number[]> = {}
   const client: InsertClient = {
     exec: (async (params: Parameters<InsertClient['exec']>[0] & { values: Readable }) => {
       const table = /^INSERT INTO [^.]+\.`?(\w+)`?/.exec(params.query)![1]
-      let body = ''
-      for await (const chunk of params.values) body += String(chunk)
-      ;(inserts[table] ??= []).push(body.split('\n').filter((line) => line !== '').length)
+      const chunks: Buffer[] = []
+      for await (const chunk of params.values) chunks.push(Buffer.from(chunk as Uint8Array))
+      const body = Buffer.concat(chunks)
+      ;(inserts[table] ??= []).push(rowCount(params.query, body))
       return store.client.exec({ ...params, values: Readable.from([body]) })
     }) as InsertClient['exec'],
   }
@@ -201,17 +209,23 @@ describe('writer over the in-process bus', () => {
     await bus.close()
   })
 
-  it('dead-letters rows ClickHouse rejects or that cannot be encoded, and stores the rest', async () => {
+  it('dead-letters rows that cannot be encoded, naming the column, and stores the rest', async () => {
     const w = await start(1_000, 0)
     const good = taskEvents('e2e-bad')
-    const rejected = { ...makeEvent({ kind: 'prompt', task_id: 'e2e-bad', span_id: 'bad' }), seq: 'not a number' } as unknown as PrivpathEvent
+    // JSON rows carried these to ClickHouse, which rejected them; a Native block has no way to say them, so the encoder refuses them.
+    const mistyped = { ...makeEvent({ kind: 'prompt', task_id: 'e2e-bad', span_id: 'bad' }), seq: 'not a number' } as unknown as PrivpathEvent
+    const notString = { ...makeEvent({ kind: 'prompt', task_id: 'e2e-bad', span_id: 'num' }), tool_name: 42 } as unknown as PrivpathEvent
     const unencodable = makeEvent({ kind: 'prompt', task_id: 'e2e-bad', span_id: 'nan', ts: Number.NaN })
-    await w.bus.publish('events', messages([good[0], rejected, good[1], unencodable, good[2], good[3]]))
+    await w.bus.publish('events', messages([good[0], mistyped, good[1], unencodable, good[2], notString, good[3]]))
     expect((await getTask(store.client, DB, 'e2e-bad', admin))?.events.map((e) => e.event_id)).toEqual(good.map((e) => e.event_id))
     const letters = readFileSync(join(w.deadLetterDir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-    expect(letters.map((l) => [l.value.span_id, l.reason.split(':')[0]]).sort()).toEqual([['bad', 'malformed'], ['nan', 'unencodable']])
+    expect(letters.map((l) => [l.value.span_id, l.reason]).sort()).toEqual([
+      ['bad', 'unencodable: seq is not a UInt32: not a number'],
+      ['nan', 'unencodable: ts is not a finite time: NaN'],
+      ['num', 'unencodable: tool_name is not a string: number'],
+    ])
     const counted = await w.telemetry.registry.getSingleMetric('privpath_writer_dead_letter_rows_total')!.get()
-    expect(counted.values.reduce((n, v) => n + v.value, 0)).toBe(2)
+    expect(counted.values.reduce((n, v) => n + v.value, 0)).toBe(3)
     await w.stop()
   })
 })

@@ -1,13 +1,11 @@
 /** The writer: one batcher and inserter per table, fed by its bus subscriptions (see index.ts). */
-import type { Alert } from '../core/alert.js'
 import type { Bus, CoreTopics, Subscription } from '../core/bus/index.js'
-import type { PrivpathEvent } from '../core/event.js'
 import { quoteIdentifier } from '../core/store/ddl.js'
-import { alertToRow, EVENT_INSERT_COLUMNS, eventToCompactRow } from '../core/store/rows.js'
 import type { Telemetry } from '../core/telemetry.js'
 import { Batcher } from './batcher.js'
-import { DeadLetterFile, type DeadLetter } from './dead-letter.js'
-import { DEFAULT_RETRY, TableInserter, type Encoded, type InsertClient, type RetryPolicy, type RowFormat } from './inserter.js'
+import { DeadLetterFile } from './dead-letter.js'
+import { alertLines, nativeEvents, type BatchEncoder } from './encode.js'
+import { DEFAULT_RETRY, TableInserter, type InsertClient, type RetryPolicy } from './inserter.js'
 import { writerMetrics } from './metrics.js'
 
 const WRITER_GROUP = 'writer'
@@ -41,78 +39,50 @@ export interface Writer {
   stop(): Promise<void>
 }
 
-interface TableRoute<K extends keyof WriterTopics> {
-  topic: K
+interface TableRoute {
+  topic: keyof WriterTopics
   table: string
-  rowFormat: RowFormat
-  encode: (value: WriterTopics[K]) => string
+  encoder: BatchEncoder
   /** Alerts are few and someone is waiting for them: insert at once, on their own connection. */
   immediate: boolean
 }
 
-const ROUTES = [
-  {
-    topic: 'events',
-    table: 'events',
-    rowFormat: { format: 'JSONCompactEachRow', columns: EVENT_INSERT_COLUMNS },
-    encode: (e: PrivpathEvent) => eventToCompactRow(e),
-    immediate: false,
-  } satisfies TableRoute<'events'>,
-  {
-    topic: 'alerts',
-    table: 'alerts',
-    rowFormat: { format: 'JSONEachRow' },
-    encode: (a: Alert) => JSON.stringify(alertToRow(a)),
-    immediate: true,
-  } satisfies TableRoute<'alerts'>,
-] as const
+const routes = (): TableRoute[] => [
+  { topic: 'events', table: 'events', encoder: nativeEvents(), immediate: false },
+  { topic: 'alerts', table: 'alerts', encoder: alertLines, immediate: true },
+]
 
 export async function startWriter(options: WriterOptions): Promise<Writer> {
   const { bus, client, database, telemetry, batchRows, flushMs } = options
   const logger = telemetry.logger.child({ component: 'writer' })
   const metrics = writerMetrics(telemetry.registry)
   const deadLetters = new DeadLetterFile(options.deadLetterDir)
-  const batchers: Batcher<Encoded>[] = []
+  const batchers: Batcher<unknown>[] = []
   const subscriptions: Subscription[] = []
 
   try {
-    for (const route of ROUTES) {
+    for (const route of routes()) {
       const inserter = new TableInserter({
         client: route.immediate ? (options.alertClient ?? client) : client,
         table: route.table,
         target: `${quoteIdentifier(database)}.${quoteIdentifier(route.table)}`,
-        rowFormat: route.rowFormat,
+        encoder: route.encoder,
         deadLetters,
         metrics,
         logger,
         retry: options.retry ?? DEFAULT_RETRY,
       })
-      const batcher = new Batcher<Encoded>({
+      const batcher = new Batcher<unknown>({
         maxRows: batchRows,
         flushMs: route.immediate ? 0 : flushMs,
         flush: (items) => inserter.insert(items),
         onBuffered: (rows) => metrics.buffered.set({ table: route.table }, rows),
       })
       batchers.push(batcher)
-      const encode = route.encode as (value: unknown) => string
       subscriptions.push(
-        // Several deliveries in flight let the next batch be encoded and buffered while one inserts.
+        // Several deliveries in flight let the next batch fill while one is encoded and inserted.
         await bus.subscribe(route.topic, { group: WRITER_GROUP, maxBatch: batchRows, maxInflightBatches: 4, fromBeginning: true }, async (messages) => {
-          const encoded: Encoded[] = []
-          const unencodable: DeadLetter[] = []
-          for (const { value } of messages) {
-            try {
-              encoded.push({ row: encode(value), source: value })
-            } catch (error) {
-              unencodable.push({ table: route.table, reason: `unencodable: ${(error as Error).message}`, value })
-            }
-          }
-          if (unencodable.length > 0) {
-            logger.error({ table: route.table, rows: unencodable.length }, 'writer: rows cannot be encoded, dead-lettered')
-            await deadLetters.write(unencodable)
-            metrics.deadLettered.inc({ table: route.table, reason: 'unencodable' }, unencodable.length)
-          }
-          await batcher.add(encoded)
+          await batcher.add(messages.map((message) => message.value))
         }),
       )
     }

@@ -30,6 +30,8 @@ export interface Server {
   pool: Pool
   /** The OTLP/gRPC port; undefined for a tree without the gRPC receiver (--against an older commit). */
   grpcPort: number | undefined
+  /** The null sink (null-sink.ts): it keeps nothing, so a request is processed once answered. */
+  nullSink?: boolean
 }
 
 /** Sends one export request on the worker's own connection: 'retry' for a refusal worth retrying (queue full, unavailable). */
@@ -128,7 +130,7 @@ export async function round(server: Server, requests: Uint8Array[], spans: numbe
   const posted = (performance.now() - started) / 1000
   // Done when every accepted request was published and no span still waits for its parent;
   // polled sparingly, since the server is busy exactly now (one /metrics read per poll).
-  for (;;) {
+  while (!server.nullSink) {
     const drain = await gauges(origin, DRAIN_GAUGES)
     if (drain.privpath_collector_queue_depth === 0 && drain.privpath_collector_held_spans === 0) break
     await new Promise((resolve) => setTimeout(resolve, 25))
@@ -147,6 +149,35 @@ function startFlags(root: string): string[] {
   const bin = words.indexOf(pkg.bin.privpath)
   if (words[0] !== 'node' || bin < 0) throw new Error(`unexpected start script: ${pkg.scripts.start}`)
   return words.slice(1, bin)
+}
+
+/** The role set that stands for the null sink in `--roles`. */
+export const NULL_SINK = 'null-sink'
+
+/** Starts the null sink (null-sink.ts) as a child with the Node flags of `npm start`; `close` stops it. */
+export async function startNullSink(root: string, concurrency: number): Promise<Server & { close(): Promise<void> }> {
+  const child = spawn(process.execPath, [...startFlags(root), '--import', 'tsx', join(root, 'bench/ingest/null-sink.ts')], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const kill = () => child.kill('SIGTERM')
+  process.once('exit', kill)
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { port: number }).port))
+    child.once('exit', (code) => reject(new Error(`the null sink exited with ${code}`)))
+  })
+  const origin = `http://127.0.0.1:${port}`
+  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 })
+  return {
+    origin,
+    pid: child.pid!,
+    pool,
+    grpcPort: undefined,
+    nullSink: true,
+    close: async () => {
+      await pool.close()
+      process.off('exit', kill)
+      kill()
+      await new Promise((resolve) => child.once('exit', resolve))
+    },
+  }
 }
 
 /** Runs `privpath up --roles <roles>` from the source tree at `root` (with its own start flags) while `run` uses it. */

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
+import { eventId } from '../../core/event.js'
 import type { Attributes } from '../otlp/model.js'
 import { logRecord, logRequest, span, traceRequest, type SpanInit } from '../../testkit/otlp-builders.js'
 import { mapLogRequest, mapTraceRequest, type SpanRecord } from '../mapping/index.js'
@@ -56,7 +57,8 @@ describe('Correlator: task resolution', () => {
     expect(c.held()).toBe(0)
     expect(tasksBySpan(out)).toEqual({ root: 'task-B', child: 'task-B' })
     expect(out.find((record) => record.spanId === 'child')!.events[0].flags).toEqual(['late_parent'])
-    expect(out.find((record) => record.spanId === 'root')!.events[1].flags).toEqual([])
+    // The root's own event is its task_start (task-boundaries.ts): the only event it has.
+    expect(out.find((record) => record.spanId === 'root')!.events.map((event) => [event.kind, event.flags])).toEqual([['task_start', []]])
   })
 
   it('places a held span by its fallback when the window expires, flagged orphan', () => {
@@ -182,24 +184,35 @@ describe('Correlator: task resolution', () => {
 })
 
 describe('Correlator: task boundaries', () => {
-  it('adds task_start at the root span start and task_end at its end, after its span events, to a task that is its trace', () => {
+  it('makes a root span of no kind of its own its task_start, and adds task_end at its end, after its span events, to a task that is its trace', () => {
     const c = correlator()
     const [root] = c.add(records([{ spanId: 'root', startMs: T0, endMs: T0 + 900, events: [{ name: 'approval', atMs: T0 + 5 }] }]), T0)
-    expect(root.events.map((event) => [event.kind, event.ts, event.seq])).toEqual([
-      ['task_start', T0, 0],
-      ['other', T0, 0],
-      ['approval', T0 + 5, 1],
-      ['task_end', T0 + 900, 2],
+    expect(root.events.map((event) => [event.kind, event.ts, event.seq, event.event_id])).toEqual([
+      ['task_start', T0, 0, eventId(TRACE, 'root', 'task_start', 0)],
+      ['approval', T0 + 5, 1, eventId(TRACE, 'root', 'approval', 1)],
+      ['task_end', T0 + 900, 2, eventId(TRACE, 'root', 'task_end', 2)],
     ])
     expect(root.events[0].task_id).toBe(TRACE)
-    expect(new Set(root.events.map((event) => event.event_id)).size).toBe(4)
   })
 
-  it('boundaries of a root span keep its tenant mismatch and claimed tenant, nothing else of its own', () => {
+  it('adds task_start beside a root span of a kind of its own', () => {
     const c = correlator()
-    const spans: SpanInit[] = [{ spanId: 'root', status: { code: 2, message: 'boom' }, attributes: { 'tenant.id': 'other', 'http.method': 'GET' } }]
+    const [root] = c.add(records([{ spanId: 'root', startMs: T0, endMs: T0 + 900, attributes: { 'gen_ai.operation.name': 'chat' } }]), T0)
+    expect(root.events.map((event) => [event.kind, event.ts, event.seq])).toEqual([
+      ['task_start', T0, 0],
+      ['prompt', T0, 0],
+      ['task_end', T0 + 900, 1],
+    ])
+    expect(new Set(root.events.map((event) => event.event_id)).size).toBe(3)
+  })
+
+  it('boundaries added beside a root span keep its tenant mismatch and claimed tenant, nothing else of its own', () => {
+    const c = correlator()
+    const attributes = { 'tenant.id': 'other', 'http.method': 'GET', 'gen_ai.operation.name': 'chat' }
+    const spans: SpanInit[] = [{ spanId: 'root', status: { code: 2, message: 'boom' }, attributes }]
     const [root] = c.add(records(spans, { authTenant: 'acme' }), T0)
     const [start, own, end] = root.events
+    expect(own.kind).toBe('prompt')
     expect(own.flags).toContain('tenant_mismatch')
     expect(own.attributes).toMatchObject({ 'tenant.claimed': 'other', 'http.method': 'GET' })
     for (const boundary of [start, end]) {
@@ -211,11 +224,24 @@ describe('Correlator: task boundaries', () => {
     expect(new Set([start.flags, own.flags, end.flags]).size).toBe(3)
   })
 
+  it('a root span of no kind of its own keeps all of it as its task_start; the task_end beside it keeps only its tenant and status', () => {
+    const c = correlator()
+    const spans: SpanInit[] = [{ spanId: 'root', status: { code: 2, message: 'boom' }, attributes: { 'tenant.id': 'other', 'http.method': 'GET' } }]
+    const [root] = c.add(records(spans, { authTenant: 'acme' }), T0)
+    const [start, end] = root.events
+    expect(root.events.map((event) => event.kind)).toEqual(['task_start', 'task_end'])
+    expect(start).toMatchObject({ tenant_id: 'acme', task_id: TRACE, name: 'span', status: 'error', error: 'boom', flags: ['tenant_mismatch'] })
+    expect(start.attributes).toMatchObject({ 'tenant.claimed': 'other', 'http.method': 'GET' })
+    expect(end).toMatchObject({ tenant_id: 'acme', task_id: TRACE, status: 'error', error: 'boom', flags: ['tenant_mismatch'], attributes: { 'tenant.claimed': 'other' } })
+    expect(Object.keys(end.attributes)).toEqual(['tenant.claimed'])
+    expect(start.flags).not.toBe(end.flags)
+  })
+
   it('a child with its own task id is the root of that task', () => {
     const c = correlator()
     const out = c.add(records([{ spanId: 'p', attributes: task('outer') }, { spanId: 'sub', parentSpanId: 'p', attributes: task('inner') }]), T0)
     const sub = out.find((record) => record.spanId === 'sub')!
-    expect(kinds(sub)).toEqual(['task_start', 'other'])
+    expect(kinds(sub)).toEqual(['task_start'])
     expect(sub.events[0].task_id).toBe('inner')
   })
 
@@ -247,11 +273,8 @@ describe('Correlator: tasks that span traces', () => {
     for (const [turn, traceId] of TURNS.entries()) {
       const startMs = T0 + turn * 60_000
       const [root] = c.add(records([{ traceId, spanId: `root-${turn}`, startMs, endMs: startMs + 500, attributes }]), startMs)
-      expect(kinds(root)).toEqual(['task_start', 'other'])
-      expect(root.events.map((event) => [event.task_id, event.ts])).toEqual([
-        [taskId, startMs],
-        [taskId, startMs],
-      ])
+      expect(kinds(root)).toEqual(['task_start'])
+      expect(root.events.map((event) => [event.task_id, event.ts])).toEqual([[taskId, startMs]])
     }
   })
 
@@ -260,7 +283,6 @@ describe('Correlator: tasks that span traces', () => {
     const [event] = c.add(records([{ traceId: TURNS[0], spanId: 'r0', attributes: conversation, events: [{ name: 'agent.task.end', atMs: T0 + 40 }] }]), T0)
     expect(event.events.map((e) => [e.kind, e.task_id, e.ts, e.seq])).toEqual([
       ['task_start', 'conv-1', T0, 0],
-      ['other', 'conv-1', T0, 0],
       ['task_end', 'conv-1', T0 + 40, 1],
     ])
 
@@ -285,7 +307,6 @@ describe('Correlator: tasks that span traces', () => {
     const [root] = c.add(records([{ spanId: 'r', endMs: T0 + 900, events: [{ name: 'agent.task.end', atMs: T0 + 50 }] }]), T0)
     expect(root.events.map((e) => [e.kind, e.task_id, e.ts])).toEqual([
       ['task_start', TRACE, T0],
-      ['other', TRACE, T0],
       ['task_end', TRACE, T0 + 50],
     ])
   })
@@ -314,7 +335,7 @@ describe('Correlator: delegation', () => {
       delegated_scopes: ['refunds:write', 'orders:read'],
       task_id: 't',
     })
-    expect(kinds(out.find((record) => record.spanId === 'main')!)).toEqual(['task_start', 'other'])
+    expect(kinds(out.find((record) => record.spanId === 'main')!)).toEqual(['task_start'])
     const [grandchild] = c.add(records([{ spanId: 'tool', parentSpanId: 'sub', attributes: { 'gen_ai.operation.name': 'execute_tool' } }]), T0)
     expect(grandchild.events[0].agent_id).toBe('billing')
   })
@@ -322,7 +343,8 @@ describe('Correlator: delegation', () => {
   it('the same agent, or no parent agent, is not a delegation; an unknown parent is waited for', () => {
     const c = correlator()
     const out = c.add(records([{ spanId: 'a', attributes: invoke('planner') }, { spanId: 'b', parentSpanId: 'a', attributes: invoke('planner') }]), T0)
-    expect(out.map((record) => record.events.find((event) => event.seq === 0 && event.kind !== 'task_start')!.kind)).toEqual(['other', 'other'])
+    // The root invoke_agent span is its task's start; the child of the same agent stays `other`.
+    expect(['a', 'b'].map((spanId) => kinds(out.find((record) => record.spanId === spanId)!))).toEqual([['task_start', 'task_end'], ['other']])
     expect(c.add(records([{ spanId: 'd', parentSpanId: 'later', attributes: invoke('x', task('t')) }]), T0)).toEqual([])
     const released = c.add(records([{ spanId: 'later', attributes: { ...invoke('y'), ...task('t') } }]), T0)
     expect(released.find((record) => record.spanId === 'd')!.events[0]).toMatchObject({ kind: 'delegation', agent_id: 'y', delegate_agent_id: 'x' })

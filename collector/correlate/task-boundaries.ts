@@ -46,6 +46,10 @@ function boundary(own: PrivpathEvent, kind: 'task_start' | 'task_end', ts: numbe
  * first turn (turns of one task may be correlated by different members), and a repeated start
  * changes nothing the detector keeps (its `started_at` keeps the first). Start and end are
  * already bounded by the receive time (mapping/clock.ts).
+ *
+ * A root span of no kind of its own (kind `other`, e.g. `invoke_agent`) becomes the task_start
+ * itself rather than getting one beside it: the two would share ts, seq, name and identity, the
+ * `other` row only adding the span's status and attributes, which the task_start now keeps.
  */
 export function addTaskBoundaries(record: SpanRecord, taskId: string): void {
   const own = record.events[0]
@@ -54,7 +58,13 @@ export function addTaskBoundaries(record: SpanRecord, taskId: string): void {
   const declaresEnd = record.events.some((event) => event.kind === 'task_end')
   const lastSeq = record.events.reduce((max, event) => Math.max(max, event.seq), 0)
   if (!declaresStart && !declaresEnd && taskId === record.traceId) record.events.push(boundary(own, 'task_end', record.endTs, lastSeq + 1, record.endOriginal))
-  if (!declaresStart && own.kind !== 'task_end') record.events.unshift(boundary(own, 'task_start', record.startTs, 0, record.startOriginal))
+  if (declaresStart || own.kind === 'task_end') return
+  if (own.kind === 'other') {
+    own.kind = 'task_start'
+    own.event_id = eventId(own.trace_id, own.span_id, 'task_start', own.seq, 0)
+  } else {
+    record.events.unshift(boundary(own, 'task_start', record.startTs, 0, record.startOriginal))
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The store: a ClickHouse client (embedded chDB or a server) and the schema privpath keeps in it.
  * In: store configuration. Out: a `@clickhouse/client` client, versioned migrations, and the row
- * encodings between PrivpathEvent/Alert and ClickHouse JSONEachRow rows.
+ * encodings between PrivpathEvent/Alert and ClickHouse rows (Native blocks, JSON).
  * Not here yet: schema downgrades, and moving data between chDB and a server.
  */
 export { createStoreClient, isEmbedded, type ClickHouseClient } from './client.js'

@@ -1,7 +1,7 @@
 /**
- * PrivpathEvent / Alert ⇄ ClickHouse rows: JSONCompactEachRow lines for event inserts (values in
- * EVENT_COLUMNS order, no keys: half the bytes of JSONEachRow and about a third of chDB's parse
- * cost, see bench/store-write.bench.ts), JSONEachRow objects for alerts and reads.
+ * PrivpathEvent / Alert ⇄ ClickHouse rows: JSONCompactEachRow lines for event inserts other than
+ * the writer's (values in EVENT_COLUMNS order, no keys; the writer sends Native blocks holding the
+ * same values, event-block.ts), JSONEachRow objects for alerts and reads.
  *
  * Times travel as integer ticks of the column's precision (µs for DateTime64(6), ms for
  * DateTime64(3)): ClickHouse reads a JSON integer into a DateTime64 as ticks, which is exact and
@@ -16,6 +16,7 @@ import { DOMAIN_COLUMN } from './migrations/006_event_domain.js'
 import { REQUESTED_CALLS_COLUMN, TOOL_RESULT_COLUMN } from './migrations/007_tool_results.js'
 import { ALERT_COLUMNS as ALERT_COLUMNS_V1 } from './migrations/004_alerts.js'
 import { CATEGORY_COLUMN } from './migrations/008_alert_category.js'
+import { RowEncodingError } from './bytes.js'
 
 export type EventRow = Omit<PrivpathEvent, 'ts' | 'observed_at' | 'credential_expires_at'> & {
   ts: number
@@ -31,9 +32,7 @@ export type AlertRow = Omit<Alert, 'first_seen' | 'last_seen' | 'window_start' |
 }
 
 /** Thrown for a value ClickHouse would reject, so the writer can set the row aside without a round trip. */
-export class RowEncodingError extends Error {
-  override readonly name = 'RowEncodingError'
-}
+export { RowEncodingError }
 
 /**
  * Whole and fractional milliseconds are scaled apart: `ms * 1000` in one step rounds twice near
