@@ -24,7 +24,7 @@ import { DomainState, type HeldStep } from './domain.js'
 import { NO_PROVENANCE } from '../provenance/keeper.js'
 import { ValueHasher } from '../provenance/values.js'
 import { drive, isPromise, type Maybe, type RuleRun } from './drive.js'
-import { detectorMetrics, type DetectorMetrics } from './metrics.js'
+import { detectorMetrics, STATE_STRUCTURES, type DetectorMetrics, type StateSizes } from './metrics.js'
 
 const NO_ALERTS: Alert[] = Object.freeze([]) as unknown as Alert[]
 const ERROR_LOG_INTERVAL_MS = 10_000
@@ -82,7 +82,7 @@ export class DetectorEngine {
     const { config, telemetry } = options
     this.clock = options.clock ?? Date.now
     this.holdMs = Math.min(config.decision_hold_ms, config.allowed_lateness_ms)
-    this.metrics = detectorMetrics(telemetry.registry, () => this.sizes())
+    this.metrics = detectorMetrics(telemetry.registry, () => this.sizes(), () => this.stateSizes())
     this.replaceRules(options.rules)
   }
 
@@ -126,6 +126,26 @@ export class DetectorEngine {
       tombstones += d.registry.tombstoneCount
     }
     return { tasks, credentials, tombstones }
+  }
+
+  /** Entries per state structure, over every domain (`privpath_detector_state_entries`). */
+  stateSizes(): StateSizes {
+    const sizes = Object.fromEntries(STATE_STRUCTURES.map((s) => [s, 0])) as StateSizes
+    for (const d of this.domains.values()) {
+      sizes.tasks += d.tasks.size
+      sizes.credentials += d.registry.size
+      sizes.tombstones += d.registry.tombstoneCount
+      sizes.task_ends += d.registry.taskEndCount
+      sizes.agents += d.agents.size
+      sizes.provenance_values += d.provenance.values
+      sizes.dedup_windows += d.dedup.size
+      const windows = d.correlation.sizes()
+      sizes.threshold_groups += windows.thresholdGroups
+      sizes.sequence_partials += windows.sequencePartials
+      sizes.pending_absences += windows.pendingAbsences
+      sizes.held_steps += d.held.size
+    }
+    return sizes
   }
 
   /** The registry entry a domain holds for a credential id (tests, tools). */
@@ -310,28 +330,19 @@ export class DetectorEngine {
   }
 
   stats(): EngineStats {
-    const stats: EngineStats = {
+    const sizes = this.stateSizes()
+    return {
       events: this.evaluated,
       watermark: this.watermark,
       domains: this.domains.size,
       rules: this.rulesById.size,
-      tasks: 0,
-      credentials: 0,
-      dedupWindows: 0,
-      thresholdGroups: 0,
-      sequencePartials: 0,
-      pendingAbsences: 0,
+      tasks: sizes.tasks,
+      credentials: sizes.credentials,
+      dedupWindows: sizes.dedup_windows,
+      thresholdGroups: sizes.threshold_groups,
+      sequencePartials: sizes.sequence_partials,
+      pendingAbsences: sizes.pending_absences,
     }
-    for (const domain of this.domains.values()) {
-      stats.tasks += domain.tasks.size
-      stats.credentials += domain.registry.size
-      stats.dedupWindows += domain.dedup.size
-      const sizes = domain.correlation.sizes()
-      stats.thresholdGroups += sizes.thresholdGroups
-      stats.sequencePartials += sizes.sequencePartials
-      stats.pendingAbsences += sizes.pendingAbsences
-    }
-    return stats
   }
 
   /** How often each exception suppressed a firing (`rule\0exception` → count), over every domain. */
