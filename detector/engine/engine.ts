@@ -153,6 +153,11 @@ export class DetectorEngine {
     return this.domains.get(domain)?.registry.get(credentialId) ?? null
   }
 
+  /** The state a domain holds for a task (tests, tools). */
+  task(domain: string, taskId: string): TaskState | null {
+    return this.domains.get(domain)?.tasks.get(taskId) ?? null
+  }
+
   /** Hot reload: state, windows and open alerts of rules that keep their id and form survive. */
   replaceRules(rules: Rule[]): void {
     for (const [id, old] of this.rulesById) {
@@ -178,13 +183,23 @@ export class DetectorEngine {
     return [...this.rulesById.values()]
   }
 
-  /** Folds an event into state without evaluating rules (history replay after a restart). */
-  restore(event: PrivpathEvent): void {
+  /**
+   * Folds an event into state without evaluating rules (history replay after a restart): each
+   * task's events oldest first, tasks in any order (a task is marked active at its events' time,
+   * not the domain's). With `task` false only the registry takes it: a credential event of a task
+   * the detector no longer holds. `restored()` ends a restore.
+   */
+  restore(event: PrivpathEvent, task = true): void {
     const domain = this.domainOf(event.domain)
     domain.advance(event.ts)
-    domain.tasks.apply(event, domain.watermark)
+    if (task) domain.tasks.apply(event, event.ts)
     domain.registry.apply(event)
     domain.agents.note(event, domain.tasks.get(event.task_id)?.agents ?? [])
+  }
+
+  /** After a restore: tasks leave at the cap least recently active first, whatever order they were restored in. */
+  restored(): void {
+    for (const domain of this.domains.values()) domain.tasks.settle()
   }
 
   /** Whether state is held for the task in the domain (a rebuild must not apply its events twice). */
