@@ -9,12 +9,14 @@
  * `npm start`, plus --expose-gc) opens the store as `privpath up` does, starts the detector
  * (built-in rules, default settings, in-process bus) with the history the detector role loads,
  * and reports:
- * - ready: ms from `startDetector` to `ready` (rules loaded, history read and folded in);
+ * - ready: time from `startDetector` to `ready` (rules loaded, history read and folded in), and the
+ *   CPU time the process spent meanwhile (every thread, chDB's included: this machine is shared);
  * - memory: RSS, V8 heap used, external and array buffers right after ready, again after a full
  *   GC, and the peak RSS of the process (VmHWM); `store only` is the same child before the
  *   detector started (chDB opened, one count query), so the difference is the detector's;
- * - state: entries per structure (`privpath_detector_state_entries`), and the heap after GC per
- *   live task;
+ * - state: entries per structure (`privpath_detector_state_entries`) at ready and after the first
+ *   event's sweep (credentials past their grace become tombstones), and the heap each structure
+ *   frees when dropped (bytes per entry);
  * - a check: a live task's credential used from another task after the restart raises
  *   `credential-reused-beyond-task`.
  * Run: npx tsx bench/restart.bench.ts [-- --live-tasks 100000 --stale-tasks 50000 --recent-tasks 30000 --old-tasks 200000 --tenants 4 --store DIR --keep]
@@ -81,14 +83,23 @@ const report = await new Promise<ChildReport>((resolve, reject) => {
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
 const row = (name: string, m: ChildReport['store']) =>
   `| ${name} | ${mib(m.rss)} | ${mib(m.heapUsed)} | ${mib(m.external)} | ${mib(m.arrayBuffers)} |`
-console.log(`store: ${report.events.toLocaleString('en')} events; ready in ${(report.readyMs / 1000).toFixed(1)} s (history: ${report.restored.toLocaleString('en')} events read)`)
+console.log(`store: ${report.events.toLocaleString('en')} events; ready in ${(report.readyMs / 1000).toFixed(1)} s, ${(report.readyCpuMs / 1000).toFixed(1)} s CPU (history: ${report.restored.toLocaleString('en')} rows read)`)
 console.log('| when | RSS | heap used | external | array buffers |\n|---|---|---|---|---|')
 console.log(row('store only', report.store))
 console.log(row('ready', report.ready))
 console.log(row('ready, after GC', report.afterGc))
-console.log(`peak RSS (VmHWM): ${mib(report.peakRss)}`)
-console.log(`detector heap after GC: ${mib(report.afterGc.heapUsed - report.store.heapUsed)}, ${Math.round((report.afterGc.heapUsed - report.store.heapUsed) / Math.max(1, report.entries.tasks ?? 0))} B per live task`)
-console.log(`state entries: ${JSON.stringify(report.entries)}`)
+console.log(`RSS after GC: ${mib(report.rss.anon)} anonymous + ${mib(report.rss.file)} file-backed; peak RSS (VmHWM): ${mib(report.peakRss)}`)
+console.log(`detector heap after GC: ${mib(report.afterGc.heapUsed - report.store.heapUsed)}`)
+console.log(`state entries at ready: ${JSON.stringify(report.entries)}`)
+console.log(`after the first event's sweep: ${JSON.stringify(report.swept)}`)
+const { tasks, credentials, tombstones, task_ends: taskEnds, agents } = report.swept
+const per = (bytes: number, n: number) => (n === 0 ? '-' : `${Math.round(bytes / n)} B each`)
+const a = report.attribution
+console.log('| structure | entries | heap | per entry |\n|---|---|---|---|')
+console.log(`| tasks | ${tasks} | ${mib(a.tasks)} | ${per(a.tasks, tasks)} |`)
+console.log(`| registry (credentials + tombstones; task ends) | ${credentials} + ${tombstones}; ${taskEnds} | ${mib(a.registry)} | ${per(a.registry, credentials + tombstones)} |`)
+console.log(`| agents with decisions | ${agents} | ${mib(a.agents)} | ${per(a.agents, agents)} |`)
+console.log(`| provenance, correlation, dedup | - | ${mib(a.provenance + a.correlation + a.dedup)} | - |`)
 console.log(`reuse of a live task's credential after the restart caught: ${report.reuseCaught ? 'yes' : 'NO'}`)
 if (!args.keep && !args.store) rmSync(dir, { recursive: true, force: true })
 else console.log(`store kept in ${dir}`)
