@@ -19,7 +19,9 @@
  *   frees when dropped (bytes per entry);
  * - a check: a live task's credential used from another task after the restart raises
  *   `credential-reused-beyond-task`.
- * Run: npx tsx bench/restart.bench.ts [-- --live-tasks 100000 --stale-tasks 50000 --recent-tasks 30000 --old-tasks 200000 --tenants 4 --store DIR --keep]
+ * `--mode step` measures instead what rebuilding open windows and provenance as well would take:
+ * the same rows as whole events, through the rules in time order (alerts discarded).
+ * Run: npx tsx bench/restart.bench.ts [-- --live-tasks 100000 --stale-tasks 50000 --recent-tasks 30000 --old-tasks 200000 --tenants 4 --store DIR --keep --mode restore|step]
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
@@ -43,6 +45,7 @@ const { values: args } = parseArgs({
     tenants: { type: 'string', default: '4' },
     store: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    mode: { type: 'string', default: 'restore' },
   },
 })
 
@@ -74,7 +77,7 @@ if (fresh) {
 
 const report = await new Promise<ChildReport>((resolve, reject) => {
   // the flags of `npm start`, and a GC the child can call to measure what stays
-  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--expose-gc', '--import', 'tsx', CHILD, dir], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', '--expose-gc', '--import', 'tsx', CHILD, dir, args.mode!], { stdio: ['ignore', 'pipe', 'inherit'] })
   let out = ''
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
   child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as ChildReport) : reject(new Error(`child exited with ${code}: ${out}`))))
@@ -83,7 +86,7 @@ const report = await new Promise<ChildReport>((resolve, reject) => {
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
 const row = (name: string, m: ChildReport['store']) =>
   `| ${name} | ${mib(m.rss)} | ${mib(m.heapUsed)} | ${mib(m.external)} | ${mib(m.arrayBuffers)} |`
-console.log(`store: ${report.events.toLocaleString('en')} events; ready in ${(report.readyMs / 1000).toFixed(1)} s, ${(report.readyCpuMs / 1000).toFixed(1)} s CPU (history: ${report.restored.toLocaleString('en')} rows read)`)
+console.log(`${args.mode}: store of ${report.events.toLocaleString("en")} events; ready in ${(report.readyMs / 1000).toFixed(1)} s, ${(report.readyCpuMs / 1000).toFixed(1)} s CPU (history: ${report.restored.toLocaleString('en')} rows read)`)
 console.log('| when | RSS | heap used | external | array buffers |\n|---|---|---|---|---|')
 console.log(row('store only', report.store))
 console.log(row('ready', report.ready))
