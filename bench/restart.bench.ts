@@ -85,13 +85,16 @@ const report = await new Promise<ChildReport>((resolve, reject) => {
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
 const row = (name: string, m: ChildReport['store']) =>
-  `| ${name} | ${mib(m.rss)} | ${mib(m.heapUsed)} | ${mib(m.external)} | ${mib(m.arrayBuffers)} |`
+  `| ${name} | ${mib(m.rss)} | ${mib(m.heapUsed)} | ${mib(m.heapTotal)} | ${mib(m.external)} | ${mib(m.arrayBuffers)} |`
 console.log(`${args.mode}: store of ${report.events.toLocaleString("en")} events; ready in ${(report.readyMs / 1000).toFixed(1)} s, ${(report.readyCpuMs / 1000).toFixed(1)} s CPU (history: ${report.restored.toLocaleString('en')} rows read)`)
-console.log('| when | RSS | heap used | external | array buffers |\n|---|---|---|---|---|')
+console.log('| when | RSS | heap used | heap held | external | array buffers |\n|---|---|---|---|---|---|')
 console.log(row('store only', report.store))
 console.log(row('ready', report.ready))
 console.log(row('ready, after GC', report.afterGc))
-console.log(`RSS after GC: ${mib(report.rss.anon)} anonymous + ${mib(report.rss.file)} file-backed; peak RSS (VmHWM): ${mib(report.peakRss)}`)
+console.log(row('after the first sweep, GC', report.settled))
+// anonymous memory that is not V8's heap: chDB's allocations (and Node's own)
+const native = report.rss.anon - report.afterGc.heapTotal - report.afterGc.external
+console.log(`RSS after GC: ${mib(report.rss.anon)} anonymous (${mib(native)} of it outside V8's heap: chDB, Node) + ${mib(report.rss.file)} file-backed (mapped code, mostly libchdb); peak RSS (VmHWM): ${mib(report.peakRss)}`)
 console.log(`detector heap after GC: ${mib(report.afterGc.heapUsed - report.store.heapUsed)}`)
 console.log(`state entries at ready: ${JSON.stringify(report.entries)}`)
 console.log(`after the first event's sweep: ${JSON.stringify(report.swept)}`)

@@ -20,6 +20,8 @@ const DB = 'privpath'
 interface Memory {
   rss: number
   heapUsed: number
+  /** What V8 holds for its heap, used or not. */
+  heapTotal: number
   external: number
   arrayBuffers: number
 }
@@ -39,14 +41,16 @@ export interface ChildReport {
   /** Entries per structure at ready, and after the first event's sweep. */
   entries: StateSizes
   swept: StateSizes
+  /** Memory after the first sweep and a GC. */
+  settled: Memory & { anon: number; file: number }
   /** Heap freed when each structure is dropped, in bytes. */
   attribution: Record<string, number>
   reuseCaught: boolean
 }
 
 const memory = (): Memory => {
-  const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage()
-  return { rss, heapUsed, external, arrayBuffers }
+  const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
+  return { rss, heapUsed, heapTotal, external, arrayBuffers }
 }
 
 const gc = (): void => {
@@ -155,6 +159,8 @@ for (const { domain } of await count(`SELECT DISTINCT domain FROM ${DB}.events`)
   await engine.process({ ...emptyEvent(), kind: 'other', event_id: 'bench-sweep', domain: String(domain), ts: engine.watermark })
 }
 const swept = engine.stateSizes()
+gc()
+const settled = { ...memory(), ...rssParts() }
 await detector.stop()
 
 /**
@@ -172,5 +178,5 @@ for (const structure of ['registry', 'agents', 'tasks', 'provenance', 'correlati
   heap = now
 }
 await client.close()
-const report: ChildReport = { events: Number(events), restored, readyMs, readyCpuMs, store, ready, afterGc, rss, peakRss: peakRss(), entries, swept, attribution, reuseCaught }
+const report: ChildReport = { events: Number(events), restored, readyMs, readyCpuMs, store, ready, afterGc, rss, peakRss: peakRss(), entries, swept, settled, attribution, reuseCaught }
 console.log(JSON.stringify(report))
