@@ -8,8 +8,7 @@
  * tasks; the registry is fed from `credentials` on every instance).
  */
 export { detectorConfig } from './config.js'
-export { clickhouseHistory, clickhouseState, storeHistory } from './history.js'
-export type { HistoryOptions, StateRow } from './history.js'
+export { storeHistory } from './history.js'
 export { replay } from './replay.js'
 export { startDetector } from './service.js'
 export type { RunningDetector } from './service.js'
