@@ -9,7 +9,7 @@
  * tasks; the registry is fed from `credentials` on every instance).
  */
 export { detectorConfig } from './config.js'
-export { clickhouseHistory } from './history.js'
+export { storeHistory } from './history.js'
 export { replay } from './replay.js'
 export { startDetector } from './service.js'
 export type { RunningDetector } from './service.js'

@@ -18,6 +18,7 @@ import { DetectorEngine } from './engine/engine.js'
 import { isPromise } from './engine/drive.js'
 import { FIRST_SEEN_SYNC_MS, FirstSeenSync, type FirstSeenStore } from './first-seen-sync.js'
 import { formatProblem, loadRules, resolveRulesDirs } from './rules/load.js'
+import type { StateRow } from './history.js'
 import { partitionRebuild } from './rebuild.js'
 import type { Rule, RuleProblem } from './rules/types.js'
 
@@ -28,8 +29,13 @@ export interface StartDetectorOptions {
   telemetry: Telemetry
   /** Rule directories; default from `config.rules_dir` ('' = built-in rules/). */
   rulesDirs?: string[]
-  /** Events to rebuild state from before consuming (credential events, open tasks). */
+  /**
+   * Events to rebuild state from before consuming (credential events, open tasks), and to step
+   * through the rules for partitions gained in a rebalance.
+   */
   loadHistory?: () => AsyncIterable<PrivpathEvent>
+  /** Compact rows to rebuild state from at start instead of `loadHistory`, a page at a time (history.ts `clickhouseState`). */
+  loadState?: () => AsyncIterable<Iterable<StateRow>>
   /**
    * Events a member already handled on partitions it gains in a rebalance (Kafka without a store):
    * replayed into state, alerts discarded. Unused when `loadHistory` exists (the store is authoritative).
@@ -124,12 +130,15 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
       current.loadFirstSeen(facts)
       log.info({ facts: facts.length }, 'first-seen facts loaded from the store')
     }
-    if (options.loadHistory) {
+    if (options.loadState || options.loadHistory) {
       let restored = 0
-      for await (const event of options.loadHistory()) {
-        current.restore(event)
-        restored++
+      for await (const page of restorePages(options)) {
+        for (const row of page) {
+          current.restore(row.event, row.task)
+          restored++
+        }
       }
+      current.restored()
       log.info({ ...current.stats(), restored }, 'detector state rebuilt from history')
     }
     if (stopped) return
@@ -219,4 +228,21 @@ export function startDetector(options: StartDetectorOptions): RunningDetector {
       await firstSeen?.flush()
     },
   }
+}
+
+/** The start-up restore's rows, a page at a time: the compact ones when given, else whole events, each with task state. */
+async function* restorePages(options: Pick<StartDetectorOptions, 'loadState' | 'loadHistory'>): AsyncIterable<Iterable<StateRow>> {
+  if (options.loadState) {
+    yield* options.loadState()
+    return
+  }
+  let page: StateRow[] = []
+  for await (const event of options.loadHistory!()) {
+    page.push({ event, task: true })
+    if (page.length === 1_000) {
+      yield page
+      page = []
+    }
+  }
+  yield page
 }

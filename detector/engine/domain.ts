@@ -119,7 +119,10 @@ export class DomainState {
     const { config } = hooks
     this.tasks = new TaskStore(
       { retentionMs: config.task_retention_ms, inactivityMs: config.task_inactivity_ms, max: config.max_tasks, untrustedOutputTools: config.untrusted_output_tools },
-      (reason: TaskEviction) => hooks.evicted('task', reason),
+      (reason: TaskEviction, task) => {
+        this.provenance.forget(task)
+        hooks.evicted('task', reason)
+      },
       (list, reason) => hooks.evicted(`task_${list}`, reason),
     )
     this.registry = new CredentialRegistry(

@@ -28,7 +28,7 @@ import { NOTHING_NEW } from '../state/first-seen.js'
 import { ValueHasher } from '../provenance/values.js'
 import { drive, isPromise, type Maybe, type RuleRun } from './drive.js'
 import { LateDecisions } from './late-decisions.js'
-import { detectorMetrics, type DetectorMetrics } from './metrics.js'
+import { detectorMetrics, STATE_STRUCTURES, type DetectorMetrics, type StateSizes } from './metrics.js'
 
 const NO_ALERTS: Alert[] = Object.freeze([]) as unknown as Alert[]
 const ERROR_LOG_INTERVAL_MS = 10_000
@@ -90,7 +90,7 @@ export class DetectorEngine {
     const { config, telemetry } = options
     this.clock = options.clock ?? Date.now
     this.holdMs = Math.min(config.decision_hold_ms, config.allowed_lateness_ms)
-    this.metrics = detectorMetrics(telemetry.registry, () => this.sizes())
+    this.metrics = detectorMetrics(telemetry.registry, () => this.sizes(), () => this.stateSizes())
     this.late = new LateDecisions({
       config,
       registry: telemetry.registry,
@@ -144,9 +144,34 @@ export class DetectorEngine {
     return { tasks, credentials, tombstones }
   }
 
+  /** Entries per state structure, over every domain (`privpath_detector_state_entries`). */
+  stateSizes(): StateSizes {
+    const sizes = Object.fromEntries(STATE_STRUCTURES.map((s) => [s, 0])) as StateSizes
+    for (const d of this.domains.values()) {
+      sizes.tasks += d.tasks.size
+      sizes.credentials += d.registry.size
+      sizes.tombstones += d.registry.tombstoneCount
+      sizes.task_ends += d.registry.taskEndCount
+      sizes.agents += d.agents.size
+      sizes.provenance_values += d.provenance.values
+      sizes.dedup_windows += d.dedup.size
+      const windows = d.correlation.sizes()
+      sizes.threshold_groups += windows.thresholdGroups
+      sizes.sequence_partials += windows.sequencePartials
+      sizes.pending_absences += windows.pendingAbsences
+      sizes.held_steps += d.held.size
+    }
+    return sizes
+  }
+
   /** The registry entry a domain holds for a credential id (tests, tools). */
   credential(domain: string, credentialId: string): CredentialEntry | null {
     return this.domains.get(domain)?.registry.get(credentialId) ?? null
+  }
+
+  /** The state a domain holds for a task (tests, tools). */
+  task(domain: string, taskId: string): TaskState | null {
+    return this.domains.get(domain)?.tasks.get(taskId) ?? null
   }
 
   /** Hot reload: state, windows and open alerts of rules that keep their id and form survive. */
@@ -179,16 +204,26 @@ export class DetectorEngine {
     for (const row of rows) this.domainOf(row.domain).firstSeen.load(row)
   }
 
-  /** Folds an event into state without evaluating rules (history replay after a restart). */
-  restore(event: PrivpathEvent): void {
+  /**
+   * Folds an event into state without evaluating rules (history replay after a restart): each
+   * task's events oldest first, tasks in any order (a task is marked active at its events' time,
+   * not the domain's). With `task` false only the registry takes it: a credential event of a task
+   * the detector no longer holds. `restored()` ends a restore.
+   */
+  restore(event: PrivpathEvent, task = true): void {
     const domain = this.domainOf(event.domain)
     if (domain.repeats(event)) return
     domain.firstSeen.learn(event)
     domain.advance(event.ts)
-    domain.tasks.apply(event, domain.watermark)
+    if (task) domain.tasks.apply(event, event.ts)
     domain.registry.apply(event)
     domain.agents.note(event, domain.tasks.get(event.task_id)?.agents ?? [])
     domain.spans.add(event.span_id, event.task_id)
+  }
+
+  /** After a restore: tasks leave at the cap least recently active first, whatever order they were restored in. */
+  restored(): void {
+    for (const domain of this.domains.values()) domain.tasks.settle()
   }
 
   /** Whether state is held for the task in the domain (a rebuild must not apply its events twice). */
@@ -386,28 +421,19 @@ export class DetectorEngine {
   }
 
   stats(): EngineStats {
-    const stats: EngineStats = {
+    const sizes = this.stateSizes()
+    return {
       events: this.evaluated,
       watermark: this.watermark,
       domains: this.domains.size,
       rules: this.rulesById.size,
-      tasks: 0,
-      credentials: 0,
-      dedupWindows: 0,
-      thresholdGroups: 0,
-      sequencePartials: 0,
-      pendingAbsences: 0,
+      tasks: sizes.tasks,
+      credentials: sizes.credentials,
+      dedupWindows: sizes.dedup_windows,
+      thresholdGroups: sizes.threshold_groups,
+      sequencePartials: sizes.sequence_partials,
+      pendingAbsences: sizes.pending_absences,
     }
-    for (const domain of this.domains.values()) {
-      stats.tasks += domain.tasks.size
-      stats.credentials += domain.registry.size
-      stats.dedupWindows += domain.dedup.size
-      const sizes = domain.correlation.sizes()
-      stats.thresholdGroups += sizes.thresholdGroups
-      stats.sequencePartials += sizes.sequencePartials
-      stats.pendingAbsences += sizes.pendingAbsences
-    }
-    return stats
   }
 
   /** How often each exception suppressed a firing (`rule\0exception` → count), over every domain. */

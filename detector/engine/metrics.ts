@@ -1,6 +1,24 @@
 /** The detector's metrics, registered once per registry (reused when already there). */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 
+/** Structures of detector state, as `privpath_detector_state_entries{structure}` names them. */
+export const STATE_STRUCTURES = [
+  'tasks',
+  'credentials',
+  'tombstones',
+  'task_ends',
+  'agents',
+  'provenance_values',
+  'dedup_windows',
+  'threshold_groups',
+  'sequence_partials',
+  'pending_absences',
+  'held_steps',
+] as const
+
+/** Entries held per structure, over every isolation domain. */
+export type StateSizes = Record<(typeof STATE_STRUCTURES)[number], number>
+
 export interface DetectorMetrics {
   events: Counter<string>
   alerts: Counter<'rule' | 'severity'>
@@ -14,13 +32,22 @@ export interface DetectorMetrics {
   liveTasks: Gauge<string>
   registrySize: Gauge<string>
   tombstones: Gauge<string>
+  stateEntries: Gauge<'structure'>
 }
 
 function get<T>(registry: Registry, name: string, create: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? create()
 }
 
-export function detectorMetrics(registry: Registry, sizes: () => { tasks: number; credentials: number; tombstones: number }): DetectorMetrics {
+/**
+ * `sizes`: the counts the older gauges report, cheap to take; `state`: every structure's (it
+ * walks the correlation windows), for `privpath_detector_state_entries`.
+ */
+export function detectorMetrics(
+  registry: Registry,
+  sizes: () => Pick<StateSizes, 'tasks' | 'credentials' | 'tombstones'>,
+  state: () => StateSizes,
+): DetectorMetrics {
   const registers = [registry]
   return {
     events: get(registry, 'privpath_detector_events_evaluated_total', () => new Counter({
@@ -62,6 +89,14 @@ export function detectorMetrics(registry: Registry, sizes: () => { tasks: number
     tombstones: get(registry, 'privpath_detector_credential_tombstones', () => new Gauge({
       name: 'privpath_detector_credential_tombstones', help: 'Revoked or expired credentials remembered after leaving the registry', registers,
       collect() { this.set(sizes().tombstones) },
+    })),
+    stateEntries: get(registry, 'privpath_detector_state_entries', () => new Gauge({
+      name: 'privpath_detector_state_entries', help: 'Entries the detector holds in memory, per structure (docs/benchmarks.md bench:restart has bytes per entry)',
+      labelNames: ['structure'], registers,
+      collect() {
+        const now = state()
+        for (const structure of STATE_STRUCTURES) this.set({ structure }, now[structure])
+      },
     })),
   }
 }

@@ -46,10 +46,23 @@ function resultOf(event: PrivpathEvent): string {
 
 export class ProvenanceKeeper {
   private readonly tasks = new WeakMap<TaskState, TaskProvenance>()
+  /** Values remembered over every task held (a WeakMap cannot be counted: kept as tasks gain values and leave). */
+  private remembered = 0
   /** The last event's injection findings, from `annotate` to `record` (one event at a time). */
   private pending: { event: PrivpathEvent; findings: InjectionRange[] } | undefined
 
   constructor(private readonly options: KeeperOptions) {}
+
+  /** Values remembered for the tasks held. */
+  get values(): number {
+    return this.remembered
+  }
+
+  /** A task left state: its values no longer count. */
+  forget(task: TaskState): void {
+    this.remembered -= this.tasks.get(task)?.size ?? 0
+    this.tasks.delete(task)
+  }
 
   /** Before the rules: the origins of a tool call's argument values, and injections in its own result. */
   annotate(event: PrivpathEvent, task: TaskState): EventProvenance {
@@ -94,17 +107,22 @@ export class ProvenanceKeeper {
       this.pending = undefined
       // a GenAI `datastore` tool is a retrieval source: what it returns is outside content
       const untrusted = event.attributes['gen_ai.tool.type'] === 'datastore' || glob(event.tool_name, this.untrusted())
-      this.of(task).record(result, untrusted ? 'untrusted_tool' : 'tool', event.event_id, event.tool_name, findings)
+      const provenance = this.of(task)
+      const before = provenance.size
+      provenance.record(result, untrusted ? 'untrusted_tool' : 'tool', event.event_id, event.tool_name, findings)
+      this.remembered += provenance.size - before
       return
     }
     if ((event.kind !== 'prompt' && event.kind !== 'reasoning_step') || event.content === '') return
     const provenance = this.of(task)
+    const before = provenance.size
     for (const [role, text] of linesByRole(event.content)) {
       if (role === 'user' || role === 'human') provenance.record(text, 'user', event.event_id, '')
       else if (role === 'system' || role === 'developer') provenance.record(text, 'system', event.event_id, '')
       // tool results the model was shown: who sent them is not said here, what they say is
       else if (role === 'tool' || role === 'function') provenance.record(text, 'tool', event.event_id, '', this.options.findInjections(unescaped(text)))
     }
+    this.remembered += provenance.size - before
   }
 
   private untrusted(): readonly string[] {

@@ -37,4 +37,15 @@ describe('LruMap', () => {
     expect([...lru.values()]).toEqual([5])
     expect(lru.has('e')).toBe(true)
   })
+
+  it('sorts by marks, least first, ties in their order, and keeps working as a list afterwards', () => {
+    const lru = new LruMap<string>()
+    for (const [k, mark] of [['a', 30], ['b', 10], ['c', 20], ['d', 10]] as const) lru.set(k, k, mark)
+    lru.sortByMark()
+    expect([...lru.values()]).toEqual(['b', 'd', 'c', 'a'])
+    expect(lru.oldest()).toEqual(['b', 'b'])
+    lru.set('b', 'b', 40)
+    lru.delete('a')
+    expect([...lru.values()]).toEqual(['d', 'c', 'b'])
+  })
 })

@@ -68,6 +68,19 @@ export class LruMap<V> {
     return node ? [node.key, node.value] : undefined
   }
 
+  /** Makes the order that of the marks, least first (ties keep their order). */
+  sortByMark(): void {
+    const nodes: Array<Node<V>> = []
+    for (let node = this.oldestNode; node; node = node.newer) nodes.push(node)
+    nodes.sort((a, b) => a.mark - b.mark)
+    this.oldestNode = nodes[0]
+    this.newestNode = nodes.at(-1)
+    for (let i = 0; i < nodes.length; i++) {
+      nodes[i].older = nodes[i - 1]
+      nodes[i].newer = nodes[i + 1]
+    }
+  }
+
   /** Oldest first. */
   *values(): IterableIterator<V> {
     for (let node = this.oldestNode; node; node = node.newer) yield node.value

@@ -42,6 +42,17 @@ describe('credential registry: task ends', () => {
     expect(inOrder.get('c1')?.task_ended_at).toBeNull()
   })
 
+  it('ends every credential of a task, also when the task has several and one moved to another task', () => {
+    const r = registry()
+    for (const id of ['c1', 'c2', 'c3']) r.apply(issued(id, 't1', 1_000))
+    // re-issued for t2: no longer t1's
+    r.apply(issued('c3', 't2', 2_000))
+    r.apply(end('t1', 5_000))
+    expect(['c1', 'c2', 'c3'].map((id) => r.get(id)?.task_ended_at)).toEqual([5_000, 5_000, null])
+    r.apply(end('t2', 6_000))
+    expect(r.get('c3')?.task_ended_at).toBe(6_000)
+  })
+
   it('a credential first seen in use by another task takes its issuing task’s end, not the user’s', () => {
     const r = registry()
     r.apply(used('c1', 't2', 2_000))

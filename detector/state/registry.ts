@@ -9,6 +9,7 @@
 import type { PrivpathEvent } from '../../core/event.js'
 import { detectorConfig } from '../config.js'
 import { DeadlineBuckets } from './buckets.js'
+import { append } from './lists.js'
 import { LruMap } from './lru.js'
 import { credentialEnd, CredentialTombstones } from './tombstones.js'
 
@@ -54,7 +55,8 @@ export type RegistryEviction = (reason: 'expired' | 'cap', what: 'credential' | 
 
 export class CredentialRegistry {
   private readonly entries = new LruMap<CredentialEntry>()
-  private readonly byTask = new Map<string, Set<string>>()
+  /** Credential ids bound to each task: the id itself while there is one (most tasks), a set from two on. */
+  private readonly byTask = new Map<string, string | Set<string>>()
   private readonly deadlines = new DeadlineBuckets()
   private readonly tombstones: CredentialTombstones
   /**
@@ -86,6 +88,11 @@ export class CredentialRegistry {
 
   get tombstoneCount(): number {
     return this.tombstones.size
+  }
+
+  /** Task ends remembered for credentials applied after them. */
+  get taskEndCount(): number {
+    return this.ended.size
   }
 
   get(credentialId: string): CredentialEntry | null {
@@ -123,7 +130,7 @@ export class CredentialRegistry {
     } else if (event.kind === 'credential_revoked') {
       entry.revoked_at = entry.revoked_at === null ? event.ts : Math.min(entry.revoked_at, event.ts)
     } else if (event.task_id !== '' && !entry.used_in_tasks.includes(event.task_id)) {
-      entry.used_in_tasks.push(event.task_id)
+      entry.used_in_tasks = append(entry.used_in_tasks, event.task_id)
       if (entry.used_in_tasks.length > USED_IN_CAP) entry.used_in_tasks.shift()
     }
     // a use changes neither expiry nor revocation: its deadline is already scheduled
@@ -167,7 +174,8 @@ export class CredentialRegistry {
       // forgetting an end only forgoes it for credentials of the task applied after it
       while (this.ended.size > this.limits.max) this.ended.delete(this.ended.oldest()![0])
     }
-    for (const id of this.byTask.get(taskId) ?? []) {
+    const bound = this.byTask.get(taskId)
+    for (const id of typeof bound === 'string' ? [bound] : (bound ?? [])) {
       const entry = this.entries.get(id)
       if (entry && (entry.task_ended_at === null || ts < entry.task_ended_at)) entry.task_ended_at = ts
     }
@@ -204,17 +212,21 @@ export class CredentialRegistry {
   /** `ts`: of the event that binds it; a task that ended before that event does not end the credential. */
   private bind(entry: CredentialEntry, ts: number): void {
     if (entry.task_id === '') return
-    let set = this.byTask.get(entry.task_id)
-    if (!set) this.byTask.set(entry.task_id, (set = new Set()))
-    set.add(entry.credential_id)
+    const bound = this.byTask.get(entry.task_id)
+    if (bound === undefined) this.byTask.set(entry.task_id, entry.credential_id)
+    else if (typeof bound !== 'string') bound.add(entry.credential_id)
+    else if (bound !== entry.credential_id) this.byTask.set(entry.task_id, new Set([bound, entry.credential_id]))
     const end = this.ended.get(entry.task_id)
     if (end !== undefined && ts <= end && (entry.task_ended_at === null || end < entry.task_ended_at)) entry.task_ended_at = end
   }
 
   private unbind(entry: CredentialEntry): void {
-    const set = this.byTask.get(entry.task_id)
-    set?.delete(entry.credential_id)
-    if (set && set.size === 0) this.byTask.delete(entry.task_id)
+    const bound = this.byTask.get(entry.task_id)
+    if (bound === entry.credential_id) this.byTask.delete(entry.task_id)
+    else if (typeof bound !== 'string' && bound !== undefined) {
+      bound.delete(entry.credential_id)
+      if (bound.size === 0) this.byTask.delete(entry.task_id)
+    }
   }
 
   private remove(id: string): void {

@@ -2,9 +2,11 @@
  * How each timestamped list of a task is bounded (see keyed-log.ts): what groups its entries,
  * how many it keeps, and which entries rules treat as blockers (deny; approval requested or
  * denied) and clearers (allow; approval granted). The logs live beside the task, not in it, so
- * rules keep seeing plain arrays; a list gets its log once it reaches PLAIN_UP_TO entries.
+ * rules keep seeing plain arrays; a list gets its log once it reaches PLAIN_UP_TO entries (and is
+ * changed in place from then on; before, it may be replaced by a longer copy, lists.ts).
  */
 import { KeyedLog, type DropReason, type LogPolicy, type Role } from './keyed-log.js'
+import { append } from './lists.js'
 import type { TaskState } from './task.js'
 
 export type KeyedList = 'tools' | 'authz' | 'approvals' | 'delegations' | 'untrusted_outputs'
@@ -62,7 +64,7 @@ export function addEntry<N extends KeyedList>(task: TaskState, list: N, entry: E
   let log = held?.[list] as KeyedLog<Entry<N>, TaskList> | undefined
   if (!log) {
     if (items.length < PLAIN_UP_TO) {
-      items.push(entry)
+      ;(task as unknown as Record<N, Array<Entry<N>>>)[list] = append(items, entry)
       return
     }
     if (!held) logs.set(task, (held = {}))

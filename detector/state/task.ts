@@ -6,6 +6,7 @@
  */
 import type { PrivpathEvent } from '../../core/event.js'
 import { glob } from '../../core/expression/index.js'
+import { append } from './lists.js'
 import { addEntry, type TaskDrop, type TaskList } from './task-logs.js'
 
 const LIST_CAP = 200
@@ -68,26 +69,29 @@ export function emptyTask(taskId: string, tenantId: string): TaskState {
   }
 }
 
-function addDistinct(list: string[], value: string, name: TaskList, dropped: TaskDrop): void {
-  if (value === '' || list.includes(value)) return
-  list.push(value)
-  if (list.length > LIST_CAP) {
-    list.shift()
+/** `list` with `value` added unless already there; may be a new array (lists.ts), so callers store what it returns. */
+function addDistinct(list: string[], value: string, name: TaskList, dropped: TaskDrop): string[] {
+  if (value === '' || list.includes(value)) return list
+  const grown = append(list, value)
+  if (grown.length > LIST_CAP) {
+    grown.shift()
     dropped(name, 'overflow')
   }
+  return grown
 }
 
 function addScopes(task: TaskState, agent: string, scopes: string[], dropped: TaskDrop): void {
   if (agent === '' || scopes.length === 0) return
-  const have = (task.agent_scopes[agent] ??= [])
-  for (const scope of scopes) addDistinct(have, scope, 'agent_scopes', dropped)
+  let have = task.agent_scopes[agent] ?? []
+  for (const scope of scopes) have = addDistinct(have, scope, 'agent_scopes', dropped)
+  task.agent_scopes[agent] = have
 }
 
 /** `dropped` hears of every entry a bound pushed out (for the evictions metric). */
 export function applyEvent(task: TaskState, event: PrivpathEvent, untrustedOutputTools: string[], dropped: TaskDrop = NO_DROPS): void {
   if (task.tenant_id === '') task.tenant_id = event.tenant_id
-  addDistinct(task.agents, event.agent_id, 'agents', dropped)
-  addDistinct(task.workloads, event.workload_id, 'workloads', dropped)
+  task.agents = addDistinct(task.agents, event.agent_id, 'agents', dropped)
+  task.workloads = addDistinct(task.workloads, event.workload_id, 'workloads', dropped)
   if (event.ts > task.last_ts) task.last_ts = event.ts
   switch (event.kind) {
     case 'task_start':
@@ -118,11 +122,11 @@ export function applyEvent(task: TaskState, event: PrivpathEvent, untrustedOutpu
       }
       break
     case 'credential_issued':
-      addDistinct(task.credentials_issued, event.credential_id, 'credentials_issued', dropped)
+      task.credentials_issued = addDistinct(task.credentials_issued, event.credential_id, 'credentials_issued', dropped)
       addScopes(task, event.credential_subject || event.agent_id, event.credential_scopes, dropped)
       break
     case 'credential_revoked':
-      addDistinct(task.credentials_revoked, event.credential_id, 'credentials_revoked', dropped)
+      task.credentials_revoked = addDistinct(task.credentials_revoked, event.credential_id, 'credentials_revoked', dropped)
       break
     case 'authz_decision':
       addEntry(task, 'authz', {
@@ -156,6 +160,6 @@ export function applyEvent(task: TaskState, event: PrivpathEvent, untrustedOutpu
       break
   }
   if (event.credential_id !== '' && event.kind !== 'credential_issued' && event.kind !== 'credential_revoked') {
-    addDistinct(task.credentials_used, event.credential_id, 'credentials_used', dropped)
+    task.credentials_used = addDistinct(task.credentials_used, event.credential_id, 'credentials_used', dropped)
   }
 }

@@ -61,6 +61,11 @@ export class TaskStore {
     return task
   }
 
+  /** Orders tasks by when they were last active (after a restore that set them in another order). */
+  settle(): void {
+    this.tasks.sortByMark()
+  }
+
   /** Evicts ended and inactive tasks due by watermark `now`; returns the inactive ones. */
   evict(now: number): TaskState[] {
     let inactive: TaskState[] | undefined

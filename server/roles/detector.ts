@@ -7,8 +7,8 @@
  */
 import { type CoreTopics, KafkaBus } from '../../core/bus/index.js'
 import type { PrivpathEvent } from '../../core/event.js'
-import { readFirstSeen, recordFirstSeen, recordLoadedRules } from '../../core/store/index.js'
-import { clickhouseHistory, decisionService, policySource, startDetector } from '../../detector/index.js'
+import { isEmbedded, readFirstSeen, recordFirstSeen, recordLoadedRules } from '../../core/store/index.js'
+import { decisionService, policySource, startDetector, storeHistory } from '../../detector/index.js'
 import type { StartRole } from '../role.js'
 import { loadedRule } from '../rules.js'
 
@@ -33,7 +33,7 @@ export const startDetectorRole: StartRole = async ({ config, bus, store, telemet
     bus,
     config: config.detector,
     telemetry,
-    loadHistory: client ? clickhouseHistory(client, database, { tombstoneHours: config.detector.credential_tombstone_ms / 3_600_000 }) : undefined,
+    ...(client ? storeHistory(client, database, config.detector, isEmbedded(config.store)) : {}),
     replayPartitions: bus instanceof KafkaBus ? kafkaReplay(bus, config.detector.rebuild_lookback_ms) : undefined,
     consumeCredentials: bus.kind === 'kafka',
     onRulesReloaded: client ? (rules) => recordLoadedRules(client, database, rules.map(loadedRule)) : undefined,
