@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   try {
     await migrate(client, { database: 'with_mv', eventsTtlDays: 30 })
     await migrate(client, { database: 'no_mv', eventsTtlDays: 30 })
-    for (const view of ['task_summary_mv', 'credentials_mv']) await client.command({ query: `DROP VIEW no_mv.${view}` })
+    for (const view of ['task_summary_mv', 'credentials_mv', 'task_hours_mv', 'task_times_mv']) await client.command({ query: `DROP VIEW no_mv.${view}` })
     const sizes = args.batches.split(',').map(Number)
     console.log('insert into chDB (wall ms per batch, CPU µs per event incl. chDB threads; rounds interleaved, median of 3):')
     for (const size of sizes) {

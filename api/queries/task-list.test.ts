@@ -1,0 +1,212 @@
+/**
+ * The task list read from task_hours / task_times (migration 009) returns what the aggregation
+ * over every task in task_summary returned before it, for every filter and page size: on a
+ * history of tasks that span midnight and days, pause for hours, start at the same instant, get
+ * their late events in later inserts, share an id across tenants, and have alerts or none.
+ */
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Alert } from '../../core/alert.js'
+import type { EventKind, PrivpathEvent } from '../../core/event.js'
+import { migrate } from '../../core/store/migrate.js'
+import { MIGRATIONS } from '../../core/store/migrations/index.js'
+import { alertToRow, eventToRow } from '../../core/store/rows.js'
+import { DB, makeAlert, makeEvent, openTestStore, type TestStore } from '../../testkit/store.js'
+import { getTask, listTasks, type ListTasksFilter } from './tasks.js'
+import { toSummary, type SummaryRow } from './task-summary.js'
+import type { Scope } from './scope.js'
+import type { QueryClient } from './tasks.js'
+import type { TaskSummary } from '../schemas.js'
+
+const MIN = 60_000
+const HOUR = 60 * MIN
+const DAY = 24 * HOUR
+/** A midnight two days ago: the history runs from two days before it to a day after. */
+const MIDNIGHT = Math.floor(Date.now() / DAY) * DAY - 2 * DAY
+const TENANTS = ['acme', 'globex', 'initech']
+const UPGRADED = 'upgraded'
+
+/** mulberry32: the same history on every run. */
+function random(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = Math.imul(state ^ (state >>> 15), state | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+interface History {
+  /** Events in insert order: each inner array is one insert. */
+  inserts: PrivpathEvent[][]
+  alerts: Alert[]
+}
+
+function task(tenant_id: string, task_id: string, times: number[], extra: Partial<PrivpathEvent> = {}, ends = true): PrivpathEvent[] {
+  const kinds: EventKind[] = ['prompt', 'tool_invocation', 'credential_used', 'reasoning_step']
+  return times.map((ts, i) => {
+    const kind: EventKind = i === 0 ? 'task_start' : i === times.length - 1 && ends ? 'task_end' : kinds[i % kinds.length]
+    return makeEvent({ kind, tenant_id, task_id, ts, span_id: `${task_id}-${i}`, agent_id: `agent-${i % 3}`, tool_name: kind === 'tool_invocation' ? 'crm.read' : '', ...extra })
+  })
+}
+
+function history(): History {
+  const next = random(23)
+  const inserts: PrivpathEvent[][] = [[], [], []]
+  const alerts: Alert[] = []
+  const add = (events: PrivpathEvent[]) => {
+    // A task's later events often arrive in a later insert: its summary rows are partial.
+    for (const e of events) inserts[Math.min(2, Math.floor(next() * 3 * ((e.ts - events[0].ts) / (events.at(-1)!.ts - events[0].ts + 1))))].push(e)
+  }
+  for (let i = 0; i < 220; i++) {
+    const tenant = TENANTS[i % 3]
+    const start = MIDNIGHT - 2 * DAY + Math.floor(next() * 3 * DAY)
+    const shape = next()
+    const length = shape < 0.7 ? next() * 10 * MIN : shape < 0.9 ? next() * 5 * HOUR : 5 * HOUR + next() * 35 * HOUR
+    const count = 2 + Math.floor(next() * 5)
+    // Long tasks pause: their events bunch at the start and the end.
+    const times = Array.from({ length: count }, (_, j) => start + Math.floor(shape < 0.9 ? (length * j) / (count - 1) : j < count / 2 ? j * MIN : length - (count - j) * MIN))
+    add(task(tenant, `t${i}`, times, next() < 0.1 ? { status: 'error' } : {}, next() > 0.15))
+    if (next() < 0.3) alerts.push(makeAlert({ rule_id: next() < 0.5 ? 'r1' : 'r2', dedup_key: `t${i}`, tenant_id: tenant, task_id: `t${i}`, window_start: start }))
+  }
+  // Named cases: across midnight; late events only, hours after the start, in a later insert;
+  // a pause of two days; the same start (and the same last activity); one id in two tenants.
+  inserts[0].push(...task('acme', 'midnight', [MIDNIGHT - 10 * MIN, MIDNIGHT - 5 * MIN, MIDNIGHT + 5 * MIN, MIDNIGHT + 10 * MIN]))
+  const late = task('globex', 'late-only', [MIDNIGHT - 3 * HOUR, MIDNIGHT - 3 * HOUR + MIN, MIDNIGHT + 2 * HOUR, MIDNIGHT + 2 * HOUR + MIN])
+  inserts[0].push(...late.slice(0, 2))
+  inserts[2].push(...late.slice(2))
+  inserts[1].push(...task('acme', 'paused', [MIDNIGHT - 2 * DAY + HOUR, MIDNIGHT + 20 * HOUR], {}, false))
+  for (const [id, end] of [['tie-a', 5], ['tie-b', 9], ['tie-c', 9]] as const) inserts[1].push(...task('initech', id, [MIDNIGHT + 3 * HOUR, MIDNIGHT + 3 * HOUR + end * MIN]))
+  for (const tenant of ['acme', 'globex']) inserts[2].push(...task(tenant, 'shared', [MIDNIGHT + HOUR, MIDNIGHT + HOUR + MIN]))
+  // Tasks from yesterday that all wake up in one hour: the newest starts in that hour are theirs.
+  for (let i = 0; i < 60; i++) inserts[2].push(...task(TENANTS[i % 3], `woke${i}`, [MIDNIGHT - DAY + i * MIN, MIDNIGHT + 12 * HOUR + i * 1000], {}, false))
+  alerts.push(makeAlert({ rule_id: 'r1', dedup_key: 'midnight', task_id: 'midnight', window_start: MIDNIGHT }))
+  alerts.push(makeAlert({ rule_id: 'r1', dedup_key: 'late', tenant_id: 'globex', task_id: 'late-only', window_start: MIDNIGHT + 2 * HOUR }))
+  alerts.push(makeAlert({ rule_id: 'r2', dedup_key: 'shared', tenant_id: 'globex', task_id: 'shared', window_start: MIDNIGHT }))
+  return { inserts, alerts }
+}
+
+/** What listTasks answered before migration 009: every task in task_summary, aggregated, then ordered. */
+async function before(client: QueryClient, db: string, filter: ListTasksFilter, scope: Scope): Promise<TaskSummary[]> {
+  const tenant = scope.tenant === '*' ? filter.tenant : filter.tenant === undefined || filter.tenant === scope.tenant ? scope.tenant : null
+  if (tenant === null) return []
+  const params = { tenant, since_us: (filter.since ?? 0) * 1000, until_us: (filter.until ?? 0) * 1000, limit: filter.limit ?? 100 }
+  const tenantOnly = tenant === undefined ? '' : 'tenant_id = {tenant:String} AND '
+  const where = [
+    tenant === undefined ? '' : 'tenant_id = {tenant:String}',
+    filter.since === undefined ? '' : `(tenant_id, task_id) IN (SELECT tenant_id, task_id FROM ${db}.task_summary WHERE ${tenantOnly}last_seen >= fromUnixTimestamp64Micro({since_us:Int64}))`,
+    filter.until === undefined ? '' : `(tenant_id, task_id) IN (SELECT tenant_id, task_id FROM ${db}.task_summary WHERE ${tenantOnly}started_at <= fromUnixTimestamp64Micro({until_us:Int64}))`,
+  ].filter(Boolean)
+  const query = `
+SELECT s.*, a.alert_count AS alert_count FROM (
+  SELECT tenant_id, task_id, toUnixTimestamp64Micro(min(started_at)) AS started_at_us, toUnixTimestamp64Micro(max(ended_at)) AS ended_at_us,
+    toUnixTimestamp64Micro(max(last_seen)) AS last_seen_us, uniqExactMapMerge(kind_counts) AS counts, arraySort(groupUniqArrayArray(agents)) AS agents,
+    arraySort(groupUniqArrayArray(agent_names)) AS agent_names, arraySort(groupUniqArrayArray(tools)) AS tools,
+    arraySort(groupUniqArrayArray(target_tenants)) AS target_tenants, arraySort(groupUniqArrayArray(credential_ids)) AS credential_ids, max(has_error) AS has_error
+  FROM ${db}.task_summary ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+  GROUP BY tenant_id, task_id
+) AS s
+LEFT JOIN (SELECT tenant_id, task_id, uniqExact(alert_id) AS alert_count FROM ${db}.alerts ${tenant === undefined ? '' : 'WHERE tenant_id = {tenant:String}'} GROUP BY tenant_id, task_id) AS a
+  ON s.tenant_id = a.tenant_id AND s.task_id = a.task_id
+${filter.hasAlerts === undefined ? '' : `WHERE alert_count ${filter.hasAlerts ? '> 0' : '= 0'}`}
+ORDER BY started_at_us DESC, last_seen_us DESC, tenant_id, task_id
+LIMIT {limit:UInt32}`
+  const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: { join_use_nulls: 0 } })
+  return (await result.json<SummaryRow>()).map(toSummary)
+}
+
+let store: TestStore
+const data = history()
+
+async function load(db: string): Promise<void> {
+  for (const rows of data.inserts) await store.client.insert({ table: `${db}.events`, values: rows.map(eventToRow), format: 'JSONEachRow' })
+  await store.client.insert({ table: `${db}.alerts`, values: data.alerts.map(alertToRow), format: 'JSONEachRow' })
+}
+
+beforeAll(async () => {
+  store = await openTestStore('privpath-task-list-')
+  await load(DB)
+  // A store that had this history before migration 009 and was upgraded.
+  await migrate(store.client, { database: UPGRADED, eventsTtlDays: 30 }, MIGRATIONS.filter((m) => m.version < 9))
+  await load(UPGRADED)
+  await migrate(store.client, { database: UPGRADED, eventsTtlDays: 30 })
+}, 120_000)
+
+afterAll(async () => {
+  await store?.destroy()
+})
+
+const admin = { tenant: '*' }
+const ids = (tasks: TaskSummary[]) => tasks.map((t) => `${t.tenant_id}/${t.task_id}`)
+
+describe('the task list', () => {
+  // Any time, or one next to the named cases: an hour that only the woken tasks have, the ties' start, midnight.
+  const at = fc.oneof(
+    fc.integer({ min: MIDNIGHT - 3 * DAY, max: MIDNIGHT + 2 * DAY }),
+    fc.constantFrom(MIDNIGHT + 12 * HOUR + 20_000, MIDNIGHT + 12 * HOUR + 40_000, MIDNIGHT + 3 * HOUR, MIDNIGHT, MIDNIGHT + 2 * HOUR + MIN),
+  )
+  const filters = fc.record(
+    {
+      tenant: fc.constantFrom('acme', 'globex', 'initech'),
+      since: at,
+      until: at,
+      hasAlerts: fc.boolean(),
+      limit: fc.constantFrom(1, 2, 3, 7, 20, 60, 500),
+    },
+    { requiredKeys: ['limit'] },
+  )
+  const nows = fc.constantFrom(MIDNIGHT + 2 * DAY, MIDNIGHT, MIDNIGHT - 5 * DAY)
+  const scopes = fc.constantFrom(admin, { tenant: 'acme' }, { tenant: 'globex' })
+
+  it('returns the tasks, summaries and order the aggregation over task_summary returned', async () => {
+    await fc.assert(
+      fc.asyncProperty(filters, scopes, nows, async (filter, scope, now) => {
+        expect((await listTasks(store.client, DB, filter, scope, now)).tasks).toEqual(await before(store.client, DB, filter, scope))
+      }),
+      { numRuns: 150 },
+    )
+  }, 300_000)
+
+  it('lists a task that spans midnight once, whole, from either side', async () => {
+    for (const filter of [{ since: MIDNIGHT + MIN }, { until: MIDNIGHT - MIN }, { since: MIDNIGHT + MIN, until: MIDNIGHT - MIN }, {}]) {
+      const tasks = (await listTasks(store.client, DB, { ...filter, tenant: 'acme', limit: 500 }, admin)).tasks.filter((t) => t.task_id === 'midnight')
+      expect(tasks).toMatchObject([{ started_at: MIDNIGHT - 10 * MIN, last_seen: MIDNIGHT + 10 * MIN, event_count: 4, alert_count: 1 }])
+    }
+    const detail = await getTask(store.client, DB, 'midnight', admin)
+    expect(detail?.events.map((e) => e.ts)).toEqual([MIDNIGHT - 10 * MIN, MIDNIGHT - 5 * MIN, MIDNIGHT + 5 * MIN, MIDNIGHT + 10 * MIN])
+  })
+
+  it('places a task whose window holds only its late events at its real start', async () => {
+    const filter = { tenant: 'globex', since: MIDNIGHT + HOUR, limit: 500 }
+    const { tasks } = await listTasks(store.client, DB, filter, admin)
+    expect(tasks.filter((t) => t.task_id === 'late-only')).toMatchObject([{ started_at: MIDNIGHT - 3 * HOUR, last_seen: MIDNIGHT + 2 * HOUR + MIN, event_count: 4 }])
+    expect(ids(tasks)).toEqual(ids(await before(store.client, DB, filter, admin)))
+  })
+
+  it('keeps the tasks that started in an hour on the page when older tasks wake up in it', async () => {
+    // Sixty tasks from yesterday have the latest activity before `until`; a page of three needs more candidates than that.
+    for (const filter of [{ until: MIDNIGHT + 12 * HOUR + 70_000, limit: 3 }, { until: MIDNIGHT + 12 * HOUR + 70_000, limit: 3, tenant: 'acme' }]) {
+      const { tasks } = await listTasks(store.client, DB, filter, admin)
+      expect(tasks.some((t) => t.task_id.startsWith('woke'))).toBe(false)
+      expect(tasks).toEqual(await before(store.client, DB, filter, admin))
+    }
+  })
+
+  it('splits the tasks into those with alerts and those without', async () => {
+    const all = ids((await listTasks(store.client, DB, { limit: 500 }, admin)).tasks)
+    const alerted = ids((await listTasks(store.client, DB, { limit: 500, hasAlerts: true }, admin)).tasks)
+    const quiet = ids((await listTasks(store.client, DB, { limit: 500, hasAlerts: false }, admin)).tasks)
+    expect(alerted).toContain('acme/midnight')
+    expect(alerted).toContain('globex/shared')
+    expect(quiet).toContain('acme/shared')
+    expect([...alerted, ...quiet].sort()).toEqual([...all].sort())
+    expect(all.length).toBeGreaterThan(200)
+  })
+
+  it('lists an upgraded store’s earlier history as a store that had migration 009 from the start', async () => {
+    for (const filter of [{ limit: 500 }, { limit: 5, since: MIDNIGHT }, { limit: 50, until: MIDNIGHT, hasAlerts: true }]) {
+      expect((await listTasks(store.client, UPGRADED, filter, admin)).tasks).toEqual((await listTasks(store.client, DB, filter, admin)).tasks)
+    }
+  })
+})
