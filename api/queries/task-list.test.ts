@@ -1,91 +1,21 @@
 /**
  * The task list read from task_hours / task_times (migration 009) returns what the aggregation
- * over every task in task_summary returned before it, for every filter and page size: on a
- * history of tasks that span midnight and days, pause for hours, start at the same instant, get
- * their late events in later inserts, share an id across tenants, and have alerts or none.
+ * over every task in task_summary returned before it, for every filter and page size, on the
+ * task history of testkit/fixtures/task-history.ts.
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Alert } from '../../core/alert.js'
-import type { EventKind, PrivpathEvent } from '../../core/event.js'
 import { migrate } from '../../core/store/migrate.js'
 import { MIGRATIONS } from '../../core/store/migrations/index.js'
-import { alertToRow, eventToRow } from '../../core/store/rows.js'
-import { DB, makeAlert, makeEvent, openTestStore, type TestStore } from '../../testkit/store.js'
+import { DAY, HOUR, loadHistory, MIDNIGHT, MIN, taskHistory } from '../../testkit/fixtures/task-history.js'
+import { DB, openTestStore, type TestStore } from '../../testkit/store.js'
 import { getTask, listTasks, type ListTasksFilter } from './tasks.js'
 import { toSummary, type SummaryRow } from './task-summary.js'
 import type { Scope } from './scope.js'
 import type { QueryClient } from './tasks.js'
 import type { TaskSummary } from '../schemas.js'
 
-const MIN = 60_000
-const HOUR = 60 * MIN
-const DAY = 24 * HOUR
-/** A midnight two days ago: the history runs from two days before it to a day after. */
-const MIDNIGHT = Math.floor(Date.now() / DAY) * DAY - 2 * DAY
-const TENANTS = ['acme', 'globex', 'initech']
 const UPGRADED = 'upgraded'
-
-/** mulberry32: the same history on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = Math.imul(state ^ (state >>> 15), state | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-interface History {
-  /** Events in insert order: each inner array is one insert. */
-  inserts: PrivpathEvent[][]
-  alerts: Alert[]
-}
-
-function task(tenant_id: string, task_id: string, times: number[], extra: Partial<PrivpathEvent> = {}, ends = true): PrivpathEvent[] {
-  const kinds: EventKind[] = ['prompt', 'tool_invocation', 'credential_used', 'reasoning_step']
-  return times.map((ts, i) => {
-    const kind: EventKind = i === 0 ? 'task_start' : i === times.length - 1 && ends ? 'task_end' : kinds[i % kinds.length]
-    return makeEvent({ kind, tenant_id, task_id, ts, span_id: `${task_id}-${i}`, agent_id: `agent-${i % 3}`, tool_name: kind === 'tool_invocation' ? 'crm.read' : '', ...extra })
-  })
-}
-
-function history(): History {
-  const next = random(23)
-  const inserts: PrivpathEvent[][] = [[], [], []]
-  const alerts: Alert[] = []
-  const add = (events: PrivpathEvent[]) => {
-    // A task's later events often arrive in a later insert: its summary rows are partial.
-    for (const e of events) inserts[Math.min(2, Math.floor(next() * 3 * ((e.ts - events[0].ts) / (events.at(-1)!.ts - events[0].ts + 1))))].push(e)
-  }
-  for (let i = 0; i < 220; i++) {
-    const tenant = TENANTS[i % 3]
-    const start = MIDNIGHT - 2 * DAY + Math.floor(next() * 3 * DAY)
-    const shape = next()
-    const length = shape < 0.7 ? next() * 10 * MIN : shape < 0.9 ? next() * 5 * HOUR : 5 * HOUR + next() * 35 * HOUR
-    const count = 2 + Math.floor(next() * 5)
-    // Long tasks pause: their events bunch at the start and the end.
-    const times = Array.from({ length: count }, (_, j) => start + Math.floor(shape < 0.9 ? (length * j) / (count - 1) : j < count / 2 ? j * MIN : length - (count - j) * MIN))
-    add(task(tenant, `t${i}`, times, next() < 0.1 ? { status: 'error' } : {}, next() > 0.15))
-    if (next() < 0.3) alerts.push(makeAlert({ rule_id: next() < 0.5 ? 'r1' : 'r2', dedup_key: `t${i}`, tenant_id: tenant, task_id: `t${i}`, window_start: start }))
-  }
-  // Named cases: across midnight; late events only, hours after the start, in a later insert;
-  // a pause of two days; the same start (and the same last activity); one id in two tenants.
-  inserts[0].push(...task('acme', 'midnight', [MIDNIGHT - 10 * MIN, MIDNIGHT - 5 * MIN, MIDNIGHT + 5 * MIN, MIDNIGHT + 10 * MIN]))
-  const late = task('globex', 'late-only', [MIDNIGHT - 3 * HOUR, MIDNIGHT - 3 * HOUR + MIN, MIDNIGHT + 2 * HOUR, MIDNIGHT + 2 * HOUR + MIN])
-  inserts[0].push(...late.slice(0, 2))
-  inserts[2].push(...late.slice(2))
-  inserts[1].push(...task('acme', 'paused', [MIDNIGHT - 2 * DAY + HOUR, MIDNIGHT + 20 * HOUR], {}, false))
-  for (const [id, end] of [['tie-a', 5], ['tie-b', 9], ['tie-c', 9]] as const) inserts[1].push(...task('initech', id, [MIDNIGHT + 3 * HOUR, MIDNIGHT + 3 * HOUR + end * MIN]))
-  for (const tenant of ['acme', 'globex']) inserts[2].push(...task(tenant, 'shared', [MIDNIGHT + HOUR, MIDNIGHT + HOUR + MIN]))
-  // Tasks from yesterday that all wake up in one hour: the newest starts in that hour are theirs.
-  for (let i = 0; i < 60; i++) inserts[2].push(...task(TENANTS[i % 3], `woke${i}`, [MIDNIGHT - DAY + i * MIN, MIDNIGHT + 12 * HOUR + i * 1000], {}, false))
-  alerts.push(makeAlert({ rule_id: 'r1', dedup_key: 'midnight', task_id: 'midnight', window_start: MIDNIGHT }))
-  alerts.push(makeAlert({ rule_id: 'r1', dedup_key: 'late', tenant_id: 'globex', task_id: 'late-only', window_start: MIDNIGHT + 2 * HOUR }))
-  alerts.push(makeAlert({ rule_id: 'r2', dedup_key: 'shared', tenant_id: 'globex', task_id: 'shared', window_start: MIDNIGHT }))
-  return { inserts, alerts }
-}
 
 /** What listTasks answered before migration 009: every task in task_summary, aggregated, then ordered. */
 async function before(client: QueryClient, db: string, filter: ListTasksFilter, scope: Scope): Promise<TaskSummary[]> {
@@ -117,19 +47,14 @@ LIMIT {limit:UInt32}`
 }
 
 let store: TestStore
-const data = history()
-
-async function load(db: string): Promise<void> {
-  for (const rows of data.inserts) await store.client.insert({ table: `${db}.events`, values: rows.map(eventToRow), format: 'JSONEachRow' })
-  await store.client.insert({ table: `${db}.alerts`, values: data.alerts.map(alertToRow), format: 'JSONEachRow' })
-}
+const history = taskHistory()
 
 beforeAll(async () => {
   store = await openTestStore('privpath-task-list-')
-  await load(DB)
+  await loadHistory(store.client, DB, history)
   // A store that had this history before migration 009 and was upgraded.
   await migrate(store.client, { database: UPGRADED, eventsTtlDays: 30 }, MIGRATIONS.filter((m) => m.version < 9))
-  await load(UPGRADED)
+  await loadHistory(store.client, UPGRADED, history)
   await migrate(store.client, { database: UPGRADED, eventsTtlDays: 30 })
 }, 120_000)
 

@@ -47,7 +47,7 @@ const seconds = (us: number): number => Math.floor(us / 1_000_000)
 const bytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
 
 /** The list's order: start, then last activity, newest first; then tenant and task id. */
-export function compareListed(a: ListedTask, b: ListedTask): number {
+function compareListed(a: ListedTask, b: ListedTask): number {
   return b.started_at_us - a.started_at_us || b.last_seen_us - a.last_seen_us || bytes(a.tenant_id, b.tenant_id) || bytes(a.task_id, b.task_id)
 }
 
@@ -69,7 +69,7 @@ const admits = (q: PageQuery) => (t: ListedTask): boolean =>
   (q.since === undefined || t.last_seen_us >= q.since) && (q.until === undefined || t.started_at_us <= q.until)
 
 /** Whole start and last activity per task, from the `task_times` rows that `where` admits. */
-export function timesSql(db: string, where: Conditions): string {
+function timesSql(db: string, where: Conditions): string {
   return `SELECT tenant_id, task_id, toUnixTimestamp64Micro(min(started_at)) AS started_at_us, toUnixTimestamp64Micro(max(last_seen)) AS last_seen_us
 FROM ${table(db, 'task_times')}
 ${where.sql('WHERE')}

@@ -6,7 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client'
 import { EVENT_SELECT, rowToEvent, toMicros } from '../../core/store/rows.js'
 import { badRequest, limitOf, requireString, timeParam, visibleTenant, type Scope } from './scope.js'
 import type { TaskDetail, TaskSummary } from '../schemas.js'
-import { compareListed, listPage, timesSql, toListed, type ListedTask } from './task-list.js'
+import { listPage, toListed, type ListedTask } from './task-list.js'
 import { IN_KEYS, keyParams, SUMMARY_SETTINGS, summarySql, table, toSummary, type SummaryRow } from './task-summary.js'
 import { Conditions } from './where.js'
 
@@ -61,12 +61,17 @@ export interface GetTaskOptions {
  */
 const BOUNDARY_RANK = "multiIf(kind = 'task_start', 0, kind = 'task_end', 2, 1)"
 
-/** Whole start and last activity of each tenant's task of this id, from `task_times`. */
-async function taskTimes(client: QueryClient, db: string, taskId: string, tenant: string | undefined): Promise<ListedTask[]> {
+/**
+ * The summary of each tenant's task of this id, its hours bounded by the task's start and last
+ * activity in `task_times` (scalar subqueries: read before the hours, so they prune them).
+ */
+async function taskSummaries(client: QueryClient, db: string, taskId: string, tenant: string | undefined): Promise<SummaryRow[]> {
   const params: Record<string, unknown> = {}
-  const where = new Conditions(params).add('task_id = {task:String}', 'task', taskId).add('tenant_id = {tenant:String}', 'tenant', tenant)
-  const result = await client.query({ query: timesSql(db, where), query_params: params, format: 'JSONEachRow' })
-  return (await result.json<Parameters<typeof toListed>[0]>()).map(toListed)
+  const key = new Conditions(params).add('task_id = {task:String}', 'task', taskId).add('tenant_id = {tenant:String}', 'tenant', tenant).sql('WHERE')
+  const times = `FROM ${table(db, 'task_times')} ${key}`
+  const rows = `hour >= toStartOfHour((SELECT min(started_at) ${times})) AND hour <= (SELECT max(last_seen) ${times})`
+  const result = await client.query({ query: summarySql(db, rows, key.slice('WHERE '.length)), query_params: params, format: 'JSONEachRow', clickhouse_settings: SUMMARY_SETTINGS })
+  return result.json<SummaryRow>()
 }
 
 /**
@@ -85,10 +90,9 @@ export async function getTask(
   const limit = limitOf(options.limit, 10_000)
   if (tenant === null) return null
   // The most recently active of the tenants' tasks of this id; among equals, the list's first.
-  const [key] = (await taskTimes(client, db, taskId, tenant)).sort(compareListed).sort((a, b) => b.last_seen_us - a.last_seen_us)
-  if (!key) return null
-  const [task] = await summaries(client, db, [key])
-  if (!task) return null
+  const [row] = (await taskSummaries(client, db, taskId, tenant)).sort((a, b) => Number(b.last_seen_us) - Number(a.last_seen_us))
+  if (!row) return null
+  const key = toListed(row)
   // The task's own time range confines the read to the days (partitions) it has events in.
   const result = await client.query({
     query: `
@@ -104,5 +108,5 @@ LIMIT {limit:UInt32}`,
   })
   const events = (await result.json<Record<string, unknown>>()).map(rowToEvent)
   const truncated = events.length > limit
-  return { task, events: truncated ? events.slice(0, limit) : events, truncated }
+  return { task: toSummary(row), events: truncated ? events.slice(0, limit) : events, truncated }
 }
