@@ -9,7 +9,8 @@ import { migrate } from '../../core/store/migrate.js'
 import { MIGRATIONS } from '../../core/store/migrations/index.js'
 import { DAY, HOUR, loadHistory, MIDNIGHT, MIN, taskHistory } from '../../testkit/fixtures/task-history.js'
 import { DB, openTestStore, type TestStore } from '../../testkit/store.js'
-import { getTask, listTasks, type ListTasksFilter } from './tasks.js'
+import { getTask } from './task-detail.js'
+import { listTasks, type ListTasksFilter } from './tasks.js'
 import { toSummary, type SummaryRow } from './task-summary.js'
 import type { Scope } from './scope.js'
 import type { QueryClient } from './tasks.js'
@@ -128,6 +129,21 @@ describe('the task list', () => {
     expect([...alerted, ...quiet].sort()).toEqual([...all].sort())
     expect(all.length).toBeGreaterThan(200)
   })
+
+  it('shows each task on its page with the summary the list shows, its events cut at the limit or not', async () => {
+    const { tasks } = await listTasks(store.client, DB, { limit: 500 }, admin)
+    expect(tasks.length).toBeGreaterThan(280)
+    for (const listed of tasks) {
+      const page = await getTask(store.client, DB, listed.task_id, admin, { tenant: listed.tenant_id })
+      expect(page?.task, `${listed.tenant_id}/${listed.task_id}`).toEqual(listed)
+      expect(page?.events).toHaveLength(listed.event_count)
+      const cut = await getTask(store.client, DB, listed.task_id, { tenant: listed.tenant_id }, { limit: 1 })
+      expect(cut?.task).toEqual(listed)
+      expect(cut?.truncated).toBe(listed.event_count > 1)
+    }
+    // Without a tenant, an admin gets the most recently active of the tasks that share the id.
+    expect((await getTask(store.client, DB, 'shared', admin))?.task).toEqual(tasks.find((t) => t.task_id === 'shared'))
+  }, 120_000)
 
   it('lists an upgraded store’s earlier history as a store that had migration 009 from the start', async () => {
     for (const filter of [{ limit: 500 }, { limit: 5, since: MIDNIGHT }, { limit: 50, until: MIDNIGHT, hasAlerts: true }]) {
