@@ -7,8 +7,8 @@ import type { Migration } from './migration.js'
  * (api/queries/task-list.ts), each kept by a materialized view from events:
  *
  * - `task_hours`: the summary of 002, one row per (tenant, hour, task) for every hour a task had
- *   events in, keyed by time. A list reads the newest hours first; a task that started inside the
- *   hours read has all of its rows there, so its summary is whole.
+ *   events in, keyed by time in granules of 1024 rows. A list reads the newest hours first; a
+ *   task that started inside the hours read has all of its rows there, so its summary is whole.
  * - `task_times`: each task's start, end and last activity, keyed by task in small granules (256
  *   rows), so looking up the few hundred candidates of a page reads a few hundred granules of
  *   three columns, not task_summary's million rows. It is what tells a task that started inside
@@ -42,7 +42,8 @@ export const migration: Migration = {
         'ORDER BY (tenant_id, hour, task_id)',
         // A day longer than events, so the hours of a task that started 30 days ago stay whole.
         `TTL ${taskHoursTtl(ddl.options.eventsTtlDays)}`,
-        'SETTINGS ttl_only_drop_parts = 1',
+        // A page's summaries deserialize the aggregation states of whole granules: smaller ones, fewer states.
+        'SETTINGS ttl_only_drop_parts = 1, index_granularity = 1024',
       ],
       shardingKey: 'cityHash64(tenant_id, task_id)',
     }),
