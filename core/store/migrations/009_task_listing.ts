@@ -10,9 +10,9 @@ import type { Migration } from './migration.js'
  *   events in, keyed by time in granules of 1024 rows. A list reads the newest hours first; a
  *   task that started inside the hours read has all of its rows there, so its summary is whole.
  * - `task_times`: each task's start, end and last activity, keyed by task in small granules (256
- *   rows), so looking up the few hundred candidates of a page reads a few hundred granules of
- *   three columns, not task_summary's million rows. It is what tells a task that started inside
- *   the hours read from one that started earlier.
+ *   rows, in compressed blocks of at most 16 KiB), so looking up the few hundred candidates of a
+ *   page reads a few hundred small granules, not task_summary's million rows. It is what tells a
+ *   task that started inside the hours read from one that started earlier.
  *
  * Rows written before this step are backfilled: task_times from task_summary, task_hours from
  * events, one task-hash slice per statement so no statement holds every task's aggregation state.
@@ -52,7 +52,12 @@ export const migration: Migration = {
       // started_at, ended_at, last_seen
       columns: ['tenant_id LowCardinality(String)', 'task_id String', ...SUMMARY_COLUMNS.slice(0, 3)],
       engine: 'AggregatingMergeTree',
-      clauses: ['ORDER BY (tenant_id, task_id)', `TTL ${taskTimesTtl(ddl.options.eventsTtlDays)}`, 'SETTINGS index_granularity = 256'],
+      clauses: [
+        'ORDER BY (tenant_id, task_id)',
+        `TTL ${taskTimesTtl(ddl.options.eventsTtlDays)}`,
+        // A lookup decompresses the blocks its granule is in: small granules in small blocks.
+        'SETTINGS index_granularity = 256, min_compress_block_size = 4096, max_compress_block_size = 16384',
+      ],
       shardingKey: 'cityHash64(tenant_id, task_id)',
     }),
     ddl.createMaterializedView('task_hours_mv', 'events', 'task_hours', `SELECT\n  ${HOUR_SUMMARY}\nFROM {source}\nGROUP BY tenant_id, hour, task_id`),
