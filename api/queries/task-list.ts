@@ -91,6 +91,7 @@ interface Step {
   before: ListedTask[]
   /** Fewer than k candidates: the window holds no other task the filters admit. */
   exhausted: boolean
+  candidates: number
 }
 
 async function step(client: QueryClient, db: string, q: PageQuery, from: number, k: number): Promise<Step> {
@@ -104,25 +105,27 @@ async function step(client: QueryClient, db: string, q: PageQuery, from: number,
     rows.add('hour <= toDateTime({until_s:UInt32})', 'until_s', seconds(hourOf(q.until)))
     having.add('min(started_at) <= fromUnixTimestamp64Micro({until_us:Int64})', 'until_us', q.until)
   }
-  const candidates = `SELECT tenant_id, task_id FROM ${table(db, 'task_hours')}
+  const window = `SELECT tenant_id, task_id FROM ${table(db, 'task_hours')}
 ${rows.sql('WHERE')}
 GROUP BY tenant_id, task_id
 ${having.sql('HAVING')}
 ORDER BY min(started_at) DESC
 LIMIT {k:UInt32} WITH TIES`
-  const keys = new Conditions(params).add('tenant_id = {tenant:String}', 'tenant', q.tenant).add(`(tenant_id, task_id) IN (${candidates})`)
+  const keys = new Conditions(params).add('tenant_id = {tenant:String}', 'tenant', q.tenant).add(`(tenant_id, task_id) IN (${window})`)
   const result = await client.query({
-    query: `SELECT *, (SELECT count() FROM (${candidates})) AS candidates FROM (${timesSql(db, keys)})`,
+    query: `SELECT *, (SELECT count() FROM (${window})) AS candidates FROM (${timesSql(db, keys)})`,
     query_params: params,
     format: 'JSONEachRow',
   })
   const found = await result.json<TimesRow & { candidates: number | string }>()
   const admitted = found.map(toListed).filter(admits(q))
+  // No row: no candidate, or none that task_times still holds (past its retention).
+  const candidates = found.length === 0 ? 0 : Number(found[0].candidates)
   return {
     inside: admitted.filter((t) => t.started_at_us >= from),
     before: admitted.filter((t) => t.started_at_us < from),
-    // No row: no candidate, or none that task_times still holds (past its retention).
-    exhausted: found.length === 0 || Number(found[0].candidates) < k,
+    exhausted: candidates < k,
+    candidates,
   }
 }
 
@@ -164,16 +167,21 @@ export async function listPage(client: QueryClient, db: string, q: PageQuery): P
   // The hour `until` (or now) falls in, and the whole hour before it.
   let width = 2 * HOUR_US
   let from = hourOf(q.until ?? q.now) - HOUR_US
+  let seen = -1
   for (;;) {
     if (floor !== undefined && from < floor) from = floor
-    const { inside, before, exhausted } = await step(client, db, q, from, k)
+    const { inside, before, exhausted, candidates } = await step(client, db, q, from, k)
     inside.sort(compareListed)
     if (inside.length >= q.limit) return inside.slice(0, q.limit)
     if (!exhausted) {
       k *= 4
       continue
     }
-    const older = floor !== undefined && from <= floor ? null : await hourBefore(client, db, q, from)
+    // Only a longer window that found nothing more asks where the next rows are: an empty stretch
+    // to jump, or none at all.
+    const atFloor = floor !== undefined && from <= floor
+    const older = atFloor ? null : candidates > seen ? from : await hourBefore(client, db, q, from)
+    seen = candidates
     if (older === null) {
       // Every admitted task that started since `from` is in `inside`; the rest started earlier.
       const rest = q.until === undefined || floor === undefined ? before : await startedBefore(client, db, q, from, q.limit - inside.length)
