@@ -199,7 +199,7 @@ async function main(): Promise<void> {
   try {
     await migrate(client, { database: 'with_mv', eventsTtlDays: 30 })
     await migrate(client, { database: 'no_mv', eventsTtlDays: 30 })
-    for (const view of ['task_summary_mv', 'credentials_mv']) await client.command({ query: `DROP VIEW no_mv.${view}` })
+    for (const view of ['task_summary_mv', 'credentials_mv', 'task_hours_mv', 'task_times_mv']) await client.command({ query: `DROP VIEW no_mv.${view}` })
     await insertSection(client, generic)
     await againstInsertSelect(client, dir)
   } finally {

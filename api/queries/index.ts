@@ -9,4 +9,5 @@ export { listAlerts } from './alerts.js'
 export { getCredential } from './credentials.js'
 export { listRules } from './rules.js'
 
-export { getTask, listTasks } from './tasks.js'
+export { getTask } from './task-detail.js'
+export { listTasks } from './tasks.js'

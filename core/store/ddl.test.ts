@@ -27,8 +27,11 @@ describe('DDL for a single server or chDB', () => {
 describe('DDL for a cluster', () => {
   const all = statements('main')
 
-  it('runs every statement ON CLUSTER', () => {
-    for (const s of all) expect(s).toContain('ON CLUSTER `main`')
+  it('runs every statement ON CLUSTER, and backfills shard by shard', () => {
+    for (const s of all.filter((s) => !s.startsWith('INSERT'))) expect(s).toContain('ON CLUSTER `main`')
+    const backfills = all.filter((s) => s.startsWith('INSERT'))
+    expect(backfills.length).toBeGreaterThan(0)
+    for (const s of backfills) expect(s).toMatch(/SETTINGS parallel_distributed_insert_select = 2$/)
   })
 
   it('stores rows in Replicated local tables behind Distributed tables of the plain names', () => {
@@ -37,6 +40,8 @@ describe('DDL for a cluster', () => {
       ['task_summary', 'cityHash64(tenant_id, task_id)'],
       ['credentials', 'cityHash64(credential_id)'],
       ['alerts', 'cityHash64(alert_id)'],
+      ['task_hours', 'cityHash64(tenant_id, task_id)'],
+      ['task_times', 'cityHash64(tenant_id, task_id)'],
     ]) {
       const local = all.find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS \`privpath\`.\`${name}_local\``))!
       expect(local).toMatch(/ENGINE = Replicated\w+MergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/)
@@ -49,9 +54,9 @@ describe('DDL for a cluster', () => {
 
   it('feeds the local summary tables from the local events table', () => {
     const views = all.filter((s) => s.startsWith('CREATE MATERIALIZED VIEW'))
-    expect(views).toHaveLength(2)
+    expect(views).toHaveLength(4)
     for (const view of views) {
-      expect(view).toMatch(/TO `privpath`\.`(task_summary|credentials)_local`/)
+      expect(view).toMatch(/TO `privpath`\.`(task_summary|credentials|task_hours|task_times)_local`/)
       expect(view).toContain('FROM `privpath`.`events_local`')
     }
   })

@@ -6,6 +6,7 @@
 import type { ClickHouseClient } from '@clickhouse/client'
 import { Ddl, type DdlOptions } from './ddl.js'
 import { eventsTtl } from './migrations/001_events.js'
+import { taskHoursTtl, taskTimesTtl } from './migrations/009_task_listing.js'
 import { MIGRATIONS, type Migration } from './migrations/index.js'
 
 export interface MigrateOptions {
@@ -98,21 +99,25 @@ export async function migrate(
 /** TTLs are part of the first CREATE; when the configured retention changes later, ALTER to match. */
 async function alignRetention(client: ClickHouseClient, ddl: Ddl): Promise<string[]> {
   const days = ddl.options.eventsTtlDays
-  const wanted: Record<string, string> = {
-    events: eventsTtl(days).replace(/^TTL /, ''),
-    task_summary: `toDateTime(last_seen) + INTERVAL ${days} DAY`,
+  // Each table's TTL expression, and the interval that says it is already the configured one.
+  const wanted: Record<string, [string, number]> = {
+    events: [eventsTtl(days).replace(/^TTL /, ''), days],
+    task_summary: [`toDateTime(last_seen) + INTERVAL ${days} DAY`, days],
+    task_hours: [taskHoursTtl(days), days + 1],
+    task_times: [taskTimesTtl(days), days],
   }
   const names = Object.keys(wanted).map((n) => (ddl.clustered ? `${n}_local` : n))
   const result = await client.query({
-    query: 'SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}',
+    query: 'SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)} ORDER BY name',
     query_params: { db: ddl.options.database, names },
     format: 'JSONEachRow',
   })
   const changed: string[] = []
   for (const { name, engine_full } of await result.json<{ name: string; engine_full: string }>()) {
-    if (engine_full.includes(`toIntervalDay(${days})`)) continue
     const logical = name.replace(/_local$/, '')
-    await client.command({ query: `ALTER TABLE ${ddl.storage(logical)}${ddl.onCluster} MODIFY TTL ${wanted[logical]}` })
+    const [ttl, interval] = wanted[logical]
+    if (engine_full.includes(`toIntervalDay(${interval})`)) continue
+    await client.command({ query: `ALTER TABLE ${ddl.storage(logical)}${ddl.onCluster} MODIFY TTL ${ttl}` })
     changed.push(logical)
   }
   return changed

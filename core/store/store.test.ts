@@ -27,7 +27,10 @@ describe('migrations', () => {
     const again = await migrate(store.client, { database: DB, eventsTtlDays: 30 })
     expect(again).toEqual({ applied: [], current: MIGRATIONS.at(-1)!.version, retentionChanged: [] })
     expect(await appliedVersions(store.client, DB)).toEqual(MIGRATIONS.map((m) => m.version))
-    expect(await tableNames()).toEqual(['alerts', 'credentials', 'credentials_mv', 'events', 'first_seen', 'rules', 'schema_migrations', 'task_summary', 'task_summary_mv'])
+    expect(await tableNames()).toEqual([
+      'alerts', 'credentials', 'credentials_mv', 'events', 'first_seen', 'rules', 'schema_migrations',
+      'task_hours', 'task_hours_mv', 'task_summary', 'task_summary_mv', 'task_times', 'task_times_mv',
+    ])
   })
 
   it('applies only a migration it has not recorded yet', async () => {
@@ -44,10 +47,13 @@ describe('migrations', () => {
   })
 
   it('changes the TTL when the configured retention changes, and only then', async () => {
-    expect((await migrate(store.client, { database: DB, eventsTtlDays: 7 })).retentionChanged).toEqual(['events', 'task_summary'])
+    expect((await migrate(store.client, { database: DB, eventsTtlDays: 7 })).retentionChanged).toEqual(['events', 'task_hours', 'task_summary', 'task_times'])
     expect((await migrate(store.client, { database: DB, eventsTtlDays: 7 })).retentionChanged).toEqual([])
     const r = await store.client.query({ query: `SELECT engine_full FROM system.tables WHERE database = '${DB}' AND name = 'events'`, format: 'JSONEachRow' })
     expect((await r.json<{ engine_full: string }>())[0].engine_full).toContain('toIntervalDay(7)')
+    // task_hours outlives events by a day, so a task's hours stay whole as long as its events.
+    const hours = await store.client.query({ query: `SELECT engine_full FROM system.tables WHERE database = '${DB}' AND name = 'task_hours'`, format: 'JSONEachRow' })
+    expect((await hours.json<{ engine_full: string }>())[0].engine_full).toContain('toIntervalDay(8)')
     await migrate(store.client, { database: DB, eventsTtlDays: 30 })
   })
 })
