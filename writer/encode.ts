@@ -9,7 +9,7 @@ import type { PrivpathEvent } from '../core/event.js'
 import { EventBlock } from '../core/store/event-block.js'
 import { alertToRow } from '../core/store/rows.js'
 
-export interface EncodedBatch {
+interface EncodedBatch {
   body: Buffer
   /** The values the body holds, in order: what a split re-encodes, and what the dead-letter file keeps of a rejected row. */
   rows: unknown[]

@@ -58,7 +58,7 @@ interface TimesRow {
   last_seen_us: number | string
 }
 
-export const toListed = (r: TimesRow): ListedTask => ({
+const toListed = (r: TimesRow): ListedTask => ({
   tenant_id: r.tenant_id,
   task_id: r.task_id,
   started_at_us: Number(r.started_at_us),

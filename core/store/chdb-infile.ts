@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ClickHouseSettings } from '@clickhouse/client'
 
-export interface InfileInsert {
+interface InfileInsert {
   /** Plain identifiers only (core/store/chdb.ts `parseInsert` checks them). */
   table: string
   columns?: readonly string[]
@@ -22,7 +22,7 @@ export interface InfileInsert {
   settings?: ClickHouseSettings
 }
 
-export interface InfileInserter {
+interface InfileInserter {
   insert(insert: InfileInsert): Promise<void>
   /** Resolves once the inserts still running have finished (and removed their files). */
   close(): Promise<void>
