@@ -122,7 +122,7 @@ export const DetectorSection = Type.Object(
      * event time, so a cached copy replayed later still alerts; 0 keeps none.
      */
     credential_tombstone_ms: Type.Integer({ minimum: 0, default: 7 * 24 * 60 * 60_000 }),
-    /** At most this many tombstones per isolation domain (least recently touched leave first; about 600 bytes each with 36-character ids). */
+    /** At most this many tombstones per isolation domain (least recently touched leave first; about 505 bytes each, measured by bench:restart). */
     max_credential_tombstones: Type.Integer({ minimum: 0, default: 250_000 }),
     rule_timeout_ms: Type.Integer({ minimum: 1, default: 50 }),
     /** Kafka without a store: how far back a member replays partitions it gains in a rebalance (0: all retained). */
