@@ -41,7 +41,8 @@ export interface ListedTask {
 
 const HOUR_US = 3_600_000_000
 const hourOf = (us: number): number => Math.floor(us / HOUR_US) * HOUR_US
-const seconds = (us: number): number => Math.floor(us / 1_000_000)
+/** Seconds for a DateTime parameter: the hours column holds 1970 to 2106, and so does a window. */
+const seconds = (us: number): number => Math.max(0, Math.min(2 ** 32 - 1, Math.floor(us / 1_000_000)))
 
 /** ClickHouse compares strings as bytes; so does the list's order here. */
 const bytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
