@@ -94,6 +94,13 @@ describe('the task list', () => {
     )
   }, 300_000)
 
+  it('takes a time past the hours column’s range (2106) for what it is', async () => {
+    const far = Date.UTC(2200, 0, 1)
+    expect((await listTasks(store.client, DB, { until: far, limit: 20 }, admin)).tasks).toEqual(await before(store.client, DB, { limit: 20 }, admin))
+    expect((await listTasks(store.client, DB, { since: far, limit: 20 }, admin)).tasks).toEqual([])
+    expect((await listTasks(store.client, DB, { limit: 20 }, admin, far)).tasks).toEqual(await before(store.client, DB, { limit: 20 }, admin))
+  })
+
   it('lists a task that spans midnight once, whole, from either side', async () => {
     for (const filter of [{ since: MIDNIGHT + MIN }, { until: MIDNIGHT - MIN }, { since: MIDNIGHT + MIN, until: MIDNIGHT - MIN }, {}]) {
       const tasks = (await listTasks(store.client, DB, { ...filter, tenant: 'acme', limit: 500 }, admin)).tasks.filter((t) => t.task_id === 'midnight')

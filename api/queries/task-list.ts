@@ -41,7 +41,8 @@ export interface ListedTask {
 
 const HOUR_US = 3_600_000_000
 const hourOf = (us: number): number => Math.floor(us / HOUR_US) * HOUR_US
-const seconds = (us: number): number => Math.floor(us / 1_000_000)
+/** Seconds for a DateTime parameter: the hours column holds 1970 to 2106, and so does a window. */
+const seconds = (us: number): number => Math.max(0, Math.min(2 ** 32 - 1, Math.floor(us / 1_000_000)))
 
 /** ClickHouse compares strings as bytes; so does the list's order here. */
 const bytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
@@ -159,14 +160,34 @@ LIMIT {limit:UInt32}`,
   return (await result.json<TimesRow>()).map(toListed)
 }
 
+/** When the newest `k` alerts in scope (first seen by `until`) begin, µs; `now` when there are none. */
+async function newestAlerts(client: QueryClient, db: string, q: PageQuery, k: number): Promise<number> {
+  const params: Record<string, unknown> = { k }
+  const where = new Conditions(params)
+    .add('tenant_id = {tenant:String}', 'tenant', q.tenant)
+    .add('first_seen <= fromUnixTimestamp64Micro({until_us:Int64})', 'until_us', q.until)
+  const result = await client.query({
+    query: `SELECT toUnixTimestamp64Micro(min(first_seen)) AS first_us
+FROM (SELECT first_seen FROM ${table(db, 'alerts')} ${where.sql('WHERE')} ORDER BY first_seen DESC LIMIT {k:UInt32})`,
+    query_params: params,
+    format: 'JSONEachRow',
+  })
+  const [row] = await result.json<{ first_us: number | string }>()
+  const first = Number(row?.first_us ?? 0)
+  return first > 0 ? first : q.now
+}
+
 /** The tasks of one page, in the list's order. */
 export async function listPage(client: QueryClient, db: string, q: PageQuery): Promise<ListedTask[]> {
   const floor = q.since === undefined ? undefined : hourOf(q.since)
   const first = q.limit + Math.ceil(q.limit / 4) + 8
   let k = first
-  // The hour `until` (or now) falls in, and the whole hour before it.
-  let width = 2 * HOUR_US
-  let from = hourOf(q.until ?? q.now) - HOUR_US
+  // The hour `until` (or now) falls in, and the whole hour before it; for tasks with alerts, back
+  // to where the newest k alerts begin, since those tasks are a few among many.
+  const top = hourOf(q.until ?? q.now)
+  let from = top - HOUR_US
+  if (q.hasAlerts === true) from = Math.min(from, hourOf(await newestAlerts(client, db, q, k)))
+  let width = top + HOUR_US - from
   let seen = -1
   for (;;) {
     if (floor !== undefined && from < floor) from = floor
@@ -189,7 +210,7 @@ export async function listPage(client: QueryClient, db: string, q: PageQuery): P
     }
     // Wide enough for the page at the density seen so far, and never short of the next rows.
     width *= Math.min(64, Math.max(2, Math.ceil((2 * q.limit) / Math.max(1, inside.length))))
-    from = Math.min(hourOf(q.until ?? q.now) - width + HOUR_US, older)
+    from = Math.min(top - width + HOUR_US, older)
     k = Math.max(k, first)
   }
 }
