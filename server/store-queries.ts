@@ -27,6 +27,7 @@ export function storeQueries(client: ClickHouseClient, database: string): ApiQue
             rule: params.rule,
             task: params.task,
             severity: params.severity,
+            category: params.category,
             limit: params.limit,
           },
           scope,
