@@ -1,18 +1,14 @@
 import { join } from 'node:path'
-import { Command } from 'commander'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { captureIO, runCommand } from '../../testkit/cli.js'
 import { policyDir } from '../../testkit/policies.js'
 import { register } from '../commands/policies.js'
-import type { CommandIO } from '../rules/io.js'
 import { testPoliciesCommand } from './test.js'
 import { validatePoliciesCommand } from './validate.js'
 
 const EXAMPLES = join(import.meta.dirname, '..', '..', 'examples', 'policies')
 
-function capture(): CommandIO & { out: () => string } {
-  let out = ''
-  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (out += s) }, out: () => out }
-}
+const capture = captureIO
 
 const lastLine = (io: { out: () => string }) => io.out().trimEnd().split('\n').at(-1)
 
@@ -89,17 +85,7 @@ describe('privpath policies (command line)', () => {
     process.exitCode = undefined
   })
 
-  async function run(...args: string[]): Promise<{ code: number | string | undefined; out: string }> {
-    let out = ''
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk)
-      return true
-    })
-    const program = new Command().exitOverride()
-    register(program)
-    await program.parseAsync(['node', 'privpath', 'policies', ...args])
-    return { code: process.exitCode, out }
-  }
+  const run = (...args: string[]) => runCommand(register, 'policies', ...args)
 
   it('wires validate and test with their arguments, --default and exit codes', async () => {
     expect(await run('validate', EXAMPLES)).toMatchObject({ code: 0 })

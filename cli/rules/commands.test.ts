@@ -1,8 +1,7 @@
 import { join } from 'node:path'
-import { Command } from 'commander'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { captureIO, runCommand } from '../../testkit/cli.js'
 import { register } from '../commands/rules.js'
-import type { CommandIO } from './io.js'
 import { testCommand } from './test.js'
 import { validateCommand } from './validate.js'
 
@@ -11,10 +10,7 @@ const GOOD = join(FIXTURES, 'rules-good')
 const BROKEN = join(FIXTURES, 'rules-broken')
 const FAILING = join(FIXTURES, 'rules-failing')
 
-function capture(): CommandIO & { out: () => string } {
-  let out = ''
-  return { stdout: { write: (s: string) => (out += s) }, stderr: { write: (s: string) => (out += s) }, out: () => out }
-}
+const capture = captureIO
 
 const rel = (text: string) => text.replaceAll(FIXTURES + '/', '')
 
@@ -104,17 +100,7 @@ describe('privpath rules (command line)', () => {
     process.exitCode = undefined
   })
 
-  async function run(...args: string[]): Promise<{ code: number | string | undefined; out: string }> {
-    let out = ''
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk)
-      return true
-    })
-    const program = new Command().exitOverride()
-    register(program)
-    await program.parseAsync(['node', 'privpath', 'rules', ...args])
-    return { code: process.exitCode, out }
-  }
+  const run = (...args: string[]) => runCommand(register, 'rules', ...args)
 
   it('wires validate and test with their arguments and exit codes', async () => {
     expect(await run('validate', GOOD)).toMatchObject({ code: 0 })

@@ -17,7 +17,7 @@ import type { SpanWaits } from './freshness.js'
 import { judge, type JudgeSource, type RuleFinding } from './judge.js'
 import type { PolicyDenial, PolicyInput, PolicyVerdict } from './policy-input.js'
 import { policyInput } from './privilege-path.js'
-import { proposal, type Caller } from './proposal.js'
+import { named, proposal, type Caller } from './proposal.js'
 import { decisionEvent } from './record.js'
 
 export interface DecisionSettings {
@@ -64,17 +64,17 @@ export class Decider {
   async decide(request: EvaluationRequest, caller: Caller): Promise<Decided> {
     const { settings } = this.options
     const now = this.clock()
-    const draft = proposal(request, caller, now, now)
-    const { domain, task_id: taskId } = draft.call
-    const fresh = draft.afterSpanId === '' || (await this.options.waits.wait(domain, draft.afterSpanId, settings.wait_ms))
+    const ids = named(request, caller)
+    const { domain, taskId, traceId, afterSpanId } = ids
+    const fresh = afterSpanId === '' || (await this.options.waits.wait(domain, afterSpanId, settings.wait_ms))
     const state = this.options.state()
     // a gateway may know the span that proposed the call and its trace, not privpath's task id
-    const found = taskId !== '' ? taskId : (state?.spanTask(domain, draft.afterSpanId) ?? (state?.liveTask(domain, draft.call.trace_id) ? draft.call.trace_id : ''))
+    const found = taskId !== '' ? taskId : (state?.spanTask(domain, afterSpanId) ?? (state?.liveTask(domain, traceId) ? traceId : ''))
     const task = state?.liveTask(domain, found)
     const lastTs = task?.last_ts ?? 0
     // the call runs after every step of its task processed so far, in the agent's clock too
     const ts = Math.max(this.clock(), lastTs)
-    const { events, call } = proposal(request, caller, ts, now, { id: found, tenant: task?.tenant_id ?? '' })
+    const { events, call } = proposal(request, caller, ids, ts, now, { id: found, tenant: task?.tenant_id ?? '' })
     let rules: RuleFinding[] = []
     let policies: PolicyDenial[] = []
     if (state !== undefined) {

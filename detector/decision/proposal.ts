@@ -23,7 +23,28 @@ export interface Proposal {
   /** The tool call, then the credential use when it presents one. */
   events: PrivpathEvent[]
   call: PrivpathEvent
+}
+
+/** What a request names before its task is found: the isolation domain, the task, trace and span it gives. */
+export interface Named {
+  domain: string
+  taskId: string
+  traceId: string
   afterSpanId: string
+}
+
+function keyedTenant(caller: Caller): boolean {
+  return caller.authenticated && caller.tenant !== '*'
+}
+
+export function named(request: EvaluationRequest, caller: Caller): Named {
+  const context = request.context ?? {}
+  return {
+    domain: keyedTenant(caller) ? caller.tenant : '',
+    taskId: context.task_id ?? '',
+    traceId: (context.trace_id ?? '').toLowerCase(),
+    afterSpanId: (context.after_span_id ?? '').toLowerCase(),
+  }
 }
 
 function argumentsText(value: unknown): string {
@@ -42,11 +63,10 @@ export interface ProposalTask {
  * `ts` is when the call would run: after every step of the task processed so far. Without a
  * tenant key, the tenant is the agent's claim, else the task's, else the default.
  */
-export function proposal(request: EvaluationRequest, caller: Caller, ts: number, now: number, task?: ProposalTask): Proposal {
+export function proposal(request: EvaluationRequest, caller: Caller, ids: Named, ts: number, now: number, task?: ProposalTask): Proposal {
   const taskTenant = task?.tenant ?? ''
-  const keyed = caller.authenticated && caller.tenant !== '*'
+  const keyed = keyedTenant(caller)
   const props = request.resource.properties ?? {}
-  const context = request.context ?? {}
   const claim = request.subject.properties?.tenant_id ?? ''
   const call = emptyEvent()
   call.kind = 'tool_invocation'
@@ -54,10 +74,10 @@ export function proposal(request: EvaluationRequest, caller: Caller, ts: number,
   call.ts = ts
   call.observed_at = now
   call.tenant_id = keyed ? caller.tenant : claim !== '' ? claim : taskTenant !== '' ? taskTenant : DEFAULT_TENANT
-  call.domain = keyed ? caller.tenant : ''
-  call.task_id = task?.id ?? context.task_id ?? ''
-  call.trace_id = (context.trace_id ?? '').toLowerCase()
-  call.parent_span_id = (context.after_span_id ?? '').toLowerCase()
+  call.domain = ids.domain
+  call.task_id = task?.id ?? ids.taskId
+  call.trace_id = ids.traceId
+  call.parent_span_id = ids.afterSpanId
   call.agent_id = request.subject.id
   call.agent_name = request.subject.properties?.name ?? ''
   call.workload_id = request.subject.properties?.workload_id ?? ''
@@ -70,5 +90,5 @@ export function proposal(request: EvaluationRequest, caller: Caller, ts: number,
   if (keyed && claim !== '' && claim !== caller.tenant) call.flags = ['tenant_mismatch']
   const events = [call]
   if (call.credential_id !== '') events.push({ ...call, kind: 'credential_used', name: 'credential.used' })
-  return { events, call, afterSpanId: call.parent_span_id }
+  return { events, call }
 }

@@ -65,6 +65,8 @@ type FiringRun = Maybe<Firing | undefined>
 interface KindRules {
   now: Rule[]
   held: Rule[]
+  /** Both, for a proposed step (decisions judge held rules at once). */
+  all: Rule[]
 }
 
 export class DetectorEngine {
@@ -188,8 +190,9 @@ export class DetectorEngine {
     for (const rule of rules) {
       for (const kind of rule.on) {
         let entry = this.byKind.get(kind)
-        if (!entry) this.byKind.set(kind, (entry = { now: [], held: [] }))
+        if (!entry) this.byKind.set(kind, (entry = { now: [], held: [], all: [] }))
         ;(rule.hold && this.holdMs > 0 ? entry.held : entry.now).push(rule)
+        entry.all.push(rule)
       }
     }
     this.untilTaskEnd = rules.filter((r) => r.correlation.type === 'absence' && r.correlation.untilTaskEnd)
@@ -272,8 +275,7 @@ export class DetectorEngine {
 
   /** The rules judged on events of a kind, held ones included (decisions). */
   rulesOn(kind: EventKind): readonly Rule[] {
-    const rules = this.byKind.get(kind)
-    return rules ? [...rules.now, ...rules.held] : []
+    return this.byKind.get(kind)?.all ?? []
   }
 
   /** Credential events (and task ends) from the `credentials` topic (Kafka mode); idempotent. */
